@@ -1,0 +1,82 @@
+# Azora — everything runs from here. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      ?= .venv
+PYTHON    ?= python3.11
+PY        := $(VENV)/bin/python
+AZORA     := $(PY) -m azora
+STAMP     := $(VENV)/.installed
+KAFKA     := infra/kafka/kafka.sh
+POSTGRES  := infra/postgres/postgres.sh
+PYTEST_ARGS ?=
+
+# The repo's own Kafka and Postgres unless the caller points elsewhere.
+export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(AZORA_KAFKA_PORT),19092)
+export DATABASE_URL ?= postgresql://azora@127.0.0.1:$(or $(AZORA_PG_PORT),54329)/azora
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+.PHONY: venv
+venv: $(STAMP) ## Create the virtualenv and install Azora with its dev tools
+
+.PHONY: up
+up: ## Start Kafka and Postgres (fetching Kafka with Maven the first time)
+	$(KAFKA) start
+	$(POSTGRES) start
+
+.PHONY: down
+down: ## Stop Kafka and Postgres
+	-$(KAFKA) stop
+	-$(POSTGRES) stop
+
+.PHONY: setup
+setup: venv up ## Start the infrastructure, migrate the database, apply the topics
+	$(AZORA) migrate
+	$(AZORA) topics apply
+
+.PHONY: run
+run: setup ## Bring up the whole stack: Kafka, Postgres, migrations, ingress, consumers, relay
+	@echo "Azora on http://$${AZORA_INGRESS_HOST:-127.0.0.1}:$${AZORA_INGRESS_PORT:-8000} (docs at /docs); Ctrl-C stops it"
+	exec $(AZORA) run
+
+.PHONY: test
+test: setup ## Run the whole suite (unit, integration, e2e) against the real Kafka and Postgres
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: unit
+unit: venv ## Run the unit tests only (no network)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: venv ## ruff and mypy (strict)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+.PHONY: format
+format: venv ## Format the code with ruff
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+.PHONY: snapshots
+snapshots: venv ## Rewrite the JSON Schema snapshots after an additive schema change
+	$(PY) -c "from schemas.snapshots import write_snapshots; write_snapshots()"
+
+.PHONY: bench
+bench: setup ## Run the benchmarks (never part of make test)
+	$(PY) -m bench
+
+.PHONY: clean
+clean: down ## Stop everything and delete all local state (Kafka log, Postgres data)
+	rm -rf .azora
+	@echo "state removed"

@@ -1,0 +1,54 @@
+"""Small asyncio helpers shared by the long-running loops."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+async def sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
+    """Sleep `seconds`, waking early when `stop` is set."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+async def wait_any(event: asyncio.Event, stop: asyncio.Event, timeout: float) -> None:
+    """Wait until `event` or `stop` is set, or `timeout` passes."""
+    waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(stop.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+async def keep_trying(
+    attempt: Callable[[], Awaitable[T]],
+    stop: asyncio.Event,
+    what: str,
+    *,
+    on_failure: Callable[[], Awaitable[None]] | None = None,
+    max_delay: float = 10.0,
+) -> T | None:
+    """Call `attempt` until it succeeds (with backoff) or `stop` is set (then None).
+
+    Processes start before their dependencies answer and connect as soon as they do.
+    """
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            return await attempt()
+        except Exception as exc:
+            log.warning("%s not reachable yet (%r); retrying in %.1fs", what, exc, delay)
+            if on_failure is not None:
+                await on_failure()
+            await sleep_or_stop(delay, stop)
+            delay = min(delay * 2, max_delay)
+    return None

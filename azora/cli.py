@@ -1,0 +1,158 @@
+"""The `azora` command: run the stack or one role of it, and manage topics and the schema."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from azora import composition, kafka, migrate
+from azora.settings import Settings
+
+app = typer.Typer(help="Azora: an event-driven learning platform on Kafka.", no_args_is_help=True)
+topics_app = typer.Typer(help="Topics of the catalogue on the broker.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+
+ROLES = ("identity", "projections")
+
+
+def _logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("AZORA_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+
+
+@app.command()
+def ingress(
+    host: Annotated[str | None, typer.Option(help="Address to bind")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (AZORA_INGRESS_PORT)")] = None,
+) -> None:
+    """Serve the HTTP ingress."""
+    _logging()
+    settings = Settings()
+    uvicorn.run(
+        composition.ingress_app(settings),
+        host=host or settings.ingress_host,
+        port=port or settings.ingress_port,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@app.command()
+def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)}")]) -> None:
+    """Run a consuming service's consumer groups until SIGTERM."""
+    _logging()
+    settings = Settings()
+    available = composition.services(settings)
+    if role not in available:
+        raise typer.BadParameter(f"unknown role {role!r}; choose from {', '.join(available)}")
+
+    async def main() -> None:
+        await composition.run_services(settings, available[role], composition.stop_on_signals())
+
+    asyncio.run(main())
+
+
+@app.command()
+def relay() -> None:
+    """Publish the outbox to Kafka until SIGTERM."""
+    _logging()
+    settings = Settings()
+
+    async def main() -> None:
+        await composition.run_relay(settings, composition.stop_on_signals())
+
+    asyncio.run(main())
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply database migrations (Alembic) up to the newest."""
+    _logging()
+    migrate.upgrade(Settings().database_url)
+    typer.echo("database schema is up to date")
+
+
+@topics_app.command("apply")
+def topics_apply(
+    replication_factor: Annotated[int, typer.Option(help="Replicas per partition")] = 1,
+) -> None:
+    """Create or update every catalogue topic (idempotent)."""
+    settings = Settings()
+    changes = asyncio.run(
+        kafka.apply_topics(settings, composition.names(settings), replication_factor)
+    )
+    for change in changes:
+        typer.echo(change)
+    typer.echo(f"topics are up to date ({len(changes)} change(s))")
+
+
+@topics_app.command("list")
+def topics_list() -> None:
+    """Show the catalogue's topics and their partitions on the broker."""
+    settings = Settings()
+    on_broker = asyncio.run(kafka.list_topics(settings))
+    for topic in composition.names(settings).all_physical():
+        partitions = on_broker.get(topic)
+        typer.echo(f"{topic:45} {partitions if partitions is not None else 'MISSING'}")
+
+
+@app.command()
+def run(
+    port: Annotated[int | None, typer.Option(help="Ingress port (AZORA_INGRESS_PORT)")] = None,
+) -> None:
+    """Run everything: the ingress, every consumer and the relay, restarting any that dies."""
+    _logging()
+    log = logging.getLogger("azora.run")
+    children = {
+        "ingress": ["ingress", *(["--port", str(port)] if port else [])],
+        **{role: ["consume", role] for role in ROLES},
+        "relay": ["relay"],
+    }
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for name, args in children.items():
+        processes[name] = subprocess.Popen([sys.executable, "-m", "azora", *args])
+    log.info("started %s", ", ".join(f"{n} (pid {p.pid})" for n, p in processes.items()))
+    while not stopping:
+        time.sleep(0.5)
+        for name, process in processes.items():
+            if process.poll() is not None and not stopping:
+                log.warning("%s exited with %s; restarting", name, process.returncode)
+                time.sleep(1.0)
+                processes[name] = subprocess.Popen([sys.executable, "-m", "azora", *children[name]])
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for process in processes.values():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+    log.info("stopped")
+
+
+def main() -> None:
+    """Entry point of the `azora` command."""
+    app()

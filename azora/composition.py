@@ -1,0 +1,148 @@
+"""The composition root: the one place that builds brokers, pools and clients for each role."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+
+from azora import db
+from azora.aio import keep_trying
+from azora.consume.loop import ConsumeLoop, LoopSettings
+from azora.consume.service import Service
+from azora.crypto import SecretBox
+from azora.kafka import make_consumer, make_producer
+from azora.outbox import OutboxRelay
+from azora.settings import Settings
+from azora.topics import TopicNames
+from consumers.identity.service import make_identity
+from consumers.projections import PROJECTIONS
+from producers.ingress.app import create_app
+from producers.ingress.bus import Bus
+from producers.ingress.context import IngressContext
+from producers.ingress.passwords import Passwords
+from producers.ingress.tokens import TokenService
+from producers.ingress.transport import KafkaTransport, asyncapi_document, make_broker
+from producers.ingress.waiter import CommandWaiter
+
+log = logging.getLogger(__name__)
+
+
+def names(settings: Settings) -> TopicNames:
+    """Topic names for this deployment."""
+    return TopicNames(settings.topic_prefix)
+
+
+def secret_box(settings: Settings) -> SecretBox:
+    """The box that seals TOTP secrets."""
+    return SecretBox(settings.secret_key.get_secret_value())
+
+
+def services(settings: Settings) -> dict[str, list[Service]]:
+    """Every consuming role `azora consume <role>` can run, and its consumer groups."""
+    return {
+        "identity": [make_identity(secret_box(settings))],
+        "projections": list(PROJECTIONS),
+    }
+
+
+def ingress_app(settings: Settings) -> FastAPI:
+    """The HTTP ingress with everything it needs."""
+    topic_names = names(settings)
+    broker = make_broker(settings)
+    secret = settings.secret_key.get_secret_value()
+    ctx = IngressContext(
+        settings=settings,
+        bus=Bus(KafkaTransport(broker), topic_names, secret),
+        tokens=TokenService(secret, settings.access_token_ttl_s, settings.refresh_token_ttl_s),
+        passwords=Passwords(),
+        secrets=secret_box(settings),
+        waiter=CommandWaiter(settings.database_url),
+        asyncapi=asyncapi_document(broker, topic_names),
+    )
+    return create_app(ctx, broker)
+
+
+def loop_settings(settings: Settings) -> LoopSettings:
+    """Consume-loop knobs from settings."""
+    return LoopSettings(
+        max_batch=settings.consumer_max_batch,
+        fetch_wait_ms=settings.consumer_fetch_wait_ms,
+        max_attempts=settings.consumer_max_attempts,
+        backoff_initial_s=settings.retry_backoff_initial_s,
+        backoff_max_s=settings.retry_backoff_max_s,
+    )
+
+
+async def run_services(
+    settings: Settings, selected: Sequence[Service], stop: asyncio.Event
+) -> None:
+    """Run a consume loop per service until `stop`; each finishes its batch first."""
+    pool = await _pool_when_ready(settings, stop)
+    if pool is None:
+        return
+    try:
+        loops = [
+            ConsumeLoop(
+                service,
+                make_consumer(settings, service.name, f"azora-{service.name}"),
+                pool,
+                names(settings),
+                loop_settings(settings),
+            )
+            for service in selected
+        ]
+        await asyncio.gather(*(loop.run(stop) for loop in loops))
+    finally:
+        await pool.close()
+
+
+async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
+    """Run the outbox relay until `stop`."""
+    pool = await _pool_when_ready(settings, stop)
+    if pool is None:
+        return
+    producer = await keep_trying(lambda: started_producer(settings, "azora-relay"), stop, "Kafka")
+    if producer is None:
+        await pool.close()
+        return
+    try:
+        await OutboxRelay(
+            settings.database_url, pool, producer, batch=settings.relay_batch,
+            backoff_max_s=settings.retry_backoff_max_s,
+        ).run(stop)
+    finally:
+        await producer.stop()
+        await pool.close()
+
+
+async def started_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
+    """A connected producer (a failed start leaves nothing open)."""
+    producer = make_producer(settings, client_id)
+    try:
+        await producer.start()
+    except BaseException:
+        await producer.stop()
+        raise
+    return producer
+
+
+async def _pool_when_ready(settings: Settings, stop: asyncio.Event) -> db.Pool | None:
+    return await keep_trying(
+        lambda: db.create_pool(settings.database_url, min_size=1, max_size=settings.db_pool_max),
+        stop,
+        "Postgres",
+    )
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT: the process finishes its batch, commits, exits."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop

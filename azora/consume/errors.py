@@ -1,0 +1,35 @@
+"""How the consume loop tells an error that will pass from one that never will."""
+
+from __future__ import annotations
+
+import asyncpg
+
+
+class PermanentError(Exception):
+    """Retrying cannot help (a broken business rule, an impossible request): dead-letter it."""
+
+
+class TransientError(Exception):
+    """Retrying later will help (a dependency is down or slow): back off, never skip."""
+
+
+_TRANSIENT_PG = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for errors of a dependency rather than of the message."""
+    return isinstance(exc, (TransientError, ConnectionError, OSError, TimeoutError, *_TRANSIENT_PG))
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """True for errors of the message itself."""
+    return isinstance(exc, PermanentError)

@@ -1,0 +1,293 @@
+"""The consume loop: batches from Kafka applied exactly once in one Postgres transaction.
+
+Per batch: decode (undecodable records become dead letters), then in one transaction
+claim the event ids in the inbox, run handlers for the new ones, write the outbox and
+the next offsets; commit; then commit the same offsets to Kafka for its tools. On
+assignment the consumer seeks to the offsets stored in Postgres, so a crash anywhere
+loses nothing and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
+
+from azora import metrics
+from azora.aio import sleep_or_stop
+from azora.consume import store
+from azora.consume.dead_letters import FailedRecord, dead_letter
+from azora.consume.errors import is_permanent, is_transient
+from azora.consume.service import Service
+from azora.consume.unit_of_work import UnitOfWork
+from azora.messages import DecodeError, Event, decode
+from azora.topics import TopicNames
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    """Knobs of one consume loop."""
+
+    max_batch: int = 1000
+    fetch_wait_ms: int = 100
+    max_attempts: int = 5
+    backoff_initial_s: float = 0.2
+    backoff_max_s: float = 30.0
+    emit_enabled: bool = True
+
+
+@dataclass
+class _Batch:
+    """One fetch, decoded."""
+
+    events: list[Event[Any]] = field(default_factory=list)
+    failed: list[tuple[FailedRecord, str]] = field(default_factory=list)
+    records: dict[tuple[str, int, int], FailedRecord] = field(default_factory=dict)
+    next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+class ConsumeLoop:
+    """Runs one service's consumer group until `stop` is set."""
+
+    def __init__(
+        self,
+        service: Service,
+        consumer: AIOKafkaConsumer,
+        pool: asyncpg.Pool,
+        names: TopicNames,
+        settings: LoopSettings,
+        *,
+        group: str | None = None,
+    ) -> None:
+        self.service = service
+        self.group = group or service.name
+        self.consumer = consumer
+        self.pool = pool
+        self.names = names
+        self.settings = settings
+        self._by_topic = {names.physical(spec): spec for spec in service.topics}
+        # Held while a batch is applied, so a revoked partition's batch finishes first.
+        self._batch_lock = asyncio.Lock()
+        # Tries per event id for handler errors that are neither transient nor permanent.
+        self._attempts: Counter[Any] = Counter()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop` is set; the batch in hand is finished and committed first."""
+        self.consumer.subscribe(list(self._by_topic), listener=_SeekToStoredOffsets(self))
+        await self.consumer.start()
+        try:
+            while not stop.is_set():
+                fetched = await self.consumer.getmany(
+                    timeout_ms=self.settings.fetch_wait_ms, max_records=self.settings.max_batch
+                )
+                if fetched:
+                    await self.process(fetched, stop)
+        finally:
+            await self.consumer.stop()
+
+    async def process(
+        self, fetched: dict[TopicPartition, list[ConsumerRecord]], stop: asyncio.Event
+    ) -> None:
+        """Apply one fetch exactly once, retrying transient failures until it sticks."""
+        batch = self._decode(fetched)
+        metrics.BATCH_SIZE.labels(self.group).observe(len(batch.records))
+        careful = False
+        delay = self.settings.backoff_initial_s
+        while True:
+            try:
+                started = time.perf_counter()
+                async with self._batch_lock:
+                    await self._apply(batch, careful=careful)
+                metrics.BATCH_SECONDS.labels(self.group).observe(time.perf_counter() - started)
+                break
+            except Exception as exc:
+                if is_transient(exc):
+                    metrics.RETRIES.labels(self.group, "transient").inc()
+                    log.warning("%s: transient error, retrying in %.1fs: %r", self.group, delay, exc)
+                elif not careful:
+                    # Some event broke the batch: replay it one savepoint per event to find it.
+                    careful = True
+                    log.warning("%s: batch failed (%r); retrying event by event", self.group, exc)
+                    continue
+                else:
+                    metrics.RETRIES.labels(self.group, "handler").inc()
+                    log.warning("%s: handler error, retrying in %.1fs: %r", self.group, delay, exc)
+                if stop.is_set():
+                    # Nothing of this batch was committed: the stored offsets replay it later.
+                    return
+                await sleep_or_stop(delay, stop)
+                delay = min(delay * 2, self.settings.backoff_max_s)
+        await self._commit_to_kafka(batch.next_offsets)
+
+    def _decode(self, fetched: dict[TopicPartition, list[ConsumerRecord]]) -> _Batch:
+        batch = _Batch()
+        for tp, records in fetched.items():
+            spec = self._by_topic[tp.topic]
+            for record in records:
+                headers = tuple(record.headers or ())
+                failed = FailedRecord(
+                    tp.topic, tp.partition, record.offset, record.key, record.value, headers
+                )
+                batch.records[(tp.topic, tp.partition, record.offset)] = failed
+                batch.next_offsets[(tp.topic, tp.partition)] = record.offset + 1
+                try:
+                    envelope, payload = decode(spec, record.value)
+                except DecodeError as exc:
+                    batch.failed.append((failed, str(exc)))
+                    continue
+                batch.events.append(
+                    Event(
+                        spec=spec,
+                        envelope=envelope,
+                        payload=payload,
+                        topic=tp.topic,
+                        partition=tp.partition,
+                        offset=record.offset,
+                        headers=headers,
+                    )
+                )
+        return batch
+
+    async def _apply(self, batch: _Batch, *, careful: bool) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            uow = UnitOfWork(conn, self.group, self.names, emit_enabled=self.settings.emit_enabled)
+            fresh_ids = await store.claim(
+                conn, self.group, [e.envelope.event_id for e in batch.events]
+            )
+            fresh: list[Event[Any]] = []
+            for event in batch.events:
+                # The same id twice in one batch: only the first occurrence is applied.
+                if event.envelope.event_id in fresh_ids:
+                    fresh.append(event)
+                    fresh_ids.discard(event.envelope.event_id)
+            dead = [
+                self._dead(record, reason, kind="decode", attempts=1)
+                for record, reason in batch.failed
+            ]
+            if careful:
+                dead += await self._apply_one_by_one(fresh, uow, batch)
+            else:
+                await self._apply_by_topic(fresh, uow)
+            await store.write_outbox(conn, [*uow.outbox, *dead])
+            await store.save_offsets(conn, self.group, batch.next_offsets)
+        self._count(batch, fresh, dead)
+
+    async def _apply_by_topic(self, events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+        by_spec: dict[Any, list[Event[Any]]] = defaultdict(list)
+        for event in events:
+            by_spec[event.spec].append(event)
+        for spec, group in by_spec.items():
+            started = time.perf_counter()
+            await self.service.handlers[spec](group, uow)
+            metrics.HANDLER_SECONDS.labels(self.group, spec.name).observe(
+                time.perf_counter() - started
+            )
+
+    async def _apply_one_by_one(
+        self, events: Sequence[Event[Any]], uow: UnitOfWork, batch: _Batch
+    ) -> list[Any]:
+        dead = []
+        for event in events:
+            mark = uow.mark()
+            try:
+                async with uow.conn.transaction():  # a savepoint per event
+                    await self.service.handlers[event.spec]([event], uow)
+            except Exception as exc:
+                uow.rollback_to(mark)
+                if is_transient(exc):
+                    raise
+                event_id = event.envelope.event_id
+                self._attempts[event_id] += 1
+                attempts = self._attempts[event_id]
+                if not is_permanent(exc) and attempts < self.settings.max_attempts:
+                    raise
+                record = batch.records[(event.topic, event.partition, event.offset)]
+                kind = "permanent" if is_permanent(exc) else "exhausted"
+                dead.append(self._dead(record, f"{type(exc).__name__}: {exc}", kind, attempts))
+                del self._attempts[event_id]
+        return dead
+
+    def _dead(self, record: FailedRecord, reason: str, kind: str, attempts: int) -> Any:
+        spec = self._by_topic[record.topic]
+        log.error("%s: dead-lettering %s[%d]@%d: %s", self.group, record.topic,
+                  record.partition, record.offset, reason)
+        return dead_letter(
+            record,
+            dlq_topic=self.names.dlq(spec),
+            group=self.group,
+            error=reason,
+            kind=kind,
+            attempts=attempts,
+        )
+
+    def _count(self, batch: _Batch, fresh: Sequence[Event[Any]], dead: Sequence[Any]) -> None:
+        applied = Counter(event.topic for event in fresh)
+        seen = Counter(event.topic for event in batch.events)
+        for topic, count in seen.items():
+            metrics.EVENTS.labels(self.group, topic, "applied").inc(applied[topic])
+            metrics.EVENTS.labels(self.group, topic, "duplicate").inc(count - applied[topic])
+        for message in dead:
+            metrics.DEAD_LETTERS.labels(self.group, message.topic).inc()
+            metrics.EVENTS.labels(self.group, message.topic, "dead_lettered").inc()
+
+    async def _commit_to_kafka(self, next_offsets: dict[tuple[str, int], int]) -> None:
+        # Best effort: Postgres holds the truth; this only keeps Kafka's lag tools honest.
+        owned = self.consumer.assignment()
+        offsets = {
+            TopicPartition(topic, partition): OffsetAndMetadata(offset, "")
+            for (topic, partition), offset in next_offsets.items()
+            if TopicPartition(topic, partition) in owned
+        }
+        if not offsets:
+            return
+        try:
+            await self.consumer.commit(offsets)
+        except Exception as exc:
+            log.info("%s: Kafka offset commit skipped (%r); Postgres has them", self.group, exc)
+
+    async def seek_to_stored(self, assigned: set[TopicPartition]) -> None:
+        """Position each newly assigned partition just past what Postgres says was applied."""
+        stored = await store.load_offsets(self.pool, self.group, {tp.topic for tp in assigned})
+        for tp in assigned:
+            offset = stored.get((tp.topic, tp.partition))
+            if offset is None:
+                await self.consumer.seek_to_beginning(tp)
+            else:
+                self.consumer.seek(tp, offset)
+        log.info("%s: assigned %s", self.group, sorted((tp.topic, tp.partition) for tp in assigned))
+
+    async def wait_for_batch(self) -> None:
+        """Return once no batch is being applied."""
+        async with self._batch_lock:
+            return
+
+
+class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, loop: ConsumeLoop) -> None:
+        self._loop = loop
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self._loop.wait_for_batch()
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        delay = self._loop.settings.backoff_initial_s
+        while True:
+            try:
+                await self._loop.seek_to_stored(assigned)
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("%s: cannot read stored offsets yet: %r", self._loop.group, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._loop.settings.backoff_max_s)

@@ -1,0 +1,35 @@
+"""Postgres connections: one asyncpg pool per process, made by the composition root."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+Pool = asyncpg.Pool
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb columns come and go as Python objects, not strings.
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
+    """A pool whose connections decode jsonb."""
+    pool: Pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=60
+    )
+    return pool
+
+
+async def connect(dsn: str) -> asyncpg.Connection:
+    """A single connection (for LISTEN, or advisory locks that must outlive a transaction)."""
+    conn: asyncpg.Connection = await asyncpg.connect(dsn)
+    await _init_connection(conn)
+    return conn
+
+
+def as_records(rows: list[Any]) -> list[dict[str, Any]]:
+    """Rows as plain dicts (for JSON answers)."""
+    return [dict(row) for row in rows]

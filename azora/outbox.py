@@ -1,0 +1,115 @@
+"""The outbox relay: publishes what transactions queued, in order, then forgets it.
+
+One relay leads at a time (a Postgres advisory lock); others wait to take over. It
+waits for the broker's ack (acks=all) before deleting rows, so a crash repeats a
+send rather than losing one, and every consumer's inbox drops the repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from azora import db, metrics
+from azora.aio import sleep_or_stop, wait_any
+from azora.consume.errors import is_transient
+from azora.messages import headers_from_json
+
+log = logging.getLogger(__name__)
+
+# An arbitrary constant naming the relay's leadership lock in pg_advisory_lock's key space.
+RELAY_LOCK_KEY = 0x0A20_4A00
+NOTIFY_CHANNEL = "azora_outbox"
+
+FETCH = """
+SELECT id, topic, key, value, headers, created_at FROM azora.outbox ORDER BY id LIMIT $1
+"""
+DELETE = "DELETE FROM azora.outbox WHERE id = ANY($1::bigint[])"
+DEPTH = "SELECT count(*) FROM azora.outbox"
+
+
+class OutboxRelay:
+    """Moves outbox rows to Kafka while it holds the relay lock."""
+
+    def __init__(
+        self,
+        dsn: str,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        *,
+        batch: int = 1000,
+        idle_wait_s: float = 1.0,
+        backoff_max_s: float = 30.0,
+    ) -> None:
+        self.dsn = dsn
+        self.pool = pool
+        self.producer = producer
+        self.batch = batch
+        # A safety net only: NOTIFY wakes the relay; this bounds the wait if one is missed.
+        self.idle_wait_s = idle_wait_s
+        self.backoff_max_s = backoff_max_s
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until `stop` is set, surviving Postgres and Kafka outages."""
+        delay = 0.2
+        while not stop.is_set():
+            try:
+                await self._lead(stop)
+                delay = 0.2
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.exception("relay: unexpected error; retrying in %.1fs", delay)
+                else:
+                    log.warning("relay: %r; retrying in %.1fs", exc, delay)
+                await sleep_or_stop(delay, stop)
+                delay = min(delay * 2, self.backoff_max_s)
+
+    async def _lead(self, stop: asyncio.Event) -> None:
+        conn = await db.connect(self.dsn)
+        try:
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
+                if stop.is_set():
+                    return
+                await sleep_or_stop(1.0, stop)
+            log.info("relay: leading")
+            wake = asyncio.Event()
+            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
+            while not stop.is_set():
+                wake.clear()
+                sent = await self.publish_once()
+                if sent < self.batch:
+                    await wait_any(wake, stop, self.idle_wait_s)
+        finally:
+            await conn.close()
+
+    async def publish_once(self) -> int:
+        """Publish one batch of the oldest rows; return how many went out."""
+        rows = await self.pool.fetch(FETCH, self.batch)
+        if not rows:
+            metrics.OUTBOX_DEPTH.set(0)
+            return 0
+        pending = []
+        for row in rows:
+            pending.append(
+                await self.producer.send(
+                    row["topic"],
+                    row["value"],
+                    key=row["key"],
+                    headers=headers_from_json(row["headers"]),
+                )
+            )
+        await asyncio.gather(*pending)
+        await self.pool.execute(DELETE, [row["id"] for row in rows])
+        now = datetime.now(UTC)
+        for row in rows:
+            metrics.OUTBOX_DELAY.observe((now - row["created_at"]).total_seconds())
+        metrics.OUTBOX_SENT.inc(len(rows))
+        if len(rows) == self.batch:
+            metrics.OUTBOX_DEPTH.set(await self.pool.fetchval(DEPTH))
+        else:
+            metrics.OUTBOX_DEPTH.set(0)
+        return len(rows)

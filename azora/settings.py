@@ -1,0 +1,61 @@
+"""Settings for every Azora process, from the environment (prefix `AZORA_`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Only development may run on this well-known value; everything else must set its own.
+DEVELOPMENT_SECRET = "azora-development-secret-do-not-use-in-production"
+
+
+class Settings(BaseSettings):
+    """Everything a process needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(env_prefix="AZORA_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:19092",
+        validation_alias=AliasChoices("AZORA_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    # Prepended to every physical topic name: lets tests (or tenants) run an isolated world.
+    topic_prefix: str = Field(default="", pattern=r"^[a-zA-Z0-9._-]*$")
+    database_url: str = Field(
+        default="postgresql://azora@127.0.0.1:54329/azora",
+        validation_alias=AliasChoices("AZORA_DATABASE_URL", "DATABASE_URL"),
+    )
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    ingress_host: str = "127.0.0.1"
+    ingress_port: int = 8000
+
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    access_token_ttl_s: int = Field(default=900, ge=30)
+    refresh_token_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
+    command_wait_max_s: float = 30.0
+
+    consumer_max_batch: int = Field(default=1000, ge=1)
+    consumer_fetch_wait_ms: int = Field(default=100, ge=0)
+    # Handler errors that are neither transient nor permanent get this many tries, then the DLQ.
+    consumer_max_attempts: int = Field(default=5, ge=1)
+    retry_backoff_initial_s: float = 0.2
+    retry_backoff_max_s: float = 30.0
+    relay_batch: int = Field(default=1000, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_outside_development(self) -> Settings:
+        if self.env != "development" and self.secret_key.get_secret_value() in (
+            DEVELOPMENT_SECRET,
+            "",
+        ):
+            raise ValueError(
+                "AZORA_SECRET_KEY must be set to a private value outside development mode"
+            )
+        if self.env != "development" and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("AZORA_SECRET_KEY must be at least 32 characters")
+        return self

@@ -1,0 +1,35 @@
+"""Physical topic names: the catalogue's logical names under this deployment's prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.catalogue import BY_NAME, CATALOGUE, TopicSpec
+
+
+@dataclass(frozen=True)
+class TopicNames:
+    """Maps catalogue topics to the names used on the broker, and back."""
+
+    prefix: str = ""
+
+    def physical(self, spec: TopicSpec) -> str:
+        """The broker-side name of `spec`'s topic."""
+        return self.prefix + spec.name
+
+    def dlq(self, spec: TopicSpec) -> str:
+        """The broker-side name of `spec`'s dead-letter topic."""
+        return self.prefix + spec.dlq
+
+    def spec_of(self, physical: str) -> TopicSpec:
+        """The catalogue entry behind a broker-side name (KeyError when it is not ours)."""
+        if not physical.startswith(self.prefix):
+            raise KeyError(physical)
+        return BY_NAME[physical[len(self.prefix) :]]
+
+    def all_physical(self) -> list[str]:
+        """Every topic and dead-letter topic of the catalogue, as the broker names them."""
+        names = []
+        for spec in CATALOGUE:
+            names += [self.physical(spec), self.dlq(spec)]
+        return names

@@ -1,0 +1,73 @@
+"""Identity's rules as pure functions: who gets an account, whose MFA code is right."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyotp
+
+from schemas.accounts import (
+    UserMfaEnabled,
+    UserMfaEnableRejected,
+    UserMfaEnableRequested,
+    UserRegistered,
+    UserRegistrationRejected,
+    UserRegistrationRequested,
+)
+
+EMAIL_TAKEN = "email already registered"
+NO_MFA_SETUP = "no MFA setup in progress; call /v1/auth/mfa/setup first"
+WRONG_CODE = "the code does not match the authenticator secret"
+
+
+def registration_outcome(
+    request: UserRegistrationRequested, created: bool, registered_at: datetime
+) -> UserRegistered | UserRegistrationRejected:
+    """The fact that settles a registration: the account, or why there is none."""
+    if created:
+        return UserRegistered(
+            user_id=request.user_id,
+            email=request.email,
+            display_name=request.display_name,
+            password_hash=request.password_hash,
+            registered_at=registered_at,
+        )
+    return UserRegistrationRejected(user_id=request.user_id, email=request.email, reason=EMAIL_TAKEN)
+
+
+def first_per_email(requests: Sequence[UserRegistrationRequested]) -> list[int]:
+    """Indexes of the first request for each email in a batch: later ones lose the race."""
+    seen: set[str] = set()
+    winners = []
+    for index, request in enumerate(requests):
+        if request.email not in seen:
+            seen.add(request.email)
+            winners.append(index)
+    return winners
+
+
+@dataclass(frozen=True)
+class MfaDecision:
+    """The outcome of an enable request, and the secret to activate if it succeeded."""
+
+    outcome: UserMfaEnabled | UserMfaEnableRejected
+    activate: str | None
+
+
+def mfa_outcome(
+    request: UserMfaEnableRequested, pending_ciphertext: str | None, pending_secret: str | None
+) -> MfaDecision:
+    """Check the code against the pending secret at the moment the user submitted it."""
+    user_id: uuid.UUID = request.user_id
+    if pending_ciphertext is None or pending_secret is None:
+        return MfaDecision(UserMfaEnableRejected(user_id=user_id, reason=NO_MFA_SETUP), None)
+    # One step either side: the user typed the code up to 30 s before or after submitting.
+    if not pyotp.TOTP(pending_secret).verify(request.code, for_time=request.submitted_at,
+                                             valid_window=1):
+        return MfaDecision(UserMfaEnableRejected(user_id=user_id, reason=WRONG_CODE), None)
+    return MfaDecision(
+        UserMfaEnabled(user_id=user_id, secret_ciphertext=pending_ciphertext), pending_ciphertext
+    )

@@ -1,0 +1,108 @@
+"""The command_status projection: every command's outcome, and a NOTIFY when it settles."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from azora.consume.service import Service
+from azora.consume.unit_of_work import UnitOfWork
+from azora.messages import Event, header_value
+from schemas.catalogue import CATALOGUE
+from schemas.envelope import HEADER_REQUEST_FINGERPRINT
+
+NOTIFY_CHANNEL = "azora_command_status"
+
+# A settled status never goes back to pending: the command and its outcome travel on
+# different topics, so the outcome may well be applied first.
+UPSERT = """
+INSERT INTO read.command_status (command_id, type, status, reason, links, fingerprint)
+SELECT t.command_id, t.type, t.status, t.reason, t.links::jsonb, t.fingerprint
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+     AS t(command_id, type, status, reason, links, fingerprint)
+ON CONFLICT (command_id) DO UPDATE SET
+    type = COALESCE(read.command_status.type, EXCLUDED.type),
+    fingerprint = COALESCE(read.command_status.fingerprint, EXCLUDED.fingerprint),
+    status = CASE WHEN read.command_status.status = 'pending'
+                  THEN EXCLUDED.status ELSE read.command_status.status END,
+    reason = CASE WHEN read.command_status.status = 'pending'
+                  THEN EXCLUDED.reason ELSE read.command_status.reason END,
+    links = CASE WHEN read.command_status.status = 'pending'
+                 THEN EXCLUDED.links ELSE read.command_status.links END,
+    updated_at = now()
+"""
+
+NOTIFY = "SELECT pg_notify($1, id::text) FROM unnest($2::uuid[]) AS t(id)"
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """What one or more events say about one command."""
+
+    command_id: uuid.UUID
+    status: str
+    type: str | None = None
+    reason: str | None = None
+    links: dict[str, str] | None = None
+    fingerprint: str | None = None
+
+
+def status_of(event: Event[Any]) -> StatusRow:
+    """What `event` says about the command it correlates with."""
+    spec = event.spec
+    payload = event.payload.model_dump(mode="json")
+    command_id = event.envelope.correlation_id
+    if spec.outcome == "pending":
+        fingerprint = header_value(event.headers, HEADER_REQUEST_FINGERPRINT)
+        return StatusRow(
+            command_id,
+            "pending",
+            type=spec.type,
+            fingerprint=fingerprint.decode() if fingerprint else None,
+        )
+    links = {name: template.format(**payload) for name, template in spec.links}
+    reason = payload.get("reason") if spec.outcome == "rejected" else None
+    return StatusRow(command_id, str(spec.outcome), reason=reason, links=links)
+
+
+def fold(rows: Sequence[StatusRow]) -> list[StatusRow]:
+    """One row per command: a settled status wins over pending, the command's type is kept."""
+    folded: dict[uuid.UUID, StatusRow] = {}
+    for row in rows:
+        seen = folded.get(row.command_id)
+        if seen is None:
+            folded[row.command_id] = row
+        elif seen.status == "pending":
+            folded[row.command_id] = replace(
+                row, type=seen.type or row.type, fingerprint=seen.fingerprint or row.fingerprint
+            )
+        elif row.status == "pending":
+            folded[row.command_id] = replace(seen, type=row.type, fingerprint=row.fingerprint)
+    return list(folded.values())
+
+
+async def on_command_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+    """Record each command's status; wake `?wait=` requests for those that settled."""
+    rows = fold([status_of(event) for event in events])
+    await uow.conn.execute(
+        UPSERT,
+        [r.command_id for r in rows],
+        [r.type for r in rows],
+        [r.status for r in rows],
+        [r.reason for r in rows],
+        [json.dumps(r.links or {}) for r in rows],
+        [r.fingerprint for r in rows],
+    )
+    settled = [r.command_id for r in rows if r.status != "pending"]
+    if settled:
+        # Delivered at commit, when a waiting request can read the settled row.
+        await uow.conn.execute(NOTIFY, NOTIFY_CHANNEL, settled)
+
+
+COMMAND_STATUS = Service(
+    name="projection.command_status",
+    handlers={spec: on_command_event for spec in CATALOGUE if spec.outcome is not None},
+)

@@ -1,0 +1,61 @@
+"""The users projection: `read.users` (profiles) and `read.credentials` (what login checks)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from azora.consume.service import Service
+from azora.consume.unit_of_work import UnitOfWork
+from azora.messages import Event
+from schemas import catalogue as topics
+
+INSERT_USERS = """
+INSERT INTO read.users (user_id, email, display_name, roles, registered_at)
+SELECT t.user_id, t.email, t.display_name, string_to_array(t.roles, ','), t.registered_at
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+     AS t(user_id, email, display_name, roles, registered_at)
+ON CONFLICT DO NOTHING
+"""
+
+INSERT_CREDENTIALS = """
+INSERT INTO read.credentials (user_id, email, password_hash)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
+ON CONFLICT DO NOTHING
+"""
+
+ENABLE_MFA = """
+WITH t AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS t(user_id, secret)),
+profiles AS (
+    UPDATE read.users SET mfa_enabled = true FROM t WHERE read.users.user_id = t.user_id
+)
+UPDATE read.credentials SET mfa_secret = t.secret FROM t WHERE read.credentials.user_id = t.user_id
+"""
+
+
+async def on_user_registered(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+    """Insert the profile and credentials of each new user."""
+    users = [event.payload for event in events]
+    ids = [u.user_id for u in users]
+    emails = [u.email for u in users]
+    await uow.conn.execute(
+        INSERT_USERS,
+        ids,
+        emails,
+        [u.display_name for u in users],
+        [",".join(u.roles) for u in users],
+        [u.registered_at for u in users],
+    )
+    await uow.conn.execute(INSERT_CREDENTIALS, ids, emails, [u.password_hash for u in users])
+
+
+async def on_mfa_enabled(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+    """Mark MFA on, and keep the (encrypted) secret login will check codes against."""
+    latest = {e.payload.user_id: e.payload.secret_ciphertext for e in events}
+    await uow.conn.execute(ENABLE_MFA, list(latest), list(latest.values()))
+
+
+USERS = Service(
+    name="projection.users",
+    handlers={topics.USER_REGISTERED: on_user_registered, topics.USER_MFA_ENABLED: on_mfa_enabled},
+)

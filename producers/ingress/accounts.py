@@ -1,0 +1,256 @@
+"""Account endpoints: register, login, refresh, logout, profile, MFA."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import pyotp
+from fastapi import APIRouter, Header, Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from producers.ingress import queries
+from producers.ingress.auth import Ctx, CurrentUser
+from producers.ingress.bus import derived_id
+from producers.ingress.commands import Accepted, accepted, submit
+from producers.ingress.passwords import policy_violations
+from producers.ingress.problems import PROBLEM_RESPONSES, Problem
+from producers.ingress.tokens import InvalidToken, TokenPair
+from schemas.accounts import (
+    DisplayName,
+    Email,
+    SessionRefreshed,
+    SessionRevoked,
+    SessionStarted,
+    UserMfaEnableRequested,
+    UserMfaSetupRequested,
+    UserRegistrationRequested,
+)
+
+router = APIRouter(prefix="/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200,
+           description="Retry with the same key and body: same command, nothing new published"),
+]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterRequest(_Request):
+    """A new account."""
+
+    email: Email
+    password: str = Field(min_length=1, max_length=256)
+    display_name: DisplayName
+
+    @model_validator(mode="after")
+    def _password_policy(self) -> RegisterRequest:
+        problems = policy_violations(self.password, self.email)
+        if problems:
+            raise ValueError("password " + "; ".join(problems))
+        return self
+
+
+class RegistrationAccepted(Accepted):
+    """Registration accepted; `user_id` is the account it will create."""
+
+    user_id: uuid.UUID
+
+
+class LoginRequest(_Request):
+    """Credentials, and a TOTP code once MFA is on."""
+
+    email: Email
+    password: str = Field(min_length=1, max_length=256)
+    totp_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+
+
+class RefreshRequest(_Request):
+    """A refresh token from login or an earlier refresh."""
+
+    refresh_token: str = Field(min_length=1, max_length=4096)
+
+
+class Tokens(BaseModel):
+    """What login and refresh answer."""
+
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    """The caller's profile."""
+
+    user_id: uuid.UUID
+    email: str
+    display_name: str
+    roles: list[str]
+    mfa_enabled: bool
+
+
+class MfaSetup(BaseModel):
+    """A new TOTP secret to load into an authenticator app."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class MfaVerifyRequest(_Request):
+    """A code from the authenticator, proving the secret was loaded."""
+
+    code: str = Field(pattern=r"^[0-9]{6}$")
+
+
+def _bad_credentials() -> Problem:
+    return Problem(401, "invalid_credentials", "Invalid credentials",
+                   "the email or password is wrong")
+
+
+@router.post("/auth/register", status_code=202, response_model=RegistrationAccepted)
+async def register(
+    body: RegisterRequest, ctx: Ctx, response: Response, idempotency_key: IdempotencyKey = None
+) -> dict[str, object]:
+    """Ask for an account; the outcome (created, or email taken) appears at `status_url`."""
+
+    async def build(command_id: uuid.UUID) -> UserRegistrationRequested:
+        return UserRegistrationRequested(
+            user_id=derived_id(command_id, "user"),
+            email=body.email,
+            display_name=body.display_name,
+            password_hash=await ctx.passwords.hash(body.password),
+        )
+
+    command_id = await submit(
+        ctx, route="register", actor="anonymous", request=body,
+        idempotency_key=idempotency_key, build=build,
+    )
+    return accepted(response, command_id, user_id=derived_id(command_id, "user"))
+
+
+@router.post("/auth/login", response_model=Tokens)
+async def login(body: LoginRequest, ctx: Ctx) -> Tokens:
+    """Tokens for valid credentials (and a valid TOTP code when MFA is on)."""
+    row = await queries.fetch_one(ctx, queries.CREDENTIALS, body.email)
+    if not await ctx.passwords.verify(row["password_hash"] if row else None, body.password):
+        raise _bad_credentials()
+    assert row is not None
+    if row["mfa_secret"]:
+        if body.totp_code is None:
+            raise Problem(401, "mfa_required", "MFA code required",
+                          "this account has MFA on: send totp_code from your authenticator")
+        secret = ctx.secrets.open(row["mfa_secret"])
+        if not pyotp.TOTP(secret).verify(body.totp_code, valid_window=1):
+            raise Problem(401, "mfa_invalid", "Invalid MFA code", "the TOTP code is wrong")
+    session_id = uuid.uuid4()
+    pair = ctx.tokens.issue(row["user_id"], tuple(row["roles"]), session_id, 0)
+    await _publish(ctx, SessionStarted(
+        session_id=session_id, user_id=row["user_id"], started_at=datetime.now(UTC),
+        expires_at=pair.refresh_expires_at,
+    ), actor=str(row["user_id"]))
+    return _tokens(pair)
+
+
+@router.post("/auth/refresh", response_model=Tokens)
+async def refresh(body: RefreshRequest, ctx: Ctx) -> Tokens:
+    """New tokens for a refresh token; the one presented stops working."""
+    claims = _refresh_claims(ctx, body.refresh_token)
+    session = await queries.fetch_one(ctx, queries.SESSION, claims.session_id)
+    if session is not None and session["revoked_at"] is not None:
+        raise Problem(401, "session_revoked", "Session ended", "log in again")
+    if session is not None and claims.generation < session["generation"]:
+        # An old token came back: someone holds a copy. End the session for everyone.
+        await _publish(ctx, SessionRevoked(
+            session_id=claims.session_id, user_id=claims.user_id,
+            reason="refresh token reused", revoked_at=datetime.now(UTC),
+        ), actor=str(claims.user_id))
+        raise Problem(401, "refresh_token_reused", "Refresh token already used",
+                      "this refresh token was replaced; the session has been revoked")
+    profile = await queries.fetch_one(ctx, queries.USER, claims.user_id)
+    roles = tuple(profile["roles"]) if profile else ("student",)
+    generation = claims.generation + 1
+    pair = ctx.tokens.issue(claims.user_id, roles, claims.session_id, generation,
+                            refresh_expires_at=claims.expires_at)
+    await _publish(ctx, SessionRefreshed(
+        session_id=claims.session_id, user_id=claims.user_id, generation=generation,
+        refreshed_at=datetime.now(UTC),
+    ), actor=str(claims.user_id))
+    return _tokens(pair)
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(body: RefreshRequest, ctx: Ctx) -> Response:
+    """End the session the refresh token belongs to."""
+    claims = _refresh_claims(ctx, body.refresh_token)
+    await _publish(ctx, SessionRevoked(
+        session_id=claims.session_id, user_id=claims.user_id, reason="logout",
+        revoked_at=datetime.now(UTC),
+    ), actor=str(claims.user_id))
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=Me)
+async def me(user: CurrentUser, ctx: Ctx) -> Me:
+    """The caller's profile."""
+    row = await queries.fetch_one(ctx, queries.USER, user.user_id)
+    if row is None:
+        raise Problem(404, "not_found", "Profile not found", "no profile for this account yet")
+    return Me(**dict(row))
+
+
+@router.post("/auth/mfa/setup", response_model=MfaSetup)
+async def mfa_setup(user: CurrentUser, ctx: Ctx) -> MfaSetup:
+    """A new TOTP secret; MFA turns on once /v1/auth/mfa/verify gets a matching code."""
+    secret = pyotp.random_base32()
+    profile = await queries.fetch_one(ctx, queries.USER, user.user_id)
+    name = profile["email"] if profile else str(user.user_id)
+    await _publish(ctx, UserMfaSetupRequested(
+        user_id=user.user_id, secret_ciphertext=ctx.secrets.seal(secret)
+    ), actor=str(user.user_id))
+    return MfaSetup(
+        secret=secret, otpauth_uri=pyotp.TOTP(secret).provisioning_uri(name, issuer_name="Azora")
+    )
+
+
+@router.post("/auth/mfa/verify", status_code=202, response_model=Accepted)
+async def mfa_verify(
+    body: MfaVerifyRequest, user: CurrentUser, ctx: Ctx, response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, object]:
+    """Turn MFA on if the code matches the secret from /v1/auth/mfa/setup."""
+    submitted_at = datetime.now(UTC)
+
+    async def build(_: uuid.UUID) -> UserMfaEnableRequested:
+        return UserMfaEnableRequested(user_id=user.user_id, code=body.code,
+                                      submitted_at=submitted_at)
+
+    command_id = await submit(
+        ctx, route="mfa.verify", actor=str(user.user_id), request=body,
+        idempotency_key=idempotency_key, build=build,
+    )
+    return accepted(response, command_id)
+
+
+def _refresh_claims(ctx: Ctx, token: str):  # type: ignore[no-untyped-def]
+    try:
+        return ctx.tokens.refresh(token)
+    except InvalidToken as exc:
+        raise Problem(401, "invalid_token", "Invalid refresh token", str(exc)) from exc
+
+
+def _tokens(pair: TokenPair) -> Tokens:
+    return Tokens(access_token=pair.access_token, refresh_token=pair.refresh_token,
+                  expires_in=pair.expires_in)
+
+
+async def _publish(ctx: Ctx, payload: BaseModel, *, actor: str) -> None:
+    try:
+        await ctx.bus.send_fact(payload, actor=actor)
+    except Exception as exc:
+        raise Problem(503, "broker_unavailable", "Try again shortly",
+                      "Kafka did not acknowledge the event", headers={"Retry-After": "5"}) from exc

@@ -1,0 +1,60 @@
+"""The ingress application: FastAPI routes over a FastStream KafkaBroker held in the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from azora import db
+from azora.aio import keep_trying
+from producers.ingress import accounts, commands, problems, service_routes
+from producers.ingress.context import IngressContext
+
+DESCRIPTION = """
+Commands answer `202 Accepted` with a `command_id` and a `status_url`;
+`GET /v1/commands/{id}?wait=5` holds the answer until the outcome is known.
+Every command endpoint honours `Idempotency-Key`. Errors are `application/problem+json`.
+"""
+
+
+def create_app(ctx: IngressContext, broker: KafkaBroker) -> FastAPI:
+    """The ingress app; connections open in its lifespan, never at import or build time."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        ctx.pool = await db.create_pool(
+            ctx.settings.database_url, min_size=0, max_size=ctx.settings.db_pool_max
+        )
+        await ctx.waiter.start()
+        connecting = asyncio.create_task(_connect_until_ready(broker, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connecting
+            await ctx.waiter.close()
+            await broker.stop()
+            await ctx.pool.close()
+
+    app = FastAPI(
+        title="Azora API", version="1", description=DESCRIPTION, lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    problems.install(app)
+    app.include_router(service_routes.router)
+    app.include_router(commands.router)
+    app.include_router(accounts.router)
+    return app
+
+
+async def _connect_until_ready(broker: KafkaBroker, stop: asyncio.Event) -> None:
+    # The ingress starts without Kafka (readyz says so, commands answer 503) and connects
+    # as soon as the broker answers.
+    await keep_trying(broker.start, stop, "Kafka", on_failure=broker.stop)

@@ -1,0 +1,129 @@
+"""Submitting commands (202 + where to look) and reading their outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict
+
+from producers.ingress import queries
+from producers.ingress.auth import Ctx
+from producers.ingress.context import IngressContext
+from producers.ingress.problems import PROBLEM_RESPONSES, Problem
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["commands"])
+
+
+class Accepted(BaseModel):
+    """A command was accepted; its outcome appears at `status_url`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    command_id: uuid.UUID
+    status_url: str
+
+
+class CommandStatus(BaseModel):
+    """A command's outcome as far as it is known."""
+
+    command_id: uuid.UUID
+    status: Literal["pending", "succeeded", "rejected"]
+    reason: str | None = None
+    links: dict[str, str] = {}
+
+
+def status_url(command_id: uuid.UUID) -> str:
+    """Where a command's outcome is read."""
+    return f"/v1/commands/{command_id}"
+
+
+def accepted(response: Response, command_id: uuid.UUID, **created: Any) -> dict[str, Any]:
+    """The 202 body (and Location header) for `command_id`, naming what it creates."""
+    response.status_code = 202
+    response.headers["Location"] = status_url(command_id)
+    return {"command_id": command_id, "status_url": status_url(command_id), **created}
+
+
+async def submit(
+    ctx: IngressContext,
+    *,
+    route: str,
+    actor: str,
+    request: BaseModel,
+    idempotency_key: str | None,
+    build: Callable[[uuid.UUID], Awaitable[BaseModel]],
+) -> uuid.UUID:
+    """Publish the command `build` makes, once per Idempotency-Key; return its id."""
+    command = ctx.bus.command_id(
+        actor=actor, route=route, request=request, idempotency_key=idempotency_key
+    )
+    if command.from_idempotency_key:
+        seen = await _recorded(ctx, command.id)
+        if seen is not None:
+            if seen["fingerprint"] and seen["fingerprint"] != command.fingerprint:
+                raise Problem(
+                    422, "idempotency_key_reused", "Idempotency-Key reused",
+                    "this Idempotency-Key was already used with a different request body",
+                )
+            return command.id
+    payload = await build(command.id)
+    try:
+        await ctx.bus.send_command(payload, command=command, actor=actor)
+    except Exception as exc:
+        log.warning("publish failed: %r", exc)
+        raise Problem(
+            503, "broker_unavailable", "Commands cannot be accepted right now",
+            "Kafka did not acknowledge the command; nothing was published. Retry later "
+            "(with the same Idempotency-Key).",
+            headers={"Retry-After": "5"},
+        ) from exc
+    return command.id
+
+
+async def _recorded(ctx: IngressContext, command_id: uuid.UUID) -> Any:
+    # A command already recorded is not published again; if Postgres is down we publish
+    # anyway (same event id), and every consumer's inbox drops the repeat.
+    try:
+        return await queries.command(ctx, command_id)
+    except Problem:
+        return None
+
+
+@router.get(
+    "/v1/commands/{command_id}",
+    response_model=CommandStatus,
+    responses={404: PROBLEM_RESPONSES[422] | {"description": "Unknown command"}},
+)
+async def get_command(
+    command_id: uuid.UUID,
+    ctx: Ctx,
+    wait: Annotated[float, Query(ge=0, le=30, description="Seconds to hold the answer "
+                                 "while the command is pending (at most 30)")] = 0,
+) -> CommandStatus:
+    """A command's status; with `wait`, answers as soon as it settles (LISTEN/NOTIFY)."""
+    row = await queries.command(ctx, command_id)
+    if wait > 0 and (row is None or row["status"] == "pending"):
+        async with ctx.waiter.watch(command_id) as settled:
+            row = await queries.command(ctx, command_id)
+            if row is None or row["status"] == "pending":
+                try:
+                    await asyncio.wait_for(settled.wait(), timeout=min(wait, 30.0))
+                except TimeoutError:
+                    pass
+                row = await queries.command(ctx, command_id)
+    if row is None:
+        raise Problem(
+            404, "unknown_command", "Unknown command",
+            "no command with this id has been recorded (a command is recorded moments after "
+            "its 202; use ?wait= to wait for it)",
+        )
+    return CommandStatus(
+        command_id=row["command_id"], status=row["status"], reason=row["reason"],
+        links=row["links"] or {},
+    )

@@ -1,0 +1,36 @@
+"""What every ingress route may use, built once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from fastapi import Request
+
+from azora.crypto import SecretBox
+from azora.settings import Settings
+from producers.ingress.bus import Bus
+from producers.ingress.passwords import Passwords
+from producers.ingress.tokens import TokenService
+from producers.ingress.waiter import CommandWaiter
+
+
+@dataclass
+class IngressContext:
+    """The ingress's dependencies; connections open in the app's lifespan."""
+
+    settings: Settings
+    bus: Bus
+    tokens: TokenService
+    passwords: Passwords
+    secrets: SecretBox
+    waiter: CommandWaiter
+    asyncapi: dict[str, Any]
+    pool: asyncpg.Pool | None = None
+
+
+def context(request: Request) -> IngressContext:
+    """The context of the app serving `request` (a FastAPI dependency)."""
+    ctx: IngressContext = request.app.state.ctx
+    return ctx

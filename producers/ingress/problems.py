@@ -1,0 +1,106 @@
+"""Errors as RFC 9457 problem documents (`application/problem+json`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    """Where a request was wrong, and how."""
+
+    loc: list[str | int]
+    msg: str
+
+
+class ProblemDocument(BaseModel):
+    """The body of every error answer."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] = []
+
+
+class Problem(Exception):
+    """Raise to answer with a problem document; `kind` becomes the `type` URI's last part."""
+
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.headers = headers or {}
+
+
+def problem_response(
+    status: int,
+    kind: str,
+    title: str,
+    detail: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem+json answer."""
+    body = ProblemDocument(
+        type=f"/problems/{kind}", title=title, status=status, detail=detail,
+        errors=[FieldError(**e) for e in errors or []],
+    )
+    return JSONResponse(
+        body.model_dump(), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Make every error of `app` a problem document."""
+
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.kind, exc.title, exc.detail, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": [str(p) if not isinstance(p, int) else p for p in e["loc"]], "msg": e["msg"]}
+            for e in exc.errors()
+        ]
+        return problem_response(
+            422, "validation_error", "The request is not valid",
+            f"{len(errors)} field(s) failed validation", errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem_response(
+            exc.status_code, kind, str(exc.detail), headers=getattr(exc, "headers", None)
+        )
+
+
+# For OpenAPI: every documented error answer has this shape.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ProblemDocument, "content": {PROBLEM_JSON: {}}, "description": text}
+    for status, text in (
+        (401, "Not authenticated"),
+        (409, "Conflict"),
+        (422, "Invalid request"),
+        (503, "A dependency is unavailable"),
+    )
+}

@@ -1,0 +1,47 @@
+"""Reads of the read models (the ingress writes nothing to Postgres)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from producers.ingress.context import IngressContext
+from producers.ingress.problems import Problem
+
+
+def pool_of(ctx: IngressContext) -> asyncpg.Pool:
+    """The read-model pool, or a 503 while Postgres has not been reached yet."""
+    if ctx.pool is None:
+        raise Problem(503, "database_unavailable", "The read models are unavailable",
+                      "Postgres has not been reached yet", headers={"Retry-After": "2"})
+    return ctx.pool
+
+
+async def fetch_one(ctx: IngressContext, sql: str, *args: Any) -> asyncpg.Record | None:
+    """One row of a read model; 503 with Retry-After when Postgres does not answer."""
+    try:
+        row: asyncpg.Record | None = await pool_of(ctx).fetchrow(sql, *args)
+    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+            asyncpg.CannotConnectNowError) as exc:
+        raise Problem(503, "database_unavailable", "The read models are unavailable",
+                      str(exc), headers={"Retry-After": "2"}) from exc
+    return row
+
+
+COMMAND = """
+SELECT command_id, status, reason, links, fingerprint FROM read.command_status
+WHERE command_id = $1
+"""
+CREDENTIALS = """
+SELECT c.user_id, c.password_hash, c.mfa_secret, u.roles
+FROM read.credentials c JOIN read.users u USING (user_id) WHERE c.email = $1
+"""
+USER = "SELECT user_id, email, display_name, roles, mfa_enabled FROM read.users WHERE user_id = $1"
+SESSION = "SELECT generation, revoked_at FROM read.sessions WHERE session_id = $1"
+
+
+async def command(ctx: IngressContext, command_id: uuid.UUID) -> asyncpg.Record | None:
+    """A command's recorded status."""
+    return await fetch_one(ctx, COMMAND, command_id)

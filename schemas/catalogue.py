@@ -1,0 +1,158 @@
+"""The topic catalogue: the one place that spells a topic name.
+
+Every topic carries exactly one event type. `retention_ms=-1` keeps facts forever so
+projections can always be rebuilt from the log; commands are kept for a bounded time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel
+
+from schemas import accounts
+
+DAY_MS = 24 * 60 * 60 * 1000
+FOREVER = -1
+
+Kind = Literal["command", "event"]
+# How an event settles the command that caused it (read by the command_status projection).
+Outcome = Literal["pending", "succeeded", "rejected"]
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic: its name, its one model, how it is keyed, and how long Kafka keeps it."""
+
+    name: str
+    model: type[BaseModel]
+    key_field: str
+    kind: Kind
+    description: str
+    partitions: int = 3
+    retention_ms: int = FOREVER
+    cleanup_policy: Literal["delete", "compact"] = "delete"
+    # For command_status: what this topic says about the command it correlates with.
+    outcome: Outcome | None = None
+    # Links recorded with a succeeded outcome; values are formatted with the payload.
+    links: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def type(self) -> str:
+        """The envelope `type` of the topic's one event type (the model's name)."""
+        return self.model.__name__
+
+    @property
+    def dlq(self) -> str:
+        """The logical name of this topic's dead-letter topic."""
+        return f"{self.name}.dlq"
+
+
+USER_REGISTRATION_REQUESTED = TopicSpec(
+    name="user.registration_requested",
+    model=accounts.UserRegistrationRequested,
+    # Keyed by email: two racing registrations of one address meet in one partition.
+    key_field="email",
+    kind="command",
+    description="A visitor asked for an account.",
+    retention_ms=30 * DAY_MS,
+    outcome="pending",
+)
+USER_REGISTERED = TopicSpec(
+    name="user.registered",
+    model=accounts.UserRegistered,
+    key_field="user_id",
+    kind="event",
+    description="An account was created.",
+    outcome="succeeded",
+    links=(("me", "/v1/me"), ("login", "/v1/auth/login")),
+)
+USER_REGISTRATION_REJECTED = TopicSpec(
+    name="user.registration_rejected",
+    model=accounts.UserRegistrationRejected,
+    key_field="user_id",
+    kind="event",
+    description="A registration was refused, with the reason.",
+    outcome="rejected",
+)
+USER_MFA_SETUP_REQUESTED = TopicSpec(
+    name="user.mfa_setup_requested",
+    model=accounts.UserMfaSetupRequested,
+    key_field="user_id",
+    kind="command",
+    description="A user started MFA setup with a new (encrypted) TOTP secret.",
+    retention_ms=30 * DAY_MS,
+)
+USER_MFA_ENABLE_REQUESTED = TopicSpec(
+    name="user.mfa_enable_requested",
+    model=accounts.UserMfaEnableRequested,
+    key_field="user_id",
+    kind="command",
+    description="A user sent a TOTP code to turn MFA on.",
+    retention_ms=30 * DAY_MS,
+    outcome="pending",
+)
+USER_MFA_ENABLED = TopicSpec(
+    name="user.mfa_enabled",
+    model=accounts.UserMfaEnabled,
+    key_field="user_id",
+    kind="event",
+    description="MFA was turned on for a user.",
+    outcome="succeeded",
+    links=(("me", "/v1/me"),),
+)
+USER_MFA_ENABLE_REJECTED = TopicSpec(
+    name="user.mfa_enable_rejected",
+    model=accounts.UserMfaEnableRejected,
+    key_field="user_id",
+    kind="event",
+    description="Turning MFA on failed, with the reason.",
+    outcome="rejected",
+)
+SESSION_STARTED = TopicSpec(
+    name="session.started",
+    model=accounts.SessionStarted,
+    key_field="user_id",
+    kind="event",
+    description="A login opened a session.",
+)
+SESSION_REFRESHED = TopicSpec(
+    name="session.refreshed",
+    model=accounts.SessionRefreshed,
+    key_field="user_id",
+    kind="event",
+    description="A session's refresh token rotated.",
+)
+SESSION_REVOKED = TopicSpec(
+    name="session.revoked",
+    model=accounts.SessionRevoked,
+    key_field="user_id",
+    kind="event",
+    description="A session ended (logout or refresh-token reuse).",
+)
+
+CATALOGUE: tuple[TopicSpec, ...] = (
+    USER_REGISTRATION_REQUESTED,
+    USER_REGISTERED,
+    USER_REGISTRATION_REJECTED,
+    USER_MFA_SETUP_REQUESTED,
+    USER_MFA_ENABLE_REQUESTED,
+    USER_MFA_ENABLED,
+    USER_MFA_ENABLE_REJECTED,
+    SESSION_STARTED,
+    SESSION_REFRESHED,
+    SESSION_REVOKED,
+)
+
+BY_NAME: dict[str, TopicSpec] = {spec.name: spec for spec in CATALOGUE}
+BY_TYPE: dict[str, TopicSpec] = {spec.type: spec for spec in CATALOGUE}
+BY_MODEL: dict[type[BaseModel], TopicSpec] = {spec.model: spec for spec in CATALOGUE}
+
+
+def spec_for(payload: BaseModel) -> TopicSpec:
+    """The topic that carries `payload`'s type (one type per topic, so there is one)."""
+    return BY_MODEL[type(payload)]
+
+# Dead-letter topics keep their poison for a month: long enough to fix and re-drive.
+DLQ_RETENTION_MS = 30 * DAY_MS

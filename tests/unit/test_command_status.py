@@ -1,0 +1,24 @@
+"""How events settle a command's status."""
+
+from __future__ import annotations
+
+import uuid
+
+from consumers.projections.command_status import StatusRow, fold
+
+
+def test_a_settled_status_beats_pending_whatever_the_order() -> None:
+    command = uuid.uuid4()
+    pending = StatusRow(command, "pending", type="UserRegistrationRequested", fingerprint="f")
+    done = StatusRow(command, "succeeded", links={"me": "/v1/me"})
+    for rows in ([pending, done], [done, pending]):
+        (row,) = fold(rows)
+        assert row.status == "succeeded"
+        assert row.links == {"me": "/v1/me"}
+        assert row.type == "UserRegistrationRequested"
+        assert row.fingerprint == "f"
+
+
+def test_each_command_gets_one_row() -> None:
+    rows = [StatusRow(uuid.uuid4(), "pending") for _ in range(3)]
+    assert len(fold(rows + rows)) == 3

@@ -1,0 +1,132 @@
+"""The contract: envelopes, the catalogue, and schema evolution against the snapshots."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+
+import pytest
+
+from azora.messages import DecodeError, build_envelope, decode, derived_event_id
+from schemas import catalogue
+from schemas.accounts import UserRegistrationRequested
+from schemas.snapshots import current_schemas, incompatibilities, load_snapshot
+
+
+def a_registration() -> UserRegistrationRequested:
+    return UserRegistrationRequested(
+        user_id=uuid.uuid4(), email="Ada@Example.org", display_name="Ada",
+        password_hash="$argon2id$v=19$m=65536,t=3,p=4$abcdefgh$ijklmnop",
+    )
+
+
+def test_every_model_matches_its_committed_snapshot_or_only_adds_to_it() -> None:
+    for stem, schema in current_schemas().items():
+        snapshot = load_snapshot(stem)
+        assert snapshot is not None, f"{stem} has no committed snapshot: run `make snapshots`"
+        assert incompatibilities(snapshot, schema) == [], stem
+
+
+def test_removing_a_field_is_an_incompatible_change() -> None:
+    old = current_schemas()["user.registered"]
+    new = copy.deepcopy(old)
+    del new["properties"]["display_name"]
+    assert "display_name: field removed" in incompatibilities(old, new)
+
+
+def test_a_new_required_field_is_an_incompatible_change() -> None:
+    old = current_schemas()["user.registered"]
+    new = copy.deepcopy(old)
+    new["properties"]["nickname"] = {"type": "string"}
+    new["required"] = [*old["required"], "nickname"]
+    assert "nickname: field is now required" in incompatibilities(old, new)
+
+
+def test_a_changed_type_is_an_incompatible_change() -> None:
+    old = current_schemas()["user.registered"]
+    new = copy.deepcopy(old)
+    new["properties"]["display_name"] = {"type": "integer"}
+    assert any("type changed" in p for p in incompatibilities(old, new))
+
+
+def test_a_new_optional_field_is_compatible() -> None:
+    old = current_schemas()["user.registered"]
+    new = copy.deepcopy(old)
+    new["properties"]["nickname"] = {"type": "string"}
+    assert incompatibilities(old, new) == []
+
+
+def test_topic_names_are_aggregate_dot_fact_and_unique() -> None:
+    names = [spec.name for spec in catalogue.CATALOGUE]
+    assert len(names) == len(set(names))
+    assert len({spec.type for spec in catalogue.CATALOGUE}) == len(names), "one type per topic"
+    for name in names:
+        aggregate, fact = name.split(".")
+        assert aggregate.isidentifier() and fact.isidentifier(), name
+
+
+def test_every_key_field_exists_on_its_model() -> None:
+    for spec in catalogue.CATALOGUE:
+        assert spec.key_field in spec.model.model_fields, spec.name
+
+
+def test_emails_are_normalised_so_keys_and_uniqueness_agree() -> None:
+    assert a_registration().email == "ada@example.org"
+
+
+def test_an_envelope_round_trips_through_bytes() -> None:
+    spec = catalogue.USER_REGISTRATION_REQUESTED
+    envelope = build_envelope(spec, a_registration(), actor="anonymous")
+    decoded, payload = decode(spec, envelope.model_dump_json().encode())
+    assert decoded == envelope
+    assert payload == a_registration().model_copy(update={"user_id": payload.user_id})
+    assert envelope.correlation_id == envelope.event_id, "a command correlates with itself"
+
+
+def test_envelope_headers_mirror_routing_fields() -> None:
+    envelope = build_envelope(catalogue.USER_REGISTRATION_REQUESTED, a_registration(), actor="a")
+    headers = dict(envelope.headers(traceparent="00-abc-def-01"))
+    assert headers["event_id"] == str(envelope.event_id).encode()
+    assert headers["type"] == b"UserRegistrationRequested"
+    assert headers["correlation_id"] == str(envelope.correlation_id).encode()
+    assert headers["traceparent"] == b"00-abc-def-01"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"\xff\x00 not json", "invalid envelope"),
+        (b'{"event_id": "x"}', "invalid envelope"),
+        (None, "tombstone"),
+    ],
+)
+def test_undecodable_records_say_why(body: bytes | None, reason: str) -> None:
+    with pytest.raises(DecodeError, match=reason):
+        decode(catalogue.USER_REGISTRATION_REQUESTED, body)
+
+
+def test_a_record_of_the_wrong_type_is_refused() -> None:
+    envelope = build_envelope(catalogue.USER_REGISTRATION_REQUESTED, a_registration(), actor="a")
+    with pytest.raises(DecodeError, match="does not belong"):
+        decode(catalogue.USER_REGISTERED, envelope.model_dump_json().encode())
+
+
+def test_a_newer_schema_version_is_refused_not_misread() -> None:
+    envelope = build_envelope(catalogue.USER_REGISTRATION_REQUESTED, a_registration(), actor="a")
+    newer = envelope.model_copy(update={"schema_version": 2})
+    with pytest.raises(DecodeError, match="unknown schema_version 2"):
+        decode(catalogue.USER_REGISTRATION_REQUESTED, newer.model_dump_json().encode())
+
+
+def test_a_payload_missing_a_field_is_refused_with_the_field_named() -> None:
+    envelope = build_envelope(catalogue.USER_REGISTRATION_REQUESTED, a_registration(), actor="a")
+    broken = envelope.model_copy(update={"payload": {**envelope.payload, "email": None}})
+    with pytest.raises(DecodeError, match="email"):
+        decode(catalogue.USER_REGISTRATION_REQUESTED, broken.model_dump_json().encode())
+
+
+def test_derived_event_ids_are_the_same_for_the_same_cause() -> None:
+    cause = uuid.uuid4()
+    spec = catalogue.USER_REGISTERED
+    assert derived_event_id(cause, spec) == derived_event_id(cause, spec)
+    assert derived_event_id(cause, spec, 0) != derived_event_id(cause, spec, 1)

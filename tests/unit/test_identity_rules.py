@@ -1,0 +1,78 @@
+"""Identity's decisions, as pure functions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+
+from consumers.identity.decisions import (
+    EMAIL_TAKEN,
+    NO_MFA_SETUP,
+    WRONG_CODE,
+    first_per_email,
+    mfa_outcome,
+    registration_outcome,
+)
+from schemas.accounts import (
+    UserMfaEnabled,
+    UserMfaEnableRejected,
+    UserMfaEnableRequested,
+    UserRegistered,
+    UserRegistrationRejected,
+    UserRegistrationRequested,
+)
+
+HASH = "$argon2id$v=19$m=65536,t=3,p=4$abcdefgh$ijklmnop"
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def request(email: str) -> UserRegistrationRequested:
+    return UserRegistrationRequested(
+        user_id=uuid.uuid4(), email=email, display_name="Someone", password_hash=HASH
+    )
+
+
+def test_a_created_account_is_registered_as_a_student() -> None:
+    outcome = registration_outcome(request("a@example.org"), created=True, registered_at=NOW)
+    assert isinstance(outcome, UserRegistered)
+    assert outcome.roles == ("student",)
+
+
+def test_an_account_not_created_is_rejected_because_the_email_is_taken() -> None:
+    outcome = registration_outcome(request("a@example.org"), created=False, registered_at=NOW)
+    assert isinstance(outcome, UserRegistrationRejected)
+    assert outcome.reason == EMAIL_TAKEN
+
+
+def test_within_a_batch_the_first_request_for_an_email_wins() -> None:
+    batch = [request("a@example.org"), request("b@example.org"), request("A@example.org")]
+    assert first_per_email(batch) == [0, 1]
+
+
+def enable(code: str, at: datetime = NOW) -> UserMfaEnableRequested:
+    return UserMfaEnableRequested(user_id=uuid.uuid4(), code=code, submitted_at=at)
+
+
+def test_mfa_turns_on_when_the_code_matches_the_secret_at_submission_time() -> None:
+    secret = pyotp.random_base32()
+    code = pyotp.TOTP(secret).at(NOW)
+    decision = mfa_outcome(enable(code), "sealed", secret)
+    assert isinstance(decision.outcome, UserMfaEnabled)
+    assert decision.activate == "sealed"
+
+
+def test_a_code_from_a_minute_away_is_rejected() -> None:
+    secret = pyotp.random_base32()
+    code = pyotp.TOTP(secret).at(NOW - timedelta(minutes=2))
+    decision = mfa_outcome(enable(code), "sealed", secret)
+    assert isinstance(decision.outcome, UserMfaEnableRejected)
+    assert decision.outcome.reason == WRONG_CODE
+    assert decision.activate is None
+
+
+def test_mfa_cannot_turn_on_without_a_setup() -> None:
+    decision = mfa_outcome(enable("123456"), None, None)
+    assert isinstance(decision.outcome, UserMfaEnableRejected)
+    assert decision.outcome.reason == NO_MFA_SETUP

@@ -1,0 +1,92 @@
+"""Tokens, passwords and sealed secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import jwt
+import pytest
+from argon2 import PasswordHasher
+
+from azora.crypto import SecretBox
+from producers.ingress.passwords import Passwords, policy_violations
+from producers.ingress.tokens import InvalidToken, TokenService
+
+SECRET = "x" * 40
+
+
+def tokens(access_ttl_s: int = 900) -> TokenService:
+    return TokenService(SECRET, access_ttl_s, 3600)
+
+
+def test_an_access_token_names_the_user_and_roles() -> None:
+    user = uuid.uuid4()
+    pair = tokens().issue(user, ("student",), uuid.uuid4(), 0)
+    claims = tokens().access(pair.access_token)
+    assert claims.user_id == user
+    assert claims.roles == ("student",)
+
+
+def test_a_refresh_token_is_not_an_access_token_and_vice_versa() -> None:
+    pair = tokens().issue(uuid.uuid4(), ("student",), uuid.uuid4(), 3)
+    with pytest.raises(InvalidToken):
+        tokens().access(pair.refresh_token)
+    with pytest.raises(InvalidToken):
+        tokens().refresh(pair.access_token)
+    assert tokens().refresh(pair.refresh_token).generation == 3
+
+
+def test_a_token_signed_with_another_key_is_refused() -> None:
+    forged = TokenService("y" * 40, 900, 3600).issue(uuid.uuid4(), ("admin",), uuid.uuid4(), 0)
+    with pytest.raises(InvalidToken, match="invalid"):
+        tokens().access(forged.access_token)
+
+
+def test_an_unsigned_token_is_refused() -> None:
+    unsigned = jwt.encode({"sub": str(uuid.uuid4()), "aud": "azora:access"}, None, "none")
+    with pytest.raises(InvalidToken):
+        tokens().access(unsigned)
+
+
+def test_an_expired_token_is_refused() -> None:
+    pair = tokens(access_ttl_s=-10).issue(uuid.uuid4(), ("student",), uuid.uuid4(), 0)
+    with pytest.raises(InvalidToken, match="expired"):
+        tokens().access(pair.access_token)
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("short1!", "at least 10"),
+        ("aaaaaaaaaaaaaa", "4 different"),
+        ("ada.lovelace-2026", "email name"),
+    ],
+)
+def test_weak_passwords_are_refused_with_the_reason(password: str, problem: str) -> None:
+    assert any(problem in p for p in policy_violations(password, "ada.lovelace@example.org"))
+
+
+def test_a_good_password_passes_the_policy() -> None:
+    assert policy_violations("correct horse battery staple", "ada@example.org") == []
+
+
+def test_a_hashed_password_verifies_and_a_wrong_one_does_not() -> None:
+    passwords = Passwords(PasswordHasher(time_cost=1, memory_cost=8192))
+
+    async def check() -> tuple[bool, bool, bool]:
+        stored = await passwords.hash("correct horse battery staple")
+        return (
+            await passwords.verify(stored, "correct horse battery staple"),
+            await passwords.verify(stored, "wrong horse battery staple"),
+            await passwords.verify(None, "correct horse battery staple"),
+        )
+
+    assert asyncio.run(check()) == (True, False, False)
+
+
+def test_a_sealed_secret_opens_only_with_the_same_key() -> None:
+    sealed = SecretBox(SECRET).seal("JBSWY3DPEHPK3PXP")
+    assert SecretBox(SECRET).open(sealed) == "JBSWY3DPEHPK3PXP"
+    with pytest.raises(Exception):  # noqa: B017, PT011 - cryptography's InvalidTag
+        SecretBox("z" * 40).open(sealed)
