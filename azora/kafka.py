@@ -37,8 +37,8 @@ def make_consumer(settings: Settings, group: str, client_id: str) -> AIOKafkaCon
         fetch_max_wait_ms=settings.consumer_fetch_wait_ms,
         # Leave a slow batch (a retry storm) time before the group evicts this member.
         max_poll_interval_ms=600_000,
-        session_timeout_ms=30_000,
-        heartbeat_interval_ms=3_000,
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+        heartbeat_interval_ms=settings.consumer_heartbeat_ms,
     )
 
 
@@ -118,6 +118,18 @@ async def list_topics(settings: Settings) -> dict[str, int]:
         return await _partition_counts(admin)
     finally:
         await admin.close()
+
+
+async def partitions_of(settings: Settings, topic: str) -> list[int]:
+    """The partition numbers of `topic` (empty when it does not exist)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return sorted(p["partition"] for d in described if d["error_code"] == 0
+                  for p in d["partitions"])
 
 
 async def delete_topics(settings: Settings, topics: list[str]) -> None:

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     consumer_max_attempts: int = Field(default=5, ge=1)
     retry_backoff_initial_s: float = 0.2
     retry_backoff_max_s: float = 30.0
+    # How fast the group notices a dead member (a SIGKILLed consumer) and rebalances.
+    consumer_session_timeout_ms: int = Field(default=30_000, ge=6_000)
+    consumer_heartbeat_ms: int = Field(default=3_000, ge=100)
     relay_batch: int = Field(default=1000, ge=1)
 
     @model_validator(mode="after")

@@ -1,0 +1,121 @@
+"""Benchmark "projection throughput": the users projection through the real consume loop,
+as a share of what a raw asyncpg batched upsert of the same rows achieves in the same run.
+
+The ratio, not the absolute rate, is the figure to watch: both sides run one after the
+other on the same machine, database and tables, so machine speed largely cancels out and
+what remains is the loop's own cost (decode, inbox, offsets, Kafka) per event.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import UTC, datetime
+
+from azora import db
+from azora.kafka import apply_topics
+from azora.settings import Settings
+from azora.topics import TopicNames
+from bench import cleanup
+from bench.baseline import baseline
+from bench.consume import Consumed, consume
+from bench.data import Users, make_users
+from bench.produce import produce
+from bench.report import Report, machine_info
+
+log = logging.getLogger(__name__)
+
+NAME = "projection throughput (user.registered -> read.users + read.credentials)"
+GOAL = 0.7
+
+COUNT_USERS = "SELECT count(*) FROM read.users WHERE email LIKE $1"
+COUNT_CREDENTIALS = "SELECT count(*) FROM read.credentials WHERE email LIKE $1"
+
+
+async def _count_rows(dsn: str, users: Users) -> int:
+    """Rows of the run in both tables, or -1 when the two disagree (a half-applied batch)."""
+    conn = await db.connect(dsn)
+    try:
+        profiles = int(await conn.fetchval(COUNT_USERS, users.email_pattern))
+        credentials = int(await conn.fetchval(COUNT_CREDENTIALS, users.email_pattern))
+    finally:
+        await conn.close()
+    return profiles if profiles == credentials else -1
+
+
+async def _postgres_version(dsn: str) -> str:
+    conn = await db.connect(dsn)
+    try:
+        return str(await conn.fetchval("SHOW server_version"))
+    finally:
+        await conn.close()
+
+
+def _phase_split(consumed: Consumed) -> dict[str, float]:
+    """The loop's seconds per step as a path ("process/apply/handler"), remainders named."""
+    s = consumed.phases.seconds
+    store = ("store.claim", "handler", "store.save_offsets", "store.write_outbox")
+    split = {
+        "fetch (getmany, between batches)": consumed.seconds - s["process"],
+        "process": s["process"],
+        "process/decode": s["decode"],
+        "process/apply": s["apply"],
+        **{f"process/apply/{name}": s[name] for name in store},
+        "process/apply/acquire+BEGIN+COMMIT": s["apply"] - sum(s[name] for name in store),
+        "process/kafka_commit": s["kafka_commit"],
+        "process/other (metrics)": s["process"] - s["decode"] - s["apply"] - s["kafka_commit"],
+    }
+    return {name: round(seconds, 4) for name, seconds in split.items()}
+
+
+async def run(events: int, batch: int) -> Report:
+    """Produce, consume through the loop, delete, re-insert raw; clean up whatever happens."""
+    run_id = secrets.token_hex(4)
+    prefix = f"bench-{run_id}."
+    settings = Settings(topic_prefix=prefix)
+    names = TopicNames(prefix=prefix)
+    group = f"bench-{run_id}.projection.users"
+    dsn = settings.database_url
+    users = make_users(run_id, events)
+    await apply_topics(settings, names)
+    try:
+        produced = await produce(settings, names, users)
+        log.info("produced %d events at %.0f/s", events, produced.rate)
+        consumed = await consume(settings, names, group, events, batch)
+        log.info("loop applied %d events at %.0f/s", events, consumed.rate)
+        loop_rows = await _count_rows(dsn, users)
+        await cleanup.delete_rows(dsn, users.email_pattern)
+        raw = await baseline(dsn, users, batch)
+        log.info("baseline inserted %d rows at %.0f/s", events, raw.rate)
+        baseline_rows = await _count_rows(dsn, users)
+    finally:
+        await cleanup.delete_rows(dsn, users.email_pattern, vacuum=False)
+        await cleanup.delete_bookkeeping(dsn, group, prefix)
+        await cleanup.delete_kafka_group(settings, group)
+        await cleanup.delete_run_topics(settings, names)
+    ratio = consumed.rate / raw.rate
+    return Report(
+        benchmark=NAME,
+        run_id=run_id,
+        timestamp=datetime.now(UTC).isoformat(timespec="seconds"),
+        events=events,
+        batch_size=batch,
+        produce_events_per_s=round(produced.rate, 1),
+        produce_seconds=round(produced.seconds, 3),
+        produce_encode_seconds=round(produced.encode_seconds, 3),
+        produce_mib=round(produced.bytes / 2**20, 1),
+        loop_events_per_s=round(consumed.rate, 1),
+        loop_seconds=round(consumed.seconds, 3),
+        loop_seconds_with_startup=round(consumed.seconds_with_startup, 3),
+        loop_batches=consumed.phases.batches,
+        loop_mean_batch=round(consumed.phases.records / max(consumed.phases.batches, 1), 1),
+        loop_rows_applied=loop_rows,
+        baseline_events_per_s=round(raw.rate, 1),
+        baseline_seconds=round(raw.seconds, 3),
+        baseline_rows_applied=baseline_rows,
+        ratio=round(ratio, 4),
+        goal=GOAL,
+        passed=ratio >= GOAL,
+        loop_phases_s=_phase_split(consumed),
+        machine=machine_info(await _postgres_version(dsn)),
+    )

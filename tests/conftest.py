@@ -1,0 +1,43 @@
+"""Fixtures shared by the integration and e2e suites: the real Kafka and Postgres."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from azora import migrate
+from azora.settings import Settings
+from tests.support.world import World, created, new_world
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    """Settings from the environment (the Makefile points them at the repo's own services)."""
+    settings = Settings(
+        env="test",
+        secret_key="test-secret-key-that-is-long-enough-0123456789",
+        # Tests kill consumers on purpose: let the group notice within seconds.
+        consumer_session_timeout_ms=6_000,
+        consumer_heartbeat_ms=1_000,
+        retry_backoff_initial_s=0.05,
+        retry_backoff_max_s=1.0,
+    )
+    migrate.upgrade(settings.database_url)
+    return settings
+
+
+@pytest.fixture
+async def world(base_settings: Settings) -> AsyncIterator[World]:
+    """A private set of topics for one test."""
+    async with created(new_world(base_settings)) as fresh:
+        yield fresh
+
+
+@pytest.fixture(scope="session")
+async def db(base_settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on the test database, for assertions."""
+    pool = await asyncpg.create_pool(base_settings.database_url, min_size=1, max_size=4)
+    yield pool
+    await pool.close()

@@ -1,0 +1,161 @@
+"""The consume loop against the real broker and database: exactly-once effects, DLQ, retries."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import pytest
+
+from azora.consume import dead_letters
+from azora.consume.errors import PermanentError, TransientError
+from azora.consume.service import Service
+from azora.consume.unit_of_work import UnitOfWork
+from azora.messages import Event, build_envelope, encode, message_key
+from consumers.identity.service import on_registration_requested
+from schemas import catalogue
+from schemas.accounts import UserRegistrationRequested
+from tests.support.world import World, eventually, running
+
+pytestmark = pytest.mark.integration
+
+HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"
+
+
+def registration(email: str | None = None, name: str = "Ada") -> UserRegistrationRequested:
+    return UserRegistrationRequested(
+        user_id=uuid.uuid4(),
+        email=email or f"{uuid.uuid4().hex[:12]}@example.org",
+        display_name=name,
+        password_hash=HASH,
+    )
+
+
+def identity_like(handler: Any) -> Service:
+    """A service of its own group that registers users through `handler`."""
+    return Service(
+        name=f"test-{uuid.uuid4().hex[:8]}",
+        handlers={catalogue.USER_REGISTRATION_REQUESTED: handler},
+    )
+
+
+async def accounts_with(db: asyncpg.Pool, emails: Sequence[str]) -> int:
+    count: int = await db.fetchval(
+        "SELECT count(*) FROM identity.accounts WHERE email = ANY($1::text[])", list(emails)
+    )
+    return count
+
+
+async def test_a_duplicate_message_is_applied_once(world: World, db: asyncpg.Pool) -> None:
+    command = registration()
+    spec = catalogue.USER_REGISTRATION_REQUESTED
+    envelope = build_envelope(spec, command, actor="test")
+    record = encode(spec, envelope, message_key(spec, command), world.names)
+    await world.produce([(spec, record.key, record.value)] * 3)
+
+    async with running(world, identity_like(on_registration_requested)):
+        registered = await world.wait_for_records(world.names.physical(catalogue.USER_REGISTERED), 1)
+        await eventually(lambda: accounts_with(db, [command.email]))
+
+    assert await accounts_with(db, [command.email]) == 1
+    assert len(registered) == 1, "three deliveries of one event, one effect"
+    rejected = await world.read_all(world.names.physical(catalogue.USER_REGISTRATION_REJECTED))
+    assert rejected == []
+
+
+async def test_an_undecodable_message_goes_to_the_dlq_and_the_partition_keeps_flowing(
+    world: World, db: asyncpg.Pool
+) -> None:
+    after = registration()
+    spec = catalogue.USER_REGISTRATION_REQUESTED
+    key = message_key(spec, after)  # same key, so same partition, garbage first
+    envelope = build_envelope(spec, after, actor="test")
+    good = encode(spec, envelope, key, world.names)
+    await world.produce([(spec, key, b"\x00\xffnot an envelope"), (spec, key, good.value)])
+    service = identity_like(on_registration_requested)
+
+    async with running(world, service):
+        dead = await world.wait_for_records(world.names.dlq(spec), 1)
+        await eventually(lambda: accounts_with(db, [after.email]))
+
+    (letter,) = dead
+    headers = {k: v.decode() for k, v in letter.headers}
+    assert letter.value == b"\x00\xffnot an envelope"
+    assert letter.key == key
+    assert headers[dead_letters.ORIGIN_TOPIC] == world.names.physical(spec)
+    assert headers[dead_letters.ORIGIN_OFFSET] == "0"
+    assert headers[dead_letters.ORIGIN_PARTITION].isdigit()
+    assert "invalid envelope" in headers[dead_letters.ERROR]
+    assert headers[dead_letters.ERROR_KIND] == "decode"
+    assert headers[dead_letters.ATTEMPTS] == "1"
+    assert headers[dead_letters.GROUP] == service.name
+
+
+async def test_a_poison_event_is_dead_lettered_and_the_rest_of_its_batch_is_applied(
+    world: World, db: asyncpg.Pool
+) -> None:
+    async def refuse_poison(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+        if any(e.payload.display_name == "poison" for e in events):
+            raise PermanentError("poison is not a name")
+        await on_registration_requested(events, uow)
+
+    commands = [registration(name="poison" if i == 2 else "Ada") for i in range(5)]
+    await world.publish(commands)
+    spec = catalogue.USER_REGISTRATION_REQUESTED
+
+    async with running(world, identity_like(refuse_poison)):
+        dead = await world.wait_for_records(world.names.dlq(spec), 1)
+        healthy = [c.email for c in commands if c.display_name != "poison"]
+        await eventually(lambda: _equals(accounts_with(db, healthy), 4))
+
+    (letter,) = dead
+    headers = {k: v.decode() for k, v in letter.headers}
+    assert headers[dead_letters.ERROR_KIND] == "permanent"
+    assert "poison is not a name" in headers[dead_letters.ERROR]
+    assert json.loads(letter.value)["payload"]["display_name"] == "poison"
+    assert await accounts_with(db, [commands[2].email]) == 0
+
+
+async def test_a_transient_error_is_retried_until_it_passes_and_nothing_is_skipped(
+    world: World, db: asyncpg.Pool
+) -> None:
+    failures = {"left": 3}
+
+    async def flaky(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            raise TransientError("the database blinked")
+        await on_registration_requested(events, uow)
+
+    commands = [registration() for _ in range(10)]
+    await world.publish(commands)
+
+    async with running(world, identity_like(flaky)):
+        await eventually(lambda: _equals(accounts_with(db, [c.email for c in commands]), 10))
+
+    assert failures["left"] == 0
+    dead = await world.read_all(world.names.dlq(catalogue.USER_REGISTRATION_REQUESTED))
+    assert dead == [], "a transient error never dead-letters"
+
+
+async def test_a_handler_bug_is_retried_then_dead_lettered_after_the_attempt_limit(
+    world: World,
+) -> None:
+    async def broken(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+        raise ZeroDivisionError("a bug, not the message's fault")
+
+    await world.publish([registration()])
+    spec = catalogue.USER_REGISTRATION_REQUESTED
+    async with running(world, identity_like(broken)):
+        (letter,) = await world.wait_for_records(world.names.dlq(spec), 1)
+
+    headers = {k: v.decode() for k, v in letter.headers}
+    assert headers[dead_letters.ERROR_KIND] == "exhausted"
+    assert headers[dead_letters.ATTEMPTS] == str(world.settings.consumer_max_attempts)
+
+
+async def _equals(value: Any, expected: Any) -> bool:
+    return bool(await value == expected)
