@@ -38,6 +38,7 @@ class Phases:
     batches: int = 0
     records: int = 0
     assigned_at: float | None = None
+    first_batch_at: float | None = None
     last_commit_at: float | None = None
 
     def add(self, name: str, since: float) -> None:
@@ -55,7 +56,11 @@ class TimedLoop(ConsumeLoop):
         self.phases = Phases()
 
     async def seek_to_stored(self, assigned: set[TopicPartition]) -> None:
-        """Mark when the group is ready: timing starts here, not at the group join."""
+        """Mark when the group is ready: timing starts here, not at the group join.
+
+        aiokafka hands out records as soon as the assignment is set, before this listener
+        has sought, so a first batch may start earlier; `Consumed` takes the earlier mark.
+        """
         await super().seek_to_stored(assigned)
         if self.phases.assigned_at is None:
             self.phases.assigned_at = time.perf_counter()
@@ -63,6 +68,8 @@ class TimedLoop(ConsumeLoop):
     async def process(self, fetched: dict[TopicPartition, list[ConsumerRecord]], stop: Any) -> None:
         """Count the batch and charge its whole processing to `process`."""
         started = time.perf_counter()
+        if self.phases.first_batch_at is None:
+            self.phases.first_batch_at = started
         self.phases.batches += 1
         self.phases.records += sum(len(records) for records in fetched.values())
         await super().process(fetched, stop)

@@ -108,6 +108,7 @@ async def run(events: int, batch: int) -> Report:
         loop_seconds=round(consumed.seconds, 3),
         loop_seconds_with_startup=round(consumed.seconds_with_startup, 3),
         loop_batches=consumed.phases.batches,
+        loop_records=consumed.phases.records,
         loop_mean_batch=round(consumed.phases.records / max(consumed.phases.batches, 1), 1),
         loop_rows_applied=loop_rows,
         baseline_events_per_s=round(raw.rate, 1),
