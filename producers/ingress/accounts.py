@@ -213,7 +213,8 @@ async def mfa_setup(user: CurrentUser, ctx: Ctx) -> MfaSetup:
         user_id=user.user_id, secret_ciphertext=ctx.secrets.seal(secret)
     ), actor=str(user.user_id))
     return MfaSetup(
-        secret=secret, otpauth_uri=pyotp.TOTP(secret).provisioning_uri(name, issuer_name="Azora")
+        secret=secret,
+        otpauth_uri=pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name="Azora"),
     )
 
 

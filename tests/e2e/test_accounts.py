@@ -1,0 +1,217 @@
+"""Accounts over HTTP, from POST to read model, against the stack `azora run` starts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import httpx
+import pyotp
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "correct horse battery staple"
+
+
+def an_email() -> str:
+    return f"e2e-{uuid.uuid4().hex[:12]}@example.org"
+
+
+async def register(http: httpx.AsyncClient, email: str, **headers: str) -> httpx.Response:
+    return await http.post(
+        "/v1/auth/register",
+        json={"email": email, "password": PASSWORD, "display_name": "Grace"},
+        headers=headers,
+    )
+
+
+async def outcome(http: httpx.AsyncClient, accepted: httpx.Response) -> dict[str, Any]:
+    answer = await http.get(accepted.json()["status_url"], params={"wait": 10})
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+async def login(http: httpx.AsyncClient, email: str, **extra: str) -> httpx.Response:
+    return await http.post("/v1/auth/login", json={"email": email, "password": PASSWORD, **extra})
+
+
+def bearer(tokens: httpx.Response) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+
+
+async def test_a_visitor_registers_logs_in_and_reads_their_profile(
+    http: httpx.AsyncClient,
+) -> None:
+    email = an_email()
+    accepted = await register(http, email)
+    assert accepted.status_code == 202
+    assert accepted.headers["Location"] == accepted.json()["status_url"]
+    assert (await outcome(http, accepted))["status"] == "succeeded"
+
+    tokens = await login(http, email)
+    assert tokens.status_code == 200
+    assert tokens.json()["token_type"] == "bearer"
+    me = await http.get("/v1/me", headers=bearer(tokens))
+    assert me.status_code == 200
+    assert me.json() == {
+        "user_id": accepted.json()["user_id"], "email": email, "display_name": "Grace",
+        "roles": ["student"], "mfa_enabled": False,
+    }
+
+
+async def test_the_same_email_registered_twice_is_rejected_and_one_user_exists(
+    http: httpx.AsyncClient, db: asyncpg.Pool
+) -> None:
+    email = an_email()
+    first = await register(http, email)
+    assert (await outcome(http, first))["status"] == "succeeded"
+    second = await register(http, email.upper())
+
+    settled = await outcome(http, second)
+    assert settled["status"] == "rejected"
+    assert settled["reason"] == "email already registered"
+    assert await db.fetchval("SELECT count(*) FROM read.users WHERE email = $1", email) == 1
+
+
+async def test_a_retry_with_the_same_idempotency_key_is_the_same_command(
+    http: httpx.AsyncClient,
+) -> None:
+    email = an_email()
+    key = uuid.uuid4().hex
+    first = await register(http, email, **{"Idempotency-Key": key})
+    assert (await outcome(http, first))["status"] == "succeeded"
+    again = await register(http, email, **{"Idempotency-Key": key})
+
+    assert again.status_code == 202
+    assert again.json() == first.json()
+    assert (await outcome(http, again))["status"] == "succeeded", "not rejected as a duplicate"
+
+
+async def test_an_idempotency_key_reused_with_another_body_is_refused(
+    http: httpx.AsyncClient,
+) -> None:
+    key = uuid.uuid4().hex
+    first = await register(http, an_email(), **{"Idempotency-Key": key})
+    await outcome(http, first)
+    other = await register(http, an_email(), **{"Idempotency-Key": key})
+    assert other.status_code == 422
+    assert other.json()["type"] == "/problems/idempotency_key_reused"
+
+
+async def test_a_refresh_rotates_and_a_replayed_refresh_token_ends_the_session(
+    http: httpx.AsyncClient,
+) -> None:
+    email = an_email()
+    await outcome(http, await register(http, email))
+    tokens = (await login(http, email)).json()
+
+    rotated = await http.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert rotated.status_code == 200
+    newer = rotated.json()["refresh_token"]
+    assert newer != tokens["refresh_token"]
+
+    async def replay() -> httpx.Response:
+        return await http.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+
+    replayed = await _until(replay, lambda r: r.status_code == 401)
+    assert replayed.json()["type"] == "/problems/refresh_token_reused"
+    revoked = await _until(
+        lambda: http.post("/v1/auth/refresh", json={"refresh_token": newer}),
+        lambda r: r.status_code == 401,
+    )
+    assert revoked.json()["type"] == "/problems/session_revoked"
+
+
+async def test_after_logout_the_refresh_token_stops_working(http: httpx.AsyncClient) -> None:
+    email = an_email()
+    await outcome(http, await register(http, email))
+    refresh_token = (await login(http, email)).json()["refresh_token"]
+
+    assert (await http.post("/v1/auth/logout", json={"refresh_token": refresh_token})).status_code == 204
+    after = await _until(
+        lambda: http.post("/v1/auth/refresh", json={"refresh_token": refresh_token}),
+        lambda r: r.status_code == 401,
+    )
+    assert after.json()["type"] == "/problems/session_revoked"
+
+
+async def test_with_mfa_on_login_needs_a_valid_code(http: httpx.AsyncClient) -> None:
+    email = an_email()
+    await outcome(http, await register(http, email))
+    auth = bearer(await login(http, email))
+    setup = await http.post("/v1/auth/mfa/setup", headers=auth)
+    assert setup.status_code == 200
+    secret = setup.json()["secret"]
+    assert setup.json()["otpauth_uri"].startswith("otpauth://totp/")
+
+    wrong = await http.post("/v1/auth/mfa/verify", json={"code": "000000"}, headers=auth)
+    if pyotp.TOTP(secret).verify("000000", valid_window=1):  # one chance in ~300,000
+        pytest.skip("the random secret happens to accept 000000")
+    assert (await outcome(http, wrong))["status"] == "rejected"
+
+    code = pyotp.TOTP(secret).now()
+    verified = await http.post("/v1/auth/mfa/verify", json={"code": code}, headers=auth)
+    assert (await outcome(http, verified))["status"] == "succeeded"
+
+    without = await _until(lambda: login(http, email), lambda r: r.status_code == 401)
+    assert without.json()["type"] == "/problems/mfa_required"
+    assert (await login(http, email, totp_code="123456" if code != "123456" else "654321")
+            ).status_code == 401
+    with_code = await login(http, email, totp_code=pyotp.TOTP(secret).now())
+    assert with_code.status_code == 200
+    me = await http.get("/v1/me", headers=bearer(with_code))
+    assert me.json()["mfa_enabled"] is True
+
+
+async def test_bad_input_gets_a_problem_document_naming_the_field(
+    http: httpx.AsyncClient,
+) -> None:
+    answer = await http.post(
+        "/v1/auth/register", json={"email": "not-an-email", "password": "x", "display_name": ""}
+    )
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["status"] == 422
+    assert {tuple(e["loc"]) for e in problem["errors"]} >= {("body", "email")}
+
+
+async def test_wrong_credentials_and_missing_tokens_are_401(http: httpx.AsyncClient) -> None:
+    assert (await login(http, an_email())).status_code == 401
+    assert (await http.get("/v1/me")).status_code == 401
+    forged = {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"}
+    assert (await http.get("/v1/me", headers=forged)).status_code == 401
+
+
+async def test_an_unknown_command_is_404(http: httpx.AsyncClient) -> None:
+    answer = await http.get(f"/v1/commands/{uuid.uuid4()}")
+    assert answer.status_code == 404
+    assert answer.json()["type"] == "/problems/unknown_command"
+
+
+async def test_the_service_documents_itself(http: httpx.AsyncClient) -> None:
+    assert (await http.get("/healthz")).status_code == 200
+    openapi = (await http.get("/openapi.json")).json()
+    assert "/v1/auth/register" in openapi["paths"]
+    assert (await http.get("/docs")).status_code == 200
+    asyncapi = (await http.get("/asyncapi")).json()
+    assert asyncapi["asyncapi"].startswith("3.")
+    assert any("user.registered" in name for name in asyncapi["channels"])
+    metrics = await http.get("/metrics")
+    assert metrics.status_code == 200
+
+
+async def _until(call: Any, done: Any, attempts: int = 50) -> httpx.Response:
+    """Repeat `call` until `done(answer)`: sessions are projected asynchronously."""
+    import asyncio
+
+    answer: httpx.Response = await call()
+    for _ in range(attempts):
+        if done(answer):
+            return answer
+        await asyncio.sleep(0.1)
+        answer = await call()
+    return answer
