@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -13,10 +14,8 @@ log = logging.getLogger(__name__)
 
 async def sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
     """Sleep `seconds`, waking early when `stop` is set."""
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
 
 
 async def wait_any(event: asyncio.Event, stop: asyncio.Event, timeout: float) -> None:

@@ -112,7 +112,10 @@ async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
         return
     try:
         await OutboxRelay(
-            settings.database_url, pool, producer, batch=settings.relay_batch,
+            settings.database_url,
+            pool,
+            producer,
+            batch=settings.relay_batch,
             backoff_max_s=settings.retry_backoff_max_s,
         ).run(stop)
     finally:

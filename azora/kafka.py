@@ -93,9 +93,7 @@ async def apply_topics(
             changes += [f"created {t.name} ({t.partitions} partitions)" for t in missing]
         present = [t for t in wanted if t.name in existing]
         grow = {
-            t.name: NewPartitions(t.partitions)
-            for t in present
-            if existing[t.name] < t.partitions
+            t.name: NewPartitions(t.partitions) for t in present if existing[t.name] < t.partitions
         }
         if grow:
             await admin.create_partitions(grow)
@@ -128,8 +126,9 @@ async def partitions_of(settings: Settings, topic: str) -> list[int]:
         described = await admin.describe_topics([topic])
     finally:
         await admin.close()
-    return sorted(p["partition"] for d in described if d["error_code"] == 0
-                  for p in d["partitions"])
+    return sorted(
+        p["partition"] for d in described if d["error_code"] == 0 for p in d["partitions"]
+    )
 
 
 async def delete_topics(settings: Settings, topics: list[str]) -> None:

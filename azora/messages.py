@@ -149,12 +149,10 @@ def header_value(headers: Headers, name: str) -> bytes | None:
 def jsonable_headers(headers: Headers) -> list[list[str]]:
     """Headers as [[name, base64 value]] for a jsonb column (dead letters copy binary ones)."""
 
-
     return [[key, base64.b64encode(value).decode()] for key, value in headers]
 
 
 def headers_from_json(stored: Any) -> list[tuple[str, bytes]]:
     """The inverse of `jsonable_headers`."""
-
 
     return [(str(key), base64.b64decode(value)) for key, value in stored]

@@ -21,7 +21,7 @@ from azora.consume.service import Service
 from azora.kafka import make_consumer
 from azora.settings import Settings
 from azora.topics import TopicNames
-from bench.phases import Phases, TimedLoop, timed_store
+from bench.phases import Phases, TimedLoop, timed_gc, timed_store
 from consumers.projections.users import USERS
 
 POLL_S = 0.025
@@ -81,7 +81,7 @@ async def consume(
             names,
             loop_settings,
         )
-        with timed_store(loop.phases):
+        with timed_store(loop.phases), timed_gc(loop.phases):
             started = time.perf_counter()
             task = asyncio.create_task(loop.run(stop))
             try:

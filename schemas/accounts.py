@@ -23,7 +23,7 @@ class _Model(BaseModel):
 
 
 class UserRegistrationRequested(_Model):
-    """Command: create an account. The ingress hashes the password; plaintext never reaches Kafka."""
+    """Command: create an account (hashed by the ingress: plaintext never reaches Kafka)."""
 
     user_id: uuid.UUID
     email: Email

@@ -154,5 +154,6 @@ def spec_for(payload: BaseModel) -> TopicSpec:
     """The topic that carries `payload`'s type (one type per topic, so there is one)."""
     return BY_MODEL[type(payload)]
 
+
 # Dead-letter topics keep their poison for a month: long enough to fix and re-drive.
 DLQ_RETENTION_MS = 30 * DAY_MS

@@ -17,7 +17,7 @@ HEADER_REQUEST_FINGERPRINT = "azora-request-fingerprint"
 
 
 class Envelope(BaseModel):
-    """One event or command as it travels on a topic; `payload` is validated by its topic's model."""
+    """One event or command on a topic; its topic's model validates `payload`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

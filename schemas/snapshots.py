@@ -76,7 +76,5 @@ def _type_of(prop: dict[str, Any]) -> str:
         return str(prop["$ref"])
     for combinator in ("anyOf", "oneOf", "allOf"):
         if combinator in prop:
-            return combinator + json.dumps(
-                sorted(_type_of(option) for option in prop[combinator])
-            )
+            return combinator + json.dumps(sorted(_type_of(option) for option in prop[combinator]))
     return "any"

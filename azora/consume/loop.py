@@ -113,7 +113,9 @@ class ConsumeLoop:
             except Exception as exc:
                 if is_transient(exc):
                     metrics.RETRIES.labels(self.group, "transient").inc()
-                    log.warning("%s: transient error, retrying in %.1fs: %r", self.group, delay, exc)
+                    log.warning(
+                        "%s: transient error, retrying in %.1fs: %r", self.group, delay, exc
+                    )
                 elif not careful:
                     # Some event broke the batch: replay it one savepoint per event to find it.
                     careful = True
@@ -219,8 +221,14 @@ class ConsumeLoop:
 
     def _dead(self, record: FailedRecord, reason: str, kind: str, attempts: int) -> Any:
         spec = self._by_topic[record.topic]
-        log.error("%s: dead-lettering %s[%d]@%d: %s", self.group, record.topic,
-                  record.partition, record.offset, reason)
+        log.error(
+            "%s: dead-lettering %s[%d]@%d: %s",
+            self.group,
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+        )
         return dead_letter(
             record,
             dlq_topic=self.names.dlq(spec),

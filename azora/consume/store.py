@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import asyncpg
 
+from azora.db import Connection
 from azora.messages import OutgoingMessage, jsonable_headers
 
 CLAIM_INBOX = """
@@ -39,7 +40,7 @@ FROM unnest($1::text[], $2::bytea[], $3::bytea[], $4::text[]) AS t(topic, key, v
 """
 
 
-async def claim(conn: asyncpg.Connection, group: str, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+async def claim(conn: Connection, group: str, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
     """Record `ids` in the group's inbox; return those not seen before."""
     if not ids:
         return set()
@@ -48,7 +49,7 @@ async def claim(conn: asyncpg.Connection, group: str, ids: Sequence[uuid.UUID]) 
 
 
 async def save_offsets(
-    conn: asyncpg.Connection, group: str, next_offsets: dict[tuple[str, int], int]
+    conn: Connection, group: str, next_offsets: dict[tuple[str, int], int]
 ) -> None:
     """Store the next offset to read for each (topic, partition) of the batch."""
     if not next_offsets:
@@ -62,14 +63,14 @@ async def save_offsets(
 
 
 async def load_offsets(
-    conn: asyncpg.Connection | asyncpg.Pool, group: str, topics: Iterable[str]
+    conn: Connection | asyncpg.Pool, group: str, topics: Iterable[str]
 ) -> dict[tuple[str, int], int]:
     """The stored next offsets of `group` for `topics`."""
     rows = await conn.fetch(LOAD_OFFSETS, group, list(topics))
     return {(row["topic"], row["partition"]): row["next_offset"] for row in rows}
 
 
-async def write_outbox(conn: asyncpg.Connection, messages: Sequence[OutgoingMessage]) -> None:
+async def write_outbox(conn: Connection, messages: Sequence[OutgoingMessage]) -> None:
     """Queue `messages` for the relay, in order, in the caller's transaction."""
     if not messages:
         return

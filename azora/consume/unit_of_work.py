@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
 from pydantic import BaseModel
 
+from azora.db import Connection
 from azora.messages import Event, OutgoingMessage, build_envelope, derived_event_id, encode
 from azora.messages import message_key as key_of
 from azora.topics import TopicNames
@@ -19,7 +19,7 @@ from schemas.envelope import HEADER_TRACEPARENT
 class UnitOfWork:
     """One batch's transaction: handlers write state on `conn` and `emit` events to the outbox."""
 
-    conn: asyncpg.Connection
+    conn: Connection
     group: str
     names: TopicNames
     outbox: list[OutgoingMessage] = field(default_factory=list)
@@ -41,7 +41,9 @@ class UnitOfWork:
         )
         traceparent = cause.traceparent
         extra = ((HEADER_TRACEPARENT, traceparent),) if traceparent else ()
-        self.outbox.append(encode(spec, envelope, key_of(spec, payload), self.names, extra_headers=extra))
+        self.outbox.append(
+            encode(spec, envelope, key_of(spec, payload), self.names, extra_headers=extra)
+        )
 
     def mark(self) -> int:
         """A point to roll the outbox back to if the next event fails."""

@@ -35,7 +35,9 @@ def registration_outcome(
             password_hash=request.password_hash,
             registered_at=registered_at,
         )
-    return UserRegistrationRejected(user_id=request.user_id, email=request.email, reason=EMAIL_TAKEN)
+    return UserRegistrationRejected(
+        user_id=request.user_id, email=request.email, reason=EMAIL_TAKEN
+    )
 
 
 def first_per_email(requests: Sequence[UserRegistrationRequested]) -> list[int]:
@@ -65,8 +67,9 @@ def mfa_outcome(
     if pending_ciphertext is None or pending_secret is None:
         return MfaDecision(UserMfaEnableRejected(user_id=user_id, reason=NO_MFA_SETUP), None)
     # One step either side: the user typed the code up to 30 s before or after submitting.
-    if not pyotp.TOTP(pending_secret).verify(request.code, for_time=request.submitted_at,
-                                             valid_window=1):
+    if not pyotp.TOTP(pending_secret).verify(
+        request.code, for_time=request.submitted_at, valid_window=1
+    ):
         return MfaDecision(UserMfaEnableRejected(user_id=user_id, reason=WRONG_CODE), None)
     return MfaDecision(
         UserMfaEnabled(user_id=user_id, secret_ciphertext=pending_ciphertext), pending_ciphertext

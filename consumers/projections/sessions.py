@@ -65,7 +65,9 @@ async def on_refreshed(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
     """Raise each session's generation: older refresh tokens stop working."""
     rows = _latest_per_session(events)
     await uow.conn.execute(
-        REFRESHED, [r.session_id for r in rows], [r.user_id for r in rows],
+        REFRESHED,
+        [r.session_id for r in rows],
+        [r.user_id for r in rows],
         [r.generation for r in rows],
     )
 

@@ -16,7 +16,8 @@ from producers.ingress.bus import derived_id
 from producers.ingress.commands import Accepted, accepted, submit
 from producers.ingress.passwords import policy_violations
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem
-from producers.ingress.tokens import InvalidToken, TokenPair
+from producers.ingress.context import IngressContext
+from producers.ingress.tokens import InvalidToken, RefreshClaims, TokenPair
 from schemas.accounts import (
     DisplayName,
     Email,
@@ -31,8 +32,11 @@ from schemas.accounts import (
 router = APIRouter(prefix="/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=200,
-           description="Retry with the same key and body: same command, nothing new published"),
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Retry with the same key and body: same command, nothing new published",
+    ),
 ]
 
 
@@ -108,8 +112,9 @@ class MfaVerifyRequest(_Request):
 
 
 def _bad_credentials() -> Problem:
-    return Problem(401, "invalid_credentials", "Invalid credentials",
-                   "the email or password is wrong")
+    return Problem(
+        401, "invalid_credentials", "Invalid credentials", "the email or password is wrong"
+    )
 
 
 @router.post("/auth/register", status_code=202, response_model=RegistrationAccepted)
@@ -127,8 +132,12 @@ async def register(
         )
 
     command_id = await submit(
-        ctx, route="register", actor="anonymous", request=body,
-        idempotency_key=idempotency_key, build=build,
+        ctx,
+        route="register",
+        actor="anonymous",
+        request=body,
+        idempotency_key=idempotency_key,
+        build=build,
     )
     return accepted(response, command_id, user_id=derived_id(command_id, "user"))
 
@@ -142,17 +151,27 @@ async def login(body: LoginRequest, ctx: Ctx) -> Tokens:
     assert row is not None
     if row["mfa_secret"]:
         if body.totp_code is None:
-            raise Problem(401, "mfa_required", "MFA code required",
-                          "this account has MFA on: send totp_code from your authenticator")
+            raise Problem(
+                401,
+                "mfa_required",
+                "MFA code required",
+                "this account has MFA on: send totp_code from your authenticator",
+            )
         secret = ctx.secrets.open(row["mfa_secret"])
         if not pyotp.TOTP(secret).verify(body.totp_code, valid_window=1):
             raise Problem(401, "mfa_invalid", "Invalid MFA code", "the TOTP code is wrong")
     session_id = uuid.uuid4()
     pair = ctx.tokens.issue(row["user_id"], tuple(row["roles"]), session_id, 0)
-    await _publish(ctx, SessionStarted(
-        session_id=session_id, user_id=row["user_id"], started_at=datetime.now(UTC),
-        expires_at=pair.refresh_expires_at,
-    ), actor=str(row["user_id"]))
+    await _publish(
+        ctx,
+        SessionStarted(
+            session_id=session_id,
+            user_id=row["user_id"],
+            started_at=datetime.now(UTC),
+            expires_at=pair.refresh_expires_at,
+        ),
+        actor=str(row["user_id"]),
+    )
     return _tokens(pair)
 
 
@@ -165,21 +184,38 @@ async def refresh(body: RefreshRequest, ctx: Ctx) -> Tokens:
         raise Problem(401, "session_revoked", "Session ended", "log in again")
     if session is not None and claims.generation < session["generation"]:
         # An old token came back: someone holds a copy. End the session for everyone.
-        await _publish(ctx, SessionRevoked(
-            session_id=claims.session_id, user_id=claims.user_id,
-            reason="refresh token reused", revoked_at=datetime.now(UTC),
-        ), actor=str(claims.user_id))
-        raise Problem(401, "refresh_token_reused", "Refresh token already used",
-                      "this refresh token was replaced; the session has been revoked")
+        await _publish(
+            ctx,
+            SessionRevoked(
+                session_id=claims.session_id,
+                user_id=claims.user_id,
+                reason="refresh token reused",
+                revoked_at=datetime.now(UTC),
+            ),
+            actor=str(claims.user_id),
+        )
+        raise Problem(
+            401,
+            "refresh_token_reused",
+            "Refresh token already used",
+            "this refresh token was replaced; the session has been revoked",
+        )
     profile = await queries.fetch_one(ctx, queries.USER, claims.user_id)
     roles = tuple(profile["roles"]) if profile else ("student",)
     generation = claims.generation + 1
-    pair = ctx.tokens.issue(claims.user_id, roles, claims.session_id, generation,
-                            refresh_expires_at=claims.expires_at)
-    await _publish(ctx, SessionRefreshed(
-        session_id=claims.session_id, user_id=claims.user_id, generation=generation,
-        refreshed_at=datetime.now(UTC),
-    ), actor=str(claims.user_id))
+    pair = ctx.tokens.issue(
+        claims.user_id, roles, claims.session_id, generation, refresh_expires_at=claims.expires_at
+    )
+    await _publish(
+        ctx,
+        SessionRefreshed(
+            session_id=claims.session_id,
+            user_id=claims.user_id,
+            generation=generation,
+            refreshed_at=datetime.now(UTC),
+        ),
+        actor=str(claims.user_id),
+    )
     return _tokens(pair)
 
 
@@ -187,10 +223,16 @@ async def refresh(body: RefreshRequest, ctx: Ctx) -> Tokens:
 async def logout(body: RefreshRequest, ctx: Ctx) -> Response:
     """End the session the refresh token belongs to."""
     claims = _refresh_claims(ctx, body.refresh_token)
-    await _publish(ctx, SessionRevoked(
-        session_id=claims.session_id, user_id=claims.user_id, reason="logout",
-        revoked_at=datetime.now(UTC),
-    ), actor=str(claims.user_id))
+    await _publish(
+        ctx,
+        SessionRevoked(
+            session_id=claims.session_id,
+            user_id=claims.user_id,
+            reason="logout",
+            revoked_at=datetime.now(UTC),
+        ),
+        actor=str(claims.user_id),
+    )
     return Response(status_code=204)
 
 
@@ -209,9 +251,11 @@ async def mfa_setup(user: CurrentUser, ctx: Ctx) -> MfaSetup:
     secret = pyotp.random_base32()
     profile = await queries.fetch_one(ctx, queries.USER, user.user_id)
     name = profile["email"] if profile else str(user.user_id)
-    await _publish(ctx, UserMfaSetupRequested(
-        user_id=user.user_id, secret_ciphertext=ctx.secrets.seal(secret)
-    ), actor=str(user.user_id))
+    await _publish(
+        ctx,
+        UserMfaSetupRequested(user_id=user.user_id, secret_ciphertext=ctx.secrets.seal(secret)),
+        actor=str(user.user_id),
+    )
     return MfaSetup(
         secret=secret,
         otpauth_uri=pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name="Azora"),
@@ -220,24 +264,32 @@ async def mfa_setup(user: CurrentUser, ctx: Ctx) -> MfaSetup:
 
 @router.post("/auth/mfa/verify", status_code=202, response_model=Accepted)
 async def mfa_verify(
-    body: MfaVerifyRequest, user: CurrentUser, ctx: Ctx, response: Response,
+    body: MfaVerifyRequest,
+    user: CurrentUser,
+    ctx: Ctx,
+    response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, object]:
     """Turn MFA on if the code matches the secret from /v1/auth/mfa/setup."""
     submitted_at = datetime.now(UTC)
 
     async def build(_: uuid.UUID) -> UserMfaEnableRequested:
-        return UserMfaEnableRequested(user_id=user.user_id, code=body.code,
-                                      submitted_at=submitted_at)
+        return UserMfaEnableRequested(
+            user_id=user.user_id, code=body.code, submitted_at=submitted_at
+        )
 
     command_id = await submit(
-        ctx, route="mfa.verify", actor=str(user.user_id), request=body,
-        idempotency_key=idempotency_key, build=build,
+        ctx,
+        route="mfa.verify",
+        actor=str(user.user_id),
+        request=body,
+        idempotency_key=idempotency_key,
+        build=build,
     )
     return accepted(response, command_id)
 
 
-def _refresh_claims(ctx: Ctx, token: str):  # type: ignore[no-untyped-def]
+def _refresh_claims(ctx: IngressContext, token: str) -> RefreshClaims:
     try:
         return ctx.tokens.refresh(token)
     except InvalidToken as exc:
@@ -245,13 +297,19 @@ def _refresh_claims(ctx: Ctx, token: str):  # type: ignore[no-untyped-def]
 
 
 def _tokens(pair: TokenPair) -> Tokens:
-    return Tokens(access_token=pair.access_token, refresh_token=pair.refresh_token,
-                  expires_in=pair.expires_in)
+    return Tokens(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
 
 
-async def _publish(ctx: Ctx, payload: BaseModel, *, actor: str) -> None:
+async def _publish(ctx: IngressContext, payload: BaseModel, *, actor: str) -> None:
     try:
         await ctx.bus.send_fact(payload, actor=actor)
     except Exception as exc:
-        raise Problem(503, "broker_unavailable", "Try again shortly",
-                      "Kafka did not acknowledge the event", headers={"Retry-After": "5"}) from exc
+        raise Problem(
+            503,
+            "broker_unavailable",
+            "Try again shortly",
+            "Kafka did not acknowledge the event",
+            headers={"Retry-After": "5"},
+        ) from exc

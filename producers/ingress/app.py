@@ -44,7 +44,10 @@ def create_app(ctx: IngressContext, broker: KafkaBroker) -> FastAPI:
             await ctx.pool.close()
 
     app = FastAPI(
-        title="Azora API", version="1", description=DESCRIPTION, lifespan=lifespan,
+        title="Azora API",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
     )
     app.state.ctx = ctx
     problems.install(app)

@@ -15,8 +15,13 @@ _bearer = HTTPBearer(auto_error=False, description="An access token from /v1/aut
 
 
 def _unauthorized(detail: str) -> Problem:
-    return Problem(401, "unauthorized", "Authentication required", detail,
-                   headers={"WWW-Authenticate": 'Bearer realm="azora"'})
+    return Problem(
+        401,
+        "unauthorized",
+        "Authentication required",
+        detail,
+        headers={"WWW-Authenticate": 'Bearer realm="azora"'},
+    )
 
 
 async def current_user(

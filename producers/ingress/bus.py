@@ -57,15 +57,16 @@ class Bus:
         derived = self._mac(actor, route, idempotency_key)
         return CommandId(uuid.uuid5(_COMMAND_NAMESPACE, derived), fingerprint, True)
 
-    async def send_command(
-        self, payload: BaseModel, *, command: CommandId, actor: str
-    ) -> None:
+    async def send_command(self, payload: BaseModel, *, command: CommandId, actor: str) -> None:
         """Publish a command whose envelope id is the command id."""
         spec = spec_for(payload)
         envelope = build_envelope(spec, payload, actor=actor, event_id=command.id)
         await self.transport.send(
             encode(
-                spec, envelope, message_key(spec, payload), self.names,
+                spec,
+                envelope,
+                message_key(spec, payload),
+                self.names,
                 extra_headers=((HEADER_REQUEST_FINGERPRINT, command.fingerprint.encode()),),
             )
         )

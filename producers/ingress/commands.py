@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -68,7 +69,9 @@ async def submit(
         if seen is not None:
             if seen["fingerprint"] and seen["fingerprint"] != command.fingerprint:
                 raise Problem(
-                    422, "idempotency_key_reused", "Idempotency-Key reused",
+                    422,
+                    "idempotency_key_reused",
+                    "Idempotency-Key reused",
                     "this Idempotency-Key was already used with a different request body",
                 )
             return command.id
@@ -78,7 +81,9 @@ async def submit(
     except Exception as exc:
         log.warning("publish failed: %r", exc)
         raise Problem(
-            503, "broker_unavailable", "Commands cannot be accepted right now",
+            503,
+            "broker_unavailable",
+            "Commands cannot be accepted right now",
             "Kafka did not acknowledge the command; nothing was published. Retry later "
             "(with the same Idempotency-Key).",
             headers={"Retry-After": "5"},
@@ -103,8 +108,14 @@ async def _recorded(ctx: IngressContext, command_id: uuid.UUID) -> Any:
 async def get_command(
     command_id: uuid.UUID,
     ctx: Ctx,
-    wait: Annotated[float, Query(ge=0, le=30, description="Seconds to hold the answer "
-                                 "while the command is pending (at most 30)")] = 0,
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=30,
+            description="Seconds to hold the answer while the command is pending (at most 30)",
+        ),
+    ] = 0,
 ) -> CommandStatus:
     """A command's status; with `wait`, answers as soon as it settles (LISTEN/NOTIFY)."""
     row = await queries.command(ctx, command_id)
@@ -112,18 +123,20 @@ async def get_command(
         async with ctx.waiter.watch(command_id) as settled:
             row = await queries.command(ctx, command_id)
             if row is None or row["status"] == "pending":
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(settled.wait(), timeout=min(wait, 30.0))
-                except TimeoutError:
-                    pass
                 row = await queries.command(ctx, command_id)
     if row is None:
         raise Problem(
-            404, "unknown_command", "Unknown command",
+            404,
+            "unknown_command",
+            "Unknown command",
             "no command with this id has been recorded (a command is recorded moments after "
             "its 202; use ?wait= to wait for it)",
         )
     return CommandStatus(
-        command_id=row["command_id"], status=row["status"], reason=row["reason"],
+        command_id=row["command_id"],
+        status=row["status"],
+        reason=row["reason"],
         links=row["links"] or {},
     )

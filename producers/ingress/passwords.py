@@ -44,6 +44,7 @@ class Passwords:
 
     async def verify(self, stored_hash: str | None, password: str) -> bool:
         """Whether `password` matches `stored_hash` (None: an unknown account, always False)."""
+
         def check() -> bool:
             try:
                 return self._hasher.verify(stored_hash or self._decoy, password) and (

@@ -62,7 +62,10 @@ def problem_response(
 ) -> JSONResponse:
     """A problem+json answer."""
     body = ProblemDocument(
-        type=f"/problems/{kind}", title=title, status=status, detail=detail,
+        type=f"/problems/{kind}",
+        title=title,
+        status=status,
+        detail=detail,
         errors=[FieldError(**e) for e in errors or []],
     )
     return JSONResponse(
@@ -84,15 +87,22 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return problem_response(
-            422, "validation_error", "The request is not valid",
-            f"{len(errors)} field(s) failed validation", errors,
+            422,
+            "validation_error",
+            "The request is not valid",
+            f"{len(errors)} field(s) failed validation",
+            errors,
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return problem_response(500, "internal_error", "Internal error",
-                                "something went wrong on our side; it has been logged")
+        return problem_response(
+            500,
+            "internal_error",
+            "Internal error",
+            "something went wrong on our side; it has been logged",
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -14,8 +14,13 @@ from producers.ingress.problems import Problem
 def pool_of(ctx: IngressContext) -> asyncpg.Pool:
     """The read-model pool, or a 503 while Postgres has not been reached yet."""
     if ctx.pool is None:
-        raise Problem(503, "database_unavailable", "The read models are unavailable",
-                      "Postgres has not been reached yet", headers={"Retry-After": "2"})
+        raise Problem(
+            503,
+            "database_unavailable",
+            "The read models are unavailable",
+            "Postgres has not been reached yet",
+            headers={"Retry-After": "2"},
+        )
     return ctx.pool
 
 
@@ -23,10 +28,19 @@ async def fetch_one(ctx: IngressContext, sql: str, *args: Any) -> asyncpg.Record
     """One row of a read model; 503 with Retry-After when Postgres does not answer."""
     try:
         row: asyncpg.Record | None = await pool_of(ctx).fetchrow(sql, *args)
-    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-            asyncpg.CannotConnectNowError) as exc:
-        raise Problem(503, "database_unavailable", "The read models are unavailable",
-                      str(exc), headers={"Retry-After": "2"}) from exc
+    except (
+        OSError,
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,
+        asyncpg.CannotConnectNowError,
+    ) as exc:
+        raise Problem(
+            503,
+            "database_unavailable",
+            "The read models are unavailable",
+            str(exc),
+            headers={"Retry-After": "2"},
+        ) from exc
     return row
 
 

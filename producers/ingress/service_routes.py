@@ -24,8 +24,7 @@ async def readyz(ctx: Ctx) -> JSONResponse:
     """200 when Kafka and Postgres answer; 503 naming the one that does not."""
     checks = {"kafka": await ctx.bus.transport.ping(), "postgres": await _postgres_answers(ctx)}
     failed = [name for name, ok in checks.items() if not ok]
-    body = {"status": "ready" if not failed else "unavailable", "checks": checks,
-            "failed": failed}
+    body = {"status": "ready" if not failed else "unavailable", "checks": checks, "failed": failed}
     return JSONResponse(body, status_code=503 if failed else 200)
 
 

@@ -73,13 +73,22 @@ class TokenService:
         now = datetime.now(UTC)
         refresh_expires_at = refresh_expires_at or now + timedelta(seconds=self.refresh_ttl_s)
         access = self._sign(
-            {"sub": str(user_id), "roles": list(roles), "aud": ACCESS_AUDIENCE,
-             "exp": now + timedelta(seconds=self.access_ttl_s)},
+            {
+                "sub": str(user_id),
+                "roles": list(roles),
+                "aud": ACCESS_AUDIENCE,
+                "exp": now + timedelta(seconds=self.access_ttl_s),
+            },
             now,
         )
         refresh = self._sign(
-            {"sub": str(user_id), "sid": str(session_id), "gen": generation,
-             "aud": REFRESH_AUDIENCE, "exp": refresh_expires_at},
+            {
+                "sub": str(user_id),
+                "sid": str(session_id),
+                "gen": generation,
+                "aud": REFRESH_AUDIENCE,
+                "exp": refresh_expires_at,
+            },
             now,
         )
         return TokenPair(access, refresh, self.access_ttl_s, refresh_expires_at)
@@ -112,7 +121,11 @@ class TokenService:
     def _verify(self, token: str, audience: str) -> dict[str, Any]:
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, self._secret, algorithms=[ALGORITHM], audience=audience, issuer=ISSUER,
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                audience=audience,
+                issuer=ISSUER,
                 options={"require": ["exp", "iat", "sub", "aud", "iss"]},
             )
         except jwt.ExpiredSignatureError as exc:

@@ -52,8 +52,8 @@ class CommandWaiter:
             if not self._waiters[key]:
                 del self._waiters[key]
 
-    def _notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        for event in self._waiters.get(payload, ()):
+    def _notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        for event in self._waiters.get(str(payload), ()):
             event.set()
 
     def _wake_all(self) -> None:

@@ -82,5 +82,3 @@ async def http(stack: str) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the running stack."""
     async with httpx.AsyncClient(base_url=stack, timeout=40) as client:
         yield client
-
-

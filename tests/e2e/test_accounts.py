@@ -57,8 +57,11 @@ async def test_a_visitor_registers_logs_in_and_reads_their_profile(
     me = await http.get("/v1/me", headers=bearer(tokens))
     assert me.status_code == 200
     assert me.json() == {
-        "user_id": accepted.json()["user_id"], "email": email, "display_name": "Grace",
-        "roles": ["student"], "mfa_enabled": False,
+        "user_id": accepted.json()["user_id"],
+        "email": email,
+        "display_name": "Grace",
+        "roles": ["student"],
+        "mfa_enabled": False,
     }
 
 
@@ -130,7 +133,9 @@ async def test_after_logout_the_refresh_token_stops_working(http: httpx.AsyncCli
     await outcome(http, await register(http, email))
     refresh_token = (await login(http, email)).json()["refresh_token"]
 
-    assert (await http.post("/v1/auth/logout", json={"refresh_token": refresh_token})).status_code == 204
+    assert (
+        await http.post("/v1/auth/logout", json={"refresh_token": refresh_token})
+    ).status_code == 204
     after = await _until(
         lambda: http.post("/v1/auth/refresh", json={"refresh_token": refresh_token}),
         lambda r: r.status_code == 401,
@@ -158,8 +163,9 @@ async def test_with_mfa_on_login_needs_a_valid_code(http: httpx.AsyncClient) -> 
 
     without = await _until(lambda: login(http, email), lambda r: r.status_code == 401)
     assert without.json()["type"] == "/problems/mfa_required"
-    assert (await login(http, email, totp_code="123456" if code != "123456" else "654321")
-            ).status_code == 401
+    assert (
+        await login(http, email, totp_code="123456" if code != "123456" else "654321")
+    ).status_code == 401
     with_code = await login(http, email, totp_code=pyotp.TOTP(secret).now())
     assert with_code.status_code == 200
     me = await http.get("/v1/me", headers=bearer(with_code))

@@ -57,7 +57,9 @@ async def test_a_duplicate_message_is_applied_once(world: World, db: asyncpg.Poo
     await world.produce([(spec, record.key, record.value)] * 3)
 
     async with running(world, identity_like(on_registration_requested)):
-        registered = await world.wait_for_records(world.names.physical(catalogue.USER_REGISTERED), 1)
+        registered = await world.wait_for_records(
+            world.names.physical(catalogue.USER_REGISTERED), 1
+        )
         await eventually(lambda: accounts_with(db, [command.email]))
 
     assert await accounts_with(db, [command.email]) == 1

@@ -59,8 +59,10 @@ async def test_a_consumer_killed_mid_batch_again_and_again_applies_each_event_on
     run = uuid.uuid4().hex[:8]
     commands = [
         UserRegistrationRequested(
-            user_id=uuid.uuid4(), email=f"kill-{run}-{i}@example.org",
-            display_name=f"user {i}", password_hash=HASH,
+            user_id=uuid.uuid4(),
+            email=f"kill-{run}-{i}@example.org",
+            display_name=f"user {i}",
+            password_hash=HASH,
         )
         for i in range(EVENTS)
     ]
@@ -74,7 +76,11 @@ async def test_a_consumer_killed_mid_batch_again_and_again_applies_each_event_on
         for _ in range(KILLS):
             process = identity_process(world)
             # Once it is committing batches, kill it at a random moment among them.
-            await eventually(lambda: _above(applied(db, emails), done), timeout=120, interval=0.05)
+            await eventually(
+                lambda floor=done: _above(applied(db, emails), floor),  # type: ignore[misc]
+                timeout=120,
+                interval=0.05,
+            )
             await asyncio.sleep(rng.uniform(0.0, 0.5))
             process.send_signal(signal.SIGKILL)
             process.wait()
@@ -104,7 +110,7 @@ async def test_a_consumer_killed_mid_batch_again_and_again_applies_each_event_on
 
 
 async def _contains(path: Path, text: str) -> bool:
-    return path.exists() and text in path.read_text()
+    return await asyncio.to_thread(lambda: path.exists() and text in path.read_text())
 
 
 async def _above(value: object, floor: int) -> bool:

@@ -32,11 +32,15 @@ class World:
     def names(self) -> TopicNames:
         return composition.names(self.settings)
 
-    async def produce(self, records: Sequence[tuple[TopicSpec, bytes | None, bytes | None]]) -> None:
+    async def produce(
+        self, records: Sequence[tuple[TopicSpec, bytes | None, bytes | None]]
+    ) -> None:
         """Send raw (spec, key, value) records in order and wait for every ack."""
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.settings.kafka_bootstrap_servers, acks="all",
-            enable_idempotence=True, linger_ms=5,
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
         )
         await producer.start()
         try:
@@ -67,8 +71,9 @@ class World:
         if not partitions:
             return []
         tps = [TopicPartition(physical_topic, p) for p in partitions]
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers,
-                                    enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers, enable_auto_commit=False
+        )
         await consumer.start()
         try:
             consumer.assign(tps)

@@ -15,7 +15,9 @@ from schemas.snapshots import current_schemas, incompatibilities, load_snapshot
 
 def a_registration() -> UserRegistrationRequested:
     return UserRegistrationRequested(
-        user_id=uuid.uuid4(), email="Ada@Example.org", display_name="Ada",
+        user_id=uuid.uuid4(),
+        email="Ada@Example.org",
+        display_name="Ada",
         password_hash="$argon2id$v=19$m=65536,t=3,p=4$abcdefgh$ijklmnop",
     )
 
@@ -62,7 +64,8 @@ def test_topic_names_are_aggregate_dot_fact_and_unique() -> None:
     assert len({spec.type for spec in catalogue.CATALOGUE}) == len(names), "one type per topic"
     for name in names:
         aggregate, fact = name.split(".")
-        assert aggregate.isidentifier() and fact.isidentifier(), name
+        assert aggregate.isidentifier(), name
+        assert fact.isidentifier(), name
 
 
 def test_every_key_field_exists_on_its_model() -> None:
