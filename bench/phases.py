@@ -37,6 +37,7 @@ class Phases:
     """Seconds per step, batches and records seen, and the clock marks the benchmark needs."""
 
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    gc_collections: list[int] = field(default_factory=lambda: [0, 0, 0])
     batches: int = 0
     records: int = 0
     assigned_at: float | None = None
@@ -139,6 +140,7 @@ def timed_gc(phases: Phases) -> Iterator[None]:
             began.append(time.perf_counter())
         elif began:
             phases.add(f"gc/gen{info['generation']}", began.pop())
+            phases.gc_collections[info["generation"]] += 1
 
     gc.callbacks.append(callback)
     try:

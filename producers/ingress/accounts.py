@@ -14,9 +14,9 @@ from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
 from producers.ingress.commands import Accepted, accepted, submit
+from producers.ingress.context import IngressContext
 from producers.ingress.passwords import policy_violations
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem
-from producers.ingress.context import IngressContext
 from producers.ingress.tokens import InvalidToken, RefreshClaims, TokenPair
 from schemas.accounts import (
     DisplayName,
