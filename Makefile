@@ -11,7 +11,11 @@ KAFKA     := infra/kafka/kafka.sh
 POSTGRES  := infra/postgres/postgres.sh
 PYTEST_ARGS ?=
 
-# The repo's own Kafka and Postgres unless the caller points elsewhere.
+# The repo's own Kafka and Postgres, unless the caller gives both addresses: then those are
+# used as they are and nothing is started here.
+ifneq ($(and $(KAFKA_BOOTSTRAP_SERVERS),$(DATABASE_URL)),)
+EXTERNAL_SERVICES := 1
+endif
 export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(AZORA_KAFKA_PORT),19092)
 export DATABASE_URL ?= postgresql://azora@127.0.0.1:$(or $(AZORA_PG_PORT),54329)/azora
 
@@ -31,8 +35,12 @@ venv: $(STAMP) ## Create the virtualenv and install Azora with its dev tools
 
 .PHONY: up
 up: ## Start Kafka and Postgres (fetching Kafka with Maven the first time)
+ifdef EXTERNAL_SERVICES
+	@echo "using Kafka at $(KAFKA_BOOTSTRAP_SERVERS) and the given DATABASE_URL; starting nothing"
+else
 	$(KAFKA) start
 	$(POSTGRES) start
+endif
 
 .PHONY: down
 down: ## Stop Kafka and Postgres
@@ -77,6 +85,8 @@ bench: setup ## Run the benchmarks (never part of make test)
 	$(PY) -m bench
 
 .PHONY: clean
-clean: down ## Stop everything and delete all local state (Kafka log, Postgres data)
-	rm -rf .azora
+clean: ## Stop everything and delete all local state (Kafka log, Postgres data)
+	-$(KAFKA) stop
+	-$(POSTGRES) clean
+	rm -rf $${AZORA_STATE_DIR:-.azora}
 	@echo "state removed"

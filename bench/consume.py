@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import asyncpg
 
 from azora import composition, db
-from azora.consume.service import Service
 from azora.kafka import make_consumer
 from azora.settings import Settings
 from azora.topics import TopicNames
@@ -68,7 +67,8 @@ async def consume(
     settings: Settings, names: TopicNames, group: str, events: int, batch: int
 ) -> Consumed:
     """Run the users projection's handlers as group `group` until `events` are applied."""
-    service = Service(name=group, handlers=dict(USERS.handlers))
+    # The projection itself under a private group name (any future Service knob included).
+    service = dataclasses.replace(USERS, name=group)
     loop_settings = dataclasses.replace(composition.loop_settings(settings), max_batch=batch)
     pool = await db.create_pool(settings.database_url, min_size=1, max_size=2)
     watcher = await db.connect(settings.database_url)

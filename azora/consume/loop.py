@@ -28,7 +28,7 @@ from azora.consume.dead_letters import FailedRecord, dead_letter
 from azora.consume.errors import is_permanent, is_transient
 from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
-from azora.messages import DecodeError, Event, decode
+from azora.messages import DecodeError, Event, OutgoingMessage, decode
 from azora.topics import TopicNames
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,9 @@ class ConsumeLoop:
                 for record, reason in batch.failed
             ]
             if careful:
-                dead += await self._apply_one_by_one(fresh, uow, batch)
+                poisoned = await self._apply_one_by_one(fresh, uow, batch)
+                await store.release(conn, self.group, [e.envelope.event_id for e, _ in poisoned])
+                dead += [letter for _, letter in poisoned]
             else:
                 await self._apply_by_topic(fresh, uow)
             await store.write_outbox(conn, [*uow.outbox, *dead])
@@ -197,7 +199,8 @@ class ConsumeLoop:
 
     async def _apply_one_by_one(
         self, events: Sequence[Event[Any]], uow: UnitOfWork, batch: _Batch
-    ) -> list[Any]:
+    ) -> list[tuple[Event[Any], OutgoingMessage]]:
+        """Apply each event in its own savepoint; return the ones given up on, as dead letters."""
         dead = []
         for event in events:
             mark = uow.mark()
@@ -215,11 +218,14 @@ class ConsumeLoop:
                     raise
                 record = batch.records[(event.topic, event.partition, event.offset)]
                 kind = "permanent" if is_permanent(exc) else "exhausted"
-                dead.append(self._dead(record, f"{type(exc).__name__}: {exc}", kind, attempts))
+                letter = self._dead(record, f"{type(exc).__name__}: {exc}", kind, attempts)
+                dead.append((event, letter))
                 del self._attempts[event_id]
         return dead
 
-    def _dead(self, record: FailedRecord, reason: str, kind: str, attempts: int) -> Any:
+    def _dead(
+        self, record: FailedRecord, reason: str, kind: str, attempts: int
+    ) -> OutgoingMessage:
         spec = self._by_topic[record.topic]
         log.error(
             "%s: dead-lettering %s[%d]@%d: %s",
@@ -238,7 +244,9 @@ class ConsumeLoop:
             attempts=attempts,
         )
 
-    def _count(self, batch: _Batch, fresh: Sequence[Event[Any]], dead: Sequence[Any]) -> None:
+    def _count(
+        self, batch: _Batch, fresh: Sequence[Event[Any]], dead: Sequence[OutgoingMessage]
+    ) -> None:
         applied = Counter(event.topic for event in fresh)
         seen = Counter(event.topic for event in batch.events)
         for topic, count in seen.items():

@@ -33,6 +33,9 @@ SELECT topic, partition, next_offset FROM azora.consumer_offsets
 WHERE group_id = $1 AND topic = ANY($2::text[])
 """
 
+# A dead-lettered event leaves the inbox, so re-driving it after a fix applies it.
+RELEASE = "DELETE FROM azora.inbox WHERE group_id = $1 AND event_id = ANY($2::uuid[])"
+
 WRITE_OUTBOX = """
 INSERT INTO azora.outbox (topic, key, value, headers)
 SELECT t.topic, t.key, t.value, t.headers::jsonb
@@ -46,6 +49,12 @@ async def claim(conn: Connection, group: str, ids: Sequence[uuid.UUID]) -> set[u
         return set()
     rows = await conn.fetch(CLAIM_INBOX, group, ids)
     return {row["event_id"] for row in rows}
+
+
+async def release(conn: Connection, group: str, ids: Sequence[uuid.UUID]) -> None:
+    """Forget `ids` from the group's inbox (they were dead-lettered, not applied)."""
+    if ids:
+        await conn.execute(RELEASE, group, list(ids))
 
 
 async def save_offsets(

@@ -105,10 +105,11 @@ async def test_a_poison_event_is_dead_lettered_and_the_rest_of_its_batch_is_appl
         await on_registration_requested(events, uow)
 
     commands = [registration(name="poison" if i == 2 else "Ada") for i in range(5)]
-    await world.publish(commands)
+    envelopes = await world.publish(commands)
     spec = catalogue.USER_REGISTRATION_REQUESTED
+    service = identity_like(refuse_poison)
 
-    async with running(world, identity_like(refuse_poison)):
+    async with running(world, service):
         dead = await world.wait_for_records(world.names.dlq(spec), 1)
         healthy = [c.email for c in commands if c.display_name != "poison"]
         await eventually(lambda: _equals(accounts_with(db, healthy), 4))
@@ -119,6 +120,12 @@ async def test_a_poison_event_is_dead_lettered_and_the_rest_of_its_batch_is_appl
     assert "poison is not a name" in headers[dead_letters.ERROR]
     assert json.loads(letter.value)["payload"]["display_name"] == "poison"
     assert await accounts_with(db, [commands[2].email]) == 0
+    in_inbox = await db.fetchval(
+        "SELECT count(*) FROM azora.inbox WHERE group_id = $1 AND event_id = $2",
+        service.name,
+        envelopes[2].event_id,
+    )
+    assert in_inbox == 0, "a dead letter leaves the inbox, so a re-drive is applied"
 
 
 async def test_a_transient_error_is_retried_until_it_passes_and_nothing_is_skipped(
