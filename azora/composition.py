@@ -20,7 +20,7 @@ from azora.outbox import OutboxRelay
 from azora.settings import Settings
 from azora.topics import TopicNames
 from consumers.identity.service import make_identity
-from consumers.projections import PROJECTIONS
+from consumers.projections import projections_service
 from producers.ingress.app import create_app
 from producers.ingress.bus import Bus
 from producers.ingress.context import IngressContext
@@ -46,7 +46,7 @@ def services(settings: Settings) -> dict[str, list[Service]]:
     """Every consuming role `azora consume <role>` can run, and its consumer groups."""
     return {
         "identity": [make_identity(secret_box(settings))],
-        "projections": list(PROJECTIONS),
+        "projections": [projections_service()],
     }
 
 

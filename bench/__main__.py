@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from azora.settings import Settings
-from bench import projection, report
+from bench import projection, reporting
 
 
 def _arguments() -> argparse.Namespace:
@@ -41,8 +41,8 @@ def main() -> None:
     )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     result = asyncio.run(projection.run(args.events, args.batch))
-    print(report.table(result))
-    as_json, as_md = report.write(result)
+    print(reporting.table(result))
+    as_json, as_md = reporting.write(result)
     print(f"wrote {as_json} and {as_md}")
 
 

@@ -223,9 +223,7 @@ class ConsumeLoop:
                 del self._attempts[event_id]
         return dead
 
-    def _dead(
-        self, record: FailedRecord, reason: str, kind: str, attempts: int
-    ) -> OutgoingMessage:
+    def _dead(self, record: FailedRecord, reason: str, kind: str, attempts: int) -> OutgoingMessage:
         spec = self._by_topic[record.topic]
         log.error(
             "%s: dead-lettering %s[%d]@%d: %s",

@@ -25,3 +25,27 @@ class Service:
     def topics(self) -> list[TopicSpec]:
         """The catalogue topics this service reads."""
         return list(self.handlers)
+
+
+def combine(name: str, parts: Sequence[Service]) -> Service:
+    """One consumer group running every part's handlers, in one transaction per batch.
+
+    Projections run this way so a command's outcome and the read model it points at
+    become visible in the same commit (read-your-writes across projections).
+    """
+    by_topic: dict[TopicSpec, list[Handler]] = {}
+    for part in parts:
+        for spec, handler in part.handlers.items():
+            by_topic.setdefault(spec, []).append(handler)
+    return Service(name=name, handlers={spec: _chain(hs) for spec, hs in by_topic.items()})
+
+
+def _chain(handlers: Sequence[Handler]) -> Handler:
+    if len(handlers) == 1:
+        return handlers[0]
+
+    async def chained(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+        for handler in handlers:
+            await handler(events, uow)
+
+    return chained

@@ -1,9 +1,20 @@
-"""Projections: each owns its read-model tables and can be rebuilt from the topics."""
+"""Projections: each owns its read-model tables and can be rebuilt from the topics.
 
+They run as one consumer group, `projections`, so one commit makes a command's status
+and the read model it links to visible together.
+"""
+
+from azora.consume.service import Service, combine
 from consumers.projections.command_status import COMMAND_STATUS
 from consumers.projections.sessions import SESSIONS
 from consumers.projections.users import USERS
 
 PROJECTIONS = (USERS, SESSIONS, COMMAND_STATUS)
 
-__all__ = ["PROJECTIONS"]
+
+def projections_service() -> Service:
+    """Every projection in one consumer group."""
+    return combine("projections", PROJECTIONS)
+
+
+__all__ = ["PROJECTIONS", "projections_service"]

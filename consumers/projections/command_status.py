@@ -103,6 +103,6 @@ async def on_command_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> Non
 
 
 COMMAND_STATUS = Service(
-    name="projection.command_status",
+    name="command_status",
     handlers={spec: on_command_event for spec in CATALOGUE if spec.outcome is not None},
 )

@@ -85,7 +85,7 @@ async def on_revoked(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
 
 
 SESSIONS = Service(
-    name="projection.sessions",
+    name="sessions",
     handlers={
         topics.SESSION_STARTED: on_started,
         topics.SESSION_REFRESHED: on_refreshed,

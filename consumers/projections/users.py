@@ -56,6 +56,6 @@ async def on_mfa_enabled(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
 
 
 USERS = Service(
-    name="projection.users",
+    name="users",
     handlers={topics.USER_REGISTERED: on_user_registered, topics.USER_MFA_ENABLED: on_mfa_enabled},
 )

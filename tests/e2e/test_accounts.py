@@ -221,3 +221,17 @@ async def _until(call: Any, done: Any, attempts: int = 50) -> httpx.Response:
         await asyncio.sleep(0.1)
         answer = await call()
     return answer
+
+
+async def test_racing_registrations_of_one_email_create_exactly_one_account(
+    http: httpx.AsyncClient, db: asyncpg.Pool
+) -> None:
+    import asyncio
+
+    email = an_email()
+    accepted = await asyncio.gather(*(register(http, email) for _ in range(8)))
+    outcomes = await asyncio.gather(*(outcome(http, a) for a in accepted))
+
+    statuses = sorted(o["status"] for o in outcomes)
+    assert statuses == ["rejected"] * 7 + ["succeeded"]
+    assert await db.fetchval("SELECT count(*) FROM read.users WHERE email = $1", email) == 1

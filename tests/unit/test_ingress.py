@@ -1,0 +1,167 @@
+"""The ingress's HTTP contract, in memory: a transport that records instead of publishing."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from azora.crypto import SecretBox
+from azora.messages import OutgoingMessage
+from azora.settings import Settings
+from azora.topics import TopicNames
+from producers.ingress.app import create_app
+from producers.ingress.bus import Bus
+from producers.ingress.context import IngressContext
+from producers.ingress.passwords import Passwords
+from producers.ingress.tokens import TokenService
+from producers.ingress.transport import make_broker
+from producers.ingress.waiter import CommandWaiter
+
+SECRET = "unit-test-secret-that-is-long-enough-for-the-policy"
+
+
+class RecordingTransport:
+    """Keeps what would have gone to Kafka."""
+
+    def __init__(self, up: bool = True) -> None:
+        self.sent: list[OutgoingMessage] = []
+        self.up = up
+
+    async def send(self, message: OutgoingMessage) -> None:
+        if not self.up:
+            raise ConnectionError("broker down")
+        self.sent.append(message)
+
+    async def ping(self) -> bool:
+        return self.up
+
+
+@pytest.fixture
+def transport() -> RecordingTransport:
+    return RecordingTransport()
+
+
+@pytest.fixture
+def client(transport: RecordingTransport) -> TestClient:
+    settings = Settings(env="test", secret_key=SECRET)
+    ctx = IngressContext(
+        settings=settings,
+        bus=Bus(transport, TopicNames(), SECRET),
+        tokens=TokenService(SECRET, 900, 3600),
+        passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8192)),
+        secrets=SecretBox(SECRET),
+        waiter=CommandWaiter(settings.database_url),
+        asyncapi={},
+    )
+    # No `with`: the lifespan (which would connect to Kafka and Postgres) never runs.
+    return TestClient(create_app(ctx, make_broker(settings)), raise_server_exceptions=False)
+
+
+def register(client: TestClient, **headers: str) -> httpx.Response:
+    return client.post(
+        "/v1/auth/register",
+        json={
+            "email": "Ada@Example.org",
+            "password": "correct horse battery",
+            "display_name": "Ada",
+        },
+        headers=headers,
+    )
+
+
+def test_a_registration_is_published_keyed_by_email_without_the_password(
+    client: TestClient, transport: RecordingTransport
+) -> None:
+    answer = register(client)
+    assert answer.status_code == 202
+    body = answer.json()
+    (message,) = transport.sent
+    envelope = json.loads(message.value)
+    assert message.topic == "user.registration_requested"
+    assert message.key == b"ada@example.org"
+    assert envelope["event_id"] == body["command_id"]
+    assert envelope["payload"]["user_id"] == body["user_id"]
+    assert envelope["payload"]["password_hash"].startswith("$argon2id$")
+    assert b"correct horse battery" not in message.value
+    assert dict(message.headers)["event_id"] == body["command_id"].encode()
+
+
+def test_the_same_idempotency_key_gives_the_same_command_id(client: TestClient) -> None:
+    first = register(client, **{"Idempotency-Key": "k-1"}).json()
+    again = register(client, **{"Idempotency-Key": "k-1"}).json()
+    other = register(client, **{"Idempotency-Key": "k-2"}).json()
+    assert first["command_id"] == again["command_id"]
+    assert first["user_id"] == again["user_id"]
+    assert other["command_id"] != first["command_id"]
+
+
+def test_without_an_idempotency_key_every_post_is_a_new_command(client: TestClient) -> None:
+    first = register(client).json()
+    second = register(client).json()
+    assert first["command_id"] != second["command_id"]
+
+
+def test_invalid_input_is_a_422_problem_naming_each_field(
+    client: TestClient, transport: RecordingTransport
+) -> None:
+    answer = client.post("/v1/auth/register", json={"email": "nope", "password": "short"})
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["type"] == "/problems/validation_error"
+    locations = {tuple(error["loc"]) for error in problem["errors"]}
+    assert {("body", "email"), ("body", "display_name")} <= locations
+    assert transport.sent == []
+
+
+def test_a_weak_password_is_refused_with_the_policy_reason(client: TestClient) -> None:
+    answer = client.post(
+        "/v1/auth/register",
+        json={"email": "ada@example.org", "password": "aaaaaaaaaaaa", "display_name": "A"},
+    )
+    assert answer.status_code == 422
+    assert "4 different characters" in json.dumps(answer.json()["errors"])
+
+
+def test_when_kafka_does_not_acknowledge_the_answer_is_503_with_retry_after(
+    client: TestClient, transport: RecordingTransport
+) -> None:
+    transport.up = False
+    answer = register(client)
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "5"
+    assert answer.json()["type"] == "/problems/broker_unavailable"
+
+
+def test_protected_endpoints_need_a_valid_access_token(client: TestClient) -> None:
+    assert client.get("/v1/me").status_code == 401
+    assert client.post("/v1/auth/mfa/setup").status_code == 401
+    answer = client.get("/v1/me", headers={"Authorization": "Bearer not.a.token"})
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_command_id_that_is_not_a_uuid_is_a_422(client: TestClient) -> None:
+    assert client.get(f"/v1/commands/{uuid.uuid4().hex[:5]}").status_code == 422
+
+
+def test_the_openapi_document_lists_every_account_endpoint(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/v1/auth/register",
+        "/v1/auth/login",
+        "/v1/auth/refresh",
+        "/v1/auth/logout",
+        "/v1/me",
+        "/v1/auth/mfa/setup",
+        "/v1/auth/mfa/verify",
+        "/v1/commands/{command_id}",
+        "/healthz",
+        "/readyz",
+    ):
+        assert path in paths, path
