@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import secrets
 from datetime import UTC, datetime
 
@@ -76,6 +77,7 @@ def _phase_split(consumed: Consumed) -> dict[str, float]:
 
 async def run(events: int, batch: int) -> Report:
     """Produce, consume through the loop, delete, re-insert raw; clean up whatever happens."""
+    load_at_start = os.getloadavg()[0]
     run_id = secrets.token_hex(4)
     prefix = f"bench-{run_id}."
     settings = Settings(topic_prefix=prefix)
@@ -128,5 +130,5 @@ async def run(events: int, batch: int) -> Report:
         passed=ratio >= GOAL and loop_rows == events and baseline_rows == events,
         loop_phases_s=_phase_split(consumed),
         loop_gc_collections=list(consumed.phases.gc_collections),
-        machine=machine_info(await _postgres_version(dsn)),
+        machine=machine_info(await _postgres_version(dsn), load_at_start),
     )

@@ -47,10 +47,12 @@ class Report:
     machine: dict[str, Any] = field(default_factory=dict)
 
 
-def machine_info(postgres: str) -> dict[str, Any]:
-    """What the figures depend on besides the code."""
+def machine_info(postgres: str, load_at_start: float) -> dict[str, Any]:
+    """What the figures depend on besides the code (load: was anything else running?)."""
     return {
         "cpu_count": os.cpu_count(),
+        "load_avg_1m_at_start": round(load_at_start, 2),
+        "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
         "platform": platform.platform(),
         "python": sys.version.split()[0],
         "postgres": postgres,
@@ -87,7 +89,11 @@ def rows(report: Report) -> list[tuple[str, str]]:
         ("goal", f">= {report.goal:.2f} and every row applied -> {verdict}"),
         ("rows applied (loop, baseline)", _rows_applied(report)),
         ("gc collections gen0/1/2", "/".join(f"{n:,}" for n in report.loop_gc_collections)),
-        ("cpu count", str(report.machine.get("cpu_count"))),
+        (
+            "cpu count, load avg (start/end)",
+            f"{report.machine.get('cpu_count')}, {report.machine.get('load_avg_1m_at_start')}"
+            f"/{report.machine.get('load_avg_1m_at_end')}",
+        ),
     ]
     return out
 

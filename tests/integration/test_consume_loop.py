@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from azora.consume import dead_letters
 from azora.consume.errors import PermanentError, TransientError
@@ -168,3 +169,30 @@ async def test_a_handler_bug_is_retried_then_dead_lettered_after_the_attempt_lim
 
 async def _equals(value: Any, expected: Any) -> bool:
     return bool(await value == expected)
+
+
+async def test_offsets_committed_to_kafka_equal_those_stored_in_postgres(
+    world: World, db: asyncpg.Pool
+) -> None:
+    commands = [registration() for _ in range(30)]
+    await world.publish(commands)
+    service = identity_like(on_registration_requested)
+    spec = catalogue.USER_REGISTRATION_REQUESTED
+
+    async with running(world, service):
+        await eventually(lambda: _equals(accounts_with(db, [c.email for c in commands]), 30))
+
+    stored = await db.fetch(
+        "SELECT partition, next_offset FROM azora.consumer_offsets WHERE group_id = $1",
+        service.name,
+    )
+    admin = AIOKafkaAdminClient(bootstrap_servers=world.settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(service.name)
+    finally:
+        await admin.close()
+    in_kafka = {tp.partition: meta.offset for tp, meta in committed.items()}
+    assert in_kafka == {row["partition"]: row["next_offset"] for row in stored}
+    assert sum(in_kafka.values()) == 30
+    assert all(tp.topic == world.names.physical(spec) for tp in committed)
