@@ -15,6 +15,7 @@ import typer
 import uvicorn
 
 from azora import composition, kafka, migrate
+from azora.runtime import die_with_parent
 from azora.settings import Settings
 
 app = typer.Typer(help="Azora: an event-driven learning platform on Kafka.", no_args_is_help=True)
@@ -132,7 +133,7 @@ def run(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for name, args in children.items():
-        processes[name] = subprocess.Popen([sys.executable, "-m", "azora", *args])
+        processes[name] = _child(args)
     log.info("started %s", ", ".join(f"{n} (pid {p.pid})" for n, p in processes.items()))
     while not stopping:
         time.sleep(0.5)
@@ -140,7 +141,7 @@ def run(
             if process.poll() is not None and not stopping:
                 log.warning("%s exited with %s; restarting", name, process.returncode)
                 time.sleep(1.0)
-                processes[name] = subprocess.Popen([sys.executable, "-m", "azora", *children[name]])
+                processes[name] = _child(children[name])
     for process in processes.values():
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -151,6 +152,11 @@ def run(
         except subprocess.TimeoutExpired:
             process.kill()
     log.info("stopped")
+
+
+def _child(args: list[str]) -> subprocess.Popen[bytes]:
+    # Children go down with `azora run`, even when it is SIGKILLed.
+    return subprocess.Popen([sys.executable, "-m", "azora", *args], preexec_fn=die_with_parent)
 
 
 def main() -> None:

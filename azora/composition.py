@@ -17,6 +17,7 @@ from azora.consume.service import Service
 from azora.crypto import SecretBox
 from azora.kafka import make_consumer, make_producer
 from azora.outbox import OutboxRelay
+from azora.runtime import tune_gc_for_batches
 from azora.settings import Settings
 from azora.topics import TopicNames
 from consumers.identity.service import make_identity
@@ -82,6 +83,7 @@ async def run_services(
     settings: Settings, selected: Sequence[Service], stop: asyncio.Event
 ) -> None:
     """Run a consume loop per service until `stop`; each finishes its batch first."""
+    tune_gc_for_batches()
     pool = await _pool_when_ready(settings, stop)
     if pool is None:
         return

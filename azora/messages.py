@@ -12,7 +12,13 @@ from pydantic import BaseModel, ValidationError
 
 from azora.topics import TopicNames
 from schemas.catalogue import TopicSpec
-from schemas.envelope import HEADER_TRACEPARENT, Envelope, utcnow
+from schemas.envelope import (
+    HEADER_TRACEPARENT,
+    Envelope,
+    EnvelopeFields,
+    typed_envelope,
+    utcnow,
+)
 
 P = TypeVar("P", bound=BaseModel)
 Headers = Sequence[tuple[str, bytes]]
@@ -36,7 +42,7 @@ class Event(Generic[P]):
     """A decoded record: where it came from, its envelope, and its validated payload."""
 
     spec: TopicSpec
-    envelope: Envelope
+    envelope: EnvelopeFields
     payload: P
     topic: str
     partition: int
@@ -108,10 +114,22 @@ def encode(
     )
 
 
-def decode(spec: TopicSpec, value: bytes | None) -> tuple[Envelope, BaseModel]:
+def decode(spec: TopicSpec, value: bytes | None) -> tuple[EnvelopeFields, BaseModel]:
     """Validate a record body against the envelope and `spec`'s model, or raise DecodeError."""
     if value is None:
         raise DecodeError("empty record (tombstone) on a topic that carries events")
+    try:
+        typed = typed_envelope(spec.model).model_validate_json(value)
+    except ValidationError:
+        _diagnose(spec, value)  # raises DecodeError with the precise reason
+        raise
+    if typed.schema_version > SUPPORTED_SCHEMA_VERSION:
+        _diagnose(spec, value)
+    return typed, typed.payload  # type: ignore[attr-defined]
+
+
+def _diagnose(spec: TopicSpec, value: bytes) -> None:
+    """Say why `value` is not a valid record of `spec` (the slow path, for failures only)."""
     try:
         envelope = Envelope.model_validate_json(value)
     except ValidationError as exc:
@@ -124,10 +142,10 @@ def decode(spec: TopicSpec, value: bytes | None) -> tuple[Envelope, BaseModel]:
             f"(this code reads up to {SUPPORTED_SCHEMA_VERSION})"
         )
     try:
-        payload = spec.model.model_validate(envelope.payload)
+        spec.model.model_validate(envelope.payload)
     except ValidationError as exc:
         raise DecodeError(f"invalid {spec.type} payload: {_summary(exc)}") from exc
-    return envelope, payload
+    raise DecodeError("invalid record")  # unreachable for records the fast path refused
 
 
 def _summary(exc: ValidationError) -> str:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-
-def _normalise_email(value: str) -> str:
-    # One spelling per mailbox, so uniqueness and keying agree ("A@x.io" == "a@x.io").
-    return value.strip().lower()
-
-
-Email = Annotated[EmailStr, AfterValidator(_normalise_email)]
+# One spelling per mailbox, so uniqueness and keying agree ("A@x.io" == "a@x.io"). Events
+# check the shape only (in pydantic-core, fast); the ingress checks addresses in full.
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    ),
+]
 DisplayName = Annotated[str, Field(min_length=1, max_length=100)]
 Role = Annotated[str, Field(pattern=r"^(student|instructor|admin)$")]
 

@@ -43,8 +43,9 @@ def load_snapshot(stem: str, directory: Path = SNAPSHOT_DIR) -> dict[str, Any] |
 def incompatibilities(old: dict[str, Any], new: dict[str, Any], where: str = "") -> list[str]:
     """Why `new` cannot replace `old` on the same topic (empty when the change is additive).
 
-    Allowed: new optional fields, relaxed constraints are not tracked. Refused: a removed
-    field, a field that became required, a changed type, a new required field.
+    Allowed: new optional fields, a dropped format. Refused: a removed field, a field
+    that became required, a changed type or format, a new required field. Other
+    constraints (lengths, patterns) are not compared.
     """
     problems: list[str] = []
     old_props: dict[str, Any] = old.get("properties", {})
@@ -64,7 +65,8 @@ def incompatibilities(old: dict[str, Any], new: dict[str, Any], where: str = "")
             problems.append(
                 f"{where}{name}: type changed from {_type_of(old_prop)} to {_type_of(new_prop)}"
             )
-        if old_prop.get("format") != new_prop.get("format"):
+        # Dropping a format only relaxes; adding or changing one can refuse old data.
+        if new_prop.get("format") not in (None, old_prop.get("format")):
             problems.append(f"{where}{name}: format changed")
     return problems
 

@@ -52,7 +52,7 @@ class _Batch:
 
     events: list[Event[Any]] = field(default_factory=list)
     failed: list[tuple[FailedRecord, str]] = field(default_factory=list)
-    records: dict[tuple[str, int, int], FailedRecord] = field(default_factory=dict)
+    records: dict[tuple[str, int, int], ConsumerRecord] = field(default_factory=dict)
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
@@ -80,26 +80,45 @@ class ConsumeLoop:
         self._batch_lock = asyncio.Lock()
         # Tries per event id for handler errors that are neither transient nor permanent.
         self._attempts: Counter[Any] = Counter()
+        # Offsets waiting to be committed to Kafka, and the task committing them.
+        self._to_commit: dict[tuple[str, int], int] = {}
+        self._committing: asyncio.Task[None] | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; the batch in hand is finished and committed first."""
         self.consumer.subscribe(list(self._by_topic), listener=_SeekToStoredOffsets(self))
         await self.consumer.start()
+        applying: asyncio.Task[None] | None = None
         try:
             while not stop.is_set():
                 fetched = await self.consumer.getmany(
                     timeout_ms=self.settings.fetch_wait_ms, max_records=self.settings.max_batch
                 )
-                if fetched:
-                    await self.process(fetched, stop)
+                if not fetched:
+                    continue
+                # Decoding runs while Postgres applies the previous batch: the two overlap
+                # on two cores, and batches are still applied strictly in order.
+                batch = self._decode(fetched)
+                if applying is not None:
+                    await applying
+                applying = asyncio.create_task(self.apply(batch, stop))
+            if applying is not None:
+                await applying
         finally:
+            if applying is not None and not applying.done():
+                applying.cancel()
+            if self._committing is not None:
+                await asyncio.gather(self._committing, return_exceptions=True)
             await self.consumer.stop()
 
     async def process(
         self, fetched: dict[TopicPartition, list[ConsumerRecord]], stop: asyncio.Event
     ) -> None:
-        """Apply one fetch exactly once, retrying transient failures until it sticks."""
-        batch = self._decode(fetched)
+        """Decode and apply one fetch exactly once (retrying transient failures)."""
+        await self.apply(self._decode(fetched), stop)
+
+    async def apply(self, batch: _Batch, stop: asyncio.Event) -> None:
+        """Apply a decoded batch exactly once, retrying transient failures until it sticks."""
         metrics.BATCH_SIZE.labels(self.group).observe(len(batch.records))
         careful = False
         delay = self.settings.backoff_initial_s
@@ -129,7 +148,7 @@ class ConsumeLoop:
                     return
                 await sleep_or_stop(delay, stop)
                 delay = min(delay * 2, self.settings.backoff_max_s)
-        await self._commit_to_kafka(batch.next_offsets)
+        self._schedule_kafka_commit(batch.next_offsets)
 
     def _decode(self, fetched: dict[TopicPartition, list[ConsumerRecord]]) -> _Batch:
         batch = _Batch()
@@ -137,15 +156,11 @@ class ConsumeLoop:
             spec = self._by_topic[tp.topic]
             for record in records:
                 headers = tuple(record.headers or ())
-                failed = FailedRecord(
-                    tp.topic, tp.partition, record.offset, record.key, record.value, headers
-                )
-                batch.records[(tp.topic, tp.partition, record.offset)] = failed
-                batch.next_offsets[(tp.topic, tp.partition)] = record.offset + 1
+                batch.records[(tp.topic, tp.partition, record.offset)] = record
                 try:
                     envelope, payload = decode(spec, record.value)
                 except DecodeError as exc:
-                    batch.failed.append((failed, str(exc)))
+                    batch.failed.append((_failed(record), str(exc)))
                     continue
                 batch.events.append(
                     Event(
@@ -158,6 +173,8 @@ class ConsumeLoop:
                         headers=headers,
                     )
                 )
+            if records:
+                batch.next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
         return batch
 
     async def _apply(self, batch: _Batch, *, careful: bool) -> None:
@@ -216,7 +233,7 @@ class ConsumeLoop:
                 attempts = self._attempts[event_id]
                 if not is_permanent(exc) and attempts < self.settings.max_attempts:
                     raise
-                record = batch.records[(event.topic, event.partition, event.offset)]
+                record = _failed(batch.records[(event.topic, event.partition, event.offset)])
                 kind = "permanent" if is_permanent(exc) else "exhausted"
                 letter = self._dead(record, f"{type(exc).__name__}: {exc}", kind, attempts)
                 dead.append((event, letter))
@@ -254,6 +271,18 @@ class ConsumeLoop:
             metrics.DEAD_LETTERS.labels(self.group, message.topic).inc()
             metrics.EVENTS.labels(self.group, message.topic, "dead_lettered").inc()
 
+    def _schedule_kafka_commit(self, next_offsets: dict[tuple[str, int], int]) -> None:
+        # Off the critical path: the next batch need not wait for Kafka's answer. Offsets
+        # accumulate while a commit is in flight and go out together in the next one.
+        self._to_commit.update(next_offsets)
+        if self._committing is None or self._committing.done():
+            self._committing = asyncio.create_task(self._commit_pending())
+
+    async def _commit_pending(self) -> None:
+        while self._to_commit:
+            offsets, self._to_commit = self._to_commit, {}
+            await self._commit_to_kafka(offsets)
+
     async def _commit_to_kafka(self, next_offsets: dict[tuple[str, int], int]) -> None:
         # Best effort: Postgres holds the truth; this only keeps Kafka's lag tools honest.
         owned = self.consumer.assignment()
@@ -284,6 +313,17 @@ class ConsumeLoop:
         """Return once no batch is being applied."""
         async with self._batch_lock:
             return
+
+
+def _failed(record: ConsumerRecord) -> FailedRecord:
+    return FailedRecord(
+        record.topic,
+        record.partition,
+        record.offset,
+        record.key,
+        record.value,
+        tuple(record.headers or ()),
+    )
 
 
 class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import pyotp
 from fastapi import APIRouter, Header, Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
@@ -20,7 +20,6 @@ from producers.ingress.problems import PROBLEM_RESPONSES, Problem
 from producers.ingress.tokens import InvalidToken, RefreshClaims, TokenPair
 from schemas.accounts import (
     DisplayName,
-    Email,
     SessionRefreshed,
     SessionRevoked,
     SessionStarted,
@@ -28,6 +27,14 @@ from schemas.accounts import (
     UserMfaSetupRequested,
     UserRegistrationRequested,
 )
+
+
+def _normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+# The full address check happens here, at the edge; events then only re-check the shape.
+Email = Annotated[EmailStr, AfterValidator(_normalise_email)]
 
 router = APIRouter(prefix="/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
 IdempotencyKey = Annotated[

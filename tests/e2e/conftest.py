@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from azora.settings import Settings
+from tests.support.processes import spawn
 from tests.support.world import World, created, new_world
 
 
@@ -48,9 +49,7 @@ def stack(stack_world: World, tmp_path_factory: pytest.TempPathFactory) -> Itera
     }
     log = tmp_path_factory.mktemp("stack") / "azora-run.log"
     with Path(log).open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "azora", "run"], env=env, stdout=sink, stderr=sink
-        )
+        process = spawn([sys.executable, "-m", "azora", "run"], env, sink)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, process, log)

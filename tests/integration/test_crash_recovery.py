@@ -18,6 +18,7 @@ import pytest
 
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
+from tests.support.processes import spawn
 from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -41,9 +42,9 @@ def identity_process(world: World, log: Path | None = None) -> subprocess.Popen[
     }
     command = [sys.executable, "-m", "azora", "consume", "identity"]
     if log is None:
-        return subprocess.Popen(command, env=env)
+        return spawn(command, env)
     with log.open("wb") as sink:
-        return subprocess.Popen(command, env=env, stderr=sink)
+        return spawn(command, env, sink)
 
 
 async def applied(db: asyncpg.Pool, emails: list[str]) -> int:

@@ -81,7 +81,7 @@ def test_an_envelope_round_trips_through_bytes() -> None:
     spec = catalogue.USER_REGISTRATION_REQUESTED
     envelope = build_envelope(spec, a_registration(), actor="anonymous")
     decoded, payload = decode(spec, envelope.model_dump_json().encode())
-    assert decoded == envelope
+    assert decoded.model_dump(mode="json") == envelope.model_dump(mode="json")
     assert payload == a_registration().model_copy(update={"user_id": payload.user_id})
     assert envelope.correlation_id == envelope.event_id, "a command correlates with itself"
 

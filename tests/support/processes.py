@@ -1,0 +1,18 @@
+"""Child processes for tests that die with the test run, however it ends."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from typing import IO, Any
+
+from azora.runtime import die_with_parent
+
+
+def spawn(
+    command: Sequence[str], env: dict[str, str], output: IO[Any] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start `command`; it is SIGKILLed if the test process goes away first."""
+    return subprocess.Popen(
+        list(command), env=env, stdout=output, stderr=output, preexec_fn=die_with_parent
+    )
