@@ -7,6 +7,7 @@ cleanup deletes exactly that and nothing belonging to anyone else.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.admin import DeleteGroupsRequest
@@ -70,3 +71,18 @@ async def delete_kafka_group(settings: Settings, group: str) -> None:
 async def delete_run_topics(settings: Settings, names: TopicNames) -> None:
     """Delete the run's prefixed topics (every catalogue topic and DLQ)."""
     await delete_topics(settings, names.all_physical())
+
+
+async def everything(settings: Settings, names: TopicNames, group: str, pattern: str) -> None:
+    """Every cleanup step, each tried even when another failed (a failed run cleans up too)."""
+    steps: list[tuple[str, Awaitable[object]]] = [
+        ("rows", delete_rows(settings.database_url, pattern, vacuum=False)),
+        ("inbox, offsets, outbox", delete_bookkeeping(settings.database_url, group, names.prefix)),
+        ("Kafka group", delete_kafka_group(settings, group)),
+        ("topics", delete_run_topics(settings, names)),
+    ]
+    for what, step in steps:
+        try:
+            await step
+        except Exception as exc:
+            log.warning("cleanup of %s failed: %r", what, exc)

@@ -1,7 +1,8 @@
 """The consume loop: batches from Kafka applied exactly once in one Postgres transaction.
 
 Per batch: decode (undecodable records become dead letters), then in one transaction
-claim the event ids in the inbox, run handlers for the new ones, write the outbox and
+claim the event ids in the inbox (except on topics the service declares replay-safe,
+whose handlers absorb a repeat), run handlers for the new ones, write the outbox and
 the next offsets; commit; then commit the same offsets to Kafka for its tools. On
 assignment the consumer seeks to the offsets stored in Postgres, so a crash anywhere
 loses nothing and repeats nothing.
@@ -88,7 +89,7 @@ class ConsumeLoop:
         """Consume until `stop` is set; the batch in hand is finished and committed first."""
         self.consumer.subscribe(list(self._by_topic), listener=_SeekToStoredOffsets(self))
         await self.consumer.start()
-        applying: asyncio.Task[None] | None = None
+        applying: asyncio.Task[bool] | None = None
         try:
             while not stop.is_set():
                 fetched = await self.consumer.getmany(
@@ -100,7 +101,11 @@ class ConsumeLoop:
                 # on two cores, and batches are still applied strictly in order.
                 batch = self._decode(fetched)
                 if applying is not None:
-                    await applying
+                    previous, applying = applying, None
+                    if not await previous:
+                        # Stopped before that batch committed: a later one must not commit
+                        # either, or its offsets would skip the unfinished batch for good.
+                        break
                 applying = asyncio.create_task(self.apply(batch, stop))
             if applying is not None:
                 await applying
@@ -117,8 +122,11 @@ class ConsumeLoop:
         """Decode and apply one fetch exactly once (retrying transient failures)."""
         await self.apply(self._decode(fetched), stop)
 
-    async def apply(self, batch: _Batch, stop: asyncio.Event) -> None:
-        """Apply a decoded batch exactly once, retrying transient failures until it sticks."""
+    async def apply(self, batch: _Batch, stop: asyncio.Event) -> bool:
+        """Apply a decoded batch exactly once, retrying failures until it sticks.
+
+        False when `stop` came first: then nothing of the batch was committed.
+        """
         metrics.BATCH_SIZE.labels(self.group).observe(len(batch.records))
         careful = False
         delay = self.settings.backoff_initial_s
@@ -145,10 +153,11 @@ class ConsumeLoop:
                     log.warning("%s: handler error, retrying in %.1fs: %r", self.group, delay, exc)
                 if stop.is_set():
                     # Nothing of this batch was committed: the stored offsets replay it later.
-                    return
+                    return False
                 await sleep_or_stop(delay, stop)
                 delay = min(delay * 2, self.settings.backoff_max_s)
         self._schedule_kafka_commit(batch.next_offsets)
+        return True
 
     def _decode(self, fetched: dict[TopicPartition, list[ConsumerRecord]]) -> _Batch:
         batch = _Batch()
@@ -180,9 +189,13 @@ class ConsumeLoop:
     async def _apply(self, batch: _Batch, *, careful: bool) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             uow = UnitOfWork(conn, self.group, self.names, emit_enabled=self.settings.emit_enabled)
+            replay_safe = self.service.replay_safe
             fresh_ids = await store.claim(
-                conn, self.group, [e.envelope.event_id for e in batch.events]
+                conn,
+                self.group,
+                [e.envelope.event_id for e in batch.events if e.spec not in replay_safe],
             )
+            fresh_ids.update(e.envelope.event_id for e in batch.events if e.spec in replay_safe)
             fresh: list[Event[Any]] = []
             for event in batch.events:
                 # The same id twice in one batch: only the first occurrence is applied.

@@ -20,6 +20,11 @@ class Service:
 
     name: str
     handlers: dict[TopicSpec, Handler]
+    # Topics whose handlers may see an event twice with no further effect (inserting an
+    # immutable fact if absent, a monotonic upsert): the loop does not record their ids in
+    # the inbox. Offsets are still stored in the batch's transaction, so a redelivery after
+    # a crash repeats nothing; only a re-published duplicate reaches the handler again.
+    replay_safe: frozenset[TopicSpec] = frozenset()
 
     @property
     def topics(self) -> list[TopicSpec]:
@@ -37,7 +42,17 @@ def combine(name: str, parts: Sequence[Service]) -> Service:
     for part in parts:
         for spec, handler in part.handlers.items():
             by_topic.setdefault(spec, []).append(handler)
-    return Service(name=name, handlers={spec: _chain(hs) for spec, hs in by_topic.items()})
+    # A topic skips the inbox only if every part that handles it can take a repeat.
+    replay_safe = frozenset(
+        spec
+        for spec in by_topic
+        if all(spec in part.replay_safe for part in parts if spec in part.handlers)
+    )
+    return Service(
+        name=name,
+        handlers={spec: _chain(hs) for spec, hs in by_topic.items()},
+        replay_safe=replay_safe,
+    )
 
 
 def _chain(handlers: Sequence[Handler]) -> Handler:

@@ -105,4 +105,7 @@ async def on_command_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> Non
 COMMAND_STATUS = Service(
     name="command_status",
     handlers={spec: on_command_event for spec in CATALOGUE if spec.outcome is not None},
+    # Monotonic: a status only leaves `pending`, and a settled one never changes. A repeat
+    # re-sends a NOTIFY, which wakes a waiter that then reads the same answer.
+    replay_safe=frozenset(spec for spec in CATALOGUE if spec.outcome is not None),
 )

@@ -91,4 +91,8 @@ SESSIONS = Service(
         topics.SESSION_REFRESHED: on_refreshed,
         topics.SESSION_REVOKED: on_revoked,
     },
+    # Every write commutes and repeats to the same row (see the module docstring).
+    replay_safe=frozenset(
+        {topics.SESSION_STARTED, topics.SESSION_REFRESHED, topics.SESSION_REVOKED}
+    ),
 )

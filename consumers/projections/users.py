@@ -58,4 +58,7 @@ async def on_mfa_enabled(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
 USERS = Service(
     name="users",
     handlers={topics.USER_REGISTERED: on_user_registered, topics.USER_MFA_ENABLED: on_mfa_enabled},
+    # A registration only inserts rows that do not exist yet. MFA changes state, so its ids
+    # stay in the inbox (a late duplicate must not re-enable what a later event turned off).
+    replay_safe=frozenset({topics.USER_REGISTERED}),
 )

@@ -16,10 +16,11 @@ from azora.consume.errors import PermanentError, TransientError
 from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, build_envelope, encode, message_key
+from azora.settings import Settings
 from consumers.identity.service import on_registration_requested
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
-from tests.support.world import World, eventually, running
+from tests.support.world import World, created, eventually, new_world, running
 
 pytestmark = pytest.mark.integration
 
@@ -196,3 +197,41 @@ async def test_offsets_committed_to_kafka_equal_those_stored_in_postgres(
     assert in_kafka == {row["partition"]: row["next_offset"] for row in stored}
     assert sum(in_kafka.values()) == 30
     assert all(tp.topic == world.names.physical(spec) for tp in committed)
+
+
+async def test_stopping_while_a_batch_is_retried_never_skips_it(
+    base_settings: Settings, db: asyncpg.Pool
+) -> None:
+    calls = {"stuck": 0}
+    spec = catalogue.USER_REGISTRATION_REQUESTED
+    commands = [registration(email=f"stuck-{uuid.uuid4().hex[:8]}@example.org") for _ in range(30)]
+    stuck = commands[5]
+
+    async def stuck_on_one(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+        if any(e.payload.user_id == stuck.user_id for e in events):
+            calls["stuck"] += 1
+            raise TransientError("a dependency this event needs is down")
+        await on_registration_requested(events, uow)
+
+    service = identity_like(stuck_on_one)
+    async with created(new_world(base_settings, consumer_max_batch=10)) as world:
+        records = []
+        for command in commands:  # one key: one partition, in this order
+            envelope = build_envelope(spec, command, actor="test")
+            records.append(
+                (spec, b"one-key", encode(spec, envelope, b"one-key", world.names).value)
+            )
+        await world.produce(records)
+        async with running(world, service, relay=False):
+            await eventually(lambda: _at_least(calls, "stuck", 3))
+        # Stopped mid-retry: the stuck batch and everything after it stay unapplied.
+        stored = await db.fetchval(
+            "SELECT max(next_offset) FROM azora.consumer_offsets WHERE group_id = $1",
+            service.name,
+        )
+    assert stored is None or stored <= 5
+    assert await accounts_with(db, [c.email for c in commands[5:]]) == 0
+
+
+async def _at_least(counts: dict[str, int], key: str, floor: int) -> bool:
+    return counts[key] >= floor

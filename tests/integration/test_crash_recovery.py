@@ -24,7 +24,9 @@ from tests.support.world import World, eventually, running
 pytestmark = pytest.mark.integration
 
 EVENTS = 20_000
-KILLS = 8
+KILLS = 10
+# At least this many kills must land before the work is done, or the test proves little.
+MIN_KILLS_MID_WORK = 8
 HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"
 
 
@@ -35,7 +37,7 @@ def identity_process(world: World, log: Path | None = None) -> subprocess.Popen[
         "AZORA_TOPIC_PREFIX": world.settings.topic_prefix,
         "AZORA_DATABASE_URL": world.settings.database_url,
         "AZORA_KAFKA_BOOTSTRAP_SERVERS": world.settings.kafka_bootstrap_servers,
-        "AZORA_CONSUMER_MAX_BATCH": "50",
+        "AZORA_CONSUMER_MAX_BATCH": "20",
         "AZORA_CONSUMER_SESSION_TIMEOUT_MS": "6000",
         "AZORA_CONSUMER_HEARTBEAT_MS": "1000",
         "AZORA_LOG_LEVEL": "INFO" if log else "WARNING",
@@ -82,11 +84,13 @@ async def test_a_consumer_killed_mid_batch_again_and_again_applies_each_event_on
                 timeout=120,
                 interval=0.05,
             )
-            await asyncio.sleep(rng.uniform(0.0, 0.5))
+            await asyncio.sleep(rng.uniform(0.0, 0.3))
             process.send_signal(signal.SIGKILL)
             process.wait()
             done = await applied(db, emails)
             progress.append(done)
+            if done == EVENTS:
+                break
         survivor_log = tmp_path / "survivor.log"
         survivor = identity_process(world, survivor_log)
         try:
@@ -101,7 +105,8 @@ async def test_a_consumer_killed_mid_batch_again_and_again_applies_each_event_on
         )
 
     print(f"\naccounts applied after each of {KILLS} kills: {progress}")
-    assert progress[-1] < EVENTS, "the kills landed before the work was done"
+    mid_work = [count for count in progress if count < EVENTS]
+    assert len(mid_work) >= MIN_KILLS_MID_WORK, f"too few kills landed mid-work: {progress}"
     assert await applied(db, emails) == EVENTS
     causes = Counter(json.loads(r.value)["causation_id"] for r in registered)
     assert len(registered) == EVENTS, "one user.registered per request, no more"
