@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ from azora.messages import DecodeError, Event, OutgoingMessage, decode
 from azora.topics import TopicNames
 
 log = logging.getLogger(__name__)
+
+# Names inbox ids for records that have no event id of their own (see `_position_id`).
+_POSITION_NAMESPACE = uuid.UUID("1d6c5a8e-2f0b-4c1e-9a57-3b1f6e0c9d42")
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,10 @@ class ConsumeLoop:
                 [e.envelope.event_id for e in batch.events if e.spec not in replay_safe],
             )
             fresh_ids.update(e.envelope.event_id for e in batch.events if e.spec in replay_safe)
+            # An undecodable record has no event id; its position stands in for one, so the
+            # same record fetched twice (a rebalance) is dead-lettered once.
+            failed_ids = {self._position_id(record): (record, why) for record, why in batch.failed}
+            new_failures = await store.claim(conn, self.group, list(failed_ids))
             fresh: list[Event[Any]] = []
             for event in batch.events:
                 # The same id twice in one batch: only the first occurrence is applied.
@@ -204,7 +212,8 @@ class ConsumeLoop:
                     fresh_ids.discard(event.envelope.event_id)
             dead = [
                 self._dead(record, reason, kind="decode", attempts=1)
-                for record, reason in batch.failed
+                for position, (record, reason) in failed_ids.items()
+                if position in new_failures
             ]
             if careful:
                 poisoned = await self._apply_one_by_one(fresh, uow, batch)
@@ -252,6 +261,11 @@ class ConsumeLoop:
                 dead.append((event, letter))
                 del self._attempts[event_id]
         return dead
+
+    def _position_id(self, record: FailedRecord) -> uuid.UUID:
+        return uuid.uuid5(
+            _POSITION_NAMESPACE, f"{self.group}|{record.topic}|{record.partition}|{record.offset}"
+        )
 
     def _dead(self, record: FailedRecord, reason: str, kind: str, attempts: int) -> OutgoingMessage:
         spec = self._by_topic[record.topic]
@@ -347,14 +361,20 @@ class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._loop.wait_for_batch()
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        # The fetcher may start on a new partition before the stored offsets are read:
+        # hold it until the seek, or records from the wrong position would come back.
+        self._loop.consumer.pause(*assigned)
         delay = self._loop.settings.backoff_initial_s
-        while True:
-            try:
-                await self._loop.seek_to_stored(assigned)
-                return
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise
-                log.warning("%s: cannot read stored offsets yet: %r", self._loop.group, exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._loop.settings.backoff_max_s)
+        try:
+            while True:
+                try:
+                    await self._loop.seek_to_stored(assigned)
+                    return
+                except Exception as exc:
+                    if not is_transient(exc):
+                        raise
+                    log.warning("%s: cannot read stored offsets yet: %r", self._loop.group, exc)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self._loop.settings.backoff_max_s)
+        finally:
+            self._loop.consumer.resume(*assigned)

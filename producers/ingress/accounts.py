@@ -191,16 +191,7 @@ async def refresh(body: RefreshRequest, ctx: Ctx) -> Tokens:
         raise Problem(401, "session_revoked", "Session ended", "log in again")
     if session is not None and claims.generation < session["generation"]:
         # An old token came back: someone holds a copy. End the session for everyone.
-        await _publish(
-            ctx,
-            SessionRevoked(
-                session_id=claims.session_id,
-                user_id=claims.user_id,
-                reason="refresh token reused",
-                revoked_at=datetime.now(UTC),
-            ),
-            actor=str(claims.user_id),
-        )
+        await _revoke(ctx, claims, "refresh token reused")
         raise Problem(
             401,
             "refresh_token_reused",
@@ -229,17 +220,7 @@ async def refresh(body: RefreshRequest, ctx: Ctx) -> Tokens:
 @router.post("/auth/logout", status_code=204)
 async def logout(body: RefreshRequest, ctx: Ctx) -> Response:
     """End the session the refresh token belongs to."""
-    claims = _refresh_claims(ctx, body.refresh_token)
-    await _publish(
-        ctx,
-        SessionRevoked(
-            session_id=claims.session_id,
-            user_id=claims.user_id,
-            reason="logout",
-            revoked_at=datetime.now(UTC),
-        ),
-        actor=str(claims.user_id),
-    )
+    await _revoke(ctx, _refresh_claims(ctx, body.refresh_token), "logout")
     return Response(status_code=204)
 
 
@@ -301,6 +282,16 @@ def _refresh_claims(ctx: IngressContext, token: str) -> RefreshClaims:
         return ctx.tokens.refresh(token)
     except InvalidToken as exc:
         raise Problem(401, "invalid_token", "Invalid refresh token", str(exc)) from exc
+
+
+async def _revoke(ctx: IngressContext, claims: RefreshClaims, reason: str) -> None:
+    revoked = SessionRevoked(
+        session_id=claims.session_id,
+        user_id=claims.user_id,
+        reason=reason,
+        revoked_at=datetime.now(UTC),
+    )
+    await _publish(ctx, revoked, actor=str(claims.user_id))
 
 
 def _tokens(pair: TokenPair) -> Tokens:

@@ -38,6 +38,14 @@ async def login(http: httpx.AsyncClient, email: str, **extra: str) -> httpx.Resp
     return await http.post("/v1/auth/login", json={"email": email, "password": PASSWORD, **extra})
 
 
+async def refused_refresh(http: httpx.AsyncClient, refresh_token: str) -> httpx.Response:
+    """Refresh until refused: sessions are projected asynchronously (milliseconds)."""
+    return await _until(
+        lambda: http.post("/v1/auth/refresh", json={"refresh_token": refresh_token}),
+        lambda r: r.status_code == 401,
+    )
+
+
 def bearer(tokens: httpx.Response) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
 
@@ -116,15 +124,9 @@ async def test_a_refresh_rotates_and_a_replayed_refresh_token_ends_the_session(
     newer = rotated.json()["refresh_token"]
     assert newer != tokens["refresh_token"]
 
-    async def replay() -> httpx.Response:
-        return await http.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
-
-    replayed = await _until(replay, lambda r: r.status_code == 401)
+    replayed = await refused_refresh(http, tokens["refresh_token"])
     assert replayed.json()["type"] == "/problems/refresh_token_reused"
-    revoked = await _until(
-        lambda: http.post("/v1/auth/refresh", json={"refresh_token": newer}),
-        lambda r: r.status_code == 401,
-    )
+    revoked = await refused_refresh(http, newer)
     assert revoked.json()["type"] == "/problems/session_revoked"
 
 
@@ -136,10 +138,7 @@ async def test_after_logout_the_refresh_token_stops_working(http: httpx.AsyncCli
     assert (
         await http.post("/v1/auth/logout", json={"refresh_token": refresh_token})
     ).status_code == 204
-    after = await _until(
-        lambda: http.post("/v1/auth/refresh", json={"refresh_token": refresh_token}),
-        lambda r: r.status_code == 401,
-    )
+    after = await refused_refresh(http, refresh_token)
     assert after.json()["type"] == "/problems/session_revoked"
 
 
