@@ -119,6 +119,7 @@ async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
             producer,
             batch=settings.relay_batch,
             backoff_max_s=settings.retry_backoff_max_s,
+            inbox_retention_s=settings.inbox_retention_s,
         ).run(stop)
     finally:
         await producer.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime
 
 import asyncpg
@@ -29,6 +30,15 @@ FETCH = """
 SELECT id, topic, key, value, headers, created_at FROM azora.outbox ORDER BY id LIMIT $1
 """
 DELETE = "DELETE FROM azora.outbox WHERE id = ANY($1::bigint[])"
+# In bounded chunks, so pruning never holds long locks or bloats one transaction.
+PRUNE_INBOX = """
+DELETE FROM azora.inbox WHERE ctid = ANY(ARRAY(
+    SELECT ctid FROM azora.inbox WHERE received_at < now() - make_interval(secs => $1)
+    LIMIT $2
+))
+"""
+PRUNE_CHUNK = 10_000
+PRUNE_EVERY_S = 600.0
 DEPTH = "SELECT count(*) FROM azora.outbox"
 
 
@@ -44,6 +54,7 @@ class OutboxRelay:
         batch: int = 1000,
         idle_wait_s: float = 1.0,
         backoff_max_s: float = 30.0,
+        inbox_retention_s: float = 7 * 24 * 3600,
     ) -> None:
         self.dsn = dsn
         self.pool = pool
@@ -52,6 +63,8 @@ class OutboxRelay:
         # A safety net only: NOTIFY wakes the relay; this bounds the wait if one is missed.
         self.idle_wait_s = idle_wait_s
         self.backoff_max_s = backoff_max_s
+        self.inbox_retention_s = inbox_retention_s
+        self._pruned_at = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set, surviving Postgres and Kafka outages."""
@@ -80,11 +93,31 @@ class OutboxRelay:
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
             while not stop.is_set():
                 wake.clear()
+                await self._prune_inbox_now_and_then()
                 sent = await self.publish_once()
                 if sent < self.batch:
                     await wait_any(wake, stop, self.idle_wait_s)
         finally:
             await conn.close()
+
+    async def _prune_inbox_now_and_then(self) -> None:
+        # The leading relay does this housekeeping: one process, not every consumer.
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
+            return
+        self._pruned_at = time.monotonic()
+        pruned = await self.prune_inbox()
+        if pruned:
+            log.info("relay: pruned %d inbox ids older than %.0fs", pruned, self.inbox_retention_s)
+
+    async def prune_inbox(self) -> int:
+        """Forget inbox ids older than the retention; return how many."""
+        total = 0
+        while True:
+            status = await self.pool.execute(PRUNE_INBOX, self.inbox_retention_s, PRUNE_CHUNK)
+            deleted = int(status.split()[-1])
+            total += deleted
+            if deleted < PRUNE_CHUNK:
+                return total
 
     async def publish_once(self) -> int:
         """Publish one batch of the oldest rows; return how many went out."""

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # How fast the group notices a dead member (a SIGKILLed consumer) and rebalances.
     consumer_session_timeout_ms: int = Field(default=30_000, ge=6_000)
     consumer_heartbeat_ms: int = Field(default=3_000, ge=100)
+    # How long an event id stays in a consumer's inbox. A duplicate published later than
+    # this (a relay re-send comes within seconds, a client retry within hours) is applied.
+    inbox_retention_s: int = Field(default=7 * 24 * 3600, ge=3600)
     relay_batch: int = Field(default=1000, ge=1)
 
     @model_validator(mode="after")
