@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -31,8 +30,3 @@ async def connect(dsn: str) -> asyncpg.Connection:
     conn: asyncpg.Connection = await asyncpg.connect(dsn)
     await _init_connection(conn)
     return conn
-
-
-def as_records(rows: list[Any]) -> list[dict[str, Any]]:
-    """Rows as plain dicts (for JSON answers)."""
-    return [dict(row) for row in rows]

@@ -28,7 +28,6 @@ class Settings(BaseSettings):
         default="postgresql://azora@127.0.0.1:54329/azora",
         validation_alias=AliasChoices("AZORA_DATABASE_URL", "DATABASE_URL"),
     )
-    db_pool_min: int = 1
     db_pool_max: int = 10
 
     ingress_host: str = "127.0.0.1"
@@ -37,7 +36,6 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     access_token_ttl_s: int = Field(default=900, ge=30)
     refresh_token_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
-    command_wait_max_s: float = 30.0
 
     consumer_max_batch: int = Field(default=1000, ge=1)
     consumer_fetch_wait_ms: int = Field(default=100, ge=0)

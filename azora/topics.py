@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.catalogue import BY_NAME, CATALOGUE, TopicSpec
+from schemas.catalogue import CATALOGUE, TopicSpec
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,6 @@ class TopicNames:
     def dlq(self, spec: TopicSpec) -> str:
         """The broker-side name of `spec`'s dead-letter topic."""
         return self.prefix + spec.dlq
-
-    def spec_of(self, physical: str) -> TopicSpec:
-        """The catalogue entry behind a broker-side name (KeyError when it is not ours)."""
-        if not physical.startswith(self.prefix):
-            raise KeyError(physical)
-        return BY_NAME[physical[len(self.prefix) :]]
 
     def all_physical(self) -> list[str]:
         """Every topic and dead-letter topic of the catalogue, as the broker names them."""

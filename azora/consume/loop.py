@@ -120,12 +120,6 @@ class ConsumeLoop:
                 await asyncio.gather(self._committing, return_exceptions=True)
             await self.consumer.stop()
 
-    async def process(
-        self, fetched: dict[TopicPartition, list[ConsumerRecord]], stop: asyncio.Event
-    ) -> None:
-        """Decode and apply one fetch exactly once (retrying transient failures)."""
-        await self.apply(self._decode(fetched), stop)
-
     async def apply(self, batch: _Batch, stop: asyncio.Event) -> bool:
         """Apply a decoded batch exactly once, retrying failures until it sticks.
 

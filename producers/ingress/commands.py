@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from producers.ingress import queries
 from producers.ingress.auth import Ctx
 from producers.ingress.context import IngressContext
-from producers.ingress.problems import PROBLEM_RESPONSES, Problem
+from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["commands"])
@@ -103,7 +103,7 @@ async def _recorded(ctx: IngressContext, command_id: uuid.UUID) -> Any:
 @router.get(
     "/v1/commands/{command_id}",
     response_model=CommandStatus,
-    responses={404: PROBLEM_RESPONSES[422] | {"description": "Unknown command"}},
+    responses={404: documented("Unknown command"), 422: PROBLEM_RESPONSES[422]},
 )
 async def get_command(
     command_id: uuid.UUID,

@@ -112,13 +112,14 @@ def install(app: FastAPI) -> None:
         )
 
 
+def documented(description: str) -> dict[str, Any]:
+    """An OpenAPI response entry for a problem document."""
+    return {"model": ProblemDocument, "content": {PROBLEM_JSON: {}}, "description": description}
+
+
 # For OpenAPI: every documented error answer has this shape.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ProblemDocument, "content": {PROBLEM_JSON: {}}, "description": text}
-    for status, text in (
-        (401, "Not authenticated"),
-        (409, "Conflict"),
-        (422, "Invalid request"),
-        (503, "A dependency is unavailable"),
-    )
+    401: documented("Not authenticated"),
+    422: documented("Invalid request"),
+    503: documented("A dependency is unavailable (Retry-After says when to try again)"),
 }
