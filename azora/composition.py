@@ -22,6 +22,7 @@ from azora.settings import Settings
 from azora.topics import TopicNames
 from consumers.identity.service import make_identity
 from consumers.projections import projections_service
+from consumers.wallet.service import WALLET
 from producers.ingress.app import create_app
 from producers.ingress.bus import Bus
 from producers.ingress.context import IngressContext
@@ -47,6 +48,7 @@ def services(settings: Settings) -> dict[str, list[Service]]:
     """Every consuming role `azora consume <role>` can run, and its consumer groups."""
     return {
         "identity": [make_identity(secret_box(settings))],
+        "wallet": [WALLET],
         "projections": [projections_service()],
     }
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from schemas import accounts
+from schemas import accounts, wallet
 
 DAY_MS = 24 * 60 * 60 * 1000
 FOREVER = -1
@@ -132,6 +132,69 @@ SESSION_REVOKED = TopicSpec(
     description="A session ended (logout or refresh-token reuse).",
 )
 
+PAYMENT_SUCCEEDED = TopicSpec(
+    name="payment.succeeded",
+    model=wallet.PaymentSucceeded,
+    key_field="payment_id",
+    kind="event",
+    description="A payment was captured (a wallet top-up or a course purchase).",
+)
+WALLET_TRANSFER_REQUESTED = TopicSpec(
+    name="wallet.transfer_requested",
+    model=wallet.WalletTransferRequested,
+    key_field="from_user_id",
+    kind="command",
+    description="A user asked to move money to another user's wallet.",
+    retention_ms=30 * DAY_MS,
+    outcome="pending",
+)
+WALLET_DEBIT_REQUESTED = TopicSpec(
+    name="wallet.debit_requested",
+    model=wallet.WalletDebitRequested,
+    key_field="user_id",
+    kind="command",
+    description="A saga asked to take money from a wallet (a course bought with it).",
+    retention_ms=30 * DAY_MS,
+)
+WALLET_CREDITED = TopicSpec(
+    name="wallet.credited",
+    model=wallet.WalletCredited,
+    key_field="user_id",
+    kind="event",
+    description="A ledger entry added money to a wallet.",
+)
+WALLET_DEBITED = TopicSpec(
+    name="wallet.debited",
+    model=wallet.WalletDebited,
+    key_field="user_id",
+    kind="event",
+    description="A ledger entry took money from a wallet.",
+)
+WALLET_TRANSFER_COMPLETED = TopicSpec(
+    name="wallet.transfer_completed",
+    model=wallet.WalletTransferCompleted,
+    key_field="from_user_id",
+    kind="event",
+    description="A transfer's debit and credit were written together.",
+    outcome="succeeded",
+    links=(("wallet", "/v1/wallet"), ("transactions", "/v1/wallet/transactions")),
+)
+WALLET_TRANSFER_REJECTED = TopicSpec(
+    name="wallet.transfer_rejected",
+    model=wallet.WalletTransferRejected,
+    key_field="from_user_id",
+    kind="event",
+    description="A transfer was refused, with the reason; nothing moved.",
+    outcome="rejected",
+)
+WALLET_DEBIT_REJECTED = TopicSpec(
+    name="wallet.debit_rejected",
+    model=wallet.WalletDebitRejected,
+    key_field="user_id",
+    kind="event",
+    description="A debit was refused, with the reason; nothing moved.",
+)
+
 CATALOGUE: tuple[TopicSpec, ...] = (
     USER_REGISTRATION_REQUESTED,
     USER_REGISTERED,
@@ -143,6 +206,14 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     SESSION_STARTED,
     SESSION_REFRESHED,
     SESSION_REVOKED,
+    PAYMENT_SUCCEEDED,
+    WALLET_TRANSFER_REQUESTED,
+    WALLET_DEBIT_REQUESTED,
+    WALLET_CREDITED,
+    WALLET_DEBITED,
+    WALLET_TRANSFER_COMPLETED,
+    WALLET_TRANSFER_REJECTED,
+    WALLET_DEBIT_REJECTED,
 )
 
 BY_NAME: dict[str, TopicSpec] = {spec.name: spec for spec in CATALOGUE}

@@ -8,8 +8,9 @@ from azora.consume.service import Service, combine
 from consumers.projections.command_status import COMMAND_STATUS
 from consumers.projections.sessions import SESSIONS
 from consumers.projections.users import USERS
+from consumers.projections.wallet import WALLET_VIEWS
 
-PROJECTIONS = (USERS, SESSIONS, COMMAND_STATUS)
+PROJECTIONS = (USERS, SESSIONS, WALLET_VIEWS, COMMAND_STATUS)
 
 
 def projections_service() -> Service:

@@ -11,7 +11,7 @@ from faststream.kafka import KafkaBroker
 
 from azora import db
 from azora.aio import keep_trying
-from producers.ingress import accounts, commands, problems, service_routes
+from producers.ingress import accounts, commands, problems, service_routes, wallet
 from producers.ingress.context import IngressContext
 
 DESCRIPTION = """
@@ -54,6 +54,7 @@ def create_app(ctx: IngressContext, broker: KafkaBroker) -> FastAPI:
     app.include_router(service_routes.router)
     app.include_router(commands.router)
     app.include_router(accounts.router)
+    app.include_router(wallet.router)
     return app
 
 

@@ -10,17 +10,29 @@ import asyncpg
 from producers.ingress.context import IngressContext
 from producers.ingress.problems import Problem
 
+# Errors that mean Postgres is not answering (as opposed to a bad query).
+_UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+)
+
+
+def _unavailable(detail: str) -> Problem:
+    return Problem(
+        503,
+        "database_unavailable",
+        "The read models are unavailable",
+        detail,
+        headers={"Retry-After": "2"},
+    )
+
 
 def pool_of(ctx: IngressContext) -> asyncpg.Pool:
     """The read-model pool, or a 503 while Postgres has not been reached yet."""
     if ctx.pool is None:
-        raise Problem(
-            503,
-            "database_unavailable",
-            "The read models are unavailable",
-            "Postgres has not been reached yet",
-            headers={"Retry-After": "2"},
-        )
+        raise _unavailable("Postgres has not been reached yet")
     return ctx.pool
 
 
@@ -28,20 +40,18 @@ async def fetch_one(ctx: IngressContext, sql: str, *args: Any) -> asyncpg.Record
     """One row of a read model; 503 with Retry-After when Postgres does not answer."""
     try:
         row: asyncpg.Record | None = await pool_of(ctx).fetchrow(sql, *args)
-    except (
-        OSError,
-        asyncpg.PostgresConnectionError,
-        asyncpg.InterfaceError,
-        asyncpg.CannotConnectNowError,
-    ) as exc:
-        raise Problem(
-            503,
-            "database_unavailable",
-            "The read models are unavailable",
-            str(exc),
-            headers={"Retry-After": "2"},
-        ) from exc
+    except _UNAVAILABLE as exc:
+        raise _unavailable(str(exc)) from exc
     return row
+
+
+async def fetch_all(ctx: IngressContext, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Rows of a read model; 503 with Retry-After when Postgres does not answer."""
+    try:
+        rows: list[asyncpg.Record] = await pool_of(ctx).fetch(sql, *args)
+    except _UNAVAILABLE as exc:
+        raise _unavailable(str(exc)) from exc
+    return rows
 
 
 COMMAND = """

@@ -1,0 +1,102 @@
+"""Wallet and payment facts the wallet consumes: an append-only ledger per user and currency."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas.money import AmountMinor, BalanceMinor, Currency
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PaymentSucceeded(_Model):
+    """Fact (from the payments service): money was captured for a user."""
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    amount_minor: AmountMinor
+    currency: Currency
+    purpose: Literal["wallet_top_up", "course_purchase"]
+    course_id: uuid.UUID | None = None
+    succeeded_at: AwareDatetime
+
+
+class WalletTransferRequested(_Model):
+    """Command: move money from one user's wallet to another's, all or nothing."""
+
+    transfer_id: uuid.UUID
+    from_user_id: uuid.UUID
+    to_user_id: uuid.UUID
+    amount_minor: AmountMinor
+    currency: Currency
+
+
+class WalletDebitRequested(_Model):
+    """Command (from a saga, e.g. a course bought with the wallet): take money if it is there."""
+
+    debit_id: uuid.UUID
+    user_id: uuid.UUID
+    amount_minor: AmountMinor
+    currency: Currency
+    purpose: Literal["course_purchase"]
+    reference: uuid.UUID
+
+
+class WalletCredited(_Model):
+    """Fact: a ledger entry added money; `balance_version` orders a wallet's entries."""
+
+    entry_id: uuid.UUID
+    user_id: uuid.UUID
+    amount_minor: AmountMinor
+    currency: Currency
+    reason: Literal["top_up", "transfer_in"]
+    reference: uuid.UUID
+    balance_after_minor: BalanceMinor
+    balance_version: int = Field(ge=1)
+    at: AwareDatetime
+
+
+class WalletDebited(_Model):
+    """Fact: a ledger entry took money; the balance never goes below zero."""
+
+    entry_id: uuid.UUID
+    user_id: uuid.UUID
+    amount_minor: AmountMinor
+    currency: Currency
+    reason: Literal["transfer_out", "course_purchase"]
+    reference: uuid.UUID
+    balance_after_minor: BalanceMinor
+    balance_version: int = Field(ge=1)
+    at: AwareDatetime
+
+
+class WalletTransferCompleted(_Model):
+    """Fact: a transfer's debit and credit were written in one transaction."""
+
+    transfer_id: uuid.UUID
+    from_user_id: uuid.UUID
+    to_user_id: uuid.UUID
+    amount_minor: AmountMinor
+    currency: Currency
+
+
+class WalletTransferRejected(_Model):
+    """Fact: a transfer was refused (insufficient funds), and nothing moved."""
+
+    transfer_id: uuid.UUID
+    from_user_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class WalletDebitRejected(_Model):
+    """Fact: a debit was refused (insufficient funds), and nothing moved."""
+
+    debit_id: uuid.UUID
+    user_id: uuid.UUID
+    reference: uuid.UUID
+    reason: str = Field(min_length=1, max_length=500)
