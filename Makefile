@@ -9,6 +9,7 @@ AZORA     := $(PY) -m azora
 STAMP     := $(VENV)/.installed
 KAFKA     := infra/kafka/kafka.sh
 POSTGRES  := infra/postgres/postgres.sh
+STRIPE_MOCK := infra/stripe/stripe-mock.sh
 PYTEST_ARGS ?=
 
 # The repo's own Kafka and Postgres, unless the caller gives both addresses: then those are
@@ -18,6 +19,11 @@ EXTERNAL_SERVICES := 1
 endif
 export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(AZORA_KAFKA_PORT),19092)
 export DATABASE_URL ?= postgresql://azora@127.0.0.1:$(or $(AZORA_PG_PORT),54329)/azora
+# Without a Stripe key of your own, the official SDK talks to stripe-mock (started by `up`).
+ifeq ($(STRIPE_API_KEY)$(AZORA_STRIPE_API_KEY),)
+export AZORA_STRIPE_API_KEY := sk_test_azoraStripeMock
+export AZORA_STRIPE_API_BASE ?= http://127.0.0.1:$(or $(AZORA_STRIPE_MOCK_PORT),12111)
+endif
 
 .PHONY: help
 help: ## List the targets
@@ -34,18 +40,20 @@ $(STAMP): pyproject.toml
 venv: $(STAMP) ## Create the virtualenv and install Azora with its dev tools
 
 .PHONY: up
-up: ## Start Kafka and Postgres (fetching Kafka with Maven the first time)
+up: ## Start Kafka, Postgres and stripe-mock (fetching Kafka and stripe-mock the first time)
 ifdef EXTERNAL_SERVICES
 	@echo "using Kafka at $(KAFKA_BOOTSTRAP_SERVERS) and the given DATABASE_URL; starting nothing"
 else
 	$(KAFKA) start
 	$(POSTGRES) start
 endif
+	$(STRIPE_MOCK) start
 
 .PHONY: down
-down: ## Stop Kafka and Postgres
+down: ## Stop Kafka, Postgres and stripe-mock
 	-$(KAFKA) stop
 	-$(POSTGRES) stop
+	-$(STRIPE_MOCK) stop
 
 .PHONY: setup
 setup: venv up ## Start the infrastructure, migrate the database, apply the topics
@@ -86,6 +94,7 @@ bench: setup ## Run the benchmarks (never part of make test)
 
 .PHONY: clean
 clean: ## Stop everything and delete all local state (Kafka log, Postgres data)
+	-$(STRIPE_MOCK) stop
 	-$(KAFKA) stop
 	-$(POSTGRES) clean
 	rm -rf $${AZORA_STATE_DIR:-.azora}

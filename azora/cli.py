@@ -22,7 +22,7 @@ app = typer.Typer(help="Azora: an event-driven learning platform on Kafka.", no_
 topics_app = typer.Typer(help="Topics of the catalogue on the broker.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 
-ROLES = ("identity", "wallet", "projections")
+ROLES = ("identity", "wallet", "payments", "projections")
 
 
 def _logging() -> None:

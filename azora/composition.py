@@ -7,6 +7,7 @@ import logging
 import signal
 from collections.abc import Sequence
 
+import stripe
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
@@ -21,6 +22,8 @@ from azora.runtime import tune_gc_for_batches
 from azora.settings import Settings
 from azora.topics import TopicNames
 from consumers.identity.service import make_identity
+from consumers.payments.gateway import StripeGateway, make_client
+from consumers.payments.service import make_payments
 from consumers.projections import projections_service
 from consumers.wallet.service import WALLET
 from producers.ingress.app import create_app
@@ -49,8 +52,15 @@ def services(settings: Settings) -> dict[str, list[Service]]:
     return {
         "identity": [make_identity(secret_box(settings))],
         "wallet": [WALLET],
+        "payments": [make_payments(StripeGateway(stripe_client(settings)))],
         "projections": [projections_service()],
     }
+
+
+def stripe_client(settings: Settings) -> stripe.StripeClient | None:
+    """The official Stripe SDK client (None when no key is configured)."""
+    key = settings.stripe_api_key.get_secret_value() if settings.stripe_api_key else None
+    return make_client(key, settings.stripe_api_base, settings.stripe_timeout_s)
 
 
 def ingress_app(settings: Settings) -> FastAPI:

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Only development may run on this well-known value; everything else must set its own.
 DEVELOPMENT_SECRET = "azora-development-secret-do-not-use-in-production"
+DEVELOPMENT_WEBHOOK_SECRET = "whsec_azora_development_only"
 
 
 class Settings(BaseSettings):
@@ -29,6 +30,16 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("AZORA_DATABASE_URL", "DATABASE_URL"),
     )
     db_pool_max: int = 10
+
+    # Stripe: without a key, payments fail with "no payment provider configured". The API
+    # base points the official SDK at stripe-mock in development and tests.
+    stripe_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AZORA_STRIPE_API_KEY", "STRIPE_API_KEY")
+    )
+    stripe_api_base: str | None = None
+    stripe_webhook_secret: SecretStr = SecretStr(DEVELOPMENT_WEBHOOK_SECRET)
+    stripe_webhook_tolerance_s: int = 300
+    stripe_timeout_s: float = 10.0
 
     ingress_host: str = "127.0.0.1"
     ingress_port: int = 8000
@@ -59,6 +70,14 @@ class Settings(BaseSettings):
         ):
             raise ValueError(
                 "AZORA_SECRET_KEY must be set to a private value outside development mode"
+            )
+        if self.env != "development" and self.stripe_webhook_secret.get_secret_value() in (
+            DEVELOPMENT_WEBHOOK_SECRET,
+            "",
+        ):
+            raise ValueError(
+                "AZORA_STRIPE_WEBHOOK_SECRET must be set (Stripe's signing secret) outside "
+                "development mode"
             )
         if self.env != "development" and len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("AZORA_SECRET_KEY must be at least 32 characters")

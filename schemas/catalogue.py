@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from schemas import accounts, wallet
+from schemas import accounts, payments, wallet
 
 DAY_MS = 24 * 60 * 60 * 1000
 FOREVER = -1
@@ -132,9 +132,43 @@ SESSION_REVOKED = TopicSpec(
     description="A session ended (logout or refresh-token reuse).",
 )
 
+PAYMENT_REQUESTED = TopicSpec(
+    name="payment.requested",
+    model=payments.PaymentRequested,
+    key_field="payment_id",
+    kind="command",
+    description="A user asked to pay by card (a wallet top-up or a course purchase).",
+    retention_ms=30 * DAY_MS,
+    outcome="pending",
+)
+PAYMENT_INTENT_CREATED = TopicSpec(
+    name="payment.intent_created",
+    model=payments.PaymentIntentCreated,
+    key_field="payment_id",
+    kind="event",
+    description="Stripe holds a PaymentIntent for the payment; its client_secret is ready.",
+    outcome="succeeded",
+    links=(("payment", "/v1/payments/{payment_id}"),),
+)
+PAYMENT_WEBHOOK_RECEIVED = TopicSpec(
+    name="payment.webhook_received",
+    model=payments.PaymentWebhookReceived,
+    # Keyed by PaymentIntent: every event about one intent is processed in order.
+    key_field="stripe_payment_intent_id",
+    kind="event",
+    description="A verified Stripe webhook event about a PaymentIntent.",
+)
+PAYMENT_FAILED = TopicSpec(
+    name="payment.failed",
+    model=payments.PaymentFailed,
+    key_field="payment_id",
+    kind="event",
+    description="A payment cannot go through, with the reason.",
+    outcome="rejected",
+)
 PAYMENT_SUCCEEDED = TopicSpec(
     name="payment.succeeded",
-    model=wallet.PaymentSucceeded,
+    model=payments.PaymentSucceeded,
     key_field="payment_id",
     kind="event",
     description="A payment was captured (a wallet top-up or a course purchase).",
@@ -206,7 +240,11 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     SESSION_STARTED,
     SESSION_REFRESHED,
     SESSION_REVOKED,
+    PAYMENT_REQUESTED,
+    PAYMENT_INTENT_CREATED,
+    PAYMENT_WEBHOOK_RECEIVED,
     PAYMENT_SUCCEEDED,
+    PAYMENT_FAILED,
     WALLET_TRANSFER_REQUESTED,
     WALLET_DEBIT_REQUESTED,
     WALLET_CREDITED,

@@ -14,18 +14,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class PaymentSucceeded(_Model):
-    """Fact (from the payments service): money was captured for a user."""
-
-    payment_id: uuid.UUID
-    user_id: uuid.UUID
-    amount_minor: AmountMinor
-    currency: Currency
-    purpose: Literal["wallet_top_up", "course_purchase"]
-    course_id: uuid.UUID | None = None
-    succeeded_at: AwareDatetime
-
-
 class WalletTransferRequested(_Model):
     """Command: move money from one user's wallet to another's, all or nothing."""
 

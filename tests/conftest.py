@@ -18,6 +18,7 @@ def base_settings() -> Settings:
     settings = Settings(
         env="test",
         secret_key="test-secret-key-that-is-long-enough-0123456789",
+        stripe_webhook_secret="whsec_test_secret_for_the_suite",
         # Tests kill consumers on purpose: let the group notice within seconds.
         consumer_session_timeout_ms=6_000,
         consumer_heartbeat_ms=1_000,

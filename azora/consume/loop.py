@@ -59,6 +59,7 @@ class _Batch:
     failed: list[tuple[FailedRecord, str]] = field(default_factory=list)
     records: dict[tuple[str, int, int], ConsumerRecord] = field(default_factory=dict)
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    prepared: dict[uuid.UUID, Any] = field(default_factory=dict)
 
 
 class ConsumeLoop:
@@ -131,6 +132,8 @@ class ConsumeLoop:
         while True:
             try:
                 started = time.perf_counter()
+                # Outside calls happen here, before the transaction, on every attempt.
+                batch.prepared = await self._prepare(batch)
                 async with self._batch_lock:
                     await self._apply(batch, careful=careful)
                 metrics.BATCH_SECONDS.labels(self.group).observe(time.perf_counter() - started)
@@ -156,6 +159,18 @@ class ConsumeLoop:
                 delay = min(delay * 2, self.settings.backoff_max_s)
         self._schedule_kafka_commit(batch.next_offsets)
         return True
+
+    async def _prepare(self, batch: _Batch) -> dict[uuid.UUID, Any]:
+        if not self.service.prepare:
+            return {}
+        by_spec: dict[Any, list[Event[Any]]] = defaultdict(list)
+        for event in batch.events:
+            if event.spec in self.service.prepare:
+                by_spec[event.spec].append(event)
+        prepared: dict[uuid.UUID, Any] = {}
+        for spec, events in by_spec.items():
+            prepared.update(await self.service.prepare[spec](events))
+        return prepared
 
     def _decode(self, fetched: dict[TopicPartition, list[ConsumerRecord]]) -> _Batch:
         batch = _Batch()
@@ -186,7 +201,13 @@ class ConsumeLoop:
 
     async def _apply(self, batch: _Batch, *, careful: bool) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            uow = UnitOfWork(conn, self.group, self.names, emit_enabled=self.settings.emit_enabled)
+            uow = UnitOfWork(
+                conn,
+                self.group,
+                self.names,
+                emit_enabled=self.settings.emit_enabled,
+                prepared=batch.prepared,
+            )
             replay_safe = self.service.replay_safe
             fresh_ids = await store.claim(
                 conn,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from azora.consume.unit_of_work import UnitOfWork
@@ -12,6 +13,10 @@ from schemas.catalogue import TopicSpec
 
 # A handler applies a whole batch of one topic's events with set-based SQL.
 Handler = Callable[[Sequence[Event[Any]], UnitOfWork], Awaitable[None]]
+# A preparation calls the outside world (Stripe, OpenAI) for a batch before its
+# transaction, never inside it; it returns a result per event id for the handler
+# (`uow.prepared`). It runs again on every attempt, so its calls must be idempotent.
+Prepare = Callable[[Sequence[Event[Any]]], Awaitable[dict[uuid.UUID, Any]]]
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class Service:
     # the inbox. Offsets are still stored in the batch's transaction, so a redelivery after
     # a crash repeats nothing; only a re-published duplicate reaches the handler again.
     replay_safe: frozenset[TopicSpec] = frozenset()
+    prepare: dict[TopicSpec, Prepare] = field(default_factory=dict)
 
     @property
     def topics(self) -> list[TopicSpec]:
@@ -48,10 +54,17 @@ def combine(name: str, parts: Sequence[Service]) -> Service:
         for spec in by_topic
         if all(spec in part.replay_safe for part in parts if spec in part.handlers)
     )
+    prepare: dict[TopicSpec, Prepare] = {}
+    for part in parts:
+        for spec, step in part.prepare.items():
+            if spec in prepare:
+                raise ValueError(f"two parts of {name} prepare {spec.name}")
+            prepare[spec] = step
     return Service(
         name=name,
         handlers={spec: _chain(hs) for spec, hs in by_topic.items()},
         replay_safe=replay_safe,
+        prepare=prepare,
     )
 
 

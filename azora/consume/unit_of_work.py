@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,8 @@ class UnitOfWork:
     outbox: list[OutgoingMessage] = field(default_factory=list)
     # Whether emitted events go out at all (a projection rebuild turns side effects off).
     emit_enabled: bool = True
+    # What the service's `prepare` steps returned for this batch, by event id.
+    prepared: dict[uuid.UUID, Any] = field(default_factory=dict)
 
     def emit(self, payload: BaseModel, *, cause: Event[Any], index: int = 0) -> None:
         """Queue `payload` on its topic as a consequence of `cause` (same correlation)."""

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, mod
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
-from producers.ingress.commands import Accepted, accepted, submit
+from producers.ingress.commands import Accepted, accepted, publish_fact, submit
 from producers.ingress.context import IngressContext
 from producers.ingress.passwords import policy_violations
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem
@@ -169,7 +169,7 @@ async def login(body: LoginRequest, ctx: Ctx) -> Tokens:
             raise Problem(401, "mfa_invalid", "Invalid MFA code", "the TOTP code is wrong")
     session_id = uuid.uuid4()
     pair = ctx.tokens.issue(row["user_id"], tuple(row["roles"]), session_id, 0)
-    await _publish(
+    await publish_fact(
         ctx,
         SessionStarted(
             session_id=session_id,
@@ -204,7 +204,7 @@ async def refresh(body: RefreshRequest, ctx: Ctx) -> Tokens:
     pair = ctx.tokens.issue(
         claims.user_id, roles, claims.session_id, generation, refresh_expires_at=claims.expires_at
     )
-    await _publish(
+    await publish_fact(
         ctx,
         SessionRefreshed(
             session_id=claims.session_id,
@@ -239,7 +239,7 @@ async def mfa_setup(user: CurrentUser, ctx: Ctx) -> MfaSetup:
     secret = pyotp.random_base32()
     profile = await queries.fetch_one(ctx, queries.USER, user.user_id)
     name = profile["email"] if profile else str(user.user_id)
-    await _publish(
+    await publish_fact(
         ctx,
         UserMfaSetupRequested(user_id=user.user_id, secret_ciphertext=ctx.secrets.seal(secret)),
         actor=str(user.user_id),
@@ -291,23 +291,10 @@ async def _revoke(ctx: IngressContext, claims: RefreshClaims, reason: str) -> No
         reason=reason,
         revoked_at=datetime.now(UTC),
     )
-    await _publish(ctx, revoked, actor=str(claims.user_id))
+    await publish_fact(ctx, revoked, actor=str(claims.user_id))
 
 
 def _tokens(pair: TokenPair) -> Tokens:
     return Tokens(
         access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
     )
-
-
-async def _publish(ctx: IngressContext, payload: BaseModel, *, actor: str) -> None:
-    try:
-        await ctx.bus.send_fact(payload, actor=actor)
-    except Exception as exc:
-        raise Problem(
-            503,
-            "broker_unavailable",
-            "Try again shortly",
-            "Kafka did not acknowledge the event",
-            headers={"Retry-After": "5"},
-        ) from exc

@@ -11,7 +11,7 @@ from faststream.kafka import KafkaBroker
 
 from azora import db
 from azora.aio import keep_trying
-from producers.ingress import accounts, commands, problems, service_routes, wallet
+from producers.ingress import accounts, commands, payments, problems, service_routes, wallet
 from producers.ingress.context import IngressContext
 
 DESCRIPTION = """
@@ -55,6 +55,7 @@ def create_app(ctx: IngressContext, broker: KafkaBroker) -> FastAPI:
     app.include_router(commands.router)
     app.include_router(accounts.router)
     app.include_router(wallet.router)
+    app.include_router(payments.router)
     return app
 
 

@@ -71,10 +71,12 @@ class Bus:
             )
         )
 
-    async def send_fact(self, payload: BaseModel, *, actor: str) -> uuid.UUID:
+    async def send_fact(
+        self, payload: BaseModel, *, actor: str, event_id: uuid.UUID | None = None
+    ) -> uuid.UUID:
         """Publish a fact the ingress itself establishes (a session started, for instance)."""
         spec: TopicSpec = spec_for(payload)
-        envelope = build_envelope(spec, payload, actor=actor)
+        envelope = build_envelope(spec, payload, actor=actor, event_id=event_id)
         await self.transport.send(encode(spec, envelope, message_key(spec, payload), self.names))
         return envelope.event_id
 

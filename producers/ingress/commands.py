@@ -91,6 +91,23 @@ async def submit(
     return command.id
 
 
+async def publish_fact(
+    ctx: IngressContext, payload: BaseModel, *, actor: str, event_id: uuid.UUID | None = None
+) -> None:
+    """Publish a fact the ingress establishes; 503 with Retry-After if Kafka does not ack."""
+    try:
+        await ctx.bus.send_fact(payload, actor=actor, event_id=event_id)
+    except Exception as exc:
+        log.warning("publish failed: %r", exc)
+        raise Problem(
+            503,
+            "broker_unavailable",
+            "Try again shortly",
+            "Kafka did not acknowledge the event; nothing was published",
+            headers={"Retry-After": "5"},
+        ) from exc
+
+
 async def _recorded(ctx: IngressContext, command_id: uuid.UUID) -> Any:
     # A command already recorded is not published again; if Postgres is down we publish
     # anyway (same event id), and every consumer's inbox drops the repeat.

@@ -34,7 +34,18 @@ async def stack_world(base_settings: Settings) -> AsyncIterator[World]:
 
 
 @pytest.fixture(scope="session")
-def stack(stack_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def stripe_mock() -> str:
+    """stripe-mock's URL: installed with `go install` and started if need be."""
+    script = Path(__file__).parents[2] / "infra" / "stripe" / "stripe-mock.sh"
+    subprocess.run([str(script), "start"], check=True, stdout=subprocess.DEVNULL)
+    url = subprocess.run([str(script), "url"], check=True, capture_output=True, text=True)
+    return url.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def stack(
+    stack_world: World, stripe_mock: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """`azora run` on a free port; yields its base URL once /readyz answers 200."""
     port = free_port()
     settings = stack_world.settings
@@ -42,10 +53,13 @@ def stack(stack_world: World, tmp_path_factory: pytest.TempPathFactory) -> Itera
         **os.environ,
         "AZORA_ENV": "test",
         "AZORA_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "AZORA_STRIPE_WEBHOOK_SECRET": settings.stripe_webhook_secret.get_secret_value(),
         "AZORA_TOPIC_PREFIX": settings.topic_prefix,
         "AZORA_DATABASE_URL": settings.database_url,
         "AZORA_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
         "AZORA_INGRESS_PORT": str(port),
+        "AZORA_STRIPE_API_KEY": "sk_test_azoraStripeMock",
+        "AZORA_STRIPE_API_BASE": stripe_mock,
     }
     log = tmp_path_factory.mktemp("stack") / "azora-run.log"
     with Path(log).open("wb") as sink:

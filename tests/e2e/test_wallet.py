@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from schemas import catalogue
-from schemas.wallet import PaymentSucceeded, WalletDebitRequested
+from schemas.payments import PaymentSucceeded
+from schemas.wallet import WalletDebitRequested
 from tests.e2e.test_accounts import PASSWORD, an_email, bearer, outcome, register
 from tests.support.world import World
 

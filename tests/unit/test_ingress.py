@@ -48,7 +48,7 @@ def transport() -> RecordingTransport:
 
 @pytest.fixture
 def client(transport: RecordingTransport) -> TestClient:
-    settings = Settings(env="test", secret_key=SECRET)
+    settings = Settings(env="test", secret_key=SECRET, stripe_webhook_secret="whsec_unit_test")
     ctx = IngressContext(
         settings=settings,
         bus=Bus(transport, TopicNames(), SECRET),

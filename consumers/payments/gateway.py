@@ -1,0 +1,80 @@
+"""Stripe, through the official SDK: PaymentIntents with idempotency keys from payment ids."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import stripe
+
+from azora.consume.errors import TransientError
+from schemas.payments import PaymentRequested
+
+NO_PROVIDER = "no payment provider configured"
+
+
+@dataclass(frozen=True)
+class IntentResult:
+    """A created PaymentIntent, or why there is none."""
+
+    intent_id: str | None = None
+    client_secret: str | None = None
+    failure: str | None = None
+
+
+def idempotency_key(payment_id: uuid.UUID) -> str:
+    """The key every Stripe call for this payment carries: a retry creates nothing new."""
+    return f"azora-payment-{payment_id}"
+
+
+class StripeGateway:
+    """Creates PaymentIntents; Stripe's 5xx, rate limits and network errors are transient."""
+
+    def __init__(self, client: stripe.StripeClient | None) -> None:
+        self._client = client
+
+    async def create_intent(self, payment: PaymentRequested) -> IntentResult:
+        """A PaymentIntent for `payment` (the same one however often this is called)."""
+        if self._client is None:
+            return IntentResult(failure=NO_PROVIDER)
+        metadata = {
+            "payment_id": str(payment.payment_id),
+            "user_id": str(payment.user_id),
+            "purpose": payment.purpose,
+        }
+        try:
+            intent = await self._client.v1.payment_intents.create_async(
+                params={
+                    "amount": payment.amount_minor,
+                    "currency": payment.currency.lower(),
+                    "metadata": metadata,
+                    "automatic_payment_methods": {"enabled": True},
+                },
+                options={"idempotency_key": idempotency_key(payment.payment_id)},
+            )
+        except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+            raise TransientError(f"Stripe unreachable: {exc}") from exc
+        except stripe.AuthenticationError as exc:
+            # A wrong key is the operator's to fix; skipping payments would lose them.
+            raise TransientError(f"Stripe refused our key: {exc}") from exc
+        except stripe.StripeError as exc:
+            if (exc.http_status or 500) >= 500:
+                raise TransientError(f"Stripe error {exc.http_status}: {exc}") from exc
+            return IntentResult(failure=f"Stripe refused the payment: {exc.user_message or exc}")
+        if not intent.client_secret:
+            raise TransientError("Stripe answered without a client_secret")
+        return IntentResult(intent_id=intent.id, client_secret=intent.client_secret)
+
+
+def make_client(
+    api_key: str | None, api_base: str | None, timeout_s: float
+) -> stripe.StripeClient | None:
+    """The SDK client (None without a key); `api_base` points it at stripe-mock in tests."""
+    if not api_key:
+        return None
+    return stripe.StripeClient(
+        api_key,
+        base_addresses={"api": api_base} if api_base else None,
+        http_client=stripe.HTTPXClient(timeout=timeout_s),
+        max_network_retries=2,
+    )

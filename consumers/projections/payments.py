@@ -1,0 +1,97 @@
+"""The payments projection: `read.payments`, what `GET /v1/payments/{id}` answers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from azora.consume.service import Service
+from azora.consume.unit_of_work import UnitOfWork
+from azora.messages import Event
+from schemas import catalogue as topics
+
+# Later in a payment's life ranks higher; a lower rank never overwrites a higher one.
+RANK = {"requested": 0, "requires_payment_method": 1, "succeeded": 2, "failed": 2}
+STATUS = {
+    topics.PAYMENT_REQUESTED: "requested",
+    topics.PAYMENT_INTENT_CREATED: "requires_payment_method",
+    topics.PAYMENT_SUCCEEDED: "succeeded",
+    topics.PAYMENT_FAILED: "failed",
+}
+
+UPSERT = """
+INSERT INTO read.payments (payment_id, user_id, status, rank, amount_minor, currency, purpose,
+                           client_secret, stripe_payment_intent_id, reason)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::smallint[], $5::bigint[],
+                     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+ON CONFLICT (payment_id) DO UPDATE SET
+    status = CASE WHEN EXCLUDED.rank > read.payments.rank
+                  THEN EXCLUDED.status ELSE read.payments.status END,
+    rank = GREATEST(read.payments.rank, EXCLUDED.rank),
+    amount_minor = COALESCE(read.payments.amount_minor, EXCLUDED.amount_minor),
+    currency = COALESCE(read.payments.currency, EXCLUDED.currency),
+    purpose = COALESCE(read.payments.purpose, EXCLUDED.purpose),
+    client_secret = COALESCE(read.payments.client_secret, EXCLUDED.client_secret),
+    stripe_payment_intent_id = COALESCE(read.payments.stripe_payment_intent_id,
+                                        EXCLUDED.stripe_payment_intent_id),
+    reason = COALESCE(read.payments.reason, EXCLUDED.reason),
+    updated_at = now()
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    """What one event says about a payment."""
+
+    payment_id: Any
+    user_id: Any
+    status: str
+    amount_minor: int | None
+    currency: str | None
+    purpose: str | None
+    client_secret: str | None
+    intent: str | None
+    reason: str | None
+
+
+def row_of(event: Event[Any]) -> Row:
+    """The read-model row an event implies (fields it does not carry are None)."""
+    p = event.payload
+    return Row(
+        p.payment_id,
+        p.user_id,
+        STATUS[event.spec],
+        getattr(p, "amount_minor", None),
+        getattr(p, "currency", None),
+        getattr(p, "purpose", None),
+        getattr(p, "client_secret", None),
+        getattr(p, "stripe_payment_intent_id", None),
+        getattr(p, "reason", None),
+    )
+
+
+async def on_payment_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+    """Move each payment's row forward."""
+    rows = list({r.payment_id: r for r in map(row_of, events)}.values())
+    await uow.conn.execute(
+        UPSERT,
+        [r.payment_id for r in rows],
+        [r.user_id for r in rows],
+        [r.status for r in rows],
+        [RANK[r.status] for r in rows],
+        [r.amount_minor for r in rows],
+        [r.currency for r in rows],
+        [r.purpose for r in rows],
+        [r.client_secret for r in rows],
+        [r.intent for r in rows],
+        [r.reason for r in rows],
+    )
+
+
+PAYMENT_VIEWS = Service(
+    name="payment_views",
+    handlers={spec: on_payment_event for spec in STATUS},
+    # Ranked, COALESCEd upserts: a repeat changes nothing.
+    replay_safe=frozenset(STATUS),
+)

@@ -1,0 +1,152 @@
+"""Payment endpoints, and the receiver of Stripe's signed webhooks."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import stripe
+from fastapi import APIRouter, Header, Request, Response
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from producers.ingress import queries
+from producers.ingress.auth import Ctx, CurrentUser
+from producers.ingress.bus import derived_id
+from producers.ingress.commands import Accepted, accepted, publish_fact, submit
+from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
+from schemas.money import AmountMinor, Currency
+from schemas.payments import PaymentRequested, PaymentWebhookReceived, Purpose
+
+router = APIRouter(prefix="/v1", tags=["payments"], responses=PROBLEM_RESPONSES)
+
+# Stripe retries a webhook with the same event id: the same envelope id, so one effect.
+_WEBHOOK_NAMESPACE = uuid.UUID("0b9f7c1e-5d2a-4f8e-a3c6-7e1d4b2a9c58")
+
+PAYMENT = """
+SELECT payment_id, status, amount_minor, currency, purpose, client_secret, reason, updated_at
+FROM read.payments WHERE payment_id = $1 AND user_id = $2
+"""
+
+
+class PaymentRequest(BaseModel):
+    """A card payment to start: a wallet top-up, or a course purchase (with `course_id`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount_minor: AmountMinor
+    currency: Currency
+    purpose: Purpose
+    course_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _course_for_purchases(self) -> PaymentRequest:
+        if (self.purpose == "course_purchase") != (self.course_id is not None):
+            raise ValueError("course_id is required for a course purchase, and only then")
+        return self
+
+
+class PaymentAccepted(Accepted):
+    """A payment was accepted; poll `/v1/payments/{payment_id}` for its client_secret."""
+
+    payment_id: uuid.UUID
+
+
+class Payment(BaseModel):
+    """A payment as the caller sees it."""
+
+    payment_id: uuid.UUID
+    status: str
+    amount_minor: int | None
+    currency: str | None
+    purpose: str | None
+    client_secret: str | None = None
+    reason: str | None = None
+    updated_at: datetime
+
+
+@router.post("/payments", status_code=202, response_model=PaymentAccepted)
+async def request_payment(
+    body: PaymentRequest,
+    user: CurrentUser,
+    ctx: Ctx,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> dict[str, Any]:
+    """Start a card payment; the PaymentIntent's client_secret appears on the payment."""
+
+    async def build(command_id: uuid.UUID) -> PaymentRequested:
+        return PaymentRequested(
+            payment_id=derived_id(command_id, "payment"),
+            user_id=user.user_id,
+            amount_minor=body.amount_minor,
+            currency=body.currency,
+            purpose=body.purpose,
+            course_id=body.course_id,
+        )
+
+    command_id = await submit(
+        ctx,
+        route="payments.request",
+        actor=str(user.user_id),
+        request=body,
+        idempotency_key=idempotency_key,
+        build=build,
+    )
+    return accepted(response, command_id, payment_id=derived_id(command_id, "payment"))
+
+
+@router.get(
+    "/payments/{payment_id}", response_model=Payment, responses={404: documented("Not found")}
+)
+async def payment(payment_id: uuid.UUID, user: CurrentUser, ctx: Ctx) -> Payment:
+    """One of the caller's payments (another user's is as unknown as a missing one)."""
+    row = await queries.fetch_one(ctx, PAYMENT, payment_id, user.user_id)
+    if row is None:
+        raise Problem(404, "not_found", "Payment not found", "no such payment of yours (yet)")
+    return Payment(**dict(row))
+
+
+@router.post(
+    "/webhooks/stripe",
+    tags=["webhooks"],
+    responses={400: documented("Bad signature, stale timestamp or malformed event")},
+)
+async def stripe_webhook(
+    request: Request,
+    ctx: Ctx,
+    signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
+) -> dict[str, Any]:
+    """Verify Stripe's signature on the raw body, then publish the event (and nothing else)."""
+    raw = (await request.body()).decode("utf-8", errors="replace")
+    try:
+        stripe.WebhookSignature.verify_header(
+            raw,
+            signature,
+            ctx.settings.stripe_webhook_secret.get_secret_value(),
+            ctx.settings.stripe_webhook_tolerance_s,
+        )
+        event = json.loads(raw)
+        obj = event["data"]["object"]
+        kind = str(event["type"])
+        stripe_event_id = str(event["id"])
+    except stripe.SignatureVerificationError as exc:
+        raise Problem(400, "invalid_signature", "Invalid webhook signature", str(exc)) from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Problem(400, "invalid_event", "Malformed webhook event", repr(exc)) from exc
+    intent_id = obj.get("id") if kind.startswith("payment_intent.") else obj.get("payment_intent")
+    if not intent_id:
+        return {"received": True, "published": False}  # not about a PaymentIntent
+    await publish_fact(
+        ctx,
+        PaymentWebhookReceived(
+            stripe_event_id=stripe_event_id,
+            stripe_event_type=kind,
+            stripe_payment_intent_id=str(intent_id),
+            data=obj,
+        ),
+        actor="stripe",
+        event_id=uuid.uuid5(_WEBHOOK_NAMESPACE, stripe_event_id),
+    )
+    return {"received": True, "published": True}

@@ -1,0 +1,69 @@
+"""Payments: a command per payment, Stripe's answers, and the facts that settle it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas.money import AmountMinor, Currency
+
+Purpose = Literal["wallet_top_up", "course_purchase"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PaymentRequested(_Model):
+    """Command: take a card payment (a Stripe PaymentIntent) for a purpose."""
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    amount_minor: AmountMinor
+    currency: Currency
+    purpose: Purpose
+    course_id: uuid.UUID | None = None
+
+
+class PaymentIntentCreated(_Model):
+    """Fact: Stripe holds a PaymentIntent; the frontend confirms it with `client_secret`."""
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    stripe_payment_intent_id: str = Field(min_length=1, max_length=255)
+    client_secret: str = Field(min_length=1, max_length=500)
+    amount_minor: AmountMinor
+    currency: Currency
+    purpose: Purpose
+
+
+class PaymentWebhookReceived(_Model):
+    """Fact: Stripe sent a signed event about a PaymentIntent (verified at the ingress)."""
+
+    stripe_event_id: str = Field(min_length=1, max_length=255)
+    stripe_event_type: str = Field(min_length=1, max_length=255)
+    stripe_payment_intent_id: str = Field(min_length=1, max_length=255)
+    data: dict[str, Any]
+
+
+class PaymentSucceeded(_Model):
+    """Fact: money was captured for a user."""
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    amount_minor: AmountMinor
+    currency: Currency
+    purpose: Purpose
+    course_id: uuid.UUID | None = None
+    succeeded_at: AwareDatetime
+
+
+class PaymentFailed(_Model):
+    """Fact: a payment cannot go through, with the reason."""
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=500)
+    failed_at: AwareDatetime

@@ -1,0 +1,165 @@
+"""Card payments over HTTP: Stripe (stripe-mock) holds the intent, signed webhooks settle it."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from azora.settings import Settings
+from schemas import catalogue
+from tests.e2e.test_wallet import a_user, balance, until
+from tests.support import stripe_webhooks
+from tests.support.world import World
+
+pytestmark = pytest.mark.e2e
+
+
+async def a_top_up(
+    http: httpx.AsyncClient, auth: dict[str, str], db: asyncpg.Pool, amount: int
+) -> tuple[str, str]:
+    """Start a top-up; return its payment id and Stripe PaymentIntent id."""
+    accepted = await http.post(
+        "/v1/payments",
+        headers=auth,
+        json={"amount_minor": amount, "currency": "EUR", "purpose": "wallet_top_up"},
+    )
+    assert accepted.status_code == 202
+    settled = await http.get(accepted.json()["status_url"], params={"wait": 10})
+    assert settled.json()["status"] == "succeeded", settled.json()
+    payment_id = accepted.json()["payment_id"]
+    intent = await db.fetchval(
+        "SELECT stripe_payment_intent_id FROM read.payments WHERE payment_id = $1",
+        uuid.UUID(payment_id),
+    )
+    return payment_id, intent
+
+
+async def webhook(
+    http: httpx.AsyncClient, body: bytes, secret: str, timestamp: int | None = None
+) -> httpx.Response:
+    return await http.post(
+        "/v1/webhooks/stripe",
+        content=body,
+        headers={
+            "Stripe-Signature": stripe_webhooks.signature(body, secret, timestamp),
+            "Content-Type": "application/json",
+        },
+    )
+
+
+def succeeded(intent: str, amount: int, event_id: str | None = None) -> bytes:
+    return stripe_webhooks.event(
+        "payment_intent.succeeded",
+        {
+            "id": intent,
+            "object": "payment_intent",
+            "amount": amount,
+            "currency": "eur",
+            "status": "succeeded",
+        },
+        event_id,
+    )
+
+
+async def test_a_top_up_holds_a_payment_intent_with_a_client_secret(
+    http: httpx.AsyncClient, db: asyncpg.Pool
+) -> None:
+    _, auth = await a_user(http)
+    payment_id, intent = await a_top_up(http, auth, db, 5000)
+    payment = await until(lambda: _payment(http, auth, payment_id, "requires_payment_method"))
+    assert payment["client_secret"]
+    assert payment["amount_minor"] == 5000
+    assert intent.startswith("pi_")
+
+
+async def test_the_same_webhook_delivered_five_times_credits_once(
+    http: httpx.AsyncClient, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    user, auth = await a_user(http)
+    payment_id, intent = await a_top_up(http, auth, db, 5000)
+    body = succeeded(intent, 5000)
+    secret = base_settings.stripe_webhook_secret.get_secret_value()
+
+    for _ in range(5):
+        answer = await webhook(http, body, secret)
+        assert answer.status_code == 200
+        assert answer.json()["published"] is True
+
+    assert await until(lambda: _is(balance(http, auth), {"EUR": 5000}))
+    assert await until(lambda: _payment(http, auth, payment_id, "succeeded"))
+    # Another event id for the same outcome changes nothing either.
+    assert (await webhook(http, succeeded(intent, 5000), secret)).status_code == 200
+    credits = await until(lambda: _credits(db, user), timeout=3)
+    assert credits == 1
+    assert await balance(http, auth) == {"EUR": 5000}
+
+
+async def test_a_wrong_signature_or_a_stale_timestamp_is_400_and_publishes_nothing(
+    http: httpx.AsyncClient, db: asyncpg.Pool, base_settings: Settings, stack_world: World
+) -> None:
+    _, auth = await a_user(http)
+    _, intent = await a_top_up(http, auth, db, 1000)
+    secret = base_settings.stripe_webhook_secret.get_secret_value()
+    forged_id, stale_id = f"evt_forged_{uuid.uuid4().hex}", f"evt_stale_{uuid.uuid4().hex}"
+
+    forged = await webhook(http, succeeded(intent, 1000, forged_id), "whsec_not_the_secret")
+    stale = await webhook(
+        http, succeeded(intent, 1000, stale_id), secret, timestamp=int(time.time()) - 301
+    )
+    missing = await http.post("/v1/webhooks/stripe", content=succeeded(intent, 1000))
+
+    for answer in (forged, stale, missing):
+        assert answer.status_code == 400
+        assert answer.json()["type"] == "/problems/invalid_signature"
+    published = await stack_world.read_all(
+        stack_world.names.physical(catalogue.PAYMENT_WEBHOOK_RECEIVED)
+    )
+    ids = {json.loads(r.value)["payload"]["stripe_event_id"] for r in published}
+    assert forged_id not in ids
+    assert stale_id not in ids
+
+
+async def test_a_course_purchase_needs_its_course(http: httpx.AsyncClient) -> None:
+    _, auth = await a_user(http)
+    answer = await http.post(
+        "/v1/payments",
+        headers=auth,
+        json={"amount_minor": 3000, "currency": "EUR", "purpose": "course_purchase"},
+    )
+    assert answer.status_code == 422
+
+
+async def test_nobody_reads_another_users_payment(
+    http: httpx.AsyncClient, db: asyncpg.Pool
+) -> None:
+    _, owner = await a_user(http)
+    _, stranger = await a_user(http)
+    payment_id, _ = await a_top_up(http, owner, db, 700)
+    assert (await http.get(f"/v1/payments/{payment_id}", headers=stranger)).status_code == 404
+
+
+async def _payment(
+    http: httpx.AsyncClient, auth: dict[str, str], payment_id: str, status: str
+) -> dict[str, Any] | None:
+    answer = await http.get(f"/v1/payments/{payment_id}", headers=auth)
+    if answer.status_code == 200 and answer.json()["status"] == status:
+        body: dict[str, Any] = answer.json()
+        return body
+    return None
+
+
+async def _credits(db: asyncpg.Pool, user: uuid.UUID) -> int:
+    count: int = await db.fetchval(
+        "SELECT count(*) FROM wallet.ledger WHERE user_id = $1 AND reason = 'top_up'", user
+    )
+    return count
+
+
+async def _is(value: Any, expected: Any) -> bool:
+    return bool(await value == expected)
