@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -17,12 +20,13 @@ import uvicorn
 from azora import composition, kafka, migrate
 from azora.runtime import die_with_parent
 from azora.settings import Settings
+from schemas.learning import UserRoleGranted
 
 app = typer.Typer(help="Azora: an event-driven learning platform on Kafka.", no_args_is_help=True)
 topics_app = typer.Typer(help="Topics of the catalogue on the broker.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 
-ROLES = ("identity", "wallet", "payments", "projections")
+ROLES = ("identity", "learning", "wallet", "payments", "projections")
 
 
 def _logging() -> None:
@@ -109,6 +113,26 @@ def topics_list() -> None:
     for topic in composition.names(settings).all_physical():
         partitions = on_broker.get(topic)
         typer.echo(f"{topic:45} {partitions if partitions is not None else 'MISSING'}")
+
+
+@app.command("grant-role")
+def grant_role(
+    user_id: Annotated[str, typer.Argument(help="The user's id")],
+    role: Annotated[str, typer.Argument(help="instructor or admin")],
+) -> None:
+    """Give a user a role: publishes `user.role_granted` (it takes effect at their next login)."""
+    settings = Settings()
+    try:
+        granted = UserRoleGranted(
+            user_id=uuid.UUID(user_id),
+            role=role,
+            granted_by=f"cli:{getpass.getuser()}",
+            granted_at=datetime.now(UTC),
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    asyncio.run(composition.publish(settings, granted, actor=granted.granted_by))
+    typer.echo(f"granted {role} to {user_id}")
 
 
 @app.command()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import stripe
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
+from pydantic import BaseModel
 
 from azora import db
 from azora.aio import keep_trying
@@ -17,11 +18,13 @@ from azora.consume.loop import ConsumeLoop, LoopSettings
 from azora.consume.service import Service
 from azora.crypto import SecretBox
 from azora.kafka import make_consumer, make_producer
+from azora.messages import build_envelope, encode, message_key
 from azora.outbox import OutboxRelay
 from azora.runtime import tune_gc_for_batches
 from azora.settings import Settings
 from azora.topics import TopicNames
 from consumers.identity.service import make_identity
+from consumers.learning.service import LEARNING
 from consumers.payments.gateway import StripeGateway, make_client
 from consumers.payments.service import make_payments
 from consumers.projections import projections_service
@@ -33,6 +36,7 @@ from producers.ingress.passwords import Passwords
 from producers.ingress.tokens import TokenService
 from producers.ingress.transport import KafkaTransport, asyncapi_document, make_broker
 from producers.ingress.waiter import CommandWaiter
+from schemas.catalogue import spec_for
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,7 @@ def services(settings: Settings) -> dict[str, list[Service]]:
     """Every consuming role `azora consume <role>` can run, and its consumer groups."""
     return {
         "identity": [make_identity(secret_box(settings))],
+        "learning": [LEARNING],
         "wallet": [WALLET],
         "payments": [make_payments(StripeGateway(stripe_client(settings)))],
         "projections": [projections_service()],
@@ -147,6 +152,24 @@ async def started_producer(settings: Settings, client_id: str) -> AIOKafkaProduc
         await producer.stop()
         raise
     return producer
+
+
+async def publish(settings: Settings, payload: BaseModel, *, actor: str) -> None:
+    """Publish one fact from a command-line tool and wait for the broker's ack."""
+    spec = spec_for(payload)
+    message = encode(
+        spec,
+        build_envelope(spec, payload, actor=actor),
+        message_key(spec, payload),
+        names(settings),
+    )
+    producer = await started_producer(settings, "azora-cli")
+    try:
+        await producer.send_and_wait(
+            message.topic, message.value, key=message.key, headers=list(message.headers)
+        )
+    finally:
+        await producer.stop()
 
 
 async def _pool_when_ready(settings: Settings, stop: asyncio.Event) -> db.Pool | None:

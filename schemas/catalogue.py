@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from schemas import accounts, payments, wallet
+from schemas import accounts, learning, payments, wallet
 
 DAY_MS = 24 * 60 * 60 * 1000
 FOREVER = -1
@@ -132,6 +132,31 @@ SESSION_REVOKED = TopicSpec(
     description="A session ended (logout or refresh-token reuse).",
 )
 
+USER_ROLE_GRANTED = TopicSpec(
+    name="user.role_granted",
+    model=learning.UserRoleGranted,
+    key_field="user_id",
+    kind="event",
+    description="An operator gave a user a role (instructor, admin).",
+)
+COURSE_PUBLISH_REQUESTED = TopicSpec(
+    name="course.publish_requested",
+    model=learning.CoursePublishRequested,
+    key_field="course_id",
+    kind="command",
+    description="An instructor asked to publish a course.",
+    retention_ms=30 * DAY_MS,
+    outcome="pending",
+)
+COURSE_PUBLISHED = TopicSpec(
+    name="course.published",
+    model=learning.CoursePublished,
+    key_field="course_id",
+    kind="event",
+    description="A course is published with its modules and lessons.",
+    outcome="succeeded",
+    links=(("course", "/v1/courses/{course_id}"),),
+)
 PAYMENT_REQUESTED = TopicSpec(
     name="payment.requested",
     model=payments.PaymentRequested,
@@ -240,6 +265,9 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     SESSION_STARTED,
     SESSION_REFRESHED,
     SESSION_REVOKED,
+    USER_ROLE_GRANTED,
+    COURSE_PUBLISH_REQUESTED,
+    COURSE_PUBLISHED,
     PAYMENT_REQUESTED,
     PAYMENT_INTENT_CREATED,
     PAYMENT_WEBHOOK_RECEIVED,

@@ -33,6 +33,21 @@ UPDATE read.credentials SET mfa_secret = t.secret FROM t WHERE read.credentials.
 """
 
 
+GRANT_ROLES = """
+UPDATE read.users u
+SET roles = ARRAY(SELECT DISTINCT r FROM unnest(u.roles || t.roles) AS r ORDER BY r)
+FROM (SELECT user_id, array_agg(role) AS roles
+      FROM unnest($1::uuid[], $2::text[]) AS g(user_id, role) GROUP BY user_id) AS t
+WHERE u.user_id = t.user_id
+"""
+
+
+async def on_role_granted(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+    """Add each granted role to the user's roles (a set: granting twice changes nothing)."""
+    grants = [e.payload for e in events]
+    await uow.conn.execute(GRANT_ROLES, [g.user_id for g in grants], [g.role for g in grants])
+
+
 async def on_user_registered(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
     """Insert the profile and credentials of each new user."""
     users = [event.payload for event in events]
@@ -57,8 +72,12 @@ async def on_mfa_enabled(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
 
 USERS = Service(
     name="users",
-    handlers={topics.USER_REGISTERED: on_user_registered, topics.USER_MFA_ENABLED: on_mfa_enabled},
+    handlers={
+        topics.USER_REGISTERED: on_user_registered,
+        topics.USER_MFA_ENABLED: on_mfa_enabled,
+        topics.USER_ROLE_GRANTED: on_role_granted,
+    },
     # A registration only inserts rows that do not exist yet. MFA changes state, so its ids
     # stay in the inbox (a late duplicate must not re-enable what a later event turned off).
-    replay_safe=frozenset({topics.USER_REGISTERED}),
+    replay_safe=frozenset({topics.USER_REGISTERED, topics.USER_ROLE_GRANTED}),
 )

@@ -11,7 +11,15 @@ from faststream.kafka import KafkaBroker
 
 from azora import db
 from azora.aio import keep_trying
-from producers.ingress import accounts, commands, payments, problems, service_routes, wallet
+from producers.ingress import (
+    accounts,
+    commands,
+    courses,
+    payments,
+    problems,
+    service_routes,
+    wallet,
+)
 from producers.ingress.context import IngressContext
 
 DESCRIPTION = """
@@ -54,6 +62,7 @@ def create_app(ctx: IngressContext, broker: KafkaBroker) -> FastAPI:
     app.include_router(service_routes.router)
     app.include_router(commands.router)
     app.include_router(accounts.router)
+    app.include_router(courses.router)
     app.include_router(wallet.router)
     app.include_router(payments.router)
     return app

@@ -1,0 +1,186 @@
+"""Course endpoints: instructors publish; everyone browses, filters and searches."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from producers.ingress import queries
+from producers.ingress.auth import Ctx, CurrentUser
+from producers.ingress.bus import derived_id
+from producers.ingress.commands import Accepted, accepted, submit
+from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
+from schemas.learning import CoursePublishRequested, Lesson, Level, Module, Title
+from schemas.money import Currency
+
+router = APIRouter(prefix="/v1/courses", tags=["learning"], responses=PROBLEM_RESPONSES)
+
+COLUMNS = """course_id, instructor_id, title, description, category, level, price_minor,
+             currency, published_at"""
+BROWSE = f"""
+SELECT {COLUMNS} FROM read.courses
+WHERE ($1::text IS NULL OR category = $1)
+  AND ($2::text IS NULL OR level = $2)
+  AND ($3::text IS NULL OR search @@ websearch_to_tsquery('simple', $3))
+ORDER BY CASE WHEN $3::text IS NULL THEN 0
+              ELSE ts_rank(search, websearch_to_tsquery('simple', $3)) END DESC,
+         published_at DESC, course_id
+LIMIT $4 OFFSET $5
+"""
+ONE = f"SELECT {COLUMNS}, modules FROM read.courses WHERE course_id = $1"
+
+
+class LessonIn(BaseModel):
+    """A lesson as an instructor writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Title
+    content: str = Field(min_length=1, max_length=100_000)
+
+
+class ModuleIn(BaseModel):
+    """A module as an instructor writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Title
+    lessons: list[LessonIn] = Field(min_length=1, max_length=200)
+
+
+class CourseRequest(BaseModel):
+    """A course to publish; `price_minor` 0 makes it free."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Title
+    description: str = Field(min_length=1, max_length=10_000)
+    category: str = Field(min_length=1, max_length=100)
+    level: Level
+    price_minor: int = Field(ge=0, le=100_000_000)
+    currency: Currency = "EUR"
+    modules: list[ModuleIn] = Field(min_length=1, max_length=100)
+
+
+class CourseAccepted(Accepted):
+    """Publishing accepted; the course will be at `/v1/courses/{course_id}`."""
+
+    course_id: uuid.UUID
+
+
+class CourseSummary(BaseModel):
+    """A course in a listing."""
+
+    course_id: uuid.UUID
+    instructor_id: uuid.UUID
+    title: str
+    description: str
+    category: str
+    level: str
+    price_minor: int
+    currency: str
+    published_at: datetime
+
+
+class Course(CourseSummary):
+    """A course with its modules and lessons."""
+
+    modules: list[Module]
+
+
+class CoursePage(BaseModel):
+    """Published courses, best match (or newest) first."""
+
+    items: list[CourseSummary]
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=CourseAccepted,
+    responses={403: documented("Only instructors publish courses")},
+)
+async def publish(
+    body: CourseRequest,
+    user: CurrentUser,
+    ctx: Ctx,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> dict[str, Any]:
+    """Publish a course (instructors only)."""
+    if "instructor" not in user.roles:
+        raise Problem(
+            403,
+            "forbidden",
+            "Only instructors publish courses",
+            "ask an admin to grant you the instructor role",
+        )
+
+    async def build(command_id: uuid.UUID) -> CoursePublishRequested:
+        return course_request(body, derived_id(command_id, "course"), user.user_id)
+
+    command_id = await submit(
+        ctx,
+        route="courses.publish",
+        actor=str(user.user_id),
+        request=body,
+        idempotency_key=idempotency_key,
+        build=build,
+    )
+    return accepted(response, command_id, course_id=derived_id(command_id, "course"))
+
+
+@router.get("", response_model=CoursePage)
+async def browse(
+    ctx: Ctx,
+    category: Annotated[str | None, Query(max_length=100)] = None,
+    level: Level | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Words to search for")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> CoursePage:
+    """Published courses, filtered by category and level, searched by title and description."""
+    rows = await queries.fetch_all(ctx, BROWSE, category, level, q or None, limit, offset)
+    return CoursePage(items=[CourseSummary(**dict(row)) for row in rows])
+
+
+@router.get("/{course_id}", response_model=Course, responses={404: documented("Not found")})
+async def course(course_id: uuid.UUID, ctx: Ctx) -> Course:
+    """One course with its modules and lessons."""
+    row = await queries.fetch_one(ctx, ONE, course_id)
+    if row is None:
+        raise Problem(404, "not_found", "Course not found", "no published course with this id")
+    return Course(**dict(row))
+
+
+def course_request(
+    body: CourseRequest, course_id: uuid.UUID, instructor_id: uuid.UUID
+) -> CoursePublishRequested:
+    """The command for `body`, with module and lesson ids derived from the course id."""
+    modules = tuple(
+        Module(
+            module_id=uuid.uuid5(course_id, f"module-{m}"),
+            title=module.title,
+            lessons=tuple(
+                Lesson(
+                    lesson_id=uuid.uuid5(course_id, f"lesson-{m}-{n}"),
+                    title=lesson.title,
+                    content=lesson.content,
+                )
+                for n, lesson in enumerate(module.lessons)
+            ),
+        )
+        for m, module in enumerate(body.modules)
+    )
+    return CoursePublishRequested(
+        course_id=course_id,
+        instructor_id=instructor_id,
+        title=body.title,
+        description=body.description,
+        category=body.category,
+        level=body.level,
+        price_minor=body.price_minor,
+        currency=body.currency,
+        modules=modules,
+    )

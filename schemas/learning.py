@@ -1,0 +1,71 @@
+"""Courses as instructors publish them, and the roles that allow it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas.money import Currency
+
+Level = Literal["beginner", "intermediate", "advanced"]
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class UserRoleGranted(_Model):
+    """Fact: an operator gave a user a role (`azora grant-role`)."""
+
+    user_id: uuid.UUID
+    role: Literal["instructor", "admin"]
+    granted_by: str = Field(min_length=1, max_length=200)
+    granted_at: AwareDatetime
+
+
+class Lesson(_Model):
+    """One lesson: its id is assigned when the course is requested."""
+
+    lesson_id: uuid.UUID
+    title: Title
+    content: str = Field(min_length=1, max_length=100_000)
+
+
+class Module(_Model):
+    """A group of lessons, in order."""
+
+    module_id: uuid.UUID
+    title: Title
+    lessons: tuple[Lesson, ...] = Field(min_length=1, max_length=200)
+
+
+class CoursePublishRequested(_Model):
+    """Command: an instructor publishes a course (free when `price_minor` is 0)."""
+
+    course_id: uuid.UUID
+    instructor_id: uuid.UUID
+    title: Title
+    description: str = Field(min_length=1, max_length=10_000)
+    category: str = Field(min_length=1, max_length=100)
+    level: Level
+    price_minor: int = Field(ge=0, le=100_000_000)
+    currency: Currency
+    modules: tuple[Module, ...] = Field(min_length=1, max_length=100)
+
+
+class CoursePublished(_Model):
+    """Fact: a course is published and open for enrolment."""
+
+    course_id: uuid.UUID
+    instructor_id: uuid.UUID
+    title: Title
+    description: str = Field(min_length=1, max_length=10_000)
+    category: str = Field(min_length=1, max_length=100)
+    level: Level
+    price_minor: int = Field(ge=0, le=100_000_000)
+    currency: Currency
+    modules: tuple[Module, ...] = Field(min_length=1, max_length=100)
+    published_at: AwareDatetime
