@@ -157,6 +157,58 @@ COURSE_PUBLISHED = TopicSpec(
     outcome="succeeded",
     links=(("course", "/v1/courses/{course_id}"),),
 )
+ENROLLMENT_REQUESTED = TopicSpec(
+    name="enrollment.requested",
+    model=learning.EnrollmentRequested,
+    key_field="user_id",
+    kind="command",
+    description="A user asked to enrol in a course.",
+    retention_ms=30 * DAY_MS,
+    outcome="pending",
+)
+ENROLLMENT_CONFIRMED = TopicSpec(
+    name="enrollment.confirmed",
+    model=learning.EnrollmentConfirmed,
+    key_field="user_id",
+    kind="event",
+    description="A user is enrolled in a course.",
+    outcome="succeeded",
+    links=(("enrollments", "/v1/enrollments"), ("course", "/v1/courses/{course_id}")),
+)
+ENROLLMENT_REJECTED = TopicSpec(
+    name="enrollment.rejected",
+    model=learning.EnrollmentRejected,
+    key_field="user_id",
+    kind="event",
+    description="An enrolment did not happen, with the reason.",
+    outcome="rejected",
+)
+LESSON_COMPLETION_REQUESTED = TopicSpec(
+    name="lesson.completion_requested",
+    model=learning.LessonCompletionRequested,
+    key_field="user_id",
+    kind="command",
+    description="A user finished a lesson.",
+    retention_ms=30 * DAY_MS,
+    outcome="pending",
+)
+ENROLLMENT_PROGRESSED = TopicSpec(
+    name="enrollment.progressed",
+    model=learning.EnrollmentProgressed,
+    key_field="user_id",
+    kind="event",
+    description="An enrolment's progress moved.",
+    outcome="succeeded",
+    links=(("enrollments", "/v1/enrollments"),),
+)
+LESSON_COMPLETION_REJECTED = TopicSpec(
+    name="lesson.completion_rejected",
+    model=learning.LessonCompletionRejected,
+    key_field="user_id",
+    kind="event",
+    description="A lesson completion was refused, with the reason.",
+    outcome="rejected",
+)
 PAYMENT_REQUESTED = TopicSpec(
     name="payment.requested",
     model=payments.PaymentRequested,
@@ -268,6 +320,12 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     USER_ROLE_GRANTED,
     COURSE_PUBLISH_REQUESTED,
     COURSE_PUBLISHED,
+    ENROLLMENT_REQUESTED,
+    ENROLLMENT_CONFIRMED,
+    ENROLLMENT_REJECTED,
+    LESSON_COMPLETION_REQUESTED,
+    ENROLLMENT_PROGRESSED,
+    LESSON_COMPLETION_REJECTED,
     PAYMENT_REQUESTED,
     PAYMENT_INTENT_CREATED,
     PAYMENT_WEBHOOK_RECEIVED,

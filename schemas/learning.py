@@ -69,3 +69,60 @@ class CoursePublished(_Model):
     currency: Currency
     modules: tuple[Module, ...] = Field(min_length=1, max_length=100)
     published_at: AwareDatetime
+
+
+class EnrollmentRequested(_Model):
+    """Command: enrol a user in a course, paying from the wallet or by card if it costs."""
+
+    enrollment_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    pay_with: Literal["wallet", "card"]
+
+
+class EnrollmentConfirmed(_Model):
+    """Fact: the user is enrolled (free, or paid)."""
+
+    enrollment_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    total_lessons: int = Field(ge=1)
+    confirmed_at: AwareDatetime
+
+
+class EnrollmentRejected(_Model):
+    """Fact: the enrolment did not happen, with the reason (insufficient funds, ...)."""
+
+    enrollment_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class LessonCompletionRequested(_Model):
+    """Command: a user finished a lesson of a course they are enrolled in."""
+
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    lesson_id: uuid.UUID
+    completed_at: AwareDatetime
+
+
+class EnrollmentProgressed(_Model):
+    """Fact: an enrolment's progress moved (completed lessons out of the course's total)."""
+
+    enrollment_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    completed_lessons: int = Field(ge=0)
+    total_lessons: int = Field(ge=1)
+    progress_percent: int = Field(ge=0, le=100)
+
+
+class LessonCompletionRejected(_Model):
+    """Fact: a completion was refused (not enrolled, not a lesson of the course)."""
+
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    lesson_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=500)

@@ -9,6 +9,7 @@ from typing import Any
 from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
+from consumers.learning import enrollments
 from schemas import catalogue as topics
 from schemas.learning import CoursePublished, CoursePublishRequested
 
@@ -53,5 +54,11 @@ async def on_publish_requested(events: Sequence[Event[Any]], uow: UnitOfWork) ->
 
 LEARNING = Service(
     name="learning",
-    handlers={topics.COURSE_PUBLISH_REQUESTED: on_publish_requested},
+    handlers={
+        topics.COURSE_PUBLISH_REQUESTED: on_publish_requested,
+        topics.ENROLLMENT_REQUESTED: enrollments.on_enrollment_requested,
+        topics.WALLET_DEBITED: enrollments.on_wallet_debited,
+        topics.WALLET_DEBIT_REJECTED: enrollments.on_wallet_debit_rejected,
+        topics.LESSON_COMPLETION_REQUESTED: enrollments.on_lesson_completed,
+    },
 )

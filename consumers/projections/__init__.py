@@ -7,12 +7,21 @@ and the read model it links to visible together.
 from azora.consume.service import Service, combine
 from consumers.projections.command_status import COMMAND_STATUS
 from consumers.projections.courses import COURSES
+from consumers.projections.enrollments import ENROLLMENT_VIEWS
 from consumers.projections.payments import PAYMENT_VIEWS
 from consumers.projections.sessions import SESSIONS
 from consumers.projections.users import USERS
 from consumers.projections.wallet import WALLET_VIEWS
 
-PROJECTIONS = (USERS, SESSIONS, COURSES, WALLET_VIEWS, PAYMENT_VIEWS, COMMAND_STATUS)
+PROJECTIONS = (
+    USERS,
+    SESSIONS,
+    COURSES,
+    ENROLLMENT_VIEWS,
+    WALLET_VIEWS,
+    PAYMENT_VIEWS,
+    COMMAND_STATUS,
+)
 
 
 def projections_service() -> Service:

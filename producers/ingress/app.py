@@ -15,6 +15,7 @@ from producers.ingress import (
     accounts,
     commands,
     courses,
+    enrollments,
     payments,
     problems,
     service_routes,
@@ -63,6 +64,7 @@ def create_app(ctx: IngressContext, broker: KafkaBroker) -> FastAPI:
     app.include_router(commands.router)
     app.include_router(accounts.router)
     app.include_router(courses.router)
+    app.include_router(enrollments.router)
     app.include_router(wallet.router)
     app.include_router(payments.router)
     return app

@@ -1,0 +1,70 @@
+"""The enrolments projection: `read.enrollments`, each user's enrolments with progress.
+
+The saga's facts travel on several topics; a status only moves forward by rank, and
+progress only rises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from azora.consume.service import Service
+from azora.consume.unit_of_work import UnitOfWork
+from azora.messages import Event
+from schemas import catalogue as topics
+
+RANK = {"pending": 0, "confirmed": 1, "rejected": 1}
+STATUS = {
+    topics.ENROLLMENT_REQUESTED: "pending",
+    topics.ENROLLMENT_CONFIRMED: "confirmed",
+    topics.ENROLLMENT_REJECTED: "rejected",
+    topics.ENROLLMENT_PROGRESSED: "confirmed",
+}
+
+UPSERT = """
+INSERT INTO read.enrollments (enrollment_id, user_id, course_id, status, rank, reason,
+                              completed_lessons, total_lessons, progress_percent)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::smallint[],
+                     $6::text[], $7::int[], $8::int[], $9::int[])
+ON CONFLICT (enrollment_id) DO UPDATE SET
+    status = CASE WHEN EXCLUDED.rank > read.enrollments.rank
+                  THEN EXCLUDED.status ELSE read.enrollments.status END,
+    rank = GREATEST(read.enrollments.rank, EXCLUDED.rank),
+    reason = COALESCE(read.enrollments.reason, EXCLUDED.reason),
+    completed_lessons = GREATEST(read.enrollments.completed_lessons, EXCLUDED.completed_lessons),
+    total_lessons = COALESCE(read.enrollments.total_lessons, EXCLUDED.total_lessons),
+    progress_percent = GREATEST(read.enrollments.progress_percent, EXCLUDED.progress_percent),
+    updated_at = now()
+"""
+
+
+async def on_enrollment_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+    """Move each enrolment's row forward."""
+    latest: dict[Any, Event[Any]] = {}
+    for event in events:
+        seen = latest.get(event.payload.enrollment_id)
+        if seen is None or getattr(event.payload, "completed_lessons", 0) >= getattr(
+            seen.payload, "completed_lessons", 0
+        ):
+            latest[event.payload.enrollment_id] = event
+    rows = [(e.payload, STATUS[e.spec]) for e in latest.values()]
+    await uow.conn.execute(
+        UPSERT,
+        [p.enrollment_id for p, _ in rows],
+        [p.user_id for p, _ in rows],
+        [p.course_id for p, _ in rows],
+        [s for _, s in rows],
+        [RANK[s] for _, s in rows],
+        [getattr(p, "reason", None) for p, _ in rows],
+        [getattr(p, "completed_lessons", 0) for p, _ in rows],
+        [getattr(p, "total_lessons", None) for p, _ in rows],
+        [getattr(p, "progress_percent", 0) for p, _ in rows],
+    )
+
+
+ENROLLMENT_VIEWS = Service(
+    name="enrollment_views",
+    handlers={spec: on_enrollment_event for spec in STATUS},
+    replay_safe=frozenset(STATUS),  # ranked status, rising progress: repeats change nothing
+)

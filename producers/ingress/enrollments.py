@@ -1,0 +1,141 @@
+"""Enrolment and progress endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Response
+from pydantic import BaseModel, ConfigDict
+
+from producers.ingress import queries
+from producers.ingress.auth import Ctx, CurrentUser
+from producers.ingress.bus import derived_id
+from producers.ingress.commands import Accepted, accepted, submit
+from producers.ingress.problems import PROBLEM_RESPONSES, Problem
+from schemas.learning import EnrollmentRequested, LessonCompletionRequested
+
+router = APIRouter(prefix="/v1", tags=["learning"], responses=PROBLEM_RESPONSES)
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+MINE = """
+SELECT enrollment_id, course_id, status, reason, completed_lessons, total_lessons,
+       progress_percent, updated_at
+FROM read.enrollments WHERE user_id = $1 ORDER BY updated_at DESC LIMIT 500
+"""
+
+
+class EnrollmentRequest(BaseModel):
+    """Enrol in a course; a paid one is paid from the wallet."""
+
+    model_config = ConfigDict(extra="forbid")
+    course_id: uuid.UUID
+    pay_with: Literal["wallet", "card"] = "wallet"
+
+
+class EnrollmentAccepted(Accepted):
+    """Enrolment accepted; it settles (confirmed or rejected with a reason) at `status_url`."""
+
+    enrollment_id: uuid.UUID
+
+
+class Enrollment(BaseModel):
+    """One of the caller's enrolments."""
+
+    enrollment_id: uuid.UUID
+    course_id: uuid.UUID
+    status: str
+    reason: str | None
+    completed_lessons: int
+    total_lessons: int | None
+    progress_percent: int
+    updated_at: datetime
+
+
+class Enrollments(BaseModel):
+    """The caller's enrolments, most recently changed first."""
+
+    items: list[Enrollment]
+
+
+class ProgressRequest(BaseModel):
+    """A finished lesson."""
+
+    model_config = ConfigDict(extra="forbid")
+    course_id: uuid.UUID
+    lesson_id: uuid.UUID
+
+
+@router.post("/enrollments", status_code=202, response_model=EnrollmentAccepted)
+async def enrol(
+    body: EnrollmentRequest,
+    user: CurrentUser,
+    ctx: Ctx,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """Enrol the caller: free courses confirm at once, paid ones are paid from the wallet."""
+    if body.pay_with == "card":
+        # Not built yet: a card payment's own outcome would settle this command too early.
+        raise Problem(
+            422,
+            "not_available",
+            "Card payment for courses is not available yet",
+            "pay with the wallet (top it up by card with POST /v1/payments)",
+        )
+
+    async def build(command_id: uuid.UUID) -> EnrollmentRequested:
+        return EnrollmentRequested(
+            enrollment_id=derived_id(command_id, "enrollment"),
+            user_id=user.user_id,
+            course_id=body.course_id,
+            pay_with=body.pay_with,
+        )
+
+    command_id = await submit(
+        ctx,
+        route="enrollments",
+        actor=str(user.user_id),
+        request=body,
+        idempotency_key=idempotency_key,
+        build=build,
+    )
+    return accepted(response, command_id, enrollment_id=derived_id(command_id, "enrollment"))
+
+
+@router.get("/enrollments", response_model=Enrollments)
+async def my_enrollments(user: CurrentUser, ctx: Ctx) -> Enrollments:
+    """The caller's enrolments with status and progress."""
+    rows = await queries.fetch_all(ctx, MINE, user.user_id)
+    return Enrollments(items=[Enrollment(**dict(row)) for row in rows])
+
+
+@router.post("/progress", status_code=202, response_model=Accepted)
+async def progress(
+    body: ProgressRequest,
+    user: CurrentUser,
+    ctx: Ctx,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """Record a finished lesson; progress moves once the learning service checks it."""
+    completed_at = datetime.now(UTC)
+
+    async def build(_: uuid.UUID) -> LessonCompletionRequested:
+        return LessonCompletionRequested(
+            user_id=user.user_id,
+            course_id=body.course_id,
+            lesson_id=body.lesson_id,
+            completed_at=completed_at,
+        )
+
+    command_id = await submit(
+        ctx,
+        route="progress",
+        actor=str(user.user_id),
+        request=body,
+        idempotency_key=idempotency_key,
+        build=build,
+    )
+    return accepted(response, command_id)

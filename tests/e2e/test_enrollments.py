@@ -1,0 +1,139 @@
+"""Enrolments over HTTP: top up by card, buy a course from the wallet, make progress."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from azora.settings import Settings
+from tests.e2e.test_accounts import outcome
+from tests.e2e.test_courses import a_course, an_instructor
+from tests.e2e.test_payments import a_top_up, succeeded, webhook
+from tests.e2e.test_wallet import a_user, balance, until
+from tests.support.world import World
+
+pytestmark = pytest.mark.e2e
+
+
+async def published(
+    http: httpx.AsyncClient, world: World, db: asyncpg.Pool, price: int
+) -> dict[str, Any]:
+    """A course an instructor published, as `GET /v1/courses/{id}` shows it."""
+    instructor = await an_instructor(http, world, db)
+    accepted = await http.post(
+        "/v1/courses",
+        headers=instructor,
+        json=a_course(f"Course {uuid.uuid4().hex[:6]}", price_minor=price),
+    )
+    assert (await outcome(http, accepted))["status"] == "succeeded"
+    course: dict[str, Any] = (await http.get(f"/v1/courses/{accepted.json()['course_id']}")).json()
+    return course
+
+
+async def enrol(http: httpx.AsyncClient, auth: dict[str, str], course_id: str) -> dict[str, Any]:
+    accepted = await http.post("/v1/enrollments", headers=auth, json={"course_id": course_id})
+    assert accepted.status_code == 202
+    return await outcome(http, accepted)
+
+
+async def complete(
+    http: httpx.AsyncClient, auth: dict[str, str], course_id: str, lesson_id: str
+) -> dict[str, Any]:
+    accepted = await http.post(
+        "/v1/progress", headers=auth, json={"course_id": course_id, "lesson_id": lesson_id}
+    )
+    assert accepted.status_code == 202
+    return await outcome(http, accepted)
+
+
+async def my_enrollment(http: httpx.AsyncClient, auth: dict[str, str]) -> dict[str, Any]:
+    (only,) = (await http.get("/v1/enrollments", headers=auth)).json()["items"]
+    return dict(only)
+
+
+async def test_top_up_by_card_buy_a_course_from_the_wallet_and_make_progress(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    course = await published(http, stack_world, db, price=3000)
+    _, student = await a_user(http)
+    _, intent = await a_top_up(http, student, db, 5000)
+    secret = base_settings.stripe_webhook_secret.get_secret_value()
+    assert (await webhook(http, succeeded(intent, 5000), secret)).status_code == 200
+    assert await until(lambda: _is(balance(http, student), {"EUR": 5000}))
+
+    assert (await enrol(http, student, course["course_id"]))["status"] == "succeeded"
+    # The debit and the confirmation are projected from two topics: wait for both.
+    assert await until(lambda: _is(balance(http, student), {"EUR": 2000}))
+    enrollment = await until(lambda: _status(http, student, "confirmed"))
+    assert enrollment["progress_percent"] == 0
+    assert enrollment["total_lessons"] == 3
+
+    lessons = [lesson["lesson_id"] for m in course["modules"] for lesson in m["lessons"]]
+    assert (await complete(http, student, course["course_id"], lessons[0]))["status"] == "succeeded"
+    assert (await until(lambda: _progress(http, student, 33)))["completed_lessons"] == 1
+    for lesson in lessons[1:]:
+        await complete(http, student, course["course_id"], lesson)
+    assert (await until(lambda: _progress(http, student, 100)))["completed_lessons"] == 3
+
+
+async def test_a_free_course_confirms_at_once_and_costs_nothing(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+) -> None:
+    course = await published(http, stack_world, db, price=0)
+    _, student = await a_user(http)
+    assert (await enrol(http, student, course["course_id"]))["status"] == "succeeded"
+    assert await balance(http, student) == {}
+    again = await enrol(http, student, course["course_id"])
+    assert again["status"] == "rejected"
+    assert again["reason"] == "already enrolled in this course"
+
+
+async def test_without_enough_in_the_wallet_the_enrolment_is_rejected(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+) -> None:
+    course = await published(http, stack_world, db, price=3000)
+    _, student = await a_user(http)
+    settled = await enrol(http, student, course["course_id"])
+    assert settled["status"] == "rejected"
+    assert settled["reason"] == "insufficient funds"
+
+
+async def test_progress_needs_an_enrolment_and_a_lesson_of_the_course(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+) -> None:
+    course = await published(http, stack_world, db, price=0)
+    _, student = await a_user(http)
+    lesson = course["modules"][0]["lessons"][0]["lesson_id"]
+    not_enrolled = await complete(http, student, course["course_id"], lesson)
+    assert not_enrolled["reason"] == "not enrolled in this course"
+    await enrol(http, student, course["course_id"])
+    foreign = await complete(http, student, course["course_id"], str(uuid.uuid4()))
+    assert foreign["reason"] == "not a lesson of this course"
+
+
+async def test_an_unknown_course_cannot_be_enrolled_in(http: httpx.AsyncClient) -> None:
+    _, student = await a_user(http)
+    settled = await enrol(http, student, str(uuid.uuid4()))
+    assert settled["reason"] == "unknown course"
+
+
+async def _status(
+    http: httpx.AsyncClient, auth: dict[str, str], status: str
+) -> dict[str, Any] | None:
+    enrollment = await my_enrollment(http, auth)
+    return enrollment if enrollment["status"] == status else None
+
+
+async def _progress(
+    http: httpx.AsyncClient, auth: dict[str, str], percent: int
+) -> dict[str, Any] | None:
+    enrollment = await my_enrollment(http, auth)
+    return enrollment if enrollment["progress_percent"] == percent else None
+
+
+async def _is(value: Any, expected: Any) -> bool:
+    return bool(await value == expected)
