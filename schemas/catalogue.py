@@ -243,6 +243,32 @@ PAYMENT_FAILED = TopicSpec(
     description="A payment cannot go through, with the reason.",
     outcome="rejected",
 )
+PAYMENT_REFUND_REQUESTED = TopicSpec(
+    name="payment.refund_requested",
+    model=payments.PaymentRefundRequested,
+    key_field="payment_id",
+    kind="command",
+    description="A user asked for a succeeded payment to be refunded.",
+    retention_ms=30 * DAY_MS,
+    outcome="pending",
+)
+PAYMENT_REFUNDED = TopicSpec(
+    name="payment.refunded",
+    model=payments.PaymentRefunded,
+    key_field="payment_id",
+    kind="event",
+    description="Stripe refunded a payment.",
+    outcome="succeeded",
+    links=(("payment", "/v1/payments/{payment_id}"), ("wallet", "/v1/wallet")),
+)
+PAYMENT_REFUND_REJECTED = TopicSpec(
+    name="payment.refund_rejected",
+    model=payments.PaymentRefundRejected,
+    key_field="payment_id",
+    kind="event",
+    description="A refund did not happen, with the reason.",
+    outcome="rejected",
+)
 PAYMENT_SUCCEEDED = TopicSpec(
     name="payment.succeeded",
     model=payments.PaymentSucceeded,
@@ -331,6 +357,9 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     PAYMENT_WEBHOOK_RECEIVED,
     PAYMENT_SUCCEEDED,
     PAYMENT_FAILED,
+    PAYMENT_REFUND_REQUESTED,
+    PAYMENT_REFUNDED,
+    PAYMENT_REFUND_REJECTED,
     WALLET_TRANSFER_REQUESTED,
     WALLET_DEBIT_REQUESTED,
     WALLET_CREDITED,

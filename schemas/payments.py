@@ -67,3 +67,31 @@ class PaymentFailed(_Model):
     user_id: uuid.UUID
     reason: str = Field(min_length=1, max_length=500)
     failed_at: AwareDatetime
+
+
+class PaymentRefundRequested(_Model):
+    """Command: give a succeeded payment's money back (a top-up: out of the wallet first)."""
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+
+
+class PaymentRefunded(_Model):
+    """Fact: Stripe refunded the payment (and, for a top-up, the wallet was debited)."""
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    amount_minor: AmountMinor
+    currency: Currency
+    stripe_refund_id: str = Field(min_length=1, max_length=255)
+    refunded_at: AwareDatetime
+
+
+class PaymentRefundRejected(_Model):
+    """Fact: a refund did not happen, and why; `reversed_minor` went back to the wallet."""
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=500)
+    currency: Currency | None = None
+    reversed_minor: int = Field(default=0, ge=0)

@@ -31,7 +31,7 @@ class WalletDebitRequested(_Model):
     user_id: uuid.UUID
     amount_minor: AmountMinor
     currency: Currency
-    purpose: Literal["course_purchase"]
+    purpose: Literal["course_purchase", "refund"]
     reference: uuid.UUID
 
 
@@ -42,7 +42,7 @@ class WalletCredited(_Model):
     user_id: uuid.UUID
     amount_minor: AmountMinor
     currency: Currency
-    reason: Literal["top_up", "transfer_in"]
+    reason: Literal["top_up", "transfer_in", "refund_reversal"]
     reference: uuid.UUID
     balance_after_minor: BalanceMinor
     balance_version: int = Field(ge=1)
@@ -56,7 +56,7 @@ class WalletDebited(_Model):
     user_id: uuid.UUID
     amount_minor: AmountMinor
     currency: Currency
-    reason: Literal["transfer_out", "course_purchase"]
+    reason: Literal["transfer_out", "course_purchase", "refund"]
     reference: uuid.UUID
     balance_after_minor: BalanceMinor
     balance_version: int = Field(ge=1)

@@ -169,7 +169,7 @@ class ConsumeLoop:
                 by_spec[event.spec].append(event)
         prepared: dict[uuid.UUID, Any] = {}
         for spec, events in by_spec.items():
-            prepared.update(await self.service.prepare[spec](events))
+            prepared.update(await self.service.prepare[spec](events, self.pool))
         return prepared
 
     def _decode(self, fetched: dict[TopicPartition, list[ConsumerRecord]]) -> _Batch:

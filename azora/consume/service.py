@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
+
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from schemas.catalogue import TopicSpec
@@ -14,9 +16,10 @@ from schemas.catalogue import TopicSpec
 # A handler applies a whole batch of one topic's events with set-based SQL.
 Handler = Callable[[Sequence[Event[Any]], UnitOfWork], Awaitable[None]]
 # A preparation calls the outside world (Stripe, OpenAI) for a batch before its
-# transaction, never inside it; it returns a result per event id for the handler
-# (`uow.prepared`). It runs again on every attempt, so its calls must be idempotent.
-Prepare = Callable[[Sequence[Event[Any]]], Awaitable[dict[uuid.UUID, Any]]]
+# transaction, never inside it; it may read its own service's tables through the pool,
+# and returns a result per event id for the handler (`uow.prepared`). It runs again on
+# every attempt, so its calls must be idempotent.
+Prepare = Callable[[Sequence[Event[Any]], asyncpg.Pool], Awaitable[dict[uuid.UUID, Any]]]
 
 
 @dataclass(frozen=True)

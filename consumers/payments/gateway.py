@@ -33,6 +33,10 @@ class StripeGateway:
     def __init__(self, client: stripe.StripeClient | None) -> None:
         self._client = client
 
+    async def refund(self, payment_id: uuid.UUID, intent_id: str) -> RefundResult:
+        """Refund a PaymentIntent in full, idempotently."""
+        return await refund(self._client, payment_id, intent_id)
+
     async def create_intent(self, payment: PaymentRequested) -> IntentResult:
         """A PaymentIntent for `payment` (the same one however often this is called)."""
         if self._client is None:
@@ -64,6 +68,39 @@ class StripeGateway:
         if not intent.client_secret:
             raise TransientError("Stripe answered without a client_secret")
         return IntentResult(intent_id=intent.id, client_secret=intent.client_secret)
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    """A refund Stripe made, or why it would not."""
+
+    refund_id: str | None = None
+    failure: str | None = None
+
+
+def refund_key(payment_id: uuid.UUID) -> str:
+    """The idempotency key of a payment's (one, full) refund."""
+    return f"azora-refund-{payment_id}"
+
+
+async def refund(
+    client: stripe.StripeClient | None, payment_id: uuid.UUID, intent_id: str
+) -> RefundResult:
+    """Refund a PaymentIntent in full (the same refund however often this is called)."""
+    if client is None:
+        return RefundResult(failure=NO_PROVIDER)
+    try:
+        made = await client.v1.refunds.create_async(
+            params={"payment_intent": intent_id},
+            options={"idempotency_key": refund_key(payment_id)},
+        )
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.AuthenticationError) as exc:
+        raise TransientError(f"Stripe unreachable or refusing our key: {exc}") from exc
+    except stripe.StripeError as exc:
+        if (exc.http_status or 500) >= 500:
+            raise TransientError(f"Stripe error {exc.http_status}: {exc}") from exc
+        return RefundResult(failure=f"Stripe refused the refund: {exc.user_message or exc}")
+    return RefundResult(refund_id=made.id)
 
 
 def make_client(

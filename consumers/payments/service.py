@@ -15,6 +15,7 @@ from typing import Any
 from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
+from consumers.payments import refunds
 from consumers.payments.gateway import IntentResult, StripeGateway
 from schemas import catalogue as topics
 from schemas.payments import PaymentFailed, PaymentIntentCreated, PaymentSucceeded
@@ -37,13 +38,14 @@ UPDATE payments.payments p SET status = t.status, updated_at = now()
 FROM unnest($1::uuid[], $2::text[]) AS t(payment_id, status)
 WHERE p.payment_id = t.payment_id
 """
-FINAL = {"succeeded", "failed"}
+# A webhook never moves a payment out of these (refunds have their own saga).
+FINAL = {"succeeded", "failed", "refund_pending", "refunded"}
 
 
 def make_payments(gateway: StripeGateway) -> Service:
     """The payments service around a Stripe gateway."""
 
-    async def create_intents(events: Sequence[Event[Any]]) -> dict[uuid.UUID, Any]:
+    async def create_intents(events: Sequence[Event[Any]], _: Any) -> dict[uuid.UUID, Any]:
         return {e.envelope.event_id: await gateway.create_intent(e.payload) for e in events}
 
     async def on_payment_requested(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
@@ -92,8 +94,14 @@ def make_payments(gateway: StripeGateway) -> Service:
         handlers={
             topics.PAYMENT_REQUESTED: on_payment_requested,
             topics.PAYMENT_WEBHOOK_RECEIVED: on_webhook,
+            topics.PAYMENT_REFUND_REQUESTED: refunds.on_refund_requested,
+            topics.WALLET_DEBITED: refunds.on_wallet_debited,
+            topics.WALLET_DEBIT_REJECTED: refunds.on_wallet_debit_rejected,
         },
-        prepare={topics.PAYMENT_REQUESTED: create_intents},
+        prepare={
+            topics.PAYMENT_REQUESTED: create_intents,
+            topics.WALLET_DEBITED: refunds.make_refund_step(gateway),
+        },
     )
 
 

@@ -12,12 +12,15 @@ from azora.messages import Event
 from schemas import catalogue as topics
 
 # Later in a payment's life ranks higher; a lower rank never overwrites a higher one.
-RANK = {"requested": 0, "requires_payment_method": 1, "succeeded": 2, "failed": 2}
+RANK = {"requested": 0, "requires_payment_method": 1, "succeeded": 2, "failed": 2, "refunded": 3}
 STATUS = {
     topics.PAYMENT_REQUESTED: "requested",
     topics.PAYMENT_INTENT_CREATED: "requires_payment_method",
     topics.PAYMENT_SUCCEEDED: "succeeded",
     topics.PAYMENT_FAILED: "failed",
+    topics.PAYMENT_REFUNDED: "refunded",
+    # A refused refund leaves the payment succeeded, with the reason on it.
+    topics.PAYMENT_REFUND_REJECTED: "succeeded",
 }
 
 UPSERT = """
@@ -35,7 +38,7 @@ ON CONFLICT (payment_id) DO UPDATE SET
     client_secret = COALESCE(read.payments.client_secret, EXCLUDED.client_secret),
     stripe_payment_intent_id = COALESCE(read.payments.stripe_payment_intent_id,
                                         EXCLUDED.stripe_payment_intent_id),
-    reason = COALESCE(read.payments.reason, EXCLUDED.reason),
+    reason = COALESCE(EXCLUDED.reason, read.payments.reason),
     updated_at = now()
 """
 

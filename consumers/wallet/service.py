@@ -200,11 +200,32 @@ async def on_debit_requested(events: Sequence[Event[Any]], uow: UnitOfWork) -> N
     await post(uow, [(e.payload.user_id, e.payload.currency) for e in events], work)
 
 
+async def on_refund_rejected(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+    """Stripe refused a refund the wallet had paid out: put the money back."""
+    reversals = [e for e in events if e.payload.reversed_minor > 0 and e.payload.currency]
+
+    def work(ledger: Ledger) -> None:
+        for event in reversals:
+            p = event.payload
+            entry = ledger.credit(
+                (p.user_id, p.currency),
+                p.reversed_minor,
+                "refund_reversal",
+                p.payment_id,
+                entry_id(event, "credit"),
+                event.envelope.occurred_at,
+            )
+            uow.emit(entry_fact(entry), cause=event)
+
+    await post(uow, [(e.payload.user_id, e.payload.currency) for e in reversals], work)
+
+
 WALLET = Service(
     name="wallet",
     handlers={
         topics.PAYMENT_SUCCEEDED: on_payment_succeeded,
         topics.WALLET_TRANSFER_REQUESTED: on_transfer_requested,
         topics.WALLET_DEBIT_REQUESTED: on_debit_requested,
+        topics.PAYMENT_REFUND_REJECTED: on_refund_rejected,
     },
 )

@@ -17,7 +17,12 @@ from producers.ingress.bus import derived_id
 from producers.ingress.commands import Accepted, accepted, publish_fact, submit
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from schemas.money import AmountMinor, Currency
-from schemas.payments import PaymentRequested, PaymentWebhookReceived, Purpose
+from schemas.payments import (
+    PaymentRefundRequested,
+    PaymentRequested,
+    PaymentWebhookReceived,
+    Purpose,
+)
 
 router = APIRouter(prefix="/v1", tags=["payments"], responses=PROBLEM_RESPONSES)
 
@@ -106,6 +111,51 @@ async def payment(payment_id: uuid.UUID, user: CurrentUser, ctx: Ctx) -> Payment
     if row is None:
         raise Problem(404, "not_found", "Payment not found", "no such payment of yours (yet)")
     return Payment(**dict(row))
+
+
+@router.post(
+    "/payments/{payment_id}/refund",
+    status_code=202,
+    response_model=Accepted,
+    responses={404: documented("Not found"), 409: documented("Not refundable")},
+)
+async def request_refund(
+    payment_id: uuid.UUID,
+    user: CurrentUser,
+    ctx: Ctx,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> dict[str, Any]:
+    """Refund one of the caller's succeeded payments (a top-up leaves the wallet first)."""
+    row = await queries.fetch_one(ctx, PAYMENT, payment_id, user.user_id)
+    if row is None:
+        raise Problem(404, "not_found", "Payment not found", "no such payment of yours")
+    if row["status"] != "succeeded":
+        raise Problem(
+            409,
+            "not_refundable",
+            "Payment cannot be refunded",
+            f"only a succeeded payment can be refunded; this one is {row['status']}",
+        )
+
+    async def build(_: uuid.UUID) -> PaymentRefundRequested:
+        return PaymentRefundRequested(payment_id=payment_id, user_id=user.user_id)
+
+    command_id = await submit(
+        ctx,
+        route=f"payments.refund.{payment_id}",
+        actor=str(user.user_id),
+        request=RefundRequest(payment_id=payment_id),
+        idempotency_key=idempotency_key,
+        build=build,
+    )
+    return accepted(response, command_id)
+
+
+class RefundRequest(BaseModel):
+    """What a refund request is about (for Idempotency-Key fingerprints)."""
+
+    payment_id: uuid.UUID
 
 
 @router.post(

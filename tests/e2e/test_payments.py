@@ -163,3 +163,69 @@ async def _credits(db: asyncpg.Pool, user: uuid.UUID) -> int:
 
 async def _is(value: Any, expected: Any) -> bool:
     return bool(await value == expected)
+
+
+async def a_paid_top_up(
+    http: httpx.AsyncClient, auth: dict[str, str], db: asyncpg.Pool, amount: int, secret: str
+) -> str:
+    """A top-up that Stripe confirmed (by webhook) and the wallet credited."""
+    before = (await balance(http, auth)).get("EUR", 0)
+    payment_id, intent = await a_top_up(http, auth, db, amount)
+    assert (await webhook(http, succeeded(intent, amount), secret)).status_code == 200
+    assert await until(lambda: _is(balance(http, auth), {"EUR": before + amount}))
+    assert await until(lambda: _payment(http, auth, payment_id, "succeeded"))
+    return payment_id
+
+
+async def test_a_refunded_top_up_leaves_the_wallet_and_the_payment_says_refunded(
+    http: httpx.AsyncClient, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    _, auth = await a_user(http)
+    secret = base_settings.stripe_webhook_secret.get_secret_value()
+    payment_id = await a_paid_top_up(http, auth, db, 5000, secret)
+
+    accepted = await http.post(f"/v1/payments/{payment_id}/refund", headers=auth)
+    assert accepted.status_code == 202
+    settled = await http.get(accepted.json()["status_url"], params={"wait": 10})
+    assert settled.json()["status"] == "succeeded", settled.json()
+    assert await until(lambda: _is(balance(http, auth), {"EUR": 0}))
+    assert await until(lambda: _payment(http, auth, payment_id, "refunded"))
+    again = await http.post(f"/v1/payments/{payment_id}/refund", headers=auth)
+    assert again.status_code == 409
+
+
+async def test_a_spent_top_up_cannot_be_refunded_and_nothing_moves(
+    http: httpx.AsyncClient, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    _, auth = await a_user(http)
+    payee, _ = await a_user(http)
+    secret = base_settings.stripe_webhook_secret.get_secret_value()
+    payment_id = await a_paid_top_up(http, auth, db, 5000, secret)
+    spent = await http.post(
+        "/v1/wallet/transfers",
+        headers=auth,
+        json={"to_user_id": str(payee), "amount_minor": 3000, "currency": "EUR"},
+    )
+    assert (await http.get(spent.json()["status_url"], params={"wait": 10})).json()[
+        "status"
+    ] == "succeeded"
+
+    accepted = await http.post(f"/v1/payments/{payment_id}/refund", headers=auth)
+    settled = (await http.get(accepted.json()["status_url"], params={"wait": 10})).json()
+    assert settled["status"] == "rejected"
+    assert settled["reason"].startswith("insufficient funds")
+    assert await balance(http, auth) == {"EUR": 2000}
+    assert await until(lambda: _payment(http, auth, payment_id, "succeeded"))
+
+
+async def test_only_a_succeeded_payment_of_ones_own_can_be_refunded(
+    http: httpx.AsyncClient, db: asyncpg.Pool
+) -> None:
+    _, owner = await a_user(http)
+    _, stranger = await a_user(http)
+    payment_id, _ = await a_top_up(http, owner, db, 900)
+    await until(lambda: _payment(http, owner, payment_id, "requires_payment_method"))
+    assert (await http.post(f"/v1/payments/{payment_id}/refund", headers=owner)).status_code == 409
+    assert (
+        await http.post(f"/v1/payments/{payment_id}/refund", headers=stranger)
+    ).status_code == 404
