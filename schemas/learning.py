@@ -126,3 +126,8 @@ class LessonCompletionRejected(_Model):
     course_id: uuid.UUID
     lesson_id: uuid.UUID
     reason: str = Field(min_length=1, max_length=500)
+
+
+def enrollment_payment_id(enrollment_id: uuid.UUID) -> uuid.UUID:
+    """The id of the card payment for an enrolment: the ingress and learning both derive it."""
+    return uuid.uuid5(enrollment_id, "payment")

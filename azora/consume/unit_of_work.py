@@ -29,8 +29,19 @@ class UnitOfWork:
     # What the service's `prepare` steps returned for this batch, by event id.
     prepared: dict[uuid.UUID, Any] = field(default_factory=dict)
 
-    def emit(self, payload: BaseModel, *, cause: Event[Any], index: int = 0) -> None:
-        """Queue `payload` on its topic as a consequence of `cause` (same correlation)."""
+    def emit(
+        self,
+        payload: BaseModel,
+        *,
+        cause: Event[Any],
+        index: int = 0,
+        correlation_id: uuid.UUID | None = None,
+    ) -> None:
+        """Queue `payload` on its topic as a consequence of `cause`.
+
+        It keeps `cause`'s correlation (the command it serves) unless `correlation_id`
+        says otherwise: a saga that starts a command of its own, or settles an earlier one.
+        """
         if not self.emit_enabled:
             return
         spec = spec_for(payload)
@@ -39,7 +50,7 @@ class UnitOfWork:
             payload,
             actor=self.group,
             event_id=derived_event_id(cause.envelope.event_id, spec, index),
-            correlation_id=cause.envelope.correlation_id,
+            correlation_id=correlation_id or cause.envelope.correlation_id,
             causation_id=cause.envelope.event_id,
         )
         traceparent = cause.traceparent

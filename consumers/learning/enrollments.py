@@ -16,13 +16,16 @@ from pydantic import BaseModel
 
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
+from schemas import catalogue as topics
 from schemas.learning import (
     EnrollmentConfirmed,
     EnrollmentProgressed,
     EnrollmentRejected,
     EnrollmentRequested,
     LessonCompletionRejected,
+    enrollment_payment_id,
 )
+from schemas.payments import PaymentRequested
 from schemas.wallet import WalletDebitRequested
 
 UNKNOWN_COURSE = "unknown course"
@@ -40,15 +43,20 @@ WHERE status <> 'rejected' AND (user_id, course_id) IN
       (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
 """
 OPEN = """
-INSERT INTO learning.enrollments (enrollment_id, user_id, course_id, status, total_lessons)
-SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[])
+INSERT INTO learning.enrollments
+    (enrollment_id, user_id, course_id, status, total_lessons, payment_id, command_id)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::uuid[],
+                     $7::uuid[])
 ON CONFLICT DO NOTHING
 """
 SETTLE = """
 UPDATE learning.enrollments e SET status = t.status, updated_at = now()
 FROM unnest($1::uuid[], $2::text[]) AS t(enrollment_id, status)
 WHERE e.enrollment_id = t.enrollment_id AND e.status = 'awaiting_payment'
-RETURNING e.enrollment_id, e.user_id, e.course_id, e.total_lessons
+RETURNING e.enrollment_id, e.user_id, e.course_id, e.total_lessons, e.command_id
+"""
+BY_PAYMENT = """
+SELECT enrollment_id, payment_id FROM learning.enrollments WHERE payment_id = ANY($1::uuid[])
 """
 ENROLLED = """
 SELECT e.enrollment_id, e.user_id, e.course_id, e.completed_lesson_ids, c.lesson_ids
@@ -97,6 +105,18 @@ def decide(request: EnrollmentRequested, course: Course | None, live: bool, at: 
             "confirmed",
             EnrollmentConfirmed(**rejected, total_lessons=len(course.lesson_ids), confirmed_at=at),
         )
+    if request.pay_with == "card":
+        return Decision(
+            "awaiting_payment",
+            PaymentRequested(
+                payment_id=enrollment_payment_id(request.enrollment_id),
+                user_id=request.user_id,
+                amount_minor=course.price_minor,
+                currency=course.currency,
+                purpose="course_purchase",
+                course_id=request.course_id,
+            ),
+        )
     return Decision(
         "awaiting_payment",
         WalletDebitRequested(
@@ -131,16 +151,26 @@ async def on_enrollment_requested(events: Sequence[Event[Any]], uow: UnitOfWork)
         decision = decide(request, course, pair in live, event.envelope.occurred_at)
         if decision.status is not None and course is not None:
             live.add(pair)
-            opened.append((request, decision.status, len(course.lesson_ids)))
-        uow.emit(decision.emit, cause=event)
+            opened.append((request, decision.status, len(course.lesson_ids), event))
+        if isinstance(decision.emit, PaymentRequested):
+            # The card payment is a command of its own: its outcomes (an intent created)
+            # must not settle the enrolment, which settles when the payment does.
+            uow.emit(decision.emit, cause=event, correlation_id=decision.emit.payment_id)
+        else:
+            uow.emit(decision.emit, cause=event)
     if opened:
         await uow.conn.execute(
             OPEN,
-            [r.enrollment_id for r, _, _ in opened],
-            [r.user_id for r, _, _ in opened],
-            [r.course_id for r, _, _ in opened],
-            [s for _, s, _ in opened],
-            [n for _, _, n in opened],
+            [r.enrollment_id for r, *_ in opened],
+            [r.user_id for r, *_ in opened],
+            [r.course_id for r, *_ in opened],
+            [s for _, s, _, _ in opened],
+            [n for _, _, n, _ in opened],
+            [
+                enrollment_payment_id(r.enrollment_id) if r.pay_with == "card" else None
+                for r, *_ in opened
+            ],
+            [e.envelope.correlation_id for *_, e in opened],
         )
 
 
@@ -229,3 +259,37 @@ async def on_lesson_completed(events: Sequence[Event[Any]], uow: UnitOfWork) -> 
             list(changed),
             ["{" + ",".join(map(str, ids)) + "}" for ids in changed.values()],
         )
+
+
+async def on_payment_settled(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+    """A card payment for a course settled: confirm or reject its enrolment."""
+    rows = await uow.conn.fetch(BY_PAYMENT, [e.payload.payment_id for e in events])
+    by_payment = {row["payment_id"]: row["enrollment_id"] for row in rows}
+    causes = {
+        by_payment[e.payload.payment_id]: e for e in events if e.payload.payment_id in by_payment
+    }
+    if not causes:
+        return
+    confirm = [i for i, e in causes.items() if e.spec is topics.PAYMENT_SUCCEEDED]
+    reject = [i for i in causes if i not in confirm]
+    settled = await uow.conn.fetch(
+        SETTLE, [*confirm, *reject], ["confirmed"] * len(confirm) + ["rejected"] * len(reject)
+    )
+    for row in settled:
+        cause = causes[row["enrollment_id"]]
+        fields = {
+            "enrollment_id": row["enrollment_id"],
+            "user_id": row["user_id"],
+            "course_id": row["course_id"],
+        }
+        outcome: BaseModel = (
+            EnrollmentConfirmed(
+                **fields,
+                total_lessons=row["total_lessons"],
+                confirmed_at=cause.envelope.occurred_at,
+            )
+            if row["enrollment_id"] in confirm
+            else EnrollmentRejected(**fields, reason=f"payment failed: {cause.payload.reason}")
+        )
+        # Settles the enrolment command, whose id the saga kept for this moment.
+        uow.emit(outcome, cause=cause, correlation_id=row["command_id"])

@@ -60,5 +60,7 @@ LEARNING = Service(
         topics.WALLET_DEBITED: enrollments.on_wallet_debited,
         topics.WALLET_DEBIT_REJECTED: enrollments.on_wallet_debit_rejected,
         topics.LESSON_COMPLETION_REQUESTED: enrollments.on_lesson_completed,
+        topics.PAYMENT_SUCCEEDED: enrollments.on_payment_settled,
+        topics.PAYMENT_FAILED: enrollments.on_payment_settled,
     },
 )

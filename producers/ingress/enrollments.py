@@ -13,8 +13,12 @@ from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
 from producers.ingress.commands import Accepted, accepted, submit
-from producers.ingress.problems import PROBLEM_RESPONSES, Problem
-from schemas.learning import EnrollmentRequested, LessonCompletionRequested
+from producers.ingress.problems import PROBLEM_RESPONSES
+from schemas.learning import (
+    EnrollmentRequested,
+    LessonCompletionRequested,
+    enrollment_payment_id,
+)
 
 router = APIRouter(prefix="/v1", tags=["learning"], responses=PROBLEM_RESPONSES)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
@@ -27,7 +31,7 @@ FROM read.enrollments WHERE user_id = $1 ORDER BY updated_at DESC LIMIT 500
 
 
 class EnrollmentRequest(BaseModel):
-    """Enrol in a course; a paid one is paid from the wallet."""
+    """Enrol in a course; a paid one is paid from the wallet or by card."""
 
     model_config = ConfigDict(extra="forbid")
     course_id: uuid.UUID
@@ -35,9 +39,13 @@ class EnrollmentRequest(BaseModel):
 
 
 class EnrollmentAccepted(Accepted):
-    """Enrolment accepted; it settles (confirmed or rejected with a reason) at `status_url`."""
+    """Enrolment accepted; it settles (confirmed or rejected with a reason) at `status_url`.
+
+    Paid by card, `payment_id` names the payment whose `client_secret` the frontend confirms.
+    """
 
     enrollment_id: uuid.UUID
+    payment_id: uuid.UUID | None = None
 
 
 class Enrollment(BaseModel):
@@ -75,15 +83,7 @@ async def enrol(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    """Enrol the caller: free courses confirm at once, paid ones are paid from the wallet."""
-    if body.pay_with == "card":
-        # Not built yet: a card payment's own outcome would settle this command too early.
-        raise Problem(
-            422,
-            "not_available",
-            "Card payment for courses is not available yet",
-            "pay with the wallet (top it up by card with POST /v1/payments)",
-        )
+    """Enrol the caller: free courses confirm at once; paid ones by wallet or by card."""
 
     async def build(command_id: uuid.UUID) -> EnrollmentRequested:
         return EnrollmentRequested(
@@ -101,7 +101,16 @@ async def enrol(
         idempotency_key=idempotency_key,
         build=build,
     )
-    return accepted(response, command_id, enrollment_id=derived_id(command_id, "enrollment"))
+    enrollment_id = derived_id(command_id, "enrollment")
+    if body.pay_with == "card":
+        # The frontend confirms this payment's client_secret (GET /v1/payments/{payment_id}).
+        return accepted(
+            response,
+            command_id,
+            enrollment_id=enrollment_id,
+            payment_id=enrollment_payment_id(enrollment_id),
+        )
+    return accepted(response, command_id, enrollment_id=enrollment_id)
 
 
 @router.get("/enrollments", response_model=Enrollments)

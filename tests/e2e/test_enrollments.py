@@ -137,3 +137,38 @@ async def _progress(
 
 async def _is(value: Any, expected: Any) -> bool:
     return bool(await value == expected)
+
+
+async def test_a_course_paid_by_card_enrols_once_stripe_confirms_the_payment(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    course = await published(http, stack_world, db, price=3000)
+    _, student = await a_user(http)
+    accepted = await http.post(
+        "/v1/enrollments",
+        headers=student,
+        json={"course_id": course["course_id"], "pay_with": "card"},
+    )
+    assert accepted.status_code == 202
+    payment_id = accepted.json()["payment_id"]
+
+    async def intent() -> str | None:
+        answer = await http.get(f"/v1/payments/{payment_id}", headers=student)
+        if answer.status_code != 200 or not answer.json().get("client_secret"):
+            return None
+        found: str | None = await db.fetchval(
+            "SELECT stripe_payment_intent_id FROM read.payments WHERE payment_id = $1",
+            uuid.UUID(payment_id),
+        )
+        return found
+
+    stripe_intent = await until(intent)
+    assert stripe_intent
+    pending = await http.get(accepted.json()["status_url"])
+    assert pending.json()["status"] == "pending", "the intent alone does not enrol"
+
+    secret = base_settings.stripe_webhook_secret.get_secret_value()
+    assert (await webhook(http, succeeded(stripe_intent, 3000), secret)).status_code == 200
+    assert (await outcome(http, accepted))["status"] == "succeeded"
+    assert (await until(lambda: _status(http, student, "confirmed")))["total_lessons"] == 3
+    assert await balance(http, student) == {}, "a card purchase never touches the wallet"
