@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import pyotp
 from fastapi import APIRouter, Header, Response
@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, mod
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
-from producers.ingress.commands import Accepted, accepted, publish_fact, submit
+from producers.ingress.commands import accepted, publish_fact, submit
 from producers.ingress.context import IngressContext
 from producers.ingress.passwords import policy_violations
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem
@@ -27,6 +27,7 @@ from schemas.accounts import (
     UserMfaSetupRequested,
     UserRegistrationRequested,
 )
+from schemas.api import Accepted, Me, MfaSetup, RegistrationAccepted, Tokens
 
 
 def _normalise_email(value: str) -> str:
@@ -66,12 +67,6 @@ class RegisterRequest(_Request):
         return self
 
 
-class RegistrationAccepted(Accepted):
-    """Registration accepted; `user_id` is the account it will create."""
-
-    user_id: uuid.UUID
-
-
 class LoginRequest(_Request):
     """Credentials, and a TOTP code once MFA is on."""
 
@@ -84,32 +79,6 @@ class RefreshRequest(_Request):
     """A refresh token from login or an earlier refresh."""
 
     refresh_token: str = Field(min_length=1, max_length=4096)
-
-
-class Tokens(BaseModel):
-    """What login and refresh answer."""
-
-    access_token: str
-    refresh_token: str
-    token_type: Literal["bearer"] = "bearer"
-    expires_in: int
-
-
-class Me(BaseModel):
-    """The caller's profile."""
-
-    user_id: uuid.UUID
-    email: str
-    display_name: str
-    roles: list[str]
-    mfa_enabled: bool
-
-
-class MfaSetup(BaseModel):
-    """A new TOTP secret to load into an authenticator app."""
-
-    secret: str
-    otpauth_uri: str
 
 
 class MfaVerifyRequest(_Request):

@@ -7,36 +7,19 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from producers.ingress import queries
 from producers.ingress.auth import Ctx
 from producers.ingress.context import IngressContext
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
+from schemas.api import CommandStatus
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["commands"])
-
-
-class Accepted(BaseModel):
-    """A command was accepted; its outcome appears at `status_url`."""
-
-    model_config = ConfigDict(extra="allow")
-
-    command_id: uuid.UUID
-    status_url: str
-
-
-class CommandStatus(BaseModel):
-    """A command's outcome as far as it is known."""
-
-    command_id: uuid.UUID
-    status: Literal["pending", "succeeded", "rejected"]
-    reason: str | None = None
-    links: dict[str, str] = {}
 
 
 def status_url(command_id: uuid.UUID) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
@@ -12,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
-from producers.ingress.commands import Accepted, accepted, submit
+from producers.ingress.commands import accepted, submit
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
+from schemas.api import Course, CourseAccepted, CoursePage, CourseSummary
 from schemas.learning import CoursePublishRequested, Lesson, Level, Module, Title
 from schemas.money import Currency
 
@@ -61,38 +61,6 @@ class CourseRequest(BaseModel):
     price_minor: int = Field(ge=0, le=100_000_000)
     currency: Currency = "EUR"
     modules: list[ModuleIn] = Field(min_length=1, max_length=100)
-
-
-class CourseAccepted(Accepted):
-    """Publishing accepted; the course will be at `/v1/courses/{course_id}`."""
-
-    course_id: uuid.UUID
-
-
-class CourseSummary(BaseModel):
-    """A course in a listing."""
-
-    course_id: uuid.UUID
-    instructor_id: uuid.UUID
-    title: str
-    description: str
-    category: str
-    level: str
-    price_minor: int
-    currency: str
-    published_at: datetime
-
-
-class Course(CourseSummary):
-    """A course with its modules and lessons."""
-
-    modules: list[Module]
-
-
-class CoursePage(BaseModel):
-    """Published courses, best match (or newest) first."""
-
-    items: list[CourseSummary]
 
 
 @router.post(

@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
-from producers.ingress.commands import Accepted, accepted, submit
+from producers.ingress.commands import accepted, submit
 from producers.ingress.problems import PROBLEM_RESPONSES
+from schemas.api import Accepted, Enrollment, EnrollmentAccepted, Enrollments
 from schemas.learning import (
     EnrollmentRequested,
     LessonCompletionRequested,
@@ -36,35 +37,6 @@ class EnrollmentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     course_id: uuid.UUID
     pay_with: Literal["wallet", "card"] = "wallet"
-
-
-class EnrollmentAccepted(Accepted):
-    """Enrolment accepted; it settles (confirmed or rejected with a reason) at `status_url`.
-
-    Paid by card, `payment_id` names the payment whose `client_secret` the frontend confirms.
-    """
-
-    enrollment_id: uuid.UUID
-    payment_id: uuid.UUID | None = None
-
-
-class Enrollment(BaseModel):
-    """One of the caller's enrolments."""
-
-    enrollment_id: uuid.UUID
-    course_id: uuid.UUID
-    status: str
-    reason: str | None
-    completed_lessons: int
-    total_lessons: int | None
-    progress_percent: int
-    updated_at: datetime
-
-
-class Enrollments(BaseModel):
-    """The caller's enrolments, most recently changed first."""
-
-    items: list[Enrollment]
 
 
 class ProgressRequest(BaseModel):

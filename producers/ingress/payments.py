@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 import stripe
@@ -14,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
-from producers.ingress.commands import Accepted, accepted, publish_fact, submit
+from producers.ingress.commands import accepted, publish_fact, submit
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
+from schemas.api import Accepted, Payment, PaymentAccepted
 from schemas.money import AmountMinor, Currency
 from schemas.payments import (
     PaymentRefundRequested,
@@ -50,25 +50,6 @@ class PaymentRequest(BaseModel):
         if (self.purpose == "course_purchase") != (self.course_id is not None):
             raise ValueError("course_id is required for a course purchase, and only then")
         return self
-
-
-class PaymentAccepted(Accepted):
-    """A payment was accepted; poll `/v1/payments/{payment_id}` for its client_secret."""
-
-    payment_id: uuid.UUID
-
-
-class Payment(BaseModel):
-    """A payment as the caller sees it."""
-
-    payment_id: uuid.UUID
-    status: str
-    amount_minor: int | None
-    currency: str | None
-    purpose: str | None
-    client_secret: str | None = None
-    reason: str | None = None
-    updated_at: datetime
 
 
 @router.post("/payments", status_code=202, response_model=PaymentAccepted)

@@ -8,28 +8,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from schemas.api import FieldError, ProblemDocument
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
-
-
-class FieldError(BaseModel):
-    """Where a request was wrong, and how."""
-
-    loc: list[str | int]
-    msg: str
-
-
-class ProblemDocument(BaseModel):
-    """The body of every error answer."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    errors: list[FieldError] = []
 
 
 class Problem(Exception):

@@ -14,8 +14,15 @@ from pydantic import BaseModel, ConfigDict
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
-from producers.ingress.commands import Accepted, accepted, submit
+from producers.ingress.commands import accepted, submit
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem
+from schemas.api import (
+    BalanceLine,
+    Transaction,
+    TransactionPage,
+    TransferAccepted,
+    Wallet,
+)
 from schemas.money import AmountMinor, Currency
 from schemas.wallet import WalletTransferRequested
 
@@ -34,38 +41,6 @@ LIMIT $4
 """
 
 
-class BalanceLine(BaseModel):
-    """One currency's balance."""
-
-    currency: str
-    balance_minor: int
-
-
-class Wallet(BaseModel):
-    """The caller's balances."""
-
-    balances: list[BalanceLine]
-
-
-class Transaction(BaseModel):
-    """A ledger entry: positive credits, negative debits."""
-
-    entry_id: uuid.UUID
-    currency: str
-    amount_minor: int
-    reason: str
-    reference: uuid.UUID
-    balance_after_minor: int
-    at: datetime
-
-
-class TransactionPage(BaseModel):
-    """Newest first; pass `next` as `before` for the following page (null on the last)."""
-
-    items: list[Transaction]
-    next: str | None
-
-
 class TransferRequest(BaseModel):
     """Money to move from the caller's wallet to another user's."""
 
@@ -74,12 +49,6 @@ class TransferRequest(BaseModel):
     to_user_id: uuid.UUID
     amount_minor: AmountMinor
     currency: Currency
-
-
-class TransferAccepted(Accepted):
-    """A transfer was accepted; `transfer_id` names it in the ledger."""
-
-    transfer_id: uuid.UUID
 
 
 @router.get("", response_model=Wallet)

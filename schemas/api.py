@@ -1,0 +1,196 @@
+"""The HTTP contract's answers: what the ingress returns and the typed client reads."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from schemas.learning import Module
+
+
+class Accepted(BaseModel):
+    """A command was accepted; its outcome appears at `status_url`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    command_id: uuid.UUID
+    status_url: str
+
+
+class CommandStatus(BaseModel):
+    """A command's outcome as far as it is known."""
+
+    command_id: uuid.UUID
+    status: Literal["pending", "succeeded", "rejected"]
+    reason: str | None = None
+    links: dict[str, str] = {}
+
+
+class FieldError(BaseModel):
+    """Where a request was wrong, and how."""
+
+    loc: list[str | int]
+    msg: str
+
+
+class ProblemDocument(BaseModel):
+    """The body of every error answer."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] = []
+
+
+class RegistrationAccepted(Accepted):
+    """Registration accepted; `user_id` is the account it will create."""
+
+    user_id: uuid.UUID
+
+
+class Tokens(BaseModel):
+    """What login and refresh answer."""
+
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    """The caller's profile."""
+
+    user_id: uuid.UUID
+    email: str
+    display_name: str
+    roles: list[str]
+    mfa_enabled: bool
+
+
+class MfaSetup(BaseModel):
+    """A new TOTP secret to load into an authenticator app."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class CourseAccepted(Accepted):
+    """Publishing accepted; the course will be at `/v1/courses/{course_id}`."""
+
+    course_id: uuid.UUID
+
+
+class CourseSummary(BaseModel):
+    """A course in a listing."""
+
+    course_id: uuid.UUID
+    instructor_id: uuid.UUID
+    title: str
+    description: str
+    category: str
+    level: str
+    price_minor: int
+    currency: str
+    published_at: datetime
+
+
+class Course(CourseSummary):
+    """A course with its modules and lessons."""
+
+    modules: list[Module]
+
+
+class CoursePage(BaseModel):
+    """Published courses, best match (or newest) first."""
+
+    items: list[CourseSummary]
+
+
+class EnrollmentAccepted(Accepted):
+    """Enrolment accepted; it settles (confirmed or rejected with a reason) at `status_url`.
+
+    Paid by card, `payment_id` names the payment whose `client_secret` the frontend confirms.
+    """
+
+    enrollment_id: uuid.UUID
+    payment_id: uuid.UUID | None = None
+
+
+class Enrollment(BaseModel):
+    """One of the caller's enrolments."""
+
+    enrollment_id: uuid.UUID
+    course_id: uuid.UUID
+    status: str
+    reason: str | None
+    completed_lessons: int
+    total_lessons: int | None
+    progress_percent: int
+    updated_at: datetime
+
+
+class Enrollments(BaseModel):
+    """The caller's enrolments, most recently changed first."""
+
+    items: list[Enrollment]
+
+
+class PaymentAccepted(Accepted):
+    """A payment was accepted; poll `/v1/payments/{payment_id}` for its client_secret."""
+
+    payment_id: uuid.UUID
+
+
+class Payment(BaseModel):
+    """A payment as the caller sees it."""
+
+    payment_id: uuid.UUID
+    status: str
+    amount_minor: int | None
+    currency: str | None
+    purpose: str | None
+    client_secret: str | None = None
+    reason: str | None = None
+    updated_at: datetime
+
+
+class BalanceLine(BaseModel):
+    """One currency's balance."""
+
+    currency: str
+    balance_minor: int
+
+
+class Wallet(BaseModel):
+    """The caller's balances."""
+
+    balances: list[BalanceLine]
+
+
+class Transaction(BaseModel):
+    """A ledger entry: positive credits, negative debits."""
+
+    entry_id: uuid.UUID
+    currency: str
+    amount_minor: int
+    reason: str
+    reference: uuid.UUID
+    balance_after_minor: int
+    at: datetime
+
+
+class TransactionPage(BaseModel):
+    """Newest first; pass `next` as `before` for the following page (null on the last)."""
+
+    items: list[Transaction]
+    next: str | None
+
+
+class TransferAccepted(Accepted):
+    """A transfer was accepted; `transfer_id` names it in the ledger."""
+
+    transfer_id: uuid.UUID
