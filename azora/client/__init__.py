@@ -1,0 +1,14 @@
+"""The typed Python client of Azora's HTTP API, sync (`AzoraClient`) and async (`AsyncAzoraClient`).
+
+    with AzoraClient("http://127.0.0.1:8000") as azora:
+        accepted = azora.register("ada@example.org", "correct horse battery", "Ada")
+        azora.wait(accepted)                      # CommandStatus, once settled
+        azora.login("ada@example.org", "correct horse battery")
+        print(azora.me().display_name)
+
+Errors come back as `AzoraError` carrying the problem document.
+"""
+
+from azora.client.clients import AsyncAzoraClient, AzoraClient, AzoraError
+
+__all__ = ["AsyncAzoraClient", "AzoraClient", "AzoraError"]

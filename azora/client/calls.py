@@ -1,0 +1,176 @@
+"""Every API call described once (method, path, body, answer model); both clients run them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel
+
+from schemas import api
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Call(Generic[M]):
+    """One HTTP request and the model its answer is read into (None: no body)."""
+
+    method: Literal["GET", "POST"]
+    path: str
+    answer: type[M] | None
+    json: dict[str, Any] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+    timeout: float | None = None
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: str(v) if isinstance(v, uuid.UUID) else v for k, v in values.items() if v is not None
+    }
+
+
+# Accounts
+def register(
+    email: str, password: str, display_name: str, key: str | None
+) -> Call[api.RegistrationAccepted]:
+    """POST /v1/auth/register."""
+    body = {"email": email, "password": password, "display_name": display_name}
+    return Call("POST", "/v1/auth/register", api.RegistrationAccepted, body, idempotency_key=key)
+
+
+def login(email: str, password: str, totp_code: str | None) -> Call[api.Tokens]:
+    """POST /v1/auth/login."""
+    body = _clean({"email": email, "password": password, "totp_code": totp_code})
+    return Call("POST", "/v1/auth/login", api.Tokens, body)
+
+
+def refresh(refresh_token: str) -> Call[api.Tokens]:
+    """POST /v1/auth/refresh."""
+    return Call("POST", "/v1/auth/refresh", api.Tokens, {"refresh_token": refresh_token})
+
+
+def logout(refresh_token: str) -> Call[BaseModel]:
+    """POST /v1/auth/logout."""
+    return Call("POST", "/v1/auth/logout", None, {"refresh_token": refresh_token})
+
+
+def me() -> Call[api.Me]:
+    """GET /v1/me."""
+    return Call("GET", "/v1/me", api.Me)
+
+
+def mfa_setup() -> Call[api.MfaSetup]:
+    """POST /v1/auth/mfa/setup."""
+    return Call("POST", "/v1/auth/mfa/setup", api.MfaSetup)
+
+
+def mfa_verify(code: str, key: str | None) -> Call[api.Accepted]:
+    """POST /v1/auth/mfa/verify."""
+    return Call("POST", "/v1/auth/mfa/verify", api.Accepted, {"code": code}, idempotency_key=key)
+
+
+# Commands
+def command(command_id: uuid.UUID | str, wait: float) -> Call[api.CommandStatus]:
+    """GET /v1/commands/{id}?wait=."""
+    params = {"wait": wait} if wait else {}
+    return Call(
+        "GET", f"/v1/commands/{command_id}", api.CommandStatus, params=params, timeout=wait + 10
+    )
+
+
+# Learning
+def publish_course(course: dict[str, Any], key: str | None) -> Call[api.CourseAccepted]:
+    """POST /v1/courses (instructors)."""
+    return Call("POST", "/v1/courses", api.CourseAccepted, course, idempotency_key=key)
+
+
+def courses(
+    category: str | None, level: str | None, q: str | None, limit: int, offset: int
+) -> Call[api.CoursePage]:
+    """GET /v1/courses."""
+    params = _clean(
+        {"category": category, "level": level, "q": q, "limit": limit, "offset": offset}
+    )
+    return Call("GET", "/v1/courses", api.CoursePage, params=params)
+
+
+def course(course_id: uuid.UUID | str) -> Call[api.Course]:
+    """GET /v1/courses/{id}."""
+    return Call("GET", f"/v1/courses/{course_id}", api.Course)
+
+
+def enrol(
+    course_id: uuid.UUID | str, pay_with: str, key: str | None
+) -> Call[api.EnrollmentAccepted]:
+    """POST /v1/enrollments."""
+    body = {"course_id": str(course_id), "pay_with": pay_with}
+    return Call("POST", "/v1/enrollments", api.EnrollmentAccepted, body, idempotency_key=key)
+
+
+def enrollments() -> Call[api.Enrollments]:
+    """GET /v1/enrollments."""
+    return Call("GET", "/v1/enrollments", api.Enrollments)
+
+
+def complete_lesson(
+    course_id: uuid.UUID | str, lesson_id: uuid.UUID | str, key: str | None
+) -> Call[api.Accepted]:
+    """POST /v1/progress."""
+    body = {"course_id": str(course_id), "lesson_id": str(lesson_id)}
+    return Call("POST", "/v1/progress", api.Accepted, body, idempotency_key=key)
+
+
+# Money
+def pay(
+    amount_minor: int,
+    currency: str,
+    purpose: str,
+    course_id: uuid.UUID | str | None,
+    key: str | None,
+) -> Call[api.PaymentAccepted]:
+    """POST /v1/payments."""
+    body = _clean(
+        {
+            "amount_minor": amount_minor,
+            "currency": currency,
+            "purpose": purpose,
+            "course_id": course_id,
+        }
+    )
+    return Call("POST", "/v1/payments", api.PaymentAccepted, body, idempotency_key=key)
+
+
+def payment(payment_id: uuid.UUID | str) -> Call[api.Payment]:
+    """GET /v1/payments/{id}."""
+    return Call("GET", f"/v1/payments/{payment_id}", api.Payment)
+
+
+def refund(payment_id: uuid.UUID | str, key: str | None) -> Call[api.Accepted]:
+    """POST /v1/payments/{id}/refund."""
+    return Call("POST", f"/v1/payments/{payment_id}/refund", api.Accepted, idempotency_key=key)
+
+
+def wallet() -> Call[api.Wallet]:
+    """GET /v1/wallet."""
+    return Call("GET", "/v1/wallet", api.Wallet)
+
+
+def transactions(limit: int, before: str | None) -> Call[api.TransactionPage]:
+    """GET /v1/wallet/transactions."""
+    return Call(
+        "GET",
+        "/v1/wallet/transactions",
+        api.TransactionPage,
+        params=_clean({"limit": limit, "before": before}),
+    )
+
+
+def transfer(
+    to_user_id: uuid.UUID | str, amount_minor: int, currency: str, key: str | None
+) -> Call[api.TransferAccepted]:
+    """POST /v1/wallet/transfers."""
+    body = {"to_user_id": str(to_user_id), "amount_minor": amount_minor, "currency": currency}
+    return Call("POST", "/v1/wallet/transfers", api.TransferAccepted, body, idempotency_key=key)

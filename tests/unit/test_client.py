@@ -1,0 +1,105 @@
+"""The typed client, against an in-memory transport: requests out, typed answers in."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import httpx
+import pytest
+
+from azora.client import AzoraClient, AzoraError
+from schemas import api
+
+USER = uuid.uuid4()
+
+
+def server(request: httpx.Request) -> httpx.Response:
+    """A few of the ingress's answers, enough to see the client read them."""
+    if request.url.path == "/v1/auth/register":
+        assert request.headers["Idempotency-Key"] == "k-1"
+        assert json.loads(request.content)["email"] == "ada@example.org"
+        command = uuid.uuid4()
+        return httpx.Response(
+            202,
+            json={
+                "command_id": str(command),
+                "user_id": str(USER),
+                "status_url": f"/v1/commands/{command}",
+            },
+        )
+    if request.url.path.startswith("/v1/commands/"):
+        assert float(request.url.params["wait"]) == 5
+        return httpx.Response(
+            200,
+            json={
+                "command_id": request.url.path.rsplit("/", 1)[1],
+                "status": "succeeded",
+                "links": {"me": "/v1/me"},
+            },
+        )
+    if request.url.path == "/v1/auth/login":
+        return httpx.Response(
+            200,
+            json={
+                "access_token": "a-token",
+                "refresh_token": "r",
+                "token_type": "bearer",
+                "expires_in": 900,
+            },
+        )
+    if request.url.path == "/v1/me":
+        if request.headers.get("Authorization") != "Bearer a-token":
+            return httpx.Response(
+                401,
+                json={
+                    "type": "/problems/unauthorized",
+                    "status": 401,
+                    "title": "Authentication required",
+                    "errors": [],
+                },
+            )
+        return httpx.Response(
+            200,
+            json={
+                "user_id": str(USER),
+                "email": "ada@example.org",
+                "display_name": "Ada",
+                "roles": ["student"],
+                "mfa_enabled": False,
+            },
+        )
+    return httpx.Response(404, text="nothing here")
+
+
+@pytest.fixture
+def azora() -> AzoraClient:
+    return AzoraClient("http://azora.test", transport=httpx.MockTransport(server))
+
+
+def test_a_registration_comes_back_typed_with_the_new_user_id(azora: AzoraClient) -> None:
+    accepted = azora.register(
+        "ada@example.org", "correct horse battery", "Ada", idempotency_key="k-1"
+    )
+    assert isinstance(accepted, api.RegistrationAccepted)
+    assert accepted.user_id == USER
+    status = azora.wait(accepted, seconds=5)
+    assert status.status == "succeeded"
+    assert status.command_id == accepted.command_id
+
+
+def test_login_keeps_the_access_token_for_later_calls(azora: AzoraClient) -> None:
+    with pytest.raises(AzoraError) as refused:
+        azora.me()
+    assert refused.value.status == 401
+    assert refused.value.problem is not None
+    assert refused.value.problem.type == "/problems/unauthorized"
+    azora.login("ada@example.org", "correct horse battery")
+    assert azora.me().display_name == "Ada"
+
+
+def test_an_error_without_a_problem_document_still_says_its_status(azora: AzoraClient) -> None:
+    with pytest.raises(AzoraError) as missing:
+        azora.course(uuid.uuid4())
+    assert missing.value.status == 404
+    assert missing.value.problem is None
