@@ -183,6 +183,13 @@ ENROLLMENT_REJECTED = TopicSpec(
     description="An enrolment did not happen, with the reason.",
     outcome="rejected",
 )
+ENROLLMENT_REVOKED = TopicSpec(
+    name="enrollment.revoked",
+    model=learning.EnrollmentRevoked,
+    key_field="user_id",
+    kind="event",
+    description="An enrolment ended (its payment was refunded).",
+)
 LESSON_COMPLETION_REQUESTED = TopicSpec(
     name="lesson.completion_requested",
     model=learning.LessonCompletionRequested,
@@ -349,6 +356,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     ENROLLMENT_REQUESTED,
     ENROLLMENT_CONFIRMED,
     ENROLLMENT_REJECTED,
+    ENROLLMENT_REVOKED,
     LESSON_COMPLETION_REQUESTED,
     ENROLLMENT_PROGRESSED,
     LESSON_COMPLETION_REJECTED,

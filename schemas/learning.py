@@ -99,6 +99,15 @@ class EnrollmentRejected(_Model):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class EnrollmentRevoked(_Model):
+    """Fact: an enrolment ended (its card payment was refunded)."""
+
+    enrollment_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class LessonCompletionRequested(_Model):
     """Command: a user finished a lesson of a course they are enrolled in."""
 

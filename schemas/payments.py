@@ -83,6 +83,7 @@ class PaymentRefunded(_Model):
     user_id: uuid.UUID
     amount_minor: AmountMinor
     currency: Currency
+    purpose: Purpose | None = None
     stripe_refund_id: str = Field(min_length=1, max_length=255)
     refunded_at: AwareDatetime
 

@@ -22,6 +22,7 @@ from schemas.learning import (
     EnrollmentProgressed,
     EnrollmentRejected,
     EnrollmentRequested,
+    EnrollmentRevoked,
     LessonCompletionRejected,
     enrollment_payment_id,
 )
@@ -293,3 +294,27 @@ async def on_payment_settled(events: Sequence[Event[Any]], uow: UnitOfWork) -> N
         )
         # Settles the enrolment command, whose id the saga kept for this moment.
         uow.emit(outcome, cause=cause, correlation_id=row["command_id"])
+
+
+REVOKE = """
+UPDATE learning.enrollments e SET status = 'revoked', updated_at = now()
+WHERE e.payment_id = ANY($1::uuid[]) AND e.status = 'confirmed'
+RETURNING e.enrollment_id, e.user_id, e.course_id, e.payment_id
+"""
+
+
+async def on_payment_refunded(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+    """A course's card payment was refunded: the enrolment it paid for ends."""
+    causes = {e.payload.payment_id: e for e in events if e.payload.purpose == "course_purchase"}
+    if not causes:
+        return
+    for row in await uow.conn.fetch(REVOKE, list(causes)):
+        uow.emit(
+            EnrollmentRevoked(
+                enrollment_id=row["enrollment_id"],
+                user_id=row["user_id"],
+                course_id=row["course_id"],
+                reason="payment refunded",
+            ),
+            cause=causes[row["payment_id"]],
+        )

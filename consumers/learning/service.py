@@ -62,5 +62,6 @@ LEARNING = Service(
         topics.LESSON_COMPLETION_REQUESTED: enrollments.on_lesson_completed,
         topics.PAYMENT_SUCCEEDED: enrollments.on_payment_settled,
         topics.PAYMENT_FAILED: enrollments.on_payment_settled,
+        topics.PAYMENT_REFUNDED: enrollments.on_payment_refunded,
     },
 )

@@ -23,7 +23,6 @@ from schemas.payments import PaymentRefunded, PaymentRefundRejected
 from schemas.wallet import WalletDebitRequested
 
 NOT_REFUNDABLE = "only a succeeded payment can be refunded"
-ONLY_TOP_UPS = "only wallet top-ups can be refunded for now"
 
 LOCK = """
 SELECT payment_id, user_id, stripe_payment_intent_id, amount_minor, currency, purpose, status
@@ -34,10 +33,27 @@ UPDATE payments.payments p SET status = t.status, updated_at = now()
 FROM unnest($1::uuid[], $2::text[]) AS t(payment_id, status)
 WHERE p.payment_id = t.payment_id
 """
+COURSE_PURCHASES = """
+SELECT payment_id, stripe_payment_intent_id FROM payments.payments
+WHERE payment_id = ANY($1::uuid[]) AND status = 'succeeded' AND purpose = 'course_purchase'
+"""
 INTENTS = """
 SELECT payment_id, stripe_payment_intent_id FROM payments.payments
 WHERE payment_id = ANY($1::uuid[]) AND status = 'refund_pending'
 """
+
+
+def refunded(payment: dict[str, Any], refund_id: str, cause: Event[Any]) -> PaymentRefunded:
+    """The fact of a refund Stripe made for `payment`."""
+    return PaymentRefunded(
+        payment_id=payment["payment_id"],
+        user_id=payment["user_id"],
+        amount_minor=payment["amount_minor"],
+        currency=payment["currency"],
+        purpose=payment["purpose"],
+        stripe_refund_id=refund_id,
+        refunded_at=cause.envelope.occurred_at,
+    )
 
 
 async def lock(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
@@ -51,17 +67,41 @@ async def move(uow: UnitOfWork, statuses: dict[uuid.UUID, str]) -> None:
         await uow.conn.execute(MOVE, list(statuses), list(statuses.values()))
 
 
+def make_course_refund_step(gateway: StripeGateway) -> Prepare:
+    """The prepare step for refund requests of course purchases: Stripe refunds at once."""
+
+    async def refund_courses(
+        events: Sequence[Event[Any]], pool: asyncpg.Pool
+    ) -> dict[uuid.UUID, Any]:
+        rows = await pool.fetch(COURSE_PURCHASES, [e.payload.payment_id for e in events])
+        intents = {row["payment_id"]: row["stripe_payment_intent_id"] for row in rows}
+        return {
+            e.envelope.event_id: await gateway.refund(
+                e.payload.payment_id, intents[e.payload.payment_id]
+            )
+            for e in events
+            if e.payload.payment_id in intents
+        }
+
+    return refund_courses
+
+
 async def on_refund_requested(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
-    """Ask the wallet to give back a top-up before anything goes to Stripe."""
+    """Refund a course purchase through Stripe; ask the wallet to give back a top-up first."""
     payments = await lock(uow, [e.payload.payment_id for e in events])
     moved: dict[uuid.UUID, str] = {}
     for event in events:
         payment = payments.get(event.payload.payment_id)
         status = moved.get(event.payload.payment_id) or (payment or {}).get("status")
+        result: RefundResult | None = uow.prepared.get(event.envelope.event_id)
         if payment is None or status != "succeeded":
             reason = NOT_REFUNDABLE
-        elif payment["purpose"] != "wallet_top_up":
-            reason = ONLY_TOP_UPS
+        elif payment["purpose"] == "course_purchase":
+            if result is not None and result.refund_id is not None:
+                moved[payment["payment_id"]] = "refunded"
+                uow.emit(refunded(payment, result.refund_id, event), cause=event)
+                continue
+            reason = result.failure if result and result.failure else "refund failed"
         else:
             moved[payment["payment_id"]] = "refund_pending"
             uow.emit(
@@ -119,17 +159,7 @@ async def on_wallet_debited(events: Sequence[Event[Any]], uow: UnitOfWork) -> No
         result: RefundResult = uow.prepared[event.envelope.event_id]
         if result.refund_id is not None:
             moved[payment["payment_id"]] = "refunded"
-            uow.emit(
-                PaymentRefunded(
-                    payment_id=payment["payment_id"],
-                    user_id=payment["user_id"],
-                    amount_minor=payment["amount_minor"],
-                    currency=payment["currency"],
-                    stripe_refund_id=result.refund_id,
-                    refunded_at=event.envelope.occurred_at,
-                ),
-                cause=event,
-            )
+            uow.emit(refunded(payment, result.refund_id, event), cause=event)
         else:
             moved[payment["payment_id"]] = "succeeded"
             uow.emit(

@@ -8,6 +8,7 @@ duplicate to the inbox, and a payment settles once whatever Stripe sends.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +20,8 @@ from consumers.payments import refunds
 from consumers.payments.gateway import IntentResult, StripeGateway
 from schemas import catalogue as topics
 from schemas.payments import PaymentFailed, PaymentIntentCreated, PaymentSucceeded
+
+log = logging.getLogger(__name__)
 
 RECORD = """
 INSERT INTO payments.payments (payment_id, user_id, stripe_payment_intent_id, amount_minor,
@@ -101,6 +104,7 @@ def make_payments(gateway: StripeGateway) -> Service:
         prepare={
             topics.PAYMENT_REQUESTED: create_intents,
             topics.WALLET_DEBITED: refunds.make_refund_step(gateway),
+            topics.PAYMENT_REFUND_REQUESTED: refunds.make_course_refund_step(gateway),
         },
     )
 
@@ -114,8 +118,26 @@ async def on_webhook(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
     settled: dict[uuid.UUID, str] = {}
     for event in events:
         payment = payments.get(event.payload.stripe_payment_intent_id)
-        if payment is None or payment["status"] in FINAL:
-            continue  # not ours, or already settled: a repeat changes nothing
+        if payment is None:
+            continue  # not one of ours
+        if event.payload.stripe_event_type == "charge.refunded":
+            # Refunded outside Azora (Stripe's dashboard). A course purchase is simply
+            # refunded; a top-up would need the wallet's money back, which it may have spent,
+            # so it is left for an operator (logged).
+            if payment["status"] == "succeeded" and payment["purpose"] == "course_purchase":
+                payment["status"] = settled[payment["payment_id"]] = "refunded"
+                uow.emit(
+                    refunds.refunded(payment, event.payload.stripe_event_id, event), cause=event
+                )
+            elif payment["status"] == "succeeded":
+                log.warning(
+                    "payments: %s refunded in Stripe, not through Azora; the wallet "
+                    "was not debited",
+                    payment["payment_id"],
+                )
+            continue
+        if payment["status"] in FINAL:
+            continue  # already settled: a repeat changes nothing
         outcome = settle(payment, event)
         if outcome is None:
             continue

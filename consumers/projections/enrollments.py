@@ -14,12 +14,13 @@ from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from schemas import catalogue as topics
 
-RANK = {"pending": 0, "confirmed": 1, "rejected": 1}
+RANK = {"pending": 0, "confirmed": 1, "rejected": 1, "revoked": 2}
 STATUS = {
     topics.ENROLLMENT_REQUESTED: "pending",
     topics.ENROLLMENT_CONFIRMED: "confirmed",
     topics.ENROLLMENT_REJECTED: "rejected",
     topics.ENROLLMENT_PROGRESSED: "confirmed",
+    topics.ENROLLMENT_REVOKED: "revoked",
 }
 
 UPSERT = """

@@ -14,6 +14,7 @@ from tests.e2e.test_accounts import outcome
 from tests.e2e.test_courses import a_course, an_instructor
 from tests.e2e.test_payments import a_top_up, succeeded, webhook
 from tests.e2e.test_wallet import a_user, balance, until
+from tests.support import stripe_webhooks
 from tests.support.world import World
 
 pytestmark = pytest.mark.e2e
@@ -172,3 +173,82 @@ async def test_a_course_paid_by_card_enrols_once_stripe_confirms_the_payment(
     assert (await outcome(http, accepted))["status"] == "succeeded"
     assert (await until(lambda: _status(http, student, "confirmed")))["total_lessons"] == 3
     assert await balance(http, student) == {}, "a card purchase never touches the wallet"
+
+
+async def test_refunding_a_card_paid_course_refunds_the_payment_and_ends_the_enrolment(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    course = await published(http, stack_world, db, price=3000)
+    _, student = await a_user(http)
+    accepted = await http.post(
+        "/v1/enrollments",
+        headers=student,
+        json={"course_id": course["course_id"], "pay_with": "card"},
+    )
+    payment_id = accepted.json()["payment_id"]
+
+    async def intent() -> str | None:
+        found: str | None = await db.fetchval(
+            "SELECT stripe_payment_intent_id FROM read.payments WHERE payment_id = $1",
+            uuid.UUID(payment_id),
+        )
+        return found
+
+    secret = base_settings.stripe_webhook_secret.get_secret_value()
+    stripe_intent = await until(intent)
+    assert (await webhook(http, succeeded(stripe_intent, 3000), secret)).status_code == 200
+    assert (await outcome(http, accepted))["status"] == "succeeded"
+    assert await until(lambda: _payment_status(http, student, payment_id, "succeeded"))
+
+    refund = await http.post(f"/v1/payments/{payment_id}/refund", headers=student)
+    assert refund.status_code == 202
+    assert (await outcome(http, refund))["status"] == "succeeded"
+    assert await until(lambda: _payment_status(http, student, payment_id, "refunded"))
+    revoked = await until(lambda: _status(http, student, "revoked"))
+    assert revoked["enrollment_id"] == accepted.json()["enrollment_id"]
+
+
+async def _payment_status(
+    http: httpx.AsyncClient, auth: dict[str, str], payment_id: str, status: str
+) -> bool:
+    answer = await http.get(f"/v1/payments/{payment_id}", headers=auth)
+    return answer.status_code == 200 and answer.json()["status"] == status
+
+
+async def test_a_course_refunded_in_stripes_dashboard_ends_the_enrolment_too(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    course = await published(http, stack_world, db, price=1500)
+    _, student = await a_user(http)
+    accepted = await http.post(
+        "/v1/enrollments",
+        headers=student,
+        json={"course_id": course["course_id"], "pay_with": "card"},
+    )
+    payment_id = accepted.json()["payment_id"]
+    secret = base_settings.stripe_webhook_secret.get_secret_value()
+
+    async def intent() -> str | None:
+        found: str | None = await db.fetchval(
+            "SELECT stripe_payment_intent_id FROM read.payments WHERE payment_id = $1",
+            uuid.UUID(payment_id),
+        )
+        return found
+
+    stripe_intent = await until(intent)
+    await webhook(http, succeeded(stripe_intent, 1500), secret)
+    assert (await outcome(http, accepted))["status"] == "succeeded"
+    charge = stripe_webhooks.event(
+        "charge.refunded",
+        {
+            "id": f"ch_{uuid.uuid4().hex[:20]}",
+            "object": "charge",
+            "amount": 1500,
+            "amount_refunded": 1500,
+            "payment_intent": stripe_intent,
+            "refunded": True,
+        },
+    )
+    assert (await webhook(http, charge, secret)).status_code == 200
+    assert await until(lambda: _payment_status(http, student, payment_id, "refunded"))
+    assert await until(lambda: _status(http, student, "revoked"))
