@@ -9,6 +9,7 @@
 Errors come back as `AzoraError` carrying the problem document.
 """
 
+from azora.client import calls
 from azora.client.clients import AsyncAzoraClient, AzoraClient, AzoraError
 
-__all__ = ["AsyncAzoraClient", "AzoraClient", "AzoraError"]
+__all__ = ["AsyncAzoraClient", "AzoraClient", "AzoraError", "calls"]

@@ -10,32 +10,15 @@ import httpx
 import pyotp
 import pytest
 
+from tests.e2e.helpers import (
+    an_email,
+    bearer,
+    login,
+    outcome,
+    register,
+)
+
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct horse battery staple"
-
-
-def an_email() -> str:
-    return f"e2e-{uuid.uuid4().hex[:12]}@example.org"
-
-
-async def register(http: httpx.AsyncClient, email: str, **headers: str) -> httpx.Response:
-    return await http.post(
-        "/v1/auth/register",
-        json={"email": email, "password": PASSWORD, "display_name": "Grace"},
-        headers=headers,
-    )
-
-
-async def outcome(http: httpx.AsyncClient, accepted: httpx.Response) -> dict[str, Any]:
-    answer = await http.get(accepted.json()["status_url"], params={"wait": 10})
-    assert answer.status_code == 200, answer.text
-    body: dict[str, Any] = answer.json()
-    return body
-
-
-async def login(http: httpx.AsyncClient, email: str, **extra: str) -> httpx.Response:
-    return await http.post("/v1/auth/login", json={"email": email, "password": PASSWORD, **extra})
 
 
 async def refused_refresh(http: httpx.AsyncClient, refresh_token: str) -> httpx.Response:
@@ -44,10 +27,6 @@ async def refused_refresh(http: httpx.AsyncClient, refresh_token: str) -> httpx.
         lambda: http.post("/v1/auth/refresh", json={"refresh_token": refresh_token}),
         lambda r: r.status_code == 401,
     )
-
-
-def bearer(tokens: httpx.Response) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
 
 
 async def test_a_visitor_registers_logs_in_and_reads_their_profile(

@@ -7,7 +7,10 @@ import asyncio
 import pytest
 
 from azora.client import AsyncAzoraClient, AzoraClient, AzoraError
-from tests.e2e.test_accounts import PASSWORD, an_email
+from tests.e2e.helpers import (
+    PASSWORD,
+    an_email,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -2,78 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
-from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 
-from tests.e2e.test_accounts import PASSWORD, an_email, bearer, outcome, register
-from tests.e2e.test_wallet import until
+from tests.e2e.helpers import (
+    PASSWORD,
+    a_course,
+    an_email,
+    an_instructor,
+    bearer,
+    outcome,
+    register,
+)
 from tests.support.world import World
 
 pytestmark = pytest.mark.e2e
-
-
-def a_course(title: str, **overrides: Any) -> dict[str, Any]:
-    return {
-        "title": title,
-        "description": "From first principles to a working event pipeline.",
-        "category": "engineering",
-        "level": "beginner",
-        "price_minor": 3000,
-        "currency": "EUR",
-        "modules": [
-            {
-                "title": "Logs",
-                "lessons": [
-                    {"title": "What a log is", "content": "An ordered…"},
-                    {"title": "Offsets", "content": "A position…"},
-                ],
-            },
-            {"title": "Consumers", "lessons": [{"title": "Groups", "content": "Members…"}]},
-        ],
-        **overrides,
-    }
-
-
-def grant(world: World, user_id: str, role: str) -> None:
-    """`azora grant-role`, in the stack's topic namespace."""
-    env = {
-        **os.environ,
-        "AZORA_TOPIC_PREFIX": world.settings.topic_prefix,
-        "AZORA_KAFKA_BOOTSTRAP_SERVERS": world.settings.kafka_bootstrap_servers,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "azora", "grant-role", user_id, role],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-
-
-async def an_instructor(http: httpx.AsyncClient, world: World, db: asyncpg.Pool) -> dict[str, str]:
-    email = an_email()
-    accepted = await register(http, email)
-    assert (await outcome(http, accepted))["status"] == "succeeded"
-    user_id = accepted.json()["user_id"]
-    grant(world, user_id, "instructor")
-
-    async def has_role() -> bool:
-        roles = await db.fetchval(
-            "SELECT roles FROM read.users WHERE user_id = $1", uuid.UUID(user_id)
-        )
-        return "instructor" in (roles or [])
-
-    assert await until(has_role)
-    tokens = await http.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
-    return bearer(tokens)
 
 
 async def test_an_instructor_publishes_a_course_that_everyone_can_find_and_read(

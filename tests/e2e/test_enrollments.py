@@ -10,10 +10,17 @@ import httpx
 import pytest
 
 from azora.settings import Settings
-from tests.e2e.test_accounts import outcome
-from tests.e2e.test_courses import a_course, an_instructor
-from tests.e2e.test_payments import a_top_up, succeeded, webhook
-from tests.e2e.test_wallet import a_user, balance, until
+from tests.e2e.helpers import (
+    a_course,
+    a_top_up,
+    a_user,
+    an_instructor,
+    balance,
+    outcome,
+    succeeded,
+    until,
+    webhook,
+)
 from tests.support import stripe_webhooks
 from tests.support.world import World
 

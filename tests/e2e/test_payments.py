@@ -13,58 +13,17 @@ import pytest
 
 from azora.settings import Settings
 from schemas import catalogue
-from tests.e2e.test_wallet import a_user, balance, until
-from tests.support import stripe_webhooks
+from tests.e2e.helpers import (
+    a_top_up,
+    a_user,
+    balance,
+    succeeded,
+    until,
+    webhook,
+)
 from tests.support.world import World
 
 pytestmark = pytest.mark.e2e
-
-
-async def a_top_up(
-    http: httpx.AsyncClient, auth: dict[str, str], db: asyncpg.Pool, amount: int
-) -> tuple[str, str]:
-    """Start a top-up; return its payment id and Stripe PaymentIntent id."""
-    accepted = await http.post(
-        "/v1/payments",
-        headers=auth,
-        json={"amount_minor": amount, "currency": "EUR", "purpose": "wallet_top_up"},
-    )
-    assert accepted.status_code == 202
-    settled = await http.get(accepted.json()["status_url"], params={"wait": 10})
-    assert settled.json()["status"] == "succeeded", settled.json()
-    payment_id = accepted.json()["payment_id"]
-    intent = await db.fetchval(
-        "SELECT stripe_payment_intent_id FROM read.payments WHERE payment_id = $1",
-        uuid.UUID(payment_id),
-    )
-    return payment_id, intent
-
-
-async def webhook(
-    http: httpx.AsyncClient, body: bytes, secret: str, timestamp: int | None = None
-) -> httpx.Response:
-    return await http.post(
-        "/v1/webhooks/stripe",
-        content=body,
-        headers={
-            "Stripe-Signature": stripe_webhooks.signature(body, secret, timestamp),
-            "Content-Type": "application/json",
-        },
-    )
-
-
-def succeeded(intent: str, amount: int, event_id: str | None = None) -> bytes:
-    return stripe_webhooks.event(
-        "payment_intent.succeeded",
-        {
-            "id": intent,
-            "object": "payment_intent",
-            "amount": amount,
-            "currency": "eur",
-            "status": "succeeded",
-        },
-        event_id,
-    )
 
 
 async def test_a_top_up_holds_a_payment_intent_with_a_client_secret(
