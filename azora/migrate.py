@@ -24,6 +24,14 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+def run_script(sql: str) -> None:
+    """Execute a migration script's statements in order (inside Alembic's transaction)."""
+    from alembic import op
+
+    for statement in paragraphs(sql):
+        op.execute(statement)
+
+
 def paragraphs(sql: str) -> list[str]:
     """The statements of a migration script, one per blank-line-separated paragraph.
 

@@ -56,18 +56,9 @@ class CoursePublishRequested(_Model):
     modules: tuple[Module, ...] = Field(min_length=1, max_length=100)
 
 
-class CoursePublished(_Model):
-    """Fact: a course is published and open for enrolment."""
+class CoursePublished(CoursePublishRequested):
+    """Fact: a course is published and open for enrolment (the request, and when)."""
 
-    course_id: uuid.UUID
-    instructor_id: uuid.UUID
-    title: Title
-    description: str = Field(min_length=1, max_length=10_000)
-    category: str = Field(min_length=1, max_length=100)
-    level: Level
-    price_minor: int = Field(ge=0, le=100_000_000)
-    currency: Currency
-    modules: tuple[Module, ...] = Field(min_length=1, max_length=100)
     published_at: AwareDatetime
 
 

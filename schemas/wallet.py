@@ -35,32 +35,29 @@ class WalletDebitRequested(_Model):
     reference: uuid.UUID
 
 
-class WalletCredited(_Model):
-    """Fact: a ledger entry added money; `balance_version` orders a wallet's entries."""
+class _Entry(_Model):
+    """A ledger entry as an event; `balance_version` orders a wallet's entries."""
 
     entry_id: uuid.UUID
     user_id: uuid.UUID
     amount_minor: AmountMinor
     currency: Currency
-    reason: Literal["top_up", "transfer_in", "refund_reversal"]
     reference: uuid.UUID
     balance_after_minor: BalanceMinor
     balance_version: int = Field(ge=1)
     at: AwareDatetime
 
 
-class WalletDebited(_Model):
+class WalletCredited(_Entry):
+    """Fact: a ledger entry added money to a wallet."""
+
+    reason: Literal["top_up", "transfer_in", "refund_reversal"]
+
+
+class WalletDebited(_Entry):
     """Fact: a ledger entry took money; the balance never goes below zero."""
 
-    entry_id: uuid.UUID
-    user_id: uuid.UUID
-    amount_minor: AmountMinor
-    currency: Currency
     reason: Literal["transfer_out", "course_purchase", "refund"]
-    reference: uuid.UUID
-    balance_after_minor: BalanceMinor
-    balance_version: int = Field(ge=1)
-    at: AwareDatetime
 
 
 class WalletTransferCompleted(_Model):

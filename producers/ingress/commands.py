@@ -59,18 +59,12 @@ async def submit(
                 )
             return command.id
     payload = await build(command.id)
-    try:
-        await ctx.bus.send_command(payload, command=command, actor=actor)
-    except Exception as exc:
-        log.warning("publish failed: %r", exc)
-        raise Problem(
-            503,
-            "broker_unavailable",
-            "Commands cannot be accepted right now",
-            "Kafka did not acknowledge the command; nothing was published. Retry later "
-            "(with the same Idempotency-Key).",
-            headers={"Retry-After": "5"},
-        ) from exc
+    await _acknowledged(
+        ctx.bus.send_command(payload, command=command, actor=actor),
+        "Commands cannot be accepted right now",
+        "Kafka did not acknowledge the command; nothing was published. Retry later "
+        "(with the same Idempotency-Key).",
+    )
     return command.id
 
 
@@ -78,16 +72,20 @@ async def publish_fact(
     ctx: IngressContext, payload: BaseModel, *, actor: str, event_id: uuid.UUID | None = None
 ) -> None:
     """Publish a fact the ingress establishes; 503 with Retry-After if Kafka does not ack."""
+    await _acknowledged(
+        ctx.bus.send_fact(payload, actor=actor, event_id=event_id),
+        "Try again shortly",
+        "Kafka did not acknowledge the event; nothing was published",
+    )
+
+
+async def _acknowledged(sending: Awaitable[Any], title: str, detail: str) -> None:
     try:
-        await ctx.bus.send_fact(payload, actor=actor, event_id=event_id)
+        await sending
     except Exception as exc:
         log.warning("publish failed: %r", exc)
         raise Problem(
-            503,
-            "broker_unavailable",
-            "Try again shortly",
-            "Kafka did not acknowledge the event; nothing was published",
-            headers={"Retry-After": "5"},
+            503, "broker_unavailable", title, detail, headers={"Retry-After": "5"}
         ) from exc
 
 

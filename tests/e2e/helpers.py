@@ -189,3 +189,18 @@ def succeeded(intent: str, amount: int, event_id: str | None = None) -> bytes:
         },
         event_id,
     )
+
+
+async def card_intent(db: asyncpg.Pool, payment_id: str) -> str:
+    """The Stripe PaymentIntent behind a payment, once Stripe (stripe-mock) holds it."""
+
+    async def found() -> str | None:
+        intent: str | None = await db.fetchval(
+            "SELECT stripe_payment_intent_id FROM read.payments WHERE payment_id = $1",
+            uuid.UUID(payment_id),
+        )
+        return intent
+
+    intent: str = await until(found)
+    assert intent, f"no PaymentIntent for payment {payment_id}"
+    return intent

@@ -16,6 +16,7 @@ from tests.e2e.helpers import (
     a_user,
     an_instructor,
     balance,
+    card_intent,
     outcome,
     succeeded,
     until,
@@ -160,17 +161,7 @@ async def test_a_course_paid_by_card_enrols_once_stripe_confirms_the_payment(
     assert accepted.status_code == 202
     payment_id = accepted.json()["payment_id"]
 
-    async def intent() -> str | None:
-        answer = await http.get(f"/v1/payments/{payment_id}", headers=student)
-        if answer.status_code != 200 or not answer.json().get("client_secret"):
-            return None
-        found: str | None = await db.fetchval(
-            "SELECT stripe_payment_intent_id FROM read.payments WHERE payment_id = $1",
-            uuid.UUID(payment_id),
-        )
-        return found
-
-    stripe_intent = await until(intent)
+    stripe_intent = await card_intent(db, payment_id)
     assert stripe_intent
     pending = await http.get(accepted.json()["status_url"])
     assert pending.json()["status"] == "pending", "the intent alone does not enrol"
@@ -194,15 +185,8 @@ async def test_refunding_a_card_paid_course_refunds_the_payment_and_ends_the_enr
     )
     payment_id = accepted.json()["payment_id"]
 
-    async def intent() -> str | None:
-        found: str | None = await db.fetchval(
-            "SELECT stripe_payment_intent_id FROM read.payments WHERE payment_id = $1",
-            uuid.UUID(payment_id),
-        )
-        return found
-
     secret = base_settings.stripe_webhook_secret.get_secret_value()
-    stripe_intent = await until(intent)
+    stripe_intent = await card_intent(db, payment_id)
     assert (await webhook(http, succeeded(stripe_intent, 3000), secret)).status_code == 200
     assert (await outcome(http, accepted))["status"] == "succeeded"
     assert await until(lambda: _payment_status(http, student, payment_id, "succeeded"))
@@ -235,14 +219,7 @@ async def test_a_course_refunded_in_stripes_dashboard_ends_the_enrolment_too(
     payment_id = accepted.json()["payment_id"]
     secret = base_settings.stripe_webhook_secret.get_secret_value()
 
-    async def intent() -> str | None:
-        found: str | None = await db.fetchval(
-            "SELECT stripe_payment_intent_id FROM read.payments WHERE payment_id = $1",
-            uuid.UUID(payment_id),
-        )
-        return found
-
-    stripe_intent = await until(intent)
+    stripe_intent = await card_intent(db, payment_id)
     await webhook(http, succeeded(stripe_intent, 1500), secret)
     assert (await outcome(http, accepted))["status"] == "succeeded"
     charge = stripe_webhooks.event(

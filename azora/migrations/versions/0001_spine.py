@@ -4,9 +4,7 @@ Revision ID: 0001
 Revises:
 """
 
-from alembic import op
-
-from azora.migrate import paragraphs
+from azora.migrate import run_script
 
 revision = "0001"
 down_revision = None
@@ -126,10 +124,8 @@ DROP SCHEMA azora CASCADE;
 
 
 def upgrade() -> None:
-    for statement in paragraphs(UPGRADE):
-        op.execute(statement)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:
-    for statement in paragraphs(DOWNGRADE):
-        op.execute(statement)
+    run_script(DOWNGRADE)

@@ -4,9 +4,7 @@ Revision ID: 0003
 Revises: 0002
 """
 
-from alembic import op
-
-from azora.migrate import paragraphs
+from azora.migrate import run_script
 
 revision = "0003"
 down_revision = "0002"
@@ -74,10 +72,8 @@ DROP SCHEMA wallet CASCADE;
 
 
 def upgrade() -> None:
-    for statement in paragraphs(UPGRADE):
-        op.execute(statement)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:
-    for statement in paragraphs(DOWNGRADE):
-        op.execute(statement)
+    run_script(DOWNGRADE)

@@ -4,9 +4,7 @@ Revision ID: 0004
 Revises: 0003
 """
 
-from alembic import op
-
-from azora.migrate import paragraphs
+from azora.migrate import run_script
 
 revision = "0004"
 down_revision = "0003"
@@ -53,10 +51,8 @@ DROP SCHEMA payments CASCADE;
 
 
 def upgrade() -> None:
-    for statement in paragraphs(UPGRADE):
-        op.execute(statement)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:
-    for statement in paragraphs(DOWNGRADE):
-        op.execute(statement)
+    run_script(DOWNGRADE)

@@ -4,9 +4,7 @@ Revision ID: 0005
 Revises: 0004
 """
 
-from alembic import op
-
-from azora.migrate import paragraphs
+from azora.migrate import run_script
 
 revision = "0005"
 down_revision = "0004"
@@ -56,10 +54,8 @@ DROP SCHEMA learning CASCADE;
 
 
 def upgrade() -> None:
-    for statement in paragraphs(UPGRADE):
-        op.execute(statement)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:
-    for statement in paragraphs(DOWNGRADE):
-        op.execute(statement)
+    run_script(DOWNGRADE)

@@ -4,9 +4,7 @@ Revision ID: 0006
 Revises: 0005
 """
 
-from alembic import op
-
-from azora.migrate import paragraphs
+from azora.migrate import run_script
 
 revision = "0006"
 down_revision = "0005"
@@ -52,10 +50,8 @@ DROP TABLE learning.enrollments;
 
 
 def upgrade() -> None:
-    for statement in paragraphs(UPGRADE):
-        op.execute(statement)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:
-    for statement in paragraphs(DOWNGRADE):
-        op.execute(statement)
+    run_script(DOWNGRADE)
