@@ -26,7 +26,7 @@ app = typer.Typer(help="Azora: an event-driven learning platform on Kafka.", no_
 topics_app = typer.Typer(help="Topics of the catalogue on the broker.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 
-ROLES = ("identity", "learning", "wallet", "payments", "projections")
+ROLES = ("identity", "learning", "wallet", "payments", "tutor", "projections")
 
 
 def _logging() -> None:

@@ -28,6 +28,9 @@ from consumers.learning.service import LEARNING
 from consumers.payments.gateway import StripeGateway, make_client
 from consumers.payments.service import make_payments
 from consumers.projections import projections_service
+from consumers.tutor.model import ModelGateway
+from consumers.tutor.model import make_client as make_openai
+from consumers.tutor.service import make_tutor
 from consumers.wallet.service import WALLET
 from producers.ingress.app import create_app
 from producers.ingress.bus import Bus
@@ -58,6 +61,7 @@ def services(settings: Settings) -> dict[str, list[Service]]:
         "learning": [LEARNING],
         "wallet": [WALLET],
         "payments": [make_payments(StripeGateway(stripe_client(settings)))],
+        "tutor": [make_tutor(tutor_model(settings))],
         "projections": [projections_service()],
     }
 
@@ -66,6 +70,17 @@ def stripe_client(settings: Settings) -> stripe.StripeClient | None:
     """The official Stripe SDK client (None when no key is configured)."""
     key = settings.stripe_api_key.get_secret_value() if settings.stripe_api_key else None
     return make_client(key, settings.stripe_api_base, settings.stripe_timeout_s)
+
+
+def tutor_model(settings: Settings) -> ModelGateway:
+    """The tutor's model gateway (no client without an API key)."""
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return ModelGateway(
+        make_openai(key, settings.openai_base_url, settings.openai_timeout_s),
+        settings.openai_model,
+        max_attempts=settings.tutor_max_attempts,
+        retry_after_cap_s=settings.tutor_retry_after_cap_s,
+    )
 
 
 def ingress_app(settings: Settings) -> FastAPI:

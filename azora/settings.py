@@ -41,6 +41,19 @@ class Settings(BaseSettings):
     stripe_webhook_tolerance_s: int = 300
     stripe_timeout_s: float = 10.0
 
+    # The tutor: any OpenAI-compatible server (OpenAI, vLLM, Ollama) through its base URL.
+    # Without a key every question fails with "no model provider configured".
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AZORA_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_s: float = Field(default=30.0, gt=0)
+    # Calls per question before giving up (429s wait for Retry-After, capped).
+    tutor_max_attempts: int = Field(default=3, ge=1)
+    tutor_retry_after_cap_s: float = 30.0
+    tutor_questions_per_hour: int = Field(default=30, ge=1)
+
     ingress_host: str = "127.0.0.1"
     ingress_port: int = 8000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -194,3 +194,37 @@ class TransferAccepted(Accepted):
     """A transfer was accepted; `transfer_id` names it in the ledger."""
 
     transfer_id: uuid.UUID
+
+
+class QuestionAccepted(Accepted):
+    """A question was accepted; its answer appears at `/v1/tutor/questions/{question_id}`."""
+
+    question_id: uuid.UUID
+    conversation_id: uuid.UUID
+
+
+class Question(BaseModel):
+    """A tutor question: pending, answered (with model and usage), or failed with a reason."""
+
+    question_id: uuid.UUID
+    status: str
+    answer: str | None = None
+    model: str | None = None
+    usage: dict[str, int] | None = None
+    reason: str | None = None
+
+
+class PathAccepted(Accepted):
+    """A learning path was requested; it appears at `/v1/learning-paths/{path_id}`."""
+
+    path_id: uuid.UUID
+
+
+class LearningPath(BaseModel):
+    """A learning path: pending, generated with its steps, or failed with a reason."""
+
+    path_id: uuid.UUID
+    status: str
+    steps: list[dict[str, Any]] = []
+    model: str | None = None
+    reason: str | None = None

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from schemas import accounts, learning, payments, wallet
+from schemas import accounts, learning, payments, tutor, wallet
 
 DAY_MS = 24 * 60 * 60 * 1000
 FOREVER = -1
@@ -339,6 +339,60 @@ WALLET_DEBIT_REJECTED = TopicSpec(
     description="A debit was refused, with the reason; nothing moved.",
 )
 
+TUTOR_ASKED = TopicSpec(
+    name="tutor.asked",
+    model=tutor.TutorAsked,
+    # Keyed by conversation: its questions are answered in order, with the history so far.
+    key_field="conversation_id",
+    kind="command",
+    description="A user asked the tutor a question.",
+    retention_ms=30 * DAY_MS,
+    outcome="pending",
+)
+TUTOR_ANSWERED = TopicSpec(
+    name="tutor.answered",
+    model=tutor.TutorAnswered,
+    key_field="conversation_id",
+    kind="event",
+    description="The tutor answered, with model, token usage and latency.",
+    outcome="succeeded",
+    links=(("question", "/v1/tutor/questions/{question_id}"),),
+)
+TUTOR_FAILED = TopicSpec(
+    name="tutor.failed",
+    model=tutor.TutorFailed,
+    key_field="user_id",
+    kind="event",
+    description="The tutor could not answer, with the reason.",
+    outcome="rejected",
+)
+LEARNING_PATH_REQUESTED = TopicSpec(
+    name="learning_path.requested",
+    model=tutor.LearningPathRequested,
+    key_field="path_id",
+    kind="command",
+    description="A user asked for a learning path.",
+    retention_ms=30 * DAY_MS,
+    outcome="pending",
+)
+LEARNING_PATH_GENERATED = TopicSpec(
+    name="learning_path.generated",
+    model=tutor.LearningPathGenerated,
+    key_field="path_id",
+    kind="event",
+    description="A learning path was drafted and validated.",
+    outcome="succeeded",
+    links=(("path", "/v1/learning-paths/{path_id}"),),
+)
+LEARNING_PATH_FAILED = TopicSpec(
+    name="learning_path.failed",
+    model=tutor.LearningPathFailed,
+    key_field="path_id",
+    kind="event",
+    description="No learning path could be drafted, with the reason.",
+    outcome="rejected",
+)
+
 CATALOGUE: tuple[TopicSpec, ...] = (
     USER_REGISTRATION_REQUESTED,
     USER_REGISTERED,
@@ -375,6 +429,12 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     WALLET_TRANSFER_COMPLETED,
     WALLET_TRANSFER_REJECTED,
     WALLET_DEBIT_REJECTED,
+    TUTOR_ASKED,
+    TUTOR_ANSWERED,
+    TUTOR_FAILED,
+    LEARNING_PATH_REQUESTED,
+    LEARNING_PATH_GENERATED,
+    LEARNING_PATH_FAILED,
 )
 
 BY_NAME: dict[str, TopicSpec] = {spec.name: spec for spec in CATALOGUE}

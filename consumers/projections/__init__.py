@@ -10,6 +10,7 @@ from consumers.projections.courses import COURSES
 from consumers.projections.enrollments import ENROLLMENT_VIEWS
 from consumers.projections.payments import PAYMENT_VIEWS
 from consumers.projections.sessions import SESSIONS
+from consumers.projections.tutor import TUTOR_VIEWS
 from consumers.projections.users import USERS
 from consumers.projections.wallet import WALLET_VIEWS
 
@@ -20,6 +21,7 @@ PROJECTIONS = (
     ENROLLMENT_VIEWS,
     WALLET_VIEWS,
     PAYMENT_VIEWS,
+    TUTOR_VIEWS,
     COMMAND_STATUS,
 )
 

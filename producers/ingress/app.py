@@ -19,6 +19,7 @@ from producers.ingress import (
     payments,
     problems,
     service_routes,
+    tutor,
     wallet,
 )
 from producers.ingress.context import IngressContext
@@ -67,6 +68,7 @@ def create_app(ctx: IngressContext, broker: KafkaBroker) -> FastAPI:
     app.include_router(enrollments.router)
     app.include_router(wallet.router)
     app.include_router(payments.router)
+    app.include_router(tutor.router)
     return app
 
 

@@ -24,7 +24,14 @@ async def readyz(ctx: Ctx) -> JSONResponse:
     """200 when Kafka and Postgres answer; 503 naming the one that does not."""
     checks = {"kafka": await ctx.bus.transport.ping(), "postgres": await _postgres_answers(ctx)}
     failed = [name for name, ok in checks.items() if not ok]
-    body = {"status": "ready" if not failed else "unavailable", "checks": checks, "failed": failed}
+    # A tutor without a model provider is degraded, not down: its questions fail with a reason.
+    tutor = "ok" if ctx.settings.openai_api_key else "degraded: no model provider configured"
+    body = {
+        "status": "ready" if not failed else "unavailable",
+        "checks": checks,
+        "failed": failed,
+        "tutor": tutor,
+    }
     return JSONResponse(body, status_code=503 if failed else 200)
 
 

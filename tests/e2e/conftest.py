@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from azora.settings import Settings
+from tests.support.model_server import ModelServer
 from tests.support.processes import spawn
 from tests.support.world import World, created, new_world
 
@@ -43,8 +44,19 @@ def stripe_mock() -> str:
 
 
 @pytest.fixture(scope="session")
+def model_server() -> Iterator[ModelServer]:
+    """The OpenAI-compatible server the stack's tutor talks to."""
+    server = ModelServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def stack(
-    stack_world: World, stripe_mock: str, tmp_path_factory: pytest.TempPathFactory
+    stack_world: World,
+    stripe_mock: str,
+    model_server: ModelServer,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """`azora run` on a free port; yields its base URL once /readyz answers 200."""
     port = free_port()
@@ -60,6 +72,11 @@ def stack(
         "AZORA_INGRESS_PORT": str(port),
         "AZORA_STRIPE_API_KEY": "sk_test_azoraStripeMock",
         "AZORA_STRIPE_API_BASE": stripe_mock,
+        "AZORA_OPENAI_API_KEY": "test-key",
+        "AZORA_OPENAI_BASE_URL": model_server.base_url,
+        "AZORA_OPENAI_TIMEOUT_S": "1",
+        "AZORA_TUTOR_MAX_ATTEMPTS": "2",
+        "AZORA_TUTOR_QUESTIONS_PER_HOUR": "5",
     }
     log = tmp_path_factory.mktemp("stack") / "azora-run.log"
     with Path(log).open("wb") as sink:

@@ -165,3 +165,8 @@ def test_the_openapi_document_lists_every_account_endpoint(client: TestClient) -
         "/readyz",
     ):
         assert path in paths, path
+
+
+def test_readiness_says_the_tutor_is_degraded_without_a_model_provider(client: TestClient) -> None:
+    body = client.get("/readyz").json()
+    assert body["tutor"] == "degraded: no model provider configured"

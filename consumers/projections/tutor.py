@@ -1,0 +1,110 @@
+"""Tutor read models: `read.tutor_questions` (also the quota's count) and `read.learning_paths`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from azora.consume.service import Service
+from azora.consume.unit_of_work import UnitOfWork
+from azora.messages import Event
+from schemas import catalogue as topics
+
+QUESTIONS = """
+INSERT INTO read.tutor_questions (question_id, user_id, conversation_id, status, rank, answer,
+                                  model, tokens_in, tokens_out, latency_ms, reason, asked_at)
+SELECT t.question_id, t.user_id, t.conversation_id, t.status, t.rank, t.answer, t.model,
+       t.tokens_in, t.tokens_out, t.latency_ms, t.reason, COALESCE(t.asked_at, now())
+FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::smallint[], $6::text[],
+            $7::text[], $8::int[], $9::int[], $10::int[], $11::text[], $12::timestamptz[])
+     AS t(question_id, user_id, conversation_id, status, rank, answer, model, tokens_in,
+          tokens_out, latency_ms, reason, asked_at)
+ON CONFLICT (question_id) DO UPDATE SET
+    status = CASE WHEN EXCLUDED.rank > read.tutor_questions.rank
+                  THEN EXCLUDED.status ELSE read.tutor_questions.status END,
+    rank = GREATEST(read.tutor_questions.rank, EXCLUDED.rank),
+    conversation_id = COALESCE(read.tutor_questions.conversation_id, EXCLUDED.conversation_id),
+    answer = COALESCE(read.tutor_questions.answer, EXCLUDED.answer),
+    model = COALESCE(read.tutor_questions.model, EXCLUDED.model),
+    tokens_in = COALESCE(read.tutor_questions.tokens_in, EXCLUDED.tokens_in),
+    tokens_out = COALESCE(read.tutor_questions.tokens_out, EXCLUDED.tokens_out),
+    latency_ms = COALESCE(read.tutor_questions.latency_ms, EXCLUDED.latency_ms),
+    reason = COALESCE(read.tutor_questions.reason, EXCLUDED.reason),
+    asked_at = LEAST(read.tutor_questions.asked_at, EXCLUDED.asked_at)
+"""
+PATHS = """
+INSERT INTO read.learning_paths (path_id, user_id, status, rank, steps, model, reason)
+SELECT t.path_id, t.user_id, t.status, t.rank, t.steps::jsonb, t.model, t.reason
+FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::smallint[], $5::text[], $6::text[],
+            $7::text[]) AS t(path_id, user_id, status, rank, steps, model, reason)
+ON CONFLICT (path_id) DO UPDATE SET
+    status = CASE WHEN EXCLUDED.rank > read.learning_paths.rank
+                  THEN EXCLUDED.status ELSE read.learning_paths.status END,
+    rank = GREATEST(read.learning_paths.rank, EXCLUDED.rank),
+    steps = COALESCE(read.learning_paths.steps, EXCLUDED.steps),
+    model = COALESCE(read.learning_paths.model, EXCLUDED.model),
+    reason = COALESCE(read.learning_paths.reason, EXCLUDED.reason)
+"""
+QUESTION_STATUS = {
+    topics.TUTOR_ASKED: ("pending", 0),
+    topics.TUTOR_ANSWERED: ("answered", 1),
+    topics.TUTOR_FAILED: ("failed", 1),
+}
+PATH_STATUS = {
+    topics.LEARNING_PATH_REQUESTED: ("pending", 0),
+    topics.LEARNING_PATH_GENERATED: ("generated", 1),
+    topics.LEARNING_PATH_FAILED: ("failed", 1),
+}
+
+
+async def on_question_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+    """Move each question's row forward."""
+    rows = list({e.payload.question_id: e for e in events}.values())
+    p = [e.payload for e in rows]
+    status = [QUESTION_STATUS[e.spec] for e in rows]
+    await uow.conn.execute(
+        QUESTIONS,
+        [x.question_id for x in p],
+        [x.user_id for x in p],
+        [getattr(x, "conversation_id", None) for x in p],
+        [s for s, _ in status],
+        [r for _, r in status],
+        [getattr(x, "answer", None) for x in p],
+        [getattr(x, "model", None) for x in p],
+        [getattr(x, "tokens_in", None) for x in p],
+        [getattr(x, "tokens_out", None) for x in p],
+        [getattr(x, "latency_ms", None) for x in p],
+        [getattr(x, "reason", None) for x in p],
+        [getattr(x, "asked_at", None) for x in p],
+    )
+
+
+async def on_path_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+    """Move each learning path's row forward."""
+    rows = list({e.payload.path_id: e for e in events}.values())
+    p = [e.payload for e in rows]
+    status = [PATH_STATUS[e.spec] for e in rows]
+    steps = [
+        json.dumps(x.model_dump(mode="json")["steps"]) if hasattr(x, "steps") else None for x in p
+    ]
+    await uow.conn.execute(
+        PATHS,
+        [x.path_id for x in p],
+        [x.user_id for x in p],
+        [s for s, _ in status],
+        [r for _, r in status],
+        steps,
+        [getattr(x, "model", None) for x in p],
+        [getattr(x, "reason", None) for x in p],
+    )
+
+
+TUTOR_VIEWS = Service(
+    name="tutor_views",
+    handlers={
+        **dict.fromkeys(QUESTION_STATUS, on_question_event),
+        **dict.fromkeys(PATH_STATUS, on_path_event),
+    },
+    replay_safe=frozenset({*QUESTION_STATUS, *PATH_STATUS}),  # ranked, COALESCEd upserts
+)

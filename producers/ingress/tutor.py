@@ -1,0 +1,190 @@
+"""Tutor endpoints: questions (with a per-user hourly quota) and learning paths."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from producers.ingress import queries
+from producers.ingress.auth import Ctx, CurrentUser
+from producers.ingress.bus import derived_id
+from producers.ingress.commands import accepted, submit
+from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
+from schemas.api import LearningPath, PathAccepted, Question, QuestionAccepted
+from schemas.tutor import LearningPathRequested, Level, TutorAsked
+
+router = APIRouter(prefix="/v1", tags=["tutor"], responses=PROBLEM_RESPONSES)
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+# The quota counts the caller's questions of the last hour in the read model (it lags the
+# broker by milliseconds, so a burst may pass the limit by a question or two).
+RECENT = """
+SELECT count(*) AS asked, min(asked_at) AS oldest FROM read.tutor_questions
+WHERE user_id = $1 AND asked_at > now() - interval '1 hour'
+"""
+QUESTION = """
+SELECT question_id, status, answer, model, tokens_in, tokens_out, latency_ms, reason
+FROM read.tutor_questions WHERE question_id = $1 AND user_id = $2
+"""
+PATH = """
+SELECT path_id, status, steps, model, reason FROM read.learning_paths
+WHERE path_id = $1 AND user_id = $2
+"""
+
+
+class QuestionRequest(BaseModel):
+    """A question, optionally about a lesson, optionally continuing a conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, max_length=4000)
+    course_id: uuid.UUID | None = None
+    lesson_id: uuid.UUID | None = None
+    conversation_id: uuid.UUID | None = None
+
+
+class PathRequest(BaseModel):
+    """What a learning path is for."""
+
+    model_config = ConfigDict(extra="forbid")
+    subject: str = Field(min_length=1, max_length=200)
+    level: Level
+    goals: list[str] = Field(min_length=1, max_length=10)
+
+
+@router.post(
+    "/tutor/questions",
+    status_code=202,
+    response_model=QuestionAccepted,
+    responses={429: documented("Question quota used up (see Retry-After)")},
+)
+async def ask(
+    body: QuestionRequest,
+    user: CurrentUser,
+    ctx: Ctx,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """Ask the tutor; the answer appears at `/v1/tutor/questions/{question_id}`."""
+    recent = await queries.fetch_one(ctx, RECENT, user.user_id)
+    limit = ctx.settings.tutor_questions_per_hour
+    if recent is not None and recent["asked"] >= limit:
+        wait = 3600 - (datetime.now(UTC) - recent["oldest"]).total_seconds()
+        raise Problem(
+            429,
+            "quota_exceeded",
+            "Question quota used up",
+            f"at most {limit} questions an hour",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+    asked_at = datetime.now(UTC)
+
+    async def build(command_id: uuid.UUID) -> TutorAsked:
+        question_id = derived_id(command_id, "question")
+        return TutorAsked(
+            question_id=question_id,
+            user_id=user.user_id,
+            conversation_id=body.conversation_id or question_id,
+            question=body.question,
+            course_id=body.course_id,
+            lesson_id=body.lesson_id,
+            asked_at=asked_at,
+        )
+
+    command_id = await submit(
+        ctx,
+        route="tutor.ask",
+        actor=str(user.user_id),
+        request=body,
+        idempotency_key=idempotency_key,
+        build=build,
+    )
+    question_id = derived_id(command_id, "question")
+    return accepted(
+        response,
+        command_id,
+        question_id=question_id,
+        conversation_id=body.conversation_id or question_id,
+    )
+
+
+@router.get(
+    "/tutor/questions/{question_id}",
+    response_model=Question,
+    responses={404: documented("Not found")},
+)
+async def question(question_id: uuid.UUID, user: CurrentUser, ctx: Ctx) -> Question:
+    """A question's status and answer (the caller's own only)."""
+    row = await queries.fetch_one(ctx, QUESTION, question_id, user.user_id)
+    if row is None:
+        raise Problem(404, "not_found", "Question not found", "no such question of yours (yet)")
+    usage = (
+        {
+            "tokens_in": row["tokens_in"],
+            "tokens_out": row["tokens_out"],
+            "latency_ms": row["latency_ms"],
+        }
+        if row["tokens_in"] is not None
+        else None
+    )
+    return Question(
+        question_id=row["question_id"],
+        status=row["status"],
+        answer=row["answer"],
+        model=row["model"],
+        usage=usage,
+        reason=row["reason"],
+    )
+
+
+@router.post("/learning-paths", status_code=202, response_model=PathAccepted)
+async def request_path(
+    body: PathRequest,
+    user: CurrentUser,
+    ctx: Ctx,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """Ask for a learning path; it appears at `/v1/learning-paths/{path_id}`."""
+
+    async def build(command_id: uuid.UUID) -> LearningPathRequested:
+        return LearningPathRequested(
+            path_id=derived_id(command_id, "path"),
+            user_id=user.user_id,
+            subject=body.subject,
+            level=body.level,
+            goals=tuple(body.goals),
+        )
+
+    command_id = await submit(
+        ctx,
+        route="learning_paths",
+        actor=str(user.user_id),
+        request=body,
+        idempotency_key=idempotency_key,
+        build=build,
+    )
+    return accepted(response, command_id, path_id=derived_id(command_id, "path"))
+
+
+@router.get(
+    "/learning-paths/{path_id}",
+    response_model=LearningPath,
+    responses={404: documented("Not found")},
+)
+async def learning_path(path_id: uuid.UUID, user: CurrentUser, ctx: Ctx) -> LearningPath:
+    """A learning path's status and steps (the caller's own only)."""
+    row = await queries.fetch_one(ctx, PATH, path_id, user.user_id)
+    if row is None:
+        raise Problem(404, "not_found", "Learning path not found", "no such path of yours (yet)")
+    return LearningPath(
+        path_id=row["path_id"],
+        status=row["status"],
+        steps=row["steps"] or [],
+        model=row["model"],
+        reason=row["reason"],
+    )

@@ -1,0 +1,82 @@
+"""The AI tutor: questions and answers, and learning paths as structured output."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+Level = Literal["beginner", "intermediate", "advanced"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TutorAsked(_Model):
+    """Command: a question for the tutor, optionally about a lesson, within a conversation."""
+
+    question_id: uuid.UUID
+    user_id: uuid.UUID
+    conversation_id: uuid.UUID
+    question: str = Field(min_length=1, max_length=4000)
+    course_id: uuid.UUID | None = None
+    lesson_id: uuid.UUID | None = None
+    asked_at: AwareDatetime
+
+
+class TutorAnswered(_Model):
+    """Fact: the model answered; usage and latency come with it."""
+
+    question_id: uuid.UUID
+    user_id: uuid.UUID
+    conversation_id: uuid.UUID
+    answer: str = Field(min_length=1, max_length=100_000)
+    model: str = Field(min_length=1, max_length=200)
+    tokens_in: int = Field(ge=0)
+    tokens_out: int = Field(ge=0)
+    latency_ms: int = Field(ge=0)
+
+
+class TutorFailed(_Model):
+    """Fact: no answer, and why (no provider, the provider kept failing, ...)."""
+
+    question_id: uuid.UUID
+    user_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class PathStep(_Model):
+    """One step of a learning path; `course_ids` are Azora courses that fit it."""
+
+    title: str = Field(min_length=1, max_length=200)
+    objectives: tuple[str, ...] = Field(min_length=1, max_length=10)
+    course_ids: tuple[uuid.UUID, ...] = Field(default=(), max_length=5)
+
+
+class LearningPathRequested(_Model):
+    """Command: draft a learning path for a subject, level and goals."""
+
+    path_id: uuid.UUID
+    user_id: uuid.UUID
+    subject: str = Field(min_length=1, max_length=200)
+    level: Level
+    goals: tuple[str, ...] = Field(min_length=1, max_length=10)
+
+
+class LearningPathGenerated(_Model):
+    """Fact: the model drafted a path that validated against `PathStep`s."""
+
+    path_id: uuid.UUID
+    user_id: uuid.UUID
+    steps: tuple[PathStep, ...] = Field(min_length=1, max_length=20)
+    model: str = Field(min_length=1, max_length=200)
+
+
+class LearningPathFailed(_Model):
+    """Fact: no path, and why."""
+
+    path_id: uuid.UUID
+    user_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=1000)
