@@ -131,9 +131,9 @@ class ConsumeLoop:
         delay = self.settings.backoff_initial_s
         while True:
             try:
-                started = time.perf_counter()
                 # Outside calls happen here, before the transaction, on every attempt.
                 batch.prepared = await self._prepare(batch)
+                started = time.perf_counter()
                 async with self._batch_lock:
                     await self._apply(batch, careful=careful)
                 metrics.BATCH_SECONDS.labels(self.group).observe(time.perf_counter() - started)
