@@ -176,19 +176,8 @@ async def test_a_course_paid_by_card_enrols_once_stripe_confirms_the_payment(
 async def test_refunding_a_card_paid_course_refunds_the_payment_and_ends_the_enrolment(
     http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool, base_settings: Settings
 ) -> None:
-    course = await published(http, stack_world, db, price=3000)
-    _, student = await a_user(http)
-    accepted = await http.post(
-        "/v1/enrollments",
-        headers=student,
-        json={"course_id": course["course_id"], "pay_with": "card"},
-    )
+    student, accepted, _ = await a_card_enrolment(http, stack_world, db, base_settings, 3000)
     payment_id = accepted.json()["payment_id"]
-
-    secret = base_settings.stripe_webhook_secret.get_secret_value()
-    stripe_intent = await card_intent(db, payment_id)
-    assert (await webhook(http, succeeded(stripe_intent, 3000), secret)).status_code == 200
-    assert (await outcome(http, accepted))["status"] == "succeeded"
     assert await until(lambda: _payment_status(http, student, payment_id, "succeeded"))
 
     refund = await http.post(f"/v1/payments/{payment_id}/refund", headers=student)
@@ -197,6 +186,24 @@ async def test_refunding_a_card_paid_course_refunds_the_payment_and_ends_the_enr
     assert await until(lambda: _payment_status(http, student, payment_id, "refunded"))
     revoked = await until(lambda: _status(http, student, "revoked"))
     assert revoked["enrollment_id"] == accepted.json()["enrollment_id"]
+
+
+async def a_card_enrolment(
+    http: httpx.AsyncClient, world: World, db: asyncpg.Pool, settings: Settings, price: int
+) -> tuple[dict[str, str], httpx.Response, str]:
+    """A student enrolled in a new course paid by card, Stripe having confirmed the payment."""
+    course = await published(http, world, db, price=price)
+    _, student = await a_user(http)
+    accepted = await http.post(
+        "/v1/enrollments",
+        headers=student,
+        json={"course_id": course["course_id"], "pay_with": "card"},
+    )
+    stripe_intent = await card_intent(db, accepted.json()["payment_id"])
+    secret = settings.stripe_webhook_secret.get_secret_value()
+    assert (await webhook(http, succeeded(stripe_intent, price), secret)).status_code == 200
+    assert (await outcome(http, accepted))["status"] == "succeeded"
+    return student, accepted, stripe_intent
 
 
 async def _payment_status(
@@ -209,19 +216,11 @@ async def _payment_status(
 async def test_a_course_refunded_in_stripes_dashboard_ends_the_enrolment_too(
     http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool, base_settings: Settings
 ) -> None:
-    course = await published(http, stack_world, db, price=1500)
-    _, student = await a_user(http)
-    accepted = await http.post(
-        "/v1/enrollments",
-        headers=student,
-        json={"course_id": course["course_id"], "pay_with": "card"},
+    student, accepted, stripe_intent = await a_card_enrolment(
+        http, stack_world, db, base_settings, 1500
     )
     payment_id = accepted.json()["payment_id"]
     secret = base_settings.stripe_webhook_secret.get_secret_value()
-
-    stripe_intent = await card_intent(db, payment_id)
-    await webhook(http, succeeded(stripe_intent, 1500), secret)
-    assert (await outcome(http, accepted))["status"] == "succeeded"
     charge = stripe_webhooks.event(
         "charge.refunded",
         {
