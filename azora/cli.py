@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from prometheus_client import start_http_server
 
 from azora import composition, kafka, migrate
 from azora.runtime import die_with_parent
@@ -65,6 +66,8 @@ def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)
     if role not in available:
         raise typer.BadParameter(f"unknown role {role!r}; choose from {', '.join(available)}")
 
+    serve_metrics(settings)
+
     async def main() -> None:
         await composition.run_services(settings, available[role], composition.stop_on_signals())
 
@@ -76,6 +79,8 @@ def relay() -> None:
     """Publish the outbox to Kafka until SIGTERM."""
     _logging()
     settings = Settings()
+
+    serve_metrics(settings)
 
     async def main() -> None:
         await composition.run_relay(settings, composition.stop_on_signals())
@@ -156,16 +161,20 @@ def run(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    # The ingress serves /metrics itself; every other child on a port of its own.
+    ports = {name: Settings().metrics_port_base + n for n, name in enumerate(children)}
+    ports.pop("ingress")
     for name, args in children.items():
-        processes[name] = _child(args)
+        processes[name] = _child(args, ports.get(name))
     log.info("started %s", ", ".join(f"{n} (pid {p.pid})" for n, p in processes.items()))
+    log.info("metrics: %s", ", ".join(f"{n} :{p}/metrics" for n, p in ports.items()))
     while not stopping:
         time.sleep(0.5)
         for name, process in processes.items():
             if process.poll() is not None and not stopping:
                 log.warning("%s exited with %s; restarting", name, process.returncode)
                 time.sleep(1.0)
-                processes[name] = _child(children[name])
+                processes[name] = _child(children[name], ports.get(name))
     for process in processes.values():
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -178,9 +187,27 @@ def run(
     log.info("stopped")
 
 
-def _child(args: list[str]) -> subprocess.Popen[bytes]:
+def _child(args: list[str], metrics_port: int | None = None) -> subprocess.Popen[bytes]:
     # Children go down with `azora run`, even when it is SIGKILLed.
-    return subprocess.Popen([sys.executable, "-m", "azora", *args], preexec_fn=die_with_parent)
+    env = dict(os.environ)
+    if metrics_port is not None:
+        env["AZORA_METRICS_PORT"] = str(metrics_port)
+    return subprocess.Popen(
+        [sys.executable, "-m", "azora", *args], preexec_fn=die_with_parent, env=env
+    )
+
+
+def serve_metrics(settings: Settings) -> None:
+    """Serve this process's Prometheus metrics on AZORA_METRICS_PORT (when set)."""
+    if not settings.metrics_port:
+        return
+    try:
+        start_http_server(settings.metrics_port, addr=settings.metrics_host)
+    except OSError as exc:
+        # Metrics are for watching; a taken port must not stop the work itself.
+        logging.getLogger("azora").error(
+            "cannot serve metrics on %s: %s", settings.metrics_port, exc
+        )
 
 
 def main() -> None:

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     tutor_retry_after_cap_s: float = 30.0
     tutor_questions_per_hour: int = Field(default=30, ge=1)
 
+    # Where a consumer or relay process serves /metrics (0: not served). `azora run` gives
+    # each child its own port from AZORA_METRICS_PORT_BASE upwards.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_port_base: int = Field(default=9101, ge=1, le=65000)
+
     ingress_host: str = "127.0.0.1"
     ingress_port: int = 8000
 

@@ -60,6 +60,7 @@ def stack(
 ) -> Iterator[str]:
     """`azora run` on a free port; yields its base URL once /readyz answers 200."""
     port = free_port()
+    metrics_base = free_port()
     settings = stack_world.settings
     env = {
         **os.environ,
@@ -70,6 +71,7 @@ def stack(
         "AZORA_DATABASE_URL": settings.database_url,
         "AZORA_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
         "AZORA_INGRESS_PORT": str(port),
+        "AZORA_METRICS_PORT_BASE": str(metrics_base),
         "AZORA_STRIPE_API_KEY": "sk_test_azoraStripeMock",
         "AZORA_STRIPE_API_BASE": stripe_mock,
         "AZORA_OPENAI_API_KEY": "test-key",
@@ -84,6 +86,7 @@ def stack(
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, process, log)
+        os.environ["AZORA_TEST_METRICS_PORT_BASE"] = str(metrics_base)
         yield base
     finally:
         process.send_signal(signal.SIGTERM)
