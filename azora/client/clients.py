@@ -57,6 +57,17 @@ class _Api:
 
     token: str | None = None
 
+    def _request(self, call: Call[Any]) -> dict[str, Any]:
+        """The httpx request arguments for `call` (the same for both clients)."""
+        return {
+            "method": call.method,
+            "url": call.path,
+            "json": call.json,
+            "params": call.params,
+            "headers": _headers(self.token, call),
+            "timeout": call.timeout if call.timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        }
+
     def _remember(self, tokens: api.Tokens) -> api.Tokens:
         self.token = tokens.access_token
         self.refresh_token = tokens.refresh_token
@@ -94,15 +105,7 @@ class AzoraClient(_Api):
         return answer
 
     def _send(self, call: Call[M]) -> M | None:
-        response = self._http.request(
-            call.method,
-            call.path,
-            json=call.json,
-            params=call.params,
-            headers=_headers(self.token, call),
-            timeout=call.timeout if call.timeout is not None else httpx.USE_CLIENT_DEFAULT,
-        )
-        return _read(call, response)
+        return _read(call, self._http.request(**self._request(call)))
 
     def register(
         self, email: str, password: str, display_name: str, *, idempotency_key: str | None = None
@@ -249,15 +252,7 @@ class AsyncAzoraClient(_Api):
         return answer
 
     async def _send(self, call: Call[M]) -> M | None:
-        response = await self._http.request(
-            call.method,
-            call.path,
-            json=call.json,
-            params=call.params,
-            headers=_headers(self.token, call),
-            timeout=call.timeout if call.timeout is not None else httpx.USE_CLIENT_DEFAULT,
-        )
-        return _read(call, response)
+        return _read(call, await self._http.request(**self._request(call)))
 
     async def register(
         self, email: str, password: str, display_name: str, *, idempotency_key: str | None = None

@@ -67,21 +67,31 @@ async def move(uow: UnitOfWork, statuses: dict[uuid.UUID, str]) -> None:
         await uow.conn.execute(MOVE, list(statuses), list(statuses.values()))
 
 
+async def refund_each(
+    gateway: StripeGateway, pool: asyncpg.Pool, eligible: str, payments: dict[uuid.UUID, uuid.UUID]
+) -> dict[uuid.UUID, RefundResult]:
+    """Refund through Stripe each payment (by event id) that the `eligible` query returns."""
+    rows = await pool.fetch(eligible, list(set(payments.values())))
+    intents = {row["payment_id"]: row["stripe_payment_intent_id"] for row in rows}
+    return {
+        event_id: await gateway.refund(payment_id, intents[payment_id])
+        for event_id, payment_id in payments.items()
+        if payment_id in intents
+    }
+
+
 def make_course_refund_step(gateway: StripeGateway) -> Prepare:
     """The prepare step for refund requests of course purchases: Stripe refunds at once."""
 
     async def refund_courses(
         events: Sequence[Event[Any]], pool: asyncpg.Pool
     ) -> dict[uuid.UUID, Any]:
-        rows = await pool.fetch(COURSE_PURCHASES, [e.payload.payment_id for e in events])
-        intents = {row["payment_id"]: row["stripe_payment_intent_id"] for row in rows}
-        return {
-            e.envelope.event_id: await gateway.refund(
-                e.payload.payment_id, intents[e.payload.payment_id]
-            )
-            for e in events
-            if e.payload.payment_id in intents
-        }
+        return await refund_each(
+            gateway,
+            pool,
+            COURSE_PURCHASES,
+            {e.envelope.event_id: e.payload.payment_id for e in events},
+        )
 
     return refund_courses
 
@@ -134,15 +144,9 @@ def make_refund_step(gateway: StripeGateway) -> Prepare:
         refunds = [e for e in events if e.payload.reason == "refund"]
         if not refunds:
             return {}
-        rows = await pool.fetch(INTENTS, [e.payload.reference for e in refunds])
-        intents = {row["payment_id"]: row["stripe_payment_intent_id"] for row in rows}
-        return {
-            e.envelope.event_id: await gateway.refund(
-                e.payload.reference, intents[e.payload.reference]
-            )
-            for e in refunds
-            if e.payload.reference in intents
-        }
+        return await refund_each(
+            gateway, pool, INTENTS, {e.envelope.event_id: e.payload.reference for e in refunds}
+        )
 
     return refund_debited
 
