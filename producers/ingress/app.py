@@ -23,6 +23,7 @@ from producers.ingress import (
     wallet,
 )
 from producers.ingress.context import IngressContext
+from producers.ingress.metrics import RequestMetrics
 
 DESCRIPTION = """
 Commands answer `202 Accepted` with a `command_id` and a `status_url`;
@@ -61,6 +62,7 @@ def create_app(ctx: IngressContext, broker: KafkaBroker) -> FastAPI:
     )
     app.state.ctx = ctx
     problems.install(app)
+    app.add_middleware(RequestMetrics)
     app.include_router(service_routes.router)
     app.include_router(commands.router)
     app.include_router(accounts.router)

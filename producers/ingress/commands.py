@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from producers.ingress import queries
 from producers.ingress.auth import Ctx
 from producers.ingress.context import IngressContext
+from producers.ingress.metrics import COMMANDS
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from schemas.api import CommandStatus
 
@@ -57,14 +58,20 @@ async def submit(
                     "Idempotency-Key reused",
                     "this Idempotency-Key was already used with a different request body",
                 )
+            COMMANDS.labels(route, "replayed").inc()
             return command.id
     payload = await build(command.id)
-    await _acknowledged(
-        ctx.bus.send_command(payload, command=command, actor=actor),
-        "Commands cannot be accepted right now",
-        "Kafka did not acknowledge the command; nothing was published. Retry later "
-        "(with the same Idempotency-Key).",
-    )
+    try:
+        await _acknowledged(
+            ctx.bus.send_command(payload, command=command, actor=actor),
+            "Commands cannot be accepted right now",
+            "Kafka did not acknowledge the command; nothing was published. Retry later "
+            "(with the same Idempotency-Key).",
+        )
+    except Problem:
+        COMMANDS.labels(route, "unavailable").inc()
+        raise
+    COMMANDS.labels(route, "accepted").inc()
     return command.id
 
 

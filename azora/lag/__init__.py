@@ -1,0 +1,1 @@
+"""Consumer lag: offsets and seconds per group and partition, judged in Burrow's manner."""

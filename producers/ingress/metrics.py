@@ -1,0 +1,66 @@
+"""The ingress's own metrics: requests by route and status, and their latency."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import Counter, Histogram
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUESTS = Counter(
+    "azora_http_requests_total",
+    "HTTP requests answered by the ingress, by route template, method and status.",
+    ["route", "method", "status"],
+)
+LATENCY = Histogram(
+    "azora_http_request_seconds",
+    "Time to answer an HTTP request, by route template and method.",
+    ["route", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+COMMANDS = Counter(
+    "azora_ingress_commands_total",
+    "Commands submitted, by command route and outcome (accepted, replayed, unavailable).",
+    ["route", "outcome"],
+)
+
+
+class RequestMetrics:
+    """ASGI middleware: one count and one latency sample per HTTP request.
+
+    The route label is the route's template (`/v1/commands/{command_id}`), never the raw
+    path, so ids cannot blow up the label set; unmatched paths share one label.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            route = _route_template(scope)
+            method = scope["method"]
+            REQUESTS.labels(route, method, str(status)).inc()
+            LATENCY.labels(route, method).observe(time.perf_counter() - started)
+
+
+def _route_template(scope: Scope) -> str:
+    for route in scope["app"].router.routes if "app" in scope else ():
+        match, _ = route.matches(scope)
+        if match is Match.FULL:
+            return str(getattr(route, "path", "unmatched"))
+    return "unmatched"
