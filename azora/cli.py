@@ -11,8 +11,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
@@ -22,6 +23,9 @@ from azora import composition, kafka, migrate
 from azora.runtime import die_with_parent
 from azora.settings import Settings
 from schemas.learning import UserRoleGranted
+
+if TYPE_CHECKING:
+    from azora.lag.report import GroupReport
 
 app = typer.Typer(help="Azora: an event-driven learning platform on Kafka.", no_args_is_help=True)
 topics_app = typer.Typer(help="Topics of the catalogue on the broker.", no_args_is_help=True)
@@ -84,6 +88,79 @@ def relay() -> None:
 
     async def main() -> None:
         await composition.run_relay(settings, composition.stop_on_signals())
+
+    asyncio.run(main())
+
+
+@app.command("lag-exporter")
+def lag_exporter(
+    port: Annotated[
+        int | None, typer.Option(help="Port of /metrics (AZORA_METRICS_PORT, else 9100)")
+    ] = None,
+) -> None:
+    """Export consumer lag (offsets, seconds, Burrow-style status) to Prometheus."""
+    from prometheus_client import REGISTRY
+
+    from azora.lag.collector import LagCollector
+    from azora.lag.exporter import watch_lag
+
+    _logging()
+    settings = Settings()
+    collector = LagCollector()
+    REGISTRY.register(collector)
+    serve_metrics(settings, port or settings.metrics_port or settings.lag_exporter_port)
+
+    async def main() -> None:
+        await watch_lag(settings, composition.stop_on_signals(), collector.update)
+
+    asyncio.run(main())
+
+
+@app.command("lag")
+def lag(
+    watch: Annotated[bool, typer.Option("--watch", "-w", help="Keep refreshing")] = False,
+    partitions: Annotated[bool, typer.Option("--partitions", "-p", help="A row each")] = False,
+    samples: Annotated[
+        int, typer.Option(help="Samples to judge the status on before printing", min=1)
+    ] = 3,
+    interval: Annotated[float, typer.Option(help="Seconds between samples", min=0.1)] = 1.0,
+    groups: Annotated[
+        str | None, typer.Option(help="Regex of groups to show (AZORA_LAG_GROUPS)")
+    ] = None,
+) -> None:
+    """Consumer lag as a table: offsets, seconds and status per group, coloured."""
+    from rich.console import Console
+    from rich.live import Live
+
+    from azora.lag.exporter import watch_lag
+    from azora.lag.table import lag_table
+
+    settings = Settings().model_copy(
+        update={"lag_poll_interval_s": interval, "lag_window": max(2, samples)}
+        | ({"lag_groups": groups} if groups else {})
+    )
+    console = Console()
+
+    async def main() -> None:
+        stop = composition.stop_on_signals()
+        seen = 0
+        if watch:
+            with Live(console=console, auto_refresh=False) as live:
+
+                def refresh(reports: Sequence[GroupReport]) -> None:
+                    live.update(lag_table(reports, partitions=partitions), refresh=True)
+
+                await watch_lag(settings, stop, refresh)
+            return
+
+        def keep_last(reports: Sequence[GroupReport]) -> None:
+            nonlocal seen
+            seen += 1
+            if seen >= samples:
+                console.print(lag_table(reports, partitions=partitions))
+                stop.set()
+
+        await watch_lag(settings, stop, keep_last)
 
     asyncio.run(main())
 
@@ -151,6 +228,7 @@ def run(
         "ingress": ["ingress", *(["--port", str(port)] if port else [])],
         **{role: ["consume", role] for role in ROLES},
         "relay": ["relay"],
+        "lag-exporter": ["lag-exporter"],
     }
     processes: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
@@ -197,17 +275,16 @@ def _child(args: list[str], metrics_port: int | None = None) -> subprocess.Popen
     )
 
 
-def serve_metrics(settings: Settings) -> None:
-    """Serve this process's Prometheus metrics on AZORA_METRICS_PORT (when set)."""
-    if not settings.metrics_port:
+def serve_metrics(settings: Settings, port: int | None = None) -> None:
+    """Serve this process's Prometheus metrics on `port` or AZORA_METRICS_PORT (when set)."""
+    port = port or settings.metrics_port
+    if not port:
         return
     try:
-        start_http_server(settings.metrics_port, addr=settings.metrics_host)
+        start_http_server(port, addr=settings.metrics_host)
     except OSError as exc:
         # Metrics are for watching; a taken port must not stop the work itself.
-        logging.getLogger("azora").error(
-            "cannot serve metrics on %s: %s", settings.metrics_port, exc
-        )
+        logging.getLogger("azora").error("cannot serve metrics on %s: %s", port, exc)
 
 
 def main() -> None:

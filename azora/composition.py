@@ -120,13 +120,15 @@ async def run_services(
     if pool is None:
         return
     try:
+        topic_names = names(settings)
         loops = [
             ConsumeLoop(
                 service,
-                make_consumer(settings, service.name, f"azora-{service.name}"),
+                make_consumer(settings, topic_names.group(service.name), f"azora-{service.name}"),
                 pool,
-                names(settings),
+                topic_names,
                 loop_settings(settings),
+                group=topic_names.group(service.name),
             )
             for service in selected
         ]

@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=0, ge=0, le=65535)
     metrics_port_base: int = Field(default=9101, ge=1, le=65000)
 
+    # The lag exporter: how often it samples, how many samples a status is judged over,
+    # which groups it watches (a regex; default: every group of this topic prefix), and
+    # the port of its /metrics when AZORA_METRICS_PORT is not set.
+    lag_poll_interval_s: float = Field(default=5.0, gt=0)
+    lag_window: int = Field(default=10, ge=2)
+    lag_groups: str | None = None
+    lag_exporter_port: int = Field(default=9100, ge=1, le=65535)
+
     ingress_host: str = "127.0.0.1"
     ingress_port: int = 8000
 

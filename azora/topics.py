@@ -21,6 +21,11 @@ class TopicNames:
         """The broker-side name of `spec`'s dead-letter topic."""
         return self.prefix + spec.dlq
 
+    def group(self, service: str) -> str:
+        """The consumer group a service joins: prefixed too, so two deployments (or two
+        test worlds) on one broker never share a group."""
+        return self.prefix + service
+
     def all_physical(self) -> list[str]:
         """Every topic and dead-letter topic of the catalogue, as the broker names them."""
         names = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from prometheus_client import Counter, Histogram
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUESTS = Counter(
@@ -59,8 +58,7 @@ class RequestMetrics:
 
 
 def _route_template(scope: Scope) -> str:
-    for route in scope["app"].router.routes if "app" in scope else ():
-        match, _ = route.matches(scope)
-        if match is Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+    # Routing leaves the matched route in the scope (FastAPI's APIRoute puts itself there).
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
