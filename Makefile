@@ -66,12 +66,16 @@ run: setup ## Bring up the whole stack: Kafka, Postgres, migrations, ingress, co
 	exec $(AZORA) run
 
 .PHONY: test
-test: setup ## Run the whole suite (unit, integration, e2e) against the real Kafka and Postgres
+test: setup promtool ## Run the whole suite (unit, integration, e2e) against the real Kafka and Postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: unit
-unit: venv ## Run the unit tests only (no network)
+unit: venv promtool ## Run the unit tests only (no services; fetches promtool once)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+.PHONY: promtool
+promtool: ## Fetch promtool from Debian's prometheus package into the state dir (the alert-rule tests run it)
+	bash infra/prometheus/promtool.sh install
 
 .PHONY: lint
 lint: venv ## ruff and mypy (strict)

@@ -1,0 +1,346 @@
+"""Alert rules and dashboards as code: they query only metrics the code exports, they parse,
+and the rules do what their unit tests (infra/prometheus/alerts_test.yml) say."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client import REGISTRY
+
+from azora.lag.names import SAMPLE_NAMES
+from tests.support.promql import (
+    metric_names,
+    rule_count,
+    rule_file_expressions,
+    variable_query_metric_names,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+PROMETHEUS = REPO / "infra" / "prometheus"
+PROMTOOL_SH = PROMETHEUS / "promtool.sh"
+ALERTS = PROMETHEUS / "alerts.yml"
+DASHBOARDS = REPO / "infra" / "grafana" / "dashboards"
+DASHBOARD_UIDS = {
+    "consumer-lag.json": "azora-consumer-lag",
+    "services.json": "azora-services",
+    "ingress.json": "azora-ingress",
+}
+DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
+
+# The modules that register the processes' metrics in prometheus_client's default registry.
+METRIC_MODULES = ("azora.metrics", "producers.ingress.metrics", "consumers.tutor.model")
+# The sample names each metric type writes, as exposed to Prometheus.
+SAMPLE_SUFFIXES = {
+    "counter": ("_total",),
+    "gauge": ("",),
+    "histogram": ("_bucket", "_sum", "_count"),
+    "summary": ("", "_sum", "_count"),
+    "info": ("_info",),
+    "stateset": ("",),
+    "gaugehistogram": ("_bucket", "_gsum", "_gcount"),
+    "unknown": ("",),
+}
+# Grafana's built-in interval variables, and a stand-in for every dashboard variable.
+GRAFANA_INTERVALS = {"$__rate_interval": "5m", "$__interval": "1m", "$__range": "1h"}
+
+
+# ------------------------------------------------------------------------------- helpers
+
+
+def exported_sample_names() -> set[str]:
+    """Every sample name Azora's processes expose, plus Prometheus's own `up`."""
+    for module in METRIC_MODULES:
+        importlib.import_module(module)
+    names = {"up", *SAMPLE_NAMES}
+    for family in REGISTRY.collect():
+        names.update(f"{family.name}{suffix}" for suffix in SAMPLE_SUFFIXES[family.type])
+        names.update(sample.name for sample in family.samples)
+    return names
+
+
+def dashboards() -> dict[str, dict[str, Any]]:
+    return {
+        path.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(DASHBOARDS.glob("*.json"))
+    }
+
+
+def panels(container: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every panel, including those inside rows."""
+    for panel in container.get("panels", []):
+        yield panel
+        yield from panels(panel)
+
+
+def variable_queries(dashboard: dict[str, Any]) -> Iterator[str]:
+    for variable in dashboard.get("templating", {}).get("list", []):
+        if variable.get("type") != "query":
+            continue
+        query = variable.get("query")
+        yield query["query"] if isinstance(query, dict) else str(query)
+
+
+def dashboard_queries() -> dict[str, list[str]]:
+    """Per dashboard: the PromQL of every panel target, then of every variable query."""
+    found: dict[str, list[str]] = {}
+    for name, dashboard in dashboards().items():
+        exprs = [
+            target["expr"]
+            for panel in panels(dashboard)
+            for target in panel.get("targets", [])
+            if target.get("expr")
+        ]
+        found[name] = exprs + [f"label_values:{q}" for q in variable_queries(dashboard)]
+    return found
+
+
+def names_in(query: str) -> set[str]:
+    if query.startswith("label_values:"):
+        return variable_query_metric_names(query.removeprefix("label_values:"))
+    return metric_names(query)
+
+
+def queried_metric_names() -> dict[str, set[str]]:
+    """Per file (each dashboard and alerts.yml): the metric names its queries select."""
+    per_file = {
+        name: set().union(*(names_in(q) for q in queries))
+        for name, queries in dashboard_queries().items()
+    }
+    per_file["alerts.yml"] = set().union(
+        *(metric_names(e) for e in rule_file_expressions(ALERTS.read_text(encoding="utf-8")))
+    )
+    return per_file
+
+
+def promtool() -> Path:
+    located = subprocess.run(
+        ["bash", str(PROMTOOL_SH), "path"], capture_output=True, text=True, check=True
+    )
+    binary = Path(located.stdout.strip())
+    if not binary.is_file():
+        pytest.fail(
+            f"promtool is not installed at {binary}: `make promtool` installs it "
+            "(taken from Debian's prometheus package)"
+        )
+    return binary
+
+
+def as_promql(query: str) -> str:
+    """A dashboard query as plain PromQL: Grafana's variables replaced by sample values."""
+    if query.startswith("label_values:"):
+        query = query.removeprefix("label_values:")
+        inner = query[query.index("(") + 1 : query.rindex(")")]
+        query = inner.rpartition(",")[0] if "," in inner else "up"
+    for variable, value in GRAFANA_INTERVALS.items():
+        query = query.replace(variable, value)
+    return query.replace("$replay", "false").replace("$group", ".*").replace("$route", ".*")
+
+
+# ---------------------------------------------------------------------- the metric check
+
+
+def test_every_metric_a_dashboard_or_rule_queries_is_one_the_code_exports() -> None:
+    per_file = queried_metric_names()
+    exported = exported_sample_names()
+
+    missing = {
+        name: sorted(names - exported) for name, names in per_file.items() if names - exported
+    }
+
+    assert missing == {}
+    assert set(per_file) == {*DASHBOARD_UIDS, "alerts.yml"}
+    queried = set().union(*per_file.values())
+    assert len(queried) >= 30, sorted(queried)
+    for prefix in (
+        "azora_consumergroup_",
+        "azora_lag_exporter_",
+        "azora_consumer_",
+        "azora_outbox_",
+        "azora_http_",
+        "azora_ingress_",
+        "azora_tutor_",
+        "process_",
+    ):
+        assert any(name.startswith(prefix) for name in queried), prefix
+    assert "up" in queried
+
+
+def test_every_query_selects_at_least_one_metric() -> None:
+    rules = rule_file_expressions(ALERTS.read_text(encoding="utf-8"))
+    queries = [q for qs in dashboard_queries().values() for q in qs] + rules
+
+    assert [q for q in queries if not names_in(q)] == []
+    assert len(rules) == rule_count(ALERTS.read_text(encoding="utf-8")) >= 12
+
+
+def test_the_exported_names_come_from_the_registry_and_the_lag_exporter() -> None:
+    exported = exported_sample_names()
+
+    assert {
+        "azora_consumer_events_total",
+        "azora_consumer_handler_seconds_bucket",
+        "azora_outbox_depth",
+        "azora_http_requests_total",
+        "azora_tutor_model_seconds_count",
+        "azora_consumergroup_lag_seconds",
+        "process_resident_memory_bytes",
+        "up",
+    } <= exported
+    assert "azora_consumer_events" not in exported  # a counter is exposed as _total
+
+
+# ------------------------------------------------------------------------- the extractor
+
+
+@pytest.mark.parametrize(
+    ("promql", "names"),
+    [
+        (
+            "histogram_quantile(0.99, sum by (le, group) "
+            '(rate(azora_consumer_handler_seconds_bucket{group=~"$group"}[5m])))',
+            {"azora_consumer_handler_seconds_bucket"},
+        ),
+        (
+            'sum by (job) (rate(azora_http_requests_total{status=~"5.."}[5m]))\n'
+            "  / sum by (job) (rate(azora_http_requests_total[$__rate_interval])) > 0.05",
+            {"azora_http_requests_total"},
+        ),
+        ('up{job="azora-lag-exporter"} == 0 or absent(up{job="azora-lag-exporter"})', {"up"}),
+        (
+            "sum(increase(a_total[10m]) > 0 or (a_total > 0 unless a_total offset 10m)) by (g)",
+            {"a_total"},
+        ),
+        (
+            "time() - azora_lag_exporter_last_poll_timestamp_seconds > 1e3",
+            {"azora_lag_exporter_last_poll_timestamp_seconds"},
+        ),
+        (
+            "rate(x_total[5m]) * on (instance) group_left (role) info_metric",
+            {"x_total", "info_metric"},
+        ),
+        ('label_replace(y, "dst", "$1", "src", "(.*)")', {"y"}),
+        ("max_over_time(deriv(z[15m])[30m:1m])", {"z"}),
+    ],
+)
+def test_the_extractor_finds_the_metric_names_of_a_query(promql: str, names: set[str]) -> None:
+    assert metric_names(promql) == names
+
+
+def test_the_extractor_reads_grafana_variable_queries() -> None:
+    query = 'label_values(azora_consumergroup_total_lag_messages{replay=~"$replay"}, group)'
+
+    assert variable_query_metric_names(query) == {"azora_consumergroup_total_lag_messages"}
+    assert variable_query_metric_names("label_values(group)") == set()
+    assert variable_query_metric_names("query_result(topk(5, foo_total))") == {"foo_total"}
+
+
+def test_the_extractor_reads_every_expr_shape_of_a_rule_file() -> None:
+    rules = """\
+groups:
+  - name: g
+    rules:
+      - alert: Block
+        expr: |
+          a_total > 0
+          and
+          b > 1
+        for: 5m
+      - record: job:c:sum
+        expr: sum by (job) (c)  # a comment
+      - alert: Quoted
+        expr: 'd{x="y"} > 0'
+"""
+    assert rule_file_expressions(rules) == [
+        "a_total > 0\nand\nb > 1",
+        "sum by (job) (c)",
+        'd{x="y"} > 0',
+    ]
+    assert rule_count(rules) == 3
+
+
+# --------------------------------------------------------------------------- promtool
+
+
+def test_promtool_checks_and_rule_tests_pass() -> None:
+    promtool()
+
+    result = subprocess.run(
+        ["bash", str(PROMTOOL_SH), "check"], capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
+
+
+def test_every_dashboard_query_is_valid_promql(tmp_path: Path) -> None:
+    queries = [q for qs in dashboard_queries().values() for q in qs]
+    rules = "groups:\n  - name: dashboard-queries\n    rules:\n" + "".join(
+        f"      - record: azora:dashboard_query_{n}\n        expr: {json.dumps(as_promql(q))}\n"
+        for n, q in enumerate(queries)
+    )
+    (tmp_path / "queries.yml").write_text(rules, encoding="utf-8")
+
+    result = subprocess.run(
+        [str(promtool()), "check", "rules", "queries.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"SUCCESS: {len(queries)} rules found" in result.stdout
+
+
+# ------------------------------------------------------------------------- dashboards
+
+
+def test_every_dashboard_parses_with_a_stable_uid_and_an_azora_title() -> None:
+    boards = dashboards()
+
+    assert {name: board["uid"] for name, board in boards.items()} == DASHBOARD_UIDS
+    for name, board in boards.items():
+        assert board["title"].startswith("Azora — "), name
+        assert board["schemaVersion"] == 39, name
+
+
+def test_every_dashboard_has_unique_panel_ids() -> None:
+    for name, board in dashboards().items():
+        ids = [panel["id"] for panel in panels(board)]
+        assert len(ids) == len(set(ids)), name
+        assert len(ids) >= 10, name
+
+
+def test_every_panel_and_query_uses_the_prometheus_datasource() -> None:
+    for name, board in dashboards().items():
+        for panel in panels(board):
+            assert panel.get("datasource") == DATASOURCE, (name, panel.get("title"))
+            for target in panel.get("targets", []):
+                assert target.get("datasource") == DATASOURCE, (name, panel["title"])
+        for variable in board["templating"]["list"]:
+            if variable["type"] == "query":
+                assert variable["datasource"] == DATASOURCE, (name, variable["name"])
+
+
+def test_the_consumer_lag_dashboard_has_group_and_replay_variables_and_named_statuses() -> None:
+    board = dashboards()["consumer-lag.json"]
+    variables = {v["name"]: v for v in board["templating"]["list"]}
+    status_panels = [
+        panel
+        for panel in panels(board)
+        if any("status_code" in t.get("expr", "") for t in panel.get("targets", []))
+    ]
+
+    assert set(variables) == {"group", "replay"}
+    assert variables["replay"]["current"]["value"] == "false"  # replay groups hidden at first
+    assert status_panels
+    for panel in status_panels:
+        (mapping,) = panel["fieldConfig"]["defaults"]["mappings"]
+        texts = {value: option["text"] for value, option in mapping["options"].items()}
+        assert texts == {"0": "OK", "1": "WARN", "2": "STALL", "3": "STOP", "4": "ERR"}
