@@ -19,7 +19,7 @@ import typer
 import uvicorn
 from prometheus_client import start_http_server
 
-from azora import composition, kafka, migrate
+from azora import composition, kafka, migrate, tracing
 from azora.runtime import die_with_parent
 from azora.settings import Settings
 from schemas.learning import UserRoleGranted
@@ -50,15 +50,19 @@ def ingress(
     """Serve the HTTP ingress."""
     _logging()
     settings = Settings()
-    uvicorn.run(
-        composition.ingress_app(settings),
-        host=host or settings.ingress_host,
-        port=port or settings.ingress_port,
-        loop="uvloop",
-        http="httptools",
-        log_level="warning",
-        access_log=False,
-    )
+    composition.start_tracing(settings, "ingress")
+    try:
+        uvicorn.run(
+            composition.ingress_app(settings),
+            host=host or settings.ingress_host,
+            port=port or settings.ingress_port,
+            loop="uvloop",
+            http="httptools",
+            log_level="warning",
+            access_log=False,
+        )
+    finally:
+        tracing.shutdown()
 
 
 @app.command()
@@ -71,11 +75,15 @@ def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)
         raise typer.BadParameter(f"unknown role {role!r}; choose from {', '.join(available)}")
 
     serve_metrics(settings)
+    composition.start_tracing(settings, role)
 
     async def main() -> None:
         await composition.run_services(settings, available[role], composition.stop_on_signals())
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        tracing.shutdown()
 
 
 @app.command()
@@ -85,11 +93,15 @@ def relay() -> None:
     settings = Settings()
 
     serve_metrics(settings)
+    composition.start_tracing(settings, "relay")
 
     async def main() -> None:
         await composition.run_relay(settings, composition.stop_on_signals())
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        tracing.shutdown()
 
 
 @app.command("lag-exporter")

@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from azora import db
+from azora import db, tracing
 from azora.aio import keep_trying
 from azora.consume.loop import ConsumeLoop, LoopSettings
 from azora.consume.service import Service
@@ -81,6 +81,12 @@ def tutor_model(settings: Settings) -> ModelGateway:
         max_attempts=settings.tutor_max_attempts,
         retry_after_cap_s=settings.tutor_retry_after_cap_s,
     )
+
+
+def start_tracing(settings: Settings, service: str) -> None:
+    """Export this process's spans over OTLP when an endpoint is configured."""
+    if tracing.configure(f"azora-{service}", settings.otel_exporter_otlp_endpoint):
+        log.info("tracing: spans go to %s", settings.otel_exporter_otlp_endpoint)
 
 
 def ingress_app(settings: Settings) -> FastAPI:

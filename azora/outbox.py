@@ -8,17 +8,20 @@ send rather than losing one, and every consumer's inbox drops the repeat.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from azora import db, metrics
+from azora import db, metrics, tracing
 from azora.aio import sleep_or_stop, wait_any
 from azora.consume.errors import is_transient
-from azora.messages import headers_from_json
+from azora.messages import header_value, headers_from_json
+from schemas.envelope import HEADER_EVENT_ID, HEADER_TRACEPARENT
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +130,12 @@ class OutboxRelay:
             return 0
         pending = []
         for row in rows:
-            pending.append(
-                await self.producer.send(
-                    row["topic"],
-                    row["value"],
-                    key=row["key"],
-                    headers=headers_from_json(row["headers"]),
+            with traced_publish(row["topic"], headers_from_json(row["headers"])) as headers:
+                pending.append(
+                    await self.producer.send(
+                        row["topic"], row["value"], key=row["key"], headers=headers
+                    )
                 )
-            )
         await asyncio.gather(*pending)
         await self.pool.execute(DELETE, [row["id"] for row in rows])
         now = datetime.now(UTC)
@@ -146,3 +147,21 @@ class OutboxRelay:
         else:
             metrics.OUTBOX_DEPTH.set(0)
         return len(rows)
+
+
+@contextlib.contextmanager
+def traced_publish(
+    topic: str, headers: list[tuple[str, bytes]]
+) -> Iterator[list[tuple[str, bytes]]]:
+    """A publish span under the one that wrote the row; the record names it as parent."""
+    if tracing.tracer() is None:
+        yield headers
+        return
+    event_id = (header_value(headers, HEADER_EVENT_ID) or b"").decode()
+    parent = header_value(headers, HEADER_TRACEPARENT)
+    with tracing.producer_span(topic, event_id, parent) as span:
+        own = tracing.traceparent_of(span) if span is not None else None
+        if own is None:
+            yield headers
+            return
+        yield [(k, v) for k, v in headers if k != HEADER_TRACEPARENT] + [(HEADER_TRACEPARENT, own)]

@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     lag_groups: str | None = None
     lag_exporter_port: int = Field(default=9100, ge=1, le=65535)
 
+    # Traces go over OTLP/HTTP to this collector (e.g. http://otel-collector:4318); unset,
+    # no spans are made at all.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "AZORA_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"
+        ),
+    )
+
     ingress_host: str = "127.0.0.1"
     ingress_port: int = 8000
 

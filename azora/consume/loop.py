@@ -23,12 +23,13 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
 
-from azora import metrics
+from azora import metrics, tracing
 from azora.aio import sleep_or_stop
 from azora.consume import store
 from azora.consume.dead_letters import FailedRecord, dead_letter
 from azora.consume.errors import is_permanent, is_transient
 from azora.consume.service import Service
+from azora.consume.spans import BatchSpans
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import DecodeError, Event, OutgoingMessage, decode
 from azora.topics import TopicNames
@@ -60,6 +61,9 @@ class _Batch:
     records: dict[tuple[str, int, int], ConsumerRecord] = field(default_factory=dict)
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     prepared: dict[uuid.UUID, Any] = field(default_factory=dict)
+    # Tracing on: each event's span as the parent of what it causes, and what became of it.
+    traces: dict[uuid.UUID, bytes] = field(default_factory=dict)
+    outcomes: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
 class ConsumeLoop:
@@ -127,16 +131,37 @@ class ConsumeLoop:
         False when `stop` came first: then nothing of the batch was committed.
         """
         metrics.BATCH_SIZE.labels(self.group).observe(len(batch.records))
+        tracer = tracing.tracer()
+        if tracer is None:
+            return await self._apply_until_done(batch, stop, None)
+        spans = BatchSpans(tracer, self.group, batch.events)
+        batch.traces = dict(spans.traceparents)
+        try:
+            done = await self._apply_until_done(batch, stop, spans)
+        except BaseException as exc:
+            spans.end(batch.outcomes, exc)
+            raise
+        spans.end(batch.outcomes)
+        return done
+
+    async def _apply_until_done(
+        self, batch: _Batch, stop: asyncio.Event, spans: BatchSpans | None
+    ) -> bool:
         careful = False
         delay = self.settings.backoff_initial_s
+        attempt = 0
         while True:
+            attempt += 1
             try:
                 # Outside calls happen here, before the transaction, on every attempt.
                 batch.prepared = await self._prepare(batch)
                 started = time.perf_counter()
+                started_ns = time.time_ns()
                 async with self._batch_lock:
                     await self._apply(batch, careful=careful)
                 metrics.BATCH_SECONDS.labels(self.group).observe(time.perf_counter() - started)
+                if spans is not None:
+                    spans.transaction(started_ns, time.time_ns(), attempt)
                 break
             except Exception as exc:
                 if is_transient(exc):
@@ -207,6 +232,7 @@ class ConsumeLoop:
                 self.names,
                 emit_enabled=self.settings.emit_enabled,
                 prepared=batch.prepared,
+                traces=batch.traces,
             )
             replay_safe = self.service.replay_safe
             fresh_ids = await store.claim(
@@ -230,6 +256,7 @@ class ConsumeLoop:
                 for position, (record, reason) in failed_ids.items()
                 if position in new_failures
             ]
+            poisoned: list[tuple[Event[Any], OutgoingMessage]] = []
             if careful:
                 poisoned = await self._apply_one_by_one(fresh, uow, batch)
                 await store.release(conn, self.group, [e.envelope.event_id for e, _ in poisoned])
@@ -239,6 +266,8 @@ class ConsumeLoop:
             await store.write_outbox(conn, [*uow.outbox, *dead])
             await store.save_offsets(conn, self.group, batch.next_offsets)
         self._count(batch, fresh, dead)
+        if batch.traces:
+            batch.outcomes = _outcomes(batch.events, fresh, [e for e, _ in poisoned])
 
     async def _apply_by_topic(self, events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
         by_spec: dict[Any, list[Event[Any]]] = defaultdict(list)
@@ -355,6 +384,16 @@ class ConsumeLoop:
         """Return once no batch is being applied."""
         async with self._batch_lock:
             return
+
+
+def _outcomes(
+    events: Sequence[Event[Any]], fresh: Sequence[Event[Any]], poisoned: Sequence[Event[Any]]
+) -> dict[uuid.UUID, str]:
+    """What became of each event of a committed batch (for its span)."""
+    outcomes = dict.fromkeys((e.envelope.event_id for e in events), "duplicate")
+    outcomes.update(dict.fromkeys((e.envelope.event_id for e in fresh), "applied"))
+    outcomes.update(dict.fromkeys((e.envelope.event_id for e in poisoned), "dead_lettered"))
+    return outcomes
 
 
 def _failed(record: ConsumerRecord) -> FailedRecord:

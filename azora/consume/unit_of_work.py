@@ -28,6 +28,8 @@ class UnitOfWork:
     emit_enabled: bool = True
     # What the service's `prepare` steps returned for this batch, by event id.
     prepared: dict[uuid.UUID, Any] = field(default_factory=dict)
+    # With tracing on: each event's span, the parent of what it causes (by event id).
+    traces: dict[uuid.UUID, bytes] = field(default_factory=dict)
 
     def emit(
         self,
@@ -53,7 +55,7 @@ class UnitOfWork:
             correlation_id=correlation_id or cause.envelope.correlation_id,
             causation_id=cause.envelope.event_id,
         )
-        traceparent = cause.traceparent
+        traceparent = self.traces.get(cause.envelope.event_id) or cause.traceparent
         extra = ((HEADER_TRACEPARENT, traceparent),) if traceparent else ()
         self.outbox.append(
             encode(spec, envelope, key_of(spec, payload), self.names, extra_headers=extra)

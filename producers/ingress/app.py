@@ -24,6 +24,7 @@ from producers.ingress import (
 )
 from producers.ingress.context import IngressContext
 from producers.ingress.metrics import RequestMetrics
+from producers.ingress.tracing import RequestTracing
 
 DESCRIPTION = """
 Commands answer `202 Accepted` with a `command_id` and a `status_url`;
@@ -62,6 +63,8 @@ def create_app(ctx: IngressContext, broker: KafkaBroker) -> FastAPI:
     )
     app.state.ctx = ctx
     problems.install(app)
+    app.add_middleware(RequestTracing)
+    # Added last, so it runs outermost: its latency includes the tracing middleware's.
     app.add_middleware(RequestMetrics)
     app.include_router(service_routes.router)
     app.include_router(commands.router)

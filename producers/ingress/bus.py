@@ -10,10 +10,11 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from azora import tracing
 from azora.messages import OutgoingMessage, build_envelope, encode, message_key
 from azora.topics import TopicNames
 from schemas.catalogue import TopicSpec, spec_for
-from schemas.envelope import HEADER_REQUEST_FINGERPRINT
+from schemas.envelope import HEADER_REQUEST_FINGERPRINT, HEADER_TRACEPARENT, Envelope
 
 _COMMAND_NAMESPACE = uuid.UUID("6f1c2a52-53a4-4c4b-9a4f-0a2b7c9e5d11")
 
@@ -61,14 +62,11 @@ class Bus:
         """Publish a command whose envelope id is the command id."""
         spec = spec_for(payload)
         envelope = build_envelope(spec, payload, actor=actor, event_id=command.id)
-        await self.transport.send(
-            encode(
-                spec,
-                envelope,
-                message_key(spec, payload),
-                self.names,
-                extra_headers=((HEADER_REQUEST_FINGERPRINT, command.fingerprint.encode()),),
-            )
+        await self._send(
+            spec,
+            envelope,
+            message_key(spec, payload),
+            ((HEADER_REQUEST_FINGERPRINT, command.fingerprint.encode()),),
         )
 
     async def send_fact(
@@ -77,8 +75,24 @@ class Bus:
         """Publish a fact the ingress itself establishes (a session started, for instance)."""
         spec: TopicSpec = spec_for(payload)
         envelope = build_envelope(spec, payload, actor=actor, event_id=event_id)
-        await self.transport.send(encode(spec, envelope, message_key(spec, payload), self.names))
+        await self._send(spec, envelope, message_key(spec, payload))
         return envelope.event_id
+
+    async def _send(
+        self,
+        spec: TopicSpec,
+        envelope: Envelope,
+        key: bytes,
+        headers: tuple[tuple[str, bytes], ...] = (),
+    ) -> None:
+        # With tracing on, the record carries its publish span as the consumers' parent.
+        topic = self.names.physical(spec)
+        with tracing.producer_span(topic, str(envelope.event_id)) as span:
+            if span is not None and (parent := tracing.traceparent_of(span)):
+                headers = (*headers, (HEADER_TRACEPARENT, parent))
+            await self.transport.send(
+                encode(spec, envelope, key, self.names, extra_headers=headers)
+            )
 
     def _mac(self, *parts: Any) -> str:
         message = "\x1f".join(str(part) for part in parts).encode()

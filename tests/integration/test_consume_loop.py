@@ -95,7 +95,7 @@ async def test_an_undecodable_message_goes_to_the_dlq_and_the_partition_keeps_fl
     assert "invalid envelope" in headers[dead_letters.ERROR]
     assert headers[dead_letters.ERROR_KIND] == "decode"
     assert headers[dead_letters.ATTEMPTS] == "1"
-    assert headers[dead_letters.GROUP] == service.name
+    assert headers[dead_letters.GROUP] == world.names.group(service.name)
 
 
 async def test_a_poison_event_is_dead_lettered_and_the_rest_of_its_batch_is_applied(
@@ -185,12 +185,12 @@ async def test_offsets_committed_to_kafka_equal_those_stored_in_postgres(
 
     stored = await db.fetch(
         "SELECT partition, next_offset FROM azora.consumer_offsets WHERE group_id = $1",
-        service.name,
+        world.names.group(service.name),
     )
     admin = AIOKafkaAdminClient(bootstrap_servers=world.settings.kafka_bootstrap_servers)
     await admin.start()
     try:
-        committed = await admin.list_consumer_group_offsets(service.name)
+        committed = await admin.list_consumer_group_offsets(world.names.group(service.name))
     finally:
         await admin.close()
     in_kafka = {tp.partition: meta.offset for tp, meta in committed.items()}
