@@ -27,7 +27,7 @@ from consumers.identity.service import make_identity
 from consumers.learning.service import LEARNING
 from consumers.payments.gateway import StripeGateway, make_client
 from consumers.payments.service import make_payments
-from consumers.projections import projections_service
+from consumers.projections import PROJECTIONS, projections_service
 from consumers.tutor.model import ModelGateway
 from consumers.tutor.model import make_client as make_openai
 from consumers.tutor.service import make_tutor
@@ -64,6 +64,11 @@ def services(settings: Settings) -> dict[str, list[Service]]:
         "tutor": [make_tutor(tutor_model(settings))],
         "projections": [projections_service()],
     }
+
+
+def projections() -> dict[str, Service]:
+    """Every projection by name (what `azora projections rebuild` can rebuild)."""
+    return {projection.name: projection for projection in PROJECTIONS}
 
 
 def stripe_client(settings: Settings) -> stripe.StripeClient | None:

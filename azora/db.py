@@ -17,10 +17,23 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
-    """A pool whose connections decode jsonb."""
+# Projections name their own tables without a schema; the search_path says which set they
+# write: the live read models (`read`), or a rebuild's shadow schema. Everything else
+# names its schema explicitly.
+READ_MODELS = "read"
+
+
+async def create_pool(
+    dsn: str, *, min_size: int = 1, max_size: int = 10, read_models: str = READ_MODELS
+) -> Pool:
+    """A pool whose connections decode jsonb and find read models in `read_models`."""
     pool: Pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=60
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        command_timeout=60,
+        server_settings={"search_path": f'"{read_models}", public'},
     )
     return pool
 

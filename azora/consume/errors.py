@@ -22,6 +22,8 @@ _TRANSIENT_PG = (
     asyncpg.DeadlockDetectedError,
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
+    # A table swapped under a prepared statement (a projection rebuild): re-prepared on retry.
+    asyncpg.InvalidCachedStatementError,
 )
 
 

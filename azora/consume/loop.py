@@ -108,7 +108,7 @@ class ConsumeLoop:
                     continue
                 # Decoding runs while Postgres applies the previous batch: the two overlap
                 # on two cores, and batches are still applied strictly in order.
-                batch = self._decode(fetched)
+                batch = self.decode(fetched)
                 if applying is not None:
                     previous, applying = applying, None
                     if not await previous:
@@ -197,7 +197,7 @@ class ConsumeLoop:
             prepared.update(await self.service.prepare[spec](events, self.pool))
         return prepared
 
-    def _decode(self, fetched: dict[TopicPartition, list[ConsumerRecord]]) -> _Batch:
+    def decode(self, fetched: dict[TopicPartition, list[ConsumerRecord]]) -> _Batch:
         batch = _Batch()
         for tp, records in fetched.items():
             spec = self._by_topic[tp.topic]

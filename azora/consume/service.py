@@ -34,6 +34,9 @@ class Service:
     # a crash repeats nothing; only a re-published duplicate reaches the handler again.
     replay_safe: frozenset[TopicSpec] = frozenset()
     prepare: dict[TopicSpec, Prepare] = field(default_factory=dict)
+    # The read-model tables a projection owns, named without a schema: a rebuild writes
+    # fresh copies of exactly these and swaps them in.
+    tables: tuple[str, ...] = ()
 
     @property
     def topics(self) -> list[TopicSpec]:
@@ -68,6 +71,7 @@ def combine(name: str, parts: Sequence[Service]) -> Service:
         handlers={spec: _chain(hs) for spec, hs in by_topic.items()},
         replay_safe=replay_safe,
         prepare=prepare,
+        tables=tuple(table for part in parts for table in part.tables),
     )
 
 

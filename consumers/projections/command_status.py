@@ -19,19 +19,19 @@ NOTIFY_CHANNEL = "azora_command_status"
 # A settled status never goes back to pending: the command and its outcome travel on
 # different topics, so the outcome may well be applied first.
 UPSERT = """
-INSERT INTO read.command_status (command_id, type, status, reason, links, fingerprint)
+INSERT INTO command_status (command_id, type, status, reason, links, fingerprint)
 SELECT t.command_id, t.type, t.status, t.reason, t.links::jsonb, t.fingerprint
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
      AS t(command_id, type, status, reason, links, fingerprint)
 ON CONFLICT (command_id) DO UPDATE SET
-    type = COALESCE(read.command_status.type, EXCLUDED.type),
-    fingerprint = COALESCE(read.command_status.fingerprint, EXCLUDED.fingerprint),
-    status = CASE WHEN read.command_status.status = 'pending'
-                  THEN EXCLUDED.status ELSE read.command_status.status END,
-    reason = CASE WHEN read.command_status.status = 'pending'
-                  THEN EXCLUDED.reason ELSE read.command_status.reason END,
-    links = CASE WHEN read.command_status.status = 'pending'
-                 THEN EXCLUDED.links ELSE read.command_status.links END,
+    type = COALESCE(command_status.type, EXCLUDED.type),
+    fingerprint = COALESCE(command_status.fingerprint, EXCLUDED.fingerprint),
+    status = CASE WHEN command_status.status = 'pending'
+                  THEN EXCLUDED.status ELSE command_status.status END,
+    reason = CASE WHEN command_status.status = 'pending'
+                  THEN EXCLUDED.reason ELSE command_status.reason END,
+    links = CASE WHEN command_status.status = 'pending'
+                 THEN EXCLUDED.links ELSE command_status.links END,
     updated_at = now()
 """
 
@@ -108,4 +108,5 @@ COMMAND_STATUS = Service(
     # Monotonic: a status only leaves `pending`, and a settled one never changes. A repeat
     # re-sends a NOTIFY, which wakes a waiter that then reads the same answer.
     replay_safe=frozenset(spec for spec in CATALOGUE if spec.outcome is not None),
+    tables=("command_status",),
 )

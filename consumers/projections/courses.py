@@ -12,7 +12,7 @@ from azora.messages import Event
 from schemas import catalogue as topics
 
 INSERT = """
-INSERT INTO read.courses (course_id, instructor_id, title, description, category, level,
+INSERT INTO courses (course_id, instructor_id, title, description, category, level,
                           price_minor, currency, modules, published_at)
 SELECT t.course_id, t.instructor_id, t.title, t.description, t.category, t.level,
        t.price_minor, t.currency, t.modules::jsonb, t.published_at
@@ -46,4 +46,5 @@ COURSES = Service(
     name="courses",
     handlers={topics.COURSE_PUBLISHED: on_course_published},
     replay_safe=frozenset({topics.COURSE_PUBLISHED}),  # insert-if-absent of an immutable fact
+    tables=("courses",),
 )

@@ -24,18 +24,18 @@ STATUS = {
 }
 
 UPSERT = """
-INSERT INTO read.enrollments (enrollment_id, user_id, course_id, status, rank, reason,
+INSERT INTO enrollments (enrollment_id, user_id, course_id, status, rank, reason,
                               completed_lessons, total_lessons, progress_percent)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::smallint[],
                      $6::text[], $7::int[], $8::int[], $9::int[])
 ON CONFLICT (enrollment_id) DO UPDATE SET
-    status = CASE WHEN EXCLUDED.rank > read.enrollments.rank
-                  THEN EXCLUDED.status ELSE read.enrollments.status END,
-    rank = GREATEST(read.enrollments.rank, EXCLUDED.rank),
-    reason = COALESCE(read.enrollments.reason, EXCLUDED.reason),
-    completed_lessons = GREATEST(read.enrollments.completed_lessons, EXCLUDED.completed_lessons),
-    total_lessons = COALESCE(read.enrollments.total_lessons, EXCLUDED.total_lessons),
-    progress_percent = GREATEST(read.enrollments.progress_percent, EXCLUDED.progress_percent),
+    status = CASE WHEN EXCLUDED.rank > enrollments.rank
+                  THEN EXCLUDED.status ELSE enrollments.status END,
+    rank = GREATEST(enrollments.rank, EXCLUDED.rank),
+    reason = COALESCE(enrollments.reason, EXCLUDED.reason),
+    completed_lessons = GREATEST(enrollments.completed_lessons, EXCLUDED.completed_lessons),
+    total_lessons = COALESCE(enrollments.total_lessons, EXCLUDED.total_lessons),
+    progress_percent = GREATEST(enrollments.progress_percent, EXCLUDED.progress_percent),
     updated_at = now()
 """
 
@@ -68,4 +68,5 @@ ENROLLMENT_VIEWS = Service(
     name="enrollment_views",
     handlers={spec: on_enrollment_event for spec in STATUS},
     replay_safe=frozenset(STATUS),  # ranked status, rising progress: repeats change nothing
+    tables=("enrollments",),
 )

@@ -24,21 +24,21 @@ STATUS = {
 }
 
 UPSERT = """
-INSERT INTO read.payments (payment_id, user_id, status, rank, amount_minor, currency, purpose,
+INSERT INTO payments (payment_id, user_id, status, rank, amount_minor, currency, purpose,
                            client_secret, stripe_payment_intent_id, reason)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::smallint[], $5::bigint[],
                      $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
 ON CONFLICT (payment_id) DO UPDATE SET
-    status = CASE WHEN EXCLUDED.rank > read.payments.rank
-                  THEN EXCLUDED.status ELSE read.payments.status END,
-    rank = GREATEST(read.payments.rank, EXCLUDED.rank),
-    amount_minor = COALESCE(read.payments.amount_minor, EXCLUDED.amount_minor),
-    currency = COALESCE(read.payments.currency, EXCLUDED.currency),
-    purpose = COALESCE(read.payments.purpose, EXCLUDED.purpose),
-    client_secret = COALESCE(read.payments.client_secret, EXCLUDED.client_secret),
-    stripe_payment_intent_id = COALESCE(read.payments.stripe_payment_intent_id,
+    status = CASE WHEN EXCLUDED.rank > payments.rank
+                  THEN EXCLUDED.status ELSE payments.status END,
+    rank = GREATEST(payments.rank, EXCLUDED.rank),
+    amount_minor = COALESCE(payments.amount_minor, EXCLUDED.amount_minor),
+    currency = COALESCE(payments.currency, EXCLUDED.currency),
+    purpose = COALESCE(payments.purpose, EXCLUDED.purpose),
+    client_secret = COALESCE(payments.client_secret, EXCLUDED.client_secret),
+    stripe_payment_intent_id = COALESCE(payments.stripe_payment_intent_id,
                                         EXCLUDED.stripe_payment_intent_id),
-    reason = COALESCE(EXCLUDED.reason, read.payments.reason),
+    reason = COALESCE(EXCLUDED.reason, payments.reason),
     updated_at = now()
 """
 
@@ -97,4 +97,5 @@ PAYMENT_VIEWS = Service(
     handlers={spec: on_payment_event for spec in STATUS},
     # Ranked, COALESCEd upserts: a repeat changes nothing.
     replay_safe=frozenset(STATUS),
+    tables=("payments",),
 )

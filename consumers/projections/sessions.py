@@ -15,25 +15,25 @@ from azora.messages import Event
 from schemas import catalogue as topics
 
 STARTED = """
-INSERT INTO read.sessions (session_id, user_id, started_at, expires_at)
+INSERT INTO sessions (session_id, user_id, started_at, expires_at)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::timestamptz[])
 ON CONFLICT (session_id) DO UPDATE
 SET started_at = EXCLUDED.started_at, expires_at = EXCLUDED.expires_at
 """
 
 REFRESHED = """
-INSERT INTO read.sessions (session_id, user_id, generation)
+INSERT INTO sessions (session_id, user_id, generation)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[])
 ON CONFLICT (session_id) DO UPDATE
-SET generation = GREATEST(read.sessions.generation, EXCLUDED.generation)
+SET generation = GREATEST(sessions.generation, EXCLUDED.generation)
 """
 
 REVOKED = """
-INSERT INTO read.sessions (session_id, user_id, revoked_at, revoked_reason)
+INSERT INTO sessions (session_id, user_id, revoked_at, revoked_reason)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[])
 ON CONFLICT (session_id) DO UPDATE
-SET revoked_at = COALESCE(read.sessions.revoked_at, EXCLUDED.revoked_at),
-    revoked_reason = COALESCE(read.sessions.revoked_reason, EXCLUDED.revoked_reason)
+SET revoked_at = COALESCE(sessions.revoked_at, EXCLUDED.revoked_at),
+    revoked_reason = COALESCE(sessions.revoked_reason, EXCLUDED.revoked_reason)
 """
 
 
@@ -95,4 +95,5 @@ SESSIONS = Service(
     replay_safe=frozenset(
         {topics.SESSION_STARTED, topics.SESSION_REFRESHED, topics.SESSION_REVOKED}
     ),
+    tables=("sessions",),
 )

@@ -12,7 +12,7 @@ from azora.messages import Event
 from schemas import catalogue as topics
 
 QUESTIONS = """
-INSERT INTO read.tutor_questions (question_id, user_id, conversation_id, status, rank, answer,
+INSERT INTO tutor_questions (question_id, user_id, conversation_id, status, rank, answer,
                                   model, tokens_in, tokens_out, latency_ms, reason, asked_at)
 SELECT t.question_id, t.user_id, t.conversation_id, t.status, t.rank, t.answer, t.model,
        t.tokens_in, t.tokens_out, t.latency_ms, t.reason, COALESCE(t.asked_at, now())
@@ -21,30 +21,30 @@ FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::smallint[], $6::
      AS t(question_id, user_id, conversation_id, status, rank, answer, model, tokens_in,
           tokens_out, latency_ms, reason, asked_at)
 ON CONFLICT (question_id) DO UPDATE SET
-    status = CASE WHEN EXCLUDED.rank > read.tutor_questions.rank
-                  THEN EXCLUDED.status ELSE read.tutor_questions.status END,
-    rank = GREATEST(read.tutor_questions.rank, EXCLUDED.rank),
-    conversation_id = COALESCE(read.tutor_questions.conversation_id, EXCLUDED.conversation_id),
-    answer = COALESCE(read.tutor_questions.answer, EXCLUDED.answer),
-    model = COALESCE(read.tutor_questions.model, EXCLUDED.model),
-    tokens_in = COALESCE(read.tutor_questions.tokens_in, EXCLUDED.tokens_in),
-    tokens_out = COALESCE(read.tutor_questions.tokens_out, EXCLUDED.tokens_out),
-    latency_ms = COALESCE(read.tutor_questions.latency_ms, EXCLUDED.latency_ms),
-    reason = COALESCE(read.tutor_questions.reason, EXCLUDED.reason),
-    asked_at = LEAST(read.tutor_questions.asked_at, EXCLUDED.asked_at)
+    status = CASE WHEN EXCLUDED.rank > tutor_questions.rank
+                  THEN EXCLUDED.status ELSE tutor_questions.status END,
+    rank = GREATEST(tutor_questions.rank, EXCLUDED.rank),
+    conversation_id = COALESCE(tutor_questions.conversation_id, EXCLUDED.conversation_id),
+    answer = COALESCE(tutor_questions.answer, EXCLUDED.answer),
+    model = COALESCE(tutor_questions.model, EXCLUDED.model),
+    tokens_in = COALESCE(tutor_questions.tokens_in, EXCLUDED.tokens_in),
+    tokens_out = COALESCE(tutor_questions.tokens_out, EXCLUDED.tokens_out),
+    latency_ms = COALESCE(tutor_questions.latency_ms, EXCLUDED.latency_ms),
+    reason = COALESCE(tutor_questions.reason, EXCLUDED.reason),
+    asked_at = LEAST(tutor_questions.asked_at, EXCLUDED.asked_at)
 """
 PATHS = """
-INSERT INTO read.learning_paths (path_id, user_id, status, rank, steps, model, reason)
+INSERT INTO learning_paths (path_id, user_id, status, rank, steps, model, reason)
 SELECT t.path_id, t.user_id, t.status, t.rank, t.steps::jsonb, t.model, t.reason
 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::smallint[], $5::text[], $6::text[],
             $7::text[]) AS t(path_id, user_id, status, rank, steps, model, reason)
 ON CONFLICT (path_id) DO UPDATE SET
-    status = CASE WHEN EXCLUDED.rank > read.learning_paths.rank
-                  THEN EXCLUDED.status ELSE read.learning_paths.status END,
-    rank = GREATEST(read.learning_paths.rank, EXCLUDED.rank),
-    steps = COALESCE(read.learning_paths.steps, EXCLUDED.steps),
-    model = COALESCE(read.learning_paths.model, EXCLUDED.model),
-    reason = COALESCE(read.learning_paths.reason, EXCLUDED.reason)
+    status = CASE WHEN EXCLUDED.rank > learning_paths.rank
+                  THEN EXCLUDED.status ELSE learning_paths.status END,
+    rank = GREATEST(learning_paths.rank, EXCLUDED.rank),
+    steps = COALESCE(learning_paths.steps, EXCLUDED.steps),
+    model = COALESCE(learning_paths.model, EXCLUDED.model),
+    reason = COALESCE(learning_paths.reason, EXCLUDED.reason)
 """
 QUESTION_STATUS = {
     topics.TUTOR_ASKED: ("pending", 0),
@@ -107,4 +107,5 @@ TUTOR_VIEWS = Service(
         **dict.fromkeys(PATH_STATUS, on_path_event),
     },
     replay_safe=frozenset({*QUESTION_STATUS, *PATH_STATUS}),  # ranked, COALESCEd upserts
+    tables=("tutor_questions", "learning_paths"),
 )

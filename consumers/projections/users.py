@@ -11,7 +11,7 @@ from azora.messages import Event
 from schemas import catalogue as topics
 
 INSERT_USERS = """
-INSERT INTO read.users (user_id, email, display_name, roles, registered_at)
+INSERT INTO users (user_id, email, display_name, roles, registered_at)
 SELECT t.user_id, t.email, t.display_name, string_to_array(t.roles, ','), t.registered_at
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
      AS t(user_id, email, display_name, roles, registered_at)
@@ -19,7 +19,7 @@ ON CONFLICT DO NOTHING
 """
 
 INSERT_CREDENTIALS = """
-INSERT INTO read.credentials (user_id, email, password_hash)
+INSERT INTO credentials (user_id, email, password_hash)
 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
 ON CONFLICT DO NOTHING
 """
@@ -27,14 +27,14 @@ ON CONFLICT DO NOTHING
 ENABLE_MFA = """
 WITH t AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS t(user_id, secret)),
 profiles AS (
-    UPDATE read.users SET mfa_enabled = true FROM t WHERE read.users.user_id = t.user_id
+    UPDATE users SET mfa_enabled = true FROM t WHERE users.user_id = t.user_id
 )
-UPDATE read.credentials SET mfa_secret = t.secret FROM t WHERE read.credentials.user_id = t.user_id
+UPDATE credentials SET mfa_secret = t.secret FROM t WHERE credentials.user_id = t.user_id
 """
 
 
 GRANT_ROLES = """
-UPDATE read.users u
+UPDATE users u
 SET roles = ARRAY(SELECT DISTINCT r FROM unnest(u.roles || t.roles) AS r ORDER BY r)
 FROM (SELECT user_id, array_agg(role) AS roles
       FROM unnest($1::uuid[], $2::text[]) AS g(user_id, role) GROUP BY user_id) AS t
@@ -80,4 +80,5 @@ USERS = Service(
     # A registration only inserts rows that do not exist yet. MFA changes state, so its ids
     # stay in the inbox (a late duplicate must not re-enable what a later event turned off).
     replay_safe=frozenset({topics.USER_REGISTERED, topics.USER_ROLE_GRANTED}),
+    tables=("users", "credentials"),
 )

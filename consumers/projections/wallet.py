@@ -15,18 +15,18 @@ from azora.messages import Event
 from schemas import catalogue as topics
 
 INSERT_ENTRIES = """
-INSERT INTO read.wallet_transactions
+INSERT INTO wallet_transactions
     (entry_id, user_id, currency, amount_minor, reason, reference, balance_after_minor, at)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::uuid[],
                      $7::bigint[], $8::timestamptz[])
 ON CONFLICT DO NOTHING
 """
 ADVANCE_BALANCES = """
-INSERT INTO read.wallet_balances (user_id, currency, balance_minor, version)
+INSERT INTO wallet_balances (user_id, currency, balance_minor, version)
 SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[])
 ON CONFLICT (user_id, currency) DO UPDATE
 SET balance_minor = EXCLUDED.balance_minor, version = EXCLUDED.version
-WHERE read.wallet_balances.version < EXCLUDED.version
+WHERE wallet_balances.version < EXCLUDED.version
 """
 
 
@@ -64,4 +64,5 @@ WALLET_VIEWS = Service(
     handlers={topics.WALLET_CREDITED: on_entry, topics.WALLET_DEBITED: on_entry},
     # Entries are immutable facts; balances only move forward by version.
     replay_safe=frozenset({topics.WALLET_CREDITED, topics.WALLET_DEBITED}),
+    tables=("wallet_balances", "wallet_transactions"),
 )

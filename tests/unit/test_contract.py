@@ -133,3 +133,16 @@ def test_derived_event_ids_are_the_same_for_the_same_cause() -> None:
     spec = catalogue.USER_REGISTERED
     assert derived_event_id(cause, spec) == derived_event_id(cause, spec)
     assert derived_event_id(cause, spec, 0) != derived_event_id(cause, spec, 1)
+
+
+def test_facts_are_kept_for_ever_so_projections_can_be_rebuilt_from_them() -> None:
+    for spec in catalogue.CATALOGUE:
+        if spec.kind == "event":
+            assert spec.retention_ms == catalogue.FOREVER, spec.name
+            assert spec.cleanup_policy == "delete", spec.name
+
+
+def test_commands_are_kept_for_a_bounded_time() -> None:
+    commands = [spec for spec in catalogue.CATALOGUE if spec.kind == "command"]
+    assert commands
+    assert all(0 < spec.retention_ms <= 90 * catalogue.DAY_MS for spec in commands)

@@ -1,0 +1,1 @@
+"""Rebuilding a projection from its topics into fresh tables, swapped in atomically."""

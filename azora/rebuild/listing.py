@@ -1,0 +1,90 @@
+"""`azora projections list`: each projection's live version, position and lag."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from azora import db, kafka
+from azora.consume import store
+from azora.consume.service import Service
+from azora.rebuild import versions
+from azora.settings import Settings
+from azora.topics import TopicNames
+
+
+@dataclass(frozen=True)
+class Position:
+    """A group's place on a projection's topics."""
+
+    group: str
+    applied: int  # sum of the group's stored next offsets
+    lag: int  # records on the topics it has not applied
+
+
+@dataclass(frozen=True)
+class ProjectionState:
+    """One row of the listing."""
+
+    name: str
+    tables: tuple[str, ...]
+    live_version: int
+    live: Position
+    building_version: int | None
+    building: Position | None
+
+
+async def list_projections(
+    settings: Settings, projections: Sequence[Service], names: TopicNames
+) -> list[ProjectionState]:
+    """Versions from Postgres, positions from the stored offsets, ends from Kafka."""
+    ends = await _end_offsets(settings, {names.physical(s) for p in projections for s in p.topics})
+    pool = await db.create_pool(settings.database_url, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            return [await _state(conn, projection, names, ends) for projection in projections]
+    finally:
+        await pool.close()
+
+
+async def _state(
+    conn: db.Connection, projection: Service, names: TopicNames, ends: dict[TopicPartition, int]
+) -> ProjectionState:
+    topics = [names.physical(spec) for spec in projection.topics]
+    building = await versions.building(conn, projection.name)
+    return ProjectionState(
+        name=projection.name,
+        tables=projection.tables,
+        live_version=await versions.live_version(conn, projection.name),
+        live=await _position(conn, names.group("projections"), topics, ends),
+        building_version=building.version if building else None,
+        building=await _position(conn, building.group, topics, ends) if building else None,
+    )
+
+
+async def _position(
+    conn: db.Connection, group: str, topics: list[str], ends: dict[TopicPartition, int]
+) -> Position:
+    stored = await store.load_offsets(conn, group, topics)
+    mine = [tp for tp in ends if tp.topic in topics]
+    applied = sum(stored.get((tp.topic, tp.partition), 0) for tp in mine)
+    return Position(group, applied, sum(ends[tp] for tp in mine) - applied)
+
+
+async def _end_offsets(settings: Settings, topics: set[str]) -> dict[TopicPartition, int]:
+    tps = [
+        TopicPartition(topic, p)
+        for topic in sorted(topics)
+        for p in await kafka.partitions_of(settings, topic)
+    ]
+    if not tps:
+        return {}
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await consumer.start()
+    try:
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(tps)
+        return ends
+    finally:
+        await consumer.stop()

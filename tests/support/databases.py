@@ -1,0 +1,35 @@
+"""A private, migrated database for tests that change schema-wide state (table swaps)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+
+from azora import migrate
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(url: str) -> AsyncIterator[str]:
+    """Create and migrate a database beside `url`'s; yield its URL; drop it afterwards."""
+    name = f"azora_t{uuid.uuid4().hex[:12]}"
+    base, _, _ = url.rpartition("/")
+    admin = await asyncpg.connect(url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    private = f"{base}/{name}"
+    try:
+        # Alembic runs its own event loop: keep it off this one.
+        await asyncio.to_thread(migrate.upgrade, private)
+        yield private
+    finally:
+        admin = await asyncpg.connect(url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
