@@ -70,13 +70,13 @@ class TimedLoop(ConsumeLoop):
         if self.phases.assigned_at is None:
             self.phases.assigned_at = time.perf_counter()
 
-    def _decode(self, fetched: dict[TopicPartition, list[ConsumerRecord]]) -> _Batch:
+    def decode(self, fetched: dict[TopicPartition, list[ConsumerRecord]]) -> _Batch:
         started = time.perf_counter()
         if self.phases.first_batch_at is None:
             self.phases.first_batch_at = started
         self.phases.records += sum(len(records) for records in fetched.values())
         try:
-            return super()._decode(fetched)
+            return super().decode(fetched)
         finally:
             self.phases.add("decode", started)
 
