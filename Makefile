@@ -65,8 +65,12 @@ run: setup ## Bring up the whole stack: Kafka, Postgres, migrations, ingress, co
 	@echo "Azora on http://$${AZORA_INGRESS_HOST:-127.0.0.1}:$${AZORA_INGRESS_PORT:-8000} (docs at /docs); Ctrl-C stops it"
 	exec $(AZORA) run
 
+.PHONY: kcat
+kcat: ## Fetch kcat from Debian's package into the state dir (the replay tests compare with it)
+	infra/kcat/kcat.sh install
+
 .PHONY: test
-test: setup promtool ## Run the whole suite (unit, integration, e2e) against the real Kafka and Postgres
+test: setup kcat promtool ## Run the whole suite (unit, integration, e2e) against the real Kafka and Postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: unit

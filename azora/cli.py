@@ -21,6 +21,7 @@ from prometheus_client import start_http_server
 
 from azora import composition, kafka, migrate, tracing
 from azora.rebuild.cli import projections_app
+from azora.replay.cli import replay_app
 from azora.runtime import die_with_parent
 from azora.settings import Settings
 from schemas.learning import UserRoleGranted
@@ -32,6 +33,7 @@ app = typer.Typer(help="Azora: an event-driven learning platform on Kafka.", no_
 topics_app = typer.Typer(help="Topics of the catalogue on the broker.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 app.add_typer(projections_app, name="projections")
+app.add_typer(replay_app, name="replay")
 
 ROLES = ("identity", "learning", "wallet", "payments", "tutor", "projections")
 

@@ -1,0 +1,142 @@
+"""One export: resolve the window, read it, filter, write, and say what happened."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from rich.console import Console
+
+from azora.replay.atomic import atomic_output
+from azora.replay.filters import Filters
+from azora.replay.progress import ExportProgress
+from azora.replay.reader import WindowReader, replay_consumer
+from azora.replay.rows import decode_envelope
+from azora.replay.selection import partitions_of
+from azora.replay.throttle import TokenBucket, batch_size
+from azora.replay.window import EARLIEST, LATEST, Bound, resolve_window
+from azora.replay.writers import Format, JsonlWriter, RowWriter, open_writer
+from azora.settings import Settings
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export (physical topic names), which window, how filtered, and where to."""
+
+    topics: tuple[str, ...]
+    start: Bound = EARLIEST
+    stop: Bound = LATEST
+    filters: Filters = field(default_factory=Filters)
+    format: Format = Format.JSONL
+    # None: JSON Lines on stdout (the format must be JSONL).
+    output: Path | None = None
+    rate: float | None = None
+    progress: bool = True
+
+
+@dataclass
+class Summary:
+    """What an export did."""
+
+    written: int = 0
+    skipped: int = 0
+    undecodable: int = 0
+    partitions: int = 0
+    seconds: float = 0.0
+
+    @property
+    def events_per_second(self) -> float:
+        """Events written per second of the whole export."""
+        return self.written / self.seconds if self.seconds > 0 else 0.0
+
+    def line(self) -> str:
+        """The one-line report printed at the end."""
+        return (
+            f"exported {self.written:,} events ({self.skipped:,} skipped by filters, "
+            f"{self.undecodable:,} undecodable written as _raw) from {self.partitions} "
+            f"partitions in {self.seconds:.2f} s: {self.events_per_second:,.0f} events/s"
+        )
+
+
+async def export(
+    settings: Settings,
+    request: ExportRequest,
+    *,
+    stdout: IO[bytes] | None = None,
+    console: Console | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Summary:
+    """Run one export; the output file appears only if it completes."""
+    if request.output is None and request.format is not Format.JSONL:
+        raise ValueError(f"{request.format} cannot be streamed to stdout; give a file")
+    started = clock()
+    partitions = await partitions_of(settings, request.topics)
+    consumer = replay_consumer(settings)
+    await consumer.start()
+    try:
+        spans = await resolve_window(consumer, partitions, request.start, request.stop)
+        reader = WindowReader(consumer, spans, batch_size(request.rate))
+        summary = Summary(partitions=len(spans))
+        progress = ExportProgress(reader.total, enabled=request.progress, console=console)
+        bucket = TokenBucket(request.rate) if request.rate is not None else None
+        if request.output is None:
+            with _stdout(stdout) as writer, progress:
+                await _copy(reader, writer, request.filters, bucket, progress, summary)
+                writer.finish()
+        else:
+            with atomic_output(request.output) as target:
+                spool = target.scratch("spool")
+                with open_writer(request.format, target.path, spool) as writer, progress:
+                    await _copy(reader, writer, request.filters, bucket, progress, summary)
+                    writer.finish()
+    finally:
+        await consumer.stop()
+    summary.seconds = clock() - started
+    return summary
+
+
+def _stdout(given: IO[bytes] | None) -> JsonlWriter:
+    if given is not None:
+        return JsonlWriter(given, owned=False)
+    sys.stdout.flush()
+    # Python's stdout buffers 8 KiB; a larger buffer of our own (closing it flushes, and
+    # leaves the descriptor open) saves a tenth of an export's time in write calls.
+    return JsonlWriter(open(sys.stdout.fileno(), "wb", buffering=1 << 20, closefd=False))
+
+
+async def _copy(
+    reader: WindowReader,
+    writer: RowWriter,
+    filters: Filters,
+    bucket: TokenBucket | None,
+    progress: ExportProgress,
+    summary: Summary,
+) -> None:
+    # Decided once: the unfiltered path (the common one) pays for no filter calls.
+    by_record = bool(filters.keys or filters.types)
+    by_event = bool(filters.types or filters.where)
+    async for records in reader.batches():
+        if bucket is not None:
+            await bucket.acquire(len(records))
+        for record in records:
+            if by_record and not filters.admits_record(record.key, record.headers):
+                summary.skipped += 1
+                continue
+            envelope = decode_envelope(record.value)
+            if envelope is None:
+                # What the filters could judge without a body let it through: kept, and
+                # counted, so a poison record is never lost from an analyst's view.
+                summary.undecodable += 1
+                writer.write_raw(record)
+            elif by_event and not filters.admits_event(envelope, envelope.payload):
+                summary.skipped += 1
+                continue
+            else:
+                writer.write_event(record)
+            summary.written += 1
+        progress.update(reader.covered)
+    progress.update(reader.covered)
