@@ -1,4 +1,8 @@
-"""The `azora` command: run the stack or one role of it, and manage topics and the schema."""
+"""The `azora` command: run the stack or one role of it, and manage topics and the schema.
+
+Commands import what they use when they run: `azora lag` or `azora replay` should not pay
+for loading every service (the OpenAI and Stripe SDKs, Alembic) before doing anything.
+"""
 
 from __future__ import annotations
 
@@ -16,15 +20,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 from prometheus_client import start_http_server
 
-from azora import composition, kafka, migrate, tracing
+from azora.aio import stop_on_signals
 from azora.rebuild.cli import projections_app
 from azora.replay.cli import replay_app
 from azora.runtime import die_with_parent
 from azora.settings import Settings
-from schemas.learning import UserRoleGranted
 
 if TYPE_CHECKING:
     from azora.lag.report import GroupReport
@@ -52,6 +54,10 @@ def ingress(
     port: Annotated[int | None, typer.Option(help="Port (AZORA_INGRESS_PORT)")] = None,
 ) -> None:
     """Serve the HTTP ingress."""
+    import uvicorn
+
+    from azora import composition, tracing
+
     _logging()
     settings = Settings()
     composition.start_tracing(settings, "ingress")
@@ -72,6 +78,8 @@ def ingress(
 @app.command()
 def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)}")]) -> None:
     """Run a consuming service's consumer groups until SIGTERM."""
+    from azora import composition, tracing
+
     _logging()
     settings = Settings()
     available = composition.services(settings)
@@ -82,7 +90,7 @@ def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)
     composition.start_tracing(settings, role)
 
     async def main() -> None:
-        await composition.run_services(settings, available[role], composition.stop_on_signals())
+        await composition.run_services(settings, available[role], stop_on_signals())
 
     try:
         asyncio.run(main())
@@ -93,6 +101,8 @@ def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)
 @app.command()
 def relay() -> None:
     """Publish the outbox to Kafka until SIGTERM."""
+    from azora import composition, tracing
+
     _logging()
     settings = Settings()
 
@@ -100,7 +110,7 @@ def relay() -> None:
     composition.start_tracing(settings, "relay")
 
     async def main() -> None:
-        await composition.run_relay(settings, composition.stop_on_signals())
+        await composition.run_relay(settings, stop_on_signals())
 
     try:
         asyncio.run(main())
@@ -127,7 +137,7 @@ def lag_exporter(
     serve_metrics(settings, port or settings.metrics_port or settings.lag_exporter_port)
 
     async def main() -> None:
-        await watch_lag(settings, composition.stop_on_signals(), collector.update)
+        await watch_lag(settings, stop_on_signals(), collector.update)
 
     asyncio.run(main())
 
@@ -158,7 +168,7 @@ def lag(
     console = Console()
 
     async def main() -> None:
-        stop = composition.stop_on_signals()
+        stop = stop_on_signals()
         seen = 0
         if watch:
             with Live(console=console, auto_refresh=False) as live:
@@ -184,6 +194,8 @@ def lag(
 @app.command("migrate")
 def migrate_command() -> None:
     """Apply database migrations (Alembic) up to the newest."""
+    from azora import migrate
+
     _logging()
     migrate.upgrade(Settings().database_url)
     typer.echo("database schema is up to date")
@@ -194,6 +206,8 @@ def topics_apply(
     replication_factor: Annotated[int, typer.Option(help="Replicas per partition")] = 1,
 ) -> None:
     """Create or update every catalogue topic (idempotent)."""
+    from azora import composition, kafka
+
     settings = Settings()
     changes = asyncio.run(
         kafka.apply_topics(settings, composition.names(settings), replication_factor)
@@ -206,6 +220,8 @@ def topics_apply(
 @topics_app.command("list")
 def topics_list() -> None:
     """Show the catalogue's topics and their partitions on the broker."""
+    from azora import composition, kafka
+
     settings = Settings()
     on_broker = asyncio.run(kafka.list_topics(settings))
     for topic in composition.names(settings).all_physical():
@@ -219,6 +235,9 @@ def grant_role(
     role: Annotated[str, typer.Argument(help="instructor or admin")],
 ) -> None:
     """Give a user a role: publishes `user.role_granted` (it takes effect at their next login)."""
+    from azora import composition
+    from schemas.learning import UserRoleGranted
+
     settings = Settings()
     try:
         granted = UserRoleGranted(

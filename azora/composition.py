@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Sequence
 
 import stripe
@@ -206,12 +205,3 @@ async def _pool_when_ready(settings: Settings, stop: asyncio.Event) -> db.Pool |
         stop,
         "Postgres",
     )
-
-
-def stop_on_signals() -> asyncio.Event:
-    """An event set by SIGTERM or SIGINT: the process finishes its batch, commits, exits."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    return stop

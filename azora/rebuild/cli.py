@@ -10,10 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from azora import composition
-from azora.rebuild.listing import list_projections
-from azora.rebuild.runner import ChecksumMismatch, ProjectionRebuild, TruncatedHistory
-from azora.rebuild.runner import Progress as RebuildProgress
+from azora.aio import stop_on_signals
 from azora.settings import Settings
 
 projections_app = typer.Typer(
@@ -24,6 +21,9 @@ projections_app = typer.Typer(
 @projections_app.command("list")
 def list_command() -> None:
     """Each projection's live version, position and lag (and a rebuild under way)."""
+    from azora import composition
+    from azora.rebuild.listing import list_projections
+
     settings = Settings()
     states = asyncio.run(
         list_projections(
@@ -67,6 +67,10 @@ def rebuild_command(
     Queries are answered from the live tables throughout; the swap is one transaction.
     Interrupted (Ctrl-C), it resumes where it stopped when run again.
     """
+    from azora import composition
+    from azora.rebuild.runner import ChecksumMismatch, ProjectionRebuild, TruncatedHistory
+    from azora.rebuild.runner import Progress as RebuildProgress
+
     settings = Settings()
     available = composition.projections()
     if name not in available:
@@ -103,7 +107,7 @@ def rebuild_command(
             on_progress=show,
         )
         with bar:
-            outcome = await runner.run(composition.stop_on_signals())
+            outcome = await runner.run(stop_on_signals())
         if outcome is None:
             console.print("stopped; run the same command again to resume")
             raise typer.Exit(1)
