@@ -97,7 +97,7 @@ snapshots: venv ## Rewrite the JSON Schema snapshots after an additive schema ch
 	$(PY) -c "from schemas.snapshots import write_snapshots; write_snapshots()"
 
 .PHONY: bench
-bench: setup ## Run the benchmarks (never part of make test)
+bench: setup kcat ## Run the benchmarks one at a time: projection throughput, replay export (never part of make test)
 	$(PY) -m bench
 
 .PHONY: clean

@@ -38,8 +38,10 @@ async def create_pool(
     return pool
 
 
-async def connect(dsn: str) -> asyncpg.Connection:
+async def connect(dsn: str, *, read_models: str = READ_MODELS) -> asyncpg.Connection:
     """A single connection (for LISTEN, or advisory locks that must outlive a transaction)."""
-    conn: asyncpg.Connection = await asyncpg.connect(dsn)
+    conn: asyncpg.Connection = await asyncpg.connect(
+        dsn, server_settings={"search_path": f'"{read_models}", public'}
+    )
     await _init_connection(conn)
     return conn

@@ -1,7 +1,7 @@
-"""`python -m bench` (what `make bench` runs): the projection throughput benchmark.
+"""`python -m bench` (what `make bench` runs): every benchmark, one at a time.
 
 Prints a table and writes bench/report.json and bench/report.md. It exits 0 whatever the
-ratio: a benchmark reports figures, it does not fail a build on a noisy machine's timing.
+ratios: a benchmark reports figures, it does not fail a build on a noisy machine's timing.
 """
 
 from __future__ import annotations
@@ -9,15 +9,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import secrets
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
 
 from azora.settings import Settings
-from bench import projection, reporting
+from bench import export, projection, result
+from bench.projection_report import as_result
+
+BENCHMARKS = ("projection", "export")
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "--events", type=int, default=200_000, help="user.registered events (default 200000)"
+        "--only",
+        default=",".join(BENCHMARKS),
+        help=f"comma-separated subset of: {', '.join(BENCHMARKS)}",
+    )
+    parser.add_argument(
+        "--events", type=int, default=200_000, help="events per benchmark (default 200000)"
     )
     parser.add_argument(
         "--batch",
@@ -31,19 +44,38 @@ def _arguments() -> argparse.Namespace:
 
 
 def main() -> None:
-    """Run the benchmark, print its table, write its reports."""
+    """Run the chosen benchmarks in order, print the table, write the reports."""
     args = _arguments()
-    if args.events < 1 or args.batch < 1:
-        raise SystemExit("--events and --batch must be positive")
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = set(chosen) - set(BENCHMARKS)
+    if unknown or args.events < 1 or args.batch < 1:
+        raise SystemExit(f"unknown benchmark(s) {sorted(unknown)} or non-positive sizes")
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
-    result = asyncio.run(projection.run(args.events, args.batch))
-    print(reporting.table(result))
-    as_json, as_md = reporting.write(result)
+    load_at_start = os.getloadavg()[0]
+    runs: dict[str, Callable[[], Coroutine[Any, Any, result.Result]]] = {
+        "projection": lambda: _projection(args.events, args.batch),
+        "export": lambda: export.run(args.events),
+    }
+    results: list[result.Result] = []
+    for name in chosen:
+        print(f"running {name} ...", flush=True)
+        results.append(asyncio.run(runs[name]()))
+    run = {
+        "run_id": secrets.token_hex(4),
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": result.machine(load_at_start),
+    }
+    print(result.table(results))
+    as_json, as_md = result.write(results, run)
     print(f"wrote {as_json} and {as_md}")
+
+
+async def _projection(events: int, batch: int) -> result.Result:
+    return as_result(await projection.run(events, batch))
 
 
 main()

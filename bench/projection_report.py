@@ -1,19 +1,11 @@
-"""The benchmark's figures as a printed table, `bench/report.json` and `bench/report.md`.
-
-One flat record per run, so a later run can be diffed against an earlier one by eye or jq.
-"""
+"""What the projection-throughput benchmark measured, and its rows in the report."""
 
 from __future__ import annotations
 
-import json
-import os
-import platform
-import sys
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
+from bench.result import Result
 
 
 @dataclass(frozen=True)
@@ -47,21 +39,9 @@ class Report:
     machine: dict[str, Any] = field(default_factory=dict)
 
 
-def machine_info(postgres: str, load_at_start: float) -> dict[str, Any]:
-    """What the figures depend on besides the code (load: was anything else running?)."""
-    return {
-        "cpu_count": os.cpu_count(),
-        "load_avg_1m_at_start": round(load_at_start, 2),
-        "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
-        "platform": platform.platform(),
-        "python": sys.version.split()[0],
-        "postgres": postgres,
-    }
-
-
 def rows(report: Report) -> list[tuple[str, str]]:
     """(label, value) pairs, the order the table and the Markdown use."""
-    verdict = "PASS" if report.passed else "FAIL"
+    verdict = "PASS" if report.passed else "MISS"
     out = [
         ("events", f"{report.events:,}"),
         ("batch size (max_batch)", f"{report.batch_size:,}"),
@@ -89,11 +69,6 @@ def rows(report: Report) -> list[tuple[str, str]]:
         ("goal", f">= {report.goal:.2f} and every row applied -> {verdict}"),
         ("rows applied (loop, baseline)", _rows_applied(report)),
         ("gc collections gen0/1/2", "/".join(f"{n:,}" for n in report.loop_gc_collections)),
-        (
-            "cpu count, load avg (start/end)",
-            f"{report.machine.get('cpu_count')}, {report.machine.get('load_avg_1m_at_start')}"
-            f"/{report.machine.get('load_avg_1m_at_end')}",
-        ),
     ]
     return out
 
@@ -118,34 +93,18 @@ def phase_rows(report: Report) -> list[tuple[str, str]]:
     ]
 
 
-def table(report: Report) -> str:
-    """The run as a plain-text table for the terminal."""
-    lines = [f"{report.benchmark}  (run {report.run_id}, {report.timestamp})"]
-    width = max(len(label) for label, _ in [*rows(report), *phase_rows(report)]) + 2
-    lines += [f"  {label:<{width}}{value}" for label, value in rows(report)]
-    lines.append("  where the loop's time went:")
-    lines += [f"    {label:<{width}}{value}" for label, value in phase_rows(report)]
-    return "\n".join(lines)
-
-
-def markdown(report: Report) -> str:
-    """The run as Markdown."""
-    out = [f"# {report.benchmark}", "", f"Run `{report.run_id}` at {report.timestamp}.", ""]
-    out += ["| figure | value |", "|---|---|"]
-    out += [f"| {label} | {value} |" for label, value in rows(report)]
-    out += ["", "## Where the consume loop's time went", "", "| step | time |", "|---|---|"]
-    out += [
-        f"| {name} | {value} |"
-        for name, (_, value) in zip(report.loop_phases_s, phase_rows(report), strict=True)
-    ]
-    out += ["", "## Machine", ""] + [f"- {k}: {v}" for k, v in report.machine.items()]
-    return "\n".join(out) + "\n"
-
-
-def write(report: Report, directory: Path = HERE) -> tuple[Path, Path]:
-    """Write report.json and report.md next to this module (git ignores them)."""
-    as_json = directory / "report.json"
-    as_md = directory / "report.md"
-    as_json.write_text(json.dumps(asdict(report), indent=2) + "\n")
-    as_md.write_text(markdown(report))
-    return as_json, as_md
+def as_result(report: Report) -> Result:
+    """The run as one entry of the suite's report."""
+    return Result(
+        name="projection throughput",
+        figure="events/s through the consume loop into read.users + read.credentials",
+        value=report.loop_events_per_s,
+        unit="ev/s",
+        baseline="raw asyncpg batched upsert of the same rows",
+        baseline_value=report.baseline_events_per_s,
+        ratio=report.ratio,
+        goal=f"ratio >= {report.goal}",
+        passed=report.passed,
+        rows=[*rows(report), ("where the loop's time went", ""), *phase_rows(report)],
+        details=asdict(report),
+    )

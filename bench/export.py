@@ -1,0 +1,121 @@
+"""Benchmark "replay export": `azora replay export` against kcat reading the same topic.
+
+Both are whole commands, timed from start to exit as an analyst waits for them: kcat
+writes the records' values to /dev/null; the export writes JSON Lines (the envelope
+plus topic, partition, offset, timestamp and key) to /dev/null. They alternate, three
+rounds each, and the medians are compared.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from azora.kafka import apply_topics, delete_topics
+from azora.settings import Settings
+from azora.topics import TopicNames
+from bench.data import make_users
+from bench.produce import produce
+from bench.result import Result
+from schemas.catalogue import USER_REGISTERED
+
+log = logging.getLogger(__name__)
+
+GOAL = 0.25
+ROUNDS = 3
+REPO = Path(__file__).resolve().parents[1]
+
+
+def kcat_binary() -> str:
+    """The repo's kcat (`make kcat`)."""
+    path = subprocess.run(
+        [str(REPO / "infra" / "kcat" / "kcat.sh"), "path"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if not os.access(path, os.X_OK):
+        raise SystemExit(f"kcat is not installed at {path}: run `make kcat`")
+    return path
+
+
+def _timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, check=True
+    )
+    return time.perf_counter() - started, done.stderr
+
+
+def _exported(stderr: str) -> int:
+    found = re.search(r"exported ([\d,]+) events", stderr)
+    if not found:
+        raise RuntimeError(f"the export did not report its count:\n{stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+async def run(events: int) -> Result:
+    """Produce `events`, then time kcat and the export over the same topic, alternating."""
+    run_id = secrets.token_hex(4)
+    prefix = f"bench-{run_id}."
+    settings = Settings(topic_prefix=prefix)
+    names = TopicNames(prefix=prefix)
+    topic = names.physical(USER_REGISTERED)
+    kcat = kcat_binary()
+    try:
+        await apply_topics(settings, names)
+        await produce(settings, names, make_users(run_id, events, datetime.now(UTC)))
+        kcat_command = [
+            kcat, "-C", "-b", settings.kafka_bootstrap_servers, "-t", topic,
+            "-o", "beginning", "-e", "-q",
+        ]  # fmt: skip
+        export_command = [
+            sys.executable, "-m", "azora", "replay", "export",
+            "--raw-topic", topic, "-o", "-", "--quiet",
+        ]  # fmt: skip
+        kcat_s: list[float] = []
+        export_s: list[float] = []
+        counted: set[int] = set()
+        for _ in range(ROUNDS):
+            kcat_s.append(_timed(kcat_command)[0])
+            seconds, stderr = _timed(export_command)
+            export_s.append(seconds)
+            counted.add(_exported(stderr))
+        parquet_s, parquet_err = _timed(
+            [*export_command[:-3], "-o", f"/tmp/azora-bench-{run_id}.parquet", "--quiet"]
+        )
+        counted.add(_exported(parquet_err))
+        os.unlink(f"/tmp/azora-bench-{run_id}.parquet")
+    finally:
+        await delete_topics(settings, names.all_physical())
+    kcat_rate = events / statistics.median(kcat_s)
+    export_rate = events / statistics.median(export_s)
+    ratio = export_rate / kcat_rate
+    complete = counted == {events}
+    return Result(
+        name="replay export",
+        figure=f"events/s exporting {events:,} events of one topic to JSON Lines",
+        value=round(export_rate, 1),
+        unit="ev/s",
+        baseline="kcat reading the same topic to /dev/null",
+        baseline_value=round(kcat_rate, 1),
+        ratio=round(ratio, 4),
+        goal=f"ratio >= {GOAL} and every event exported",
+        passed=ratio >= GOAL and complete,
+        rows=[
+            ("events", f"{events:,}"),
+            ("kcat wall seconds (3 runs)", ", ".join(f"{s:.2f}" for s in kcat_s)),
+            ("export wall seconds (3 runs)", ", ".join(f"{s:.2f}" for s in export_s)),
+            ("export to Parquet, wall", f"{parquet_s:.2f} s ({events / parquet_s:,.0f} ev/s)"),
+            ("events each export wrote", ", ".join(f"{n:,}" for n in sorted(counted))),
+        ],
+        details={"kcat_seconds": kcat_s, "export_seconds": export_s, "parquet_seconds": parquet_s},
+    )
