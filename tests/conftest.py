@@ -9,6 +9,7 @@ import pytest
 
 from azora import migrate
 from azora.settings import Settings
+from tests.support.databases import fresh_database
 from tests.support.world import World, created, new_world
 
 
@@ -34,6 +35,18 @@ async def world(base_settings: Settings) -> AsyncIterator[World]:
     """A private set of topics for one test."""
     async with created(new_world(base_settings)) as fresh:
         yield fresh
+
+
+@pytest.fixture
+async def private_world(base_settings: Settings) -> AsyncIterator[World]:
+    """Topics and a database of its own, for tests that need the database to themselves:
+    a projection swap replaces tables every test shares, and one outbox relay leads per
+    database (a trace through the relay must go through this test's)."""
+    async with (
+        fresh_database(base_settings.database_url) as url,
+        created(new_world(base_settings, database_url=url)) as world,
+    ):
+        yield world
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
@@ -14,10 +13,8 @@ from azora import composition
 from azora.rebuild import versions
 from azora.rebuild.listing import list_projections
 from azora.rebuild.runner import Progress, ProjectionRebuild
-from azora.settings import Settings
 from schemas.accounts import UserRegistrationRequested
-from tests.support.databases import fresh_database
-from tests.support.world import World, created, eventually, new_world, running
+from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration
 
@@ -36,16 +33,6 @@ def registrations(count: int) -> list[UserRegistrationRequested]:
         )
         for i in range(count)
     ]
-
-
-@pytest.fixture
-async def private_world(base_settings: Settings) -> AsyncIterator[World]:
-    """Topics and a database of its own: a swap replaces tables every test would share."""
-    async with (
-        fresh_database(base_settings.database_url) as url,
-        created(new_world(base_settings, database_url=url)) as world,
-    ):
-        yield world
 
 
 async def users(db: asyncpg.Connection) -> int:

@@ -34,9 +34,9 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 
 @pytest.fixture
-async def ingress(world: World) -> AsyncIterator[httpx.AsyncClient]:
+async def ingress(private_world: World) -> AsyncIterator[httpx.AsyncClient]:
     """The real ingress app, in this event loop, on the world's topics."""
-    app = composition.ingress_app(world.settings)
+    app = composition.ingress_app(private_world.settings)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
@@ -56,8 +56,9 @@ def by_name(spans: tuple[ReadableSpan, ...], name: str) -> list[ReadableSpan]:
 
 
 async def test_one_trace_spans_the_request_identity_and_the_projection(
-    world: World, spans: InMemorySpanExporter, ingress: httpx.AsyncClient
+    private_world: World, spans: InMemorySpanExporter, ingress: httpx.AsyncClient
 ) -> None:
+    world = private_world
     services = composition.services(world.settings)
     requested = world.names.physical(BY_MODEL[UserRegistrationRequested])
     registered = world.names.physical(BY_MODEL[UserRegistered])
