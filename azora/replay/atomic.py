@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,17 +21,27 @@ class AtomicOutput:
     def __init__(self, destination: Path) -> None:
         self.destination = destination
         self._stem = f".{destination.name}.{uuid.uuid4().hex[:8]}"
-        self.path = destination.with_name(f"{self._stem}.partial")
+        # A device or a pipe (/dev/null, a FIFO a reader waits on) gets the finished bytes
+        # copied in: renaming a file over it would replace the device itself, and Parquet
+        # cannot be written to something it cannot seek in.
+        self.streaming = destination.exists() and not destination.is_file()
+        self._scratch_dir = Path(tempfile.gettempdir()) if self.streaming else destination.parent
+        self.path = self._scratch_dir / f"{self._stem}.partial"
         self._scratch: list[Path] = []
 
     def scratch(self, suffix: str) -> Path:
         """A path for a working file; it is removed at the end, whatever happens."""
-        path = self.destination.with_name(f"{self._stem}.{suffix}")
+        path = self._scratch_dir / f"{self._stem}.{suffix}"
         self._scratch.append(path)
         return path
 
     def commit(self) -> None:
         """Make the finished temporary file durable and put it in the destination's place."""
+        if self.streaming:
+            with open(self.path, "rb") as written, open(self.destination, "wb") as stream:
+                shutil.copyfileobj(written, stream, 1024 * 1024)
+            self.path.unlink()
+            return
         with open(self.path, "rb") as written:
             os.fsync(written.fileno())
         os.replace(self.path, self.destination)
@@ -53,6 +65,8 @@ def atomic_output(destination: Path) -> Iterator[AtomicOutput]:
     """
     if not destination.parent.is_dir():
         raise FileNotFoundError(f"no such directory: {destination.parent}")
+    if destination.is_dir():
+        raise IsADirectoryError(f"{destination} is a directory; give a file name")
     output = AtomicOutput(destination)
     try:
         yield output

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import threading
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -298,3 +301,25 @@ def test_a_failed_first_export_leaves_the_directory_empty(tmp_path: Path) -> Non
 def test_an_export_into_a_missing_directory_fails_before_reading(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError), atomic_output(tmp_path / "nope" / "out.csv"):
         pytest.fail("the block must not run")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_a_pipe_as_destination_is_written_through_never_replaced(tmp_path: Path, fmt: str) -> None:
+    # `-o /dev/null` once renamed a file over the device: a pipe stands in for it here.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    with atomic_output(pipe) as target:
+        write(open_writer(Format(fmt), target.path, target.scratch("spool")), records())
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert received
+    assert received[0]
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
+
+
+def test_a_directory_is_not_a_destination(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError), atomic_output(tmp_path):
+        pass
