@@ -153,6 +153,9 @@ def lag(
     groups: Annotated[
         str | None, typer.Option(help="Regex of groups to show (AZORA_LAG_GROUPS)")
     ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Also groups with no members and no offsets left")
+    ] = False,
 ) -> None:
     """Consumer lag as a table: offsets, seconds and status per group, coloured."""
     from rich.console import Console
@@ -174,7 +177,9 @@ def lag(
             with Live(console=console, auto_refresh=False) as live:
 
                 def refresh(reports: Sequence[GroupReport]) -> None:
-                    live.update(lag_table(reports, partitions=partitions), refresh=True)
+                    live.update(
+                        lag_table(_shown(reports, every), partitions=partitions), refresh=True
+                    )
 
                 await watch_lag(settings, stop, refresh)
             return
@@ -183,12 +188,18 @@ def lag(
             nonlocal seen
             seen += 1
             if seen >= samples:
-                console.print(lag_table(reports, partitions=partitions))
+                console.print(lag_table(_shown(reports, every), partitions=partitions))
                 stop.set()
 
         await watch_lag(settings, stop, keep_last)
 
     asyncio.run(main())
+
+
+def _shown(reports: Sequence[GroupReport], every: bool) -> list[GroupReport]:
+    # A group whose topics are gone and that nobody runs is history, not something to watch
+    # (Kafka forgets it once its offsets expire).
+    return [r for r in reports if every or r.members or r.partitions]
 
 
 @app.command("migrate")
