@@ -2,33 +2,81 @@
 
 from __future__ import annotations
 
+import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.helpers import create_ssl_context
 
 from azora.settings import Settings
 from azora.topics import TopicNames
 from schemas.catalogue import CATALOGUE, DLQ_RETENTION_MS
 
+# A dead letter is the failed record plus headers, and a consumer takes records up to
+# about 1 MiB (AZORA_CONSUMER_MAX_RECORD_BYTES): dead-letter topics, and producers, take
+# twice that, so a dead letter always fits and never stalls the relay.
+DLQ_MAX_MESSAGE_BYTES = 2 * 1024 * 1024 + 64 * 1024
+
+
+def security_kwargs(settings: Settings) -> dict[str, Any]:
+    """aiokafka's transport-security arguments: TLS and SASL as the settings say."""
+    protocol = settings.kafka_security_protocol
+    kwargs: dict[str, Any] = {"security_protocol": protocol}
+    if protocol in ("SSL", "SASL_SSL"):
+        kwargs["ssl_context"] = ssl_context(settings)
+    if protocol.startswith("SASL_"):
+        password = settings.kafka_sasl_password
+        kwargs |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism,
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": password.get_secret_value() if password else None,
+        }
+    return kwargs
+
+
+def client_kwargs(settings: Settings) -> dict[str, Any]:
+    """What every Kafka client of this deployment is built with: brokers and security."""
+    return {"bootstrap_servers": settings.kafka_bootstrap_servers, **security_kwargs(settings)}
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext:
+    """TLS that verifies the brokers (against the CA file, else the system's CAs)."""
+    password = settings.kafka_ssl_key_password
+    context: ssl.SSLContext = create_ssl_context(
+        cafile=settings.kafka_ssl_cafile,
+        certfile=settings.kafka_ssl_certfile,
+        keyfile=settings.kafka_ssl_keyfile,
+        # Never None: OpenSSL would prompt on the terminal for an encrypted key's password.
+        password=password.get_secret_value() if password else _no_password,
+    )
+    return context
+
+
+def _no_password() -> str:
+    return ""
+
 
 def make_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
     """An idempotent producer that waits for every in-sync replica (acks=all)."""
     return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **client_kwargs(settings),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
         request_timeout_ms=15000,
+        max_request_size=DLQ_MAX_MESSAGE_BYTES,
     )
 
 
 def make_consumer(settings: Settings, group: str, client_id: str) -> AIOKafkaConsumer:
     """A group consumer that never commits on its own: the loop decides what is done."""
     return AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **client_kwargs(settings),
         group_id=group,
         client_id=client_id,
         enable_auto_commit=False,
@@ -66,7 +114,11 @@ def desired_topics(names: TopicNames) -> list[DesiredTopic]:
             DesiredTopic(
                 names.dlq(spec),
                 1,
-                {"retention.ms": str(DLQ_RETENTION_MS), "cleanup.policy": "delete"},
+                {
+                    "retention.ms": str(DLQ_RETENTION_MS),
+                    "cleanup.policy": "delete",
+                    "max.message.bytes": str(DLQ_MAX_MESSAGE_BYTES),
+                },
             )
         )
     return topics
@@ -76,7 +128,7 @@ async def apply_topics(
     settings: Settings, names: TopicNames, replication_factor: int = 1
 ) -> list[str]:
     """Create missing topics, grow partitions, and set configs; return what changed."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_kwargs(settings))
     await admin.start()
     changes: list[str] = []
     try:
@@ -110,7 +162,7 @@ async def apply_topics(
 
 async def list_topics(settings: Settings) -> dict[str, int]:
     """Topic name → partition count, as the broker sees it."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_kwargs(settings))
     await admin.start()
     try:
         return await _partition_counts(admin)
@@ -120,20 +172,29 @@ async def list_topics(settings: Settings) -> dict[str, int]:
 
 async def partitions_of(settings: Settings, topic: str) -> list[int]:
     """The partition numbers of `topic` (empty when it does not exist)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    return (await partitions(settings, [topic])).get(topic, [])
+
+
+async def partitions(settings: Settings, topics: Sequence[str]) -> dict[str, list[int]]:
+    """The partition numbers of each of `topics` that exists, asked in one request."""
+    if not topics:
+        return {}
+    admin = AIOKafkaAdminClient(**client_kwargs(settings))
     await admin.start()
     try:
-        described = await admin.describe_topics([topic])
+        described = await admin.describe_topics(list(topics))
     finally:
         await admin.close()
-    return sorted(
-        p["partition"] for d in described if d["error_code"] == 0 for p in d["partitions"]
-    )
+    return {
+        d["topic"]: sorted(p["partition"] for p in d["partitions"])
+        for d in described
+        if d["error_code"] == 0
+    }
 
 
 async def delete_topics(settings: Settings, topics: list[str]) -> None:
     """Delete `topics` (tests clean up their private namespaces with this)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_kwargs(settings))
     await admin.start()
     try:
         await admin.delete_topics(topics)

@@ -16,6 +16,9 @@ def alembic_config(database_url: str) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     url = database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # env.py hands the DSN to asyncpg as it is: SQLAlchemy would pass libpq's TLS
+    # parameters (sslmode=...) to asyncpg.connect as arguments it does not take.
+    config.attributes["dsn"] = database_url
     return config
 
 

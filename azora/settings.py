@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,27 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("AZORA_DATABASE_URL", "DATABASE_URL"),
     )
     db_pool_max: int = 10
+    # Postgres TLS, named as libpq names it. Folded into the DSN's query, where asyncpg
+    # reads it for every pool and connection (and migrations). Unset: asyncpg's default,
+    # `prefer`, which never verifies the server: set `verify-full` in production.
+    database_sslmode: (
+        Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] | None
+    ) = None
+    database_sslrootcert: str | None = None  # CA file the server's certificate must chain to
+    database_sslcert: str | None = None  # client certificate, when the server asks for one
+    database_sslkey: str | None = None
+
+    # Kafka transport security, for every client: producers, consumers, admin clients and
+    # the ingress's FastStream broker (`azora.kafka.client_kwargs`). TLS verifies the
+    # brokers against `kafka_ssl_cafile`, or the system's CAs when it is unset.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
+    kafka_ssl_certfile: str | None = None  # client certificate (mutual TLS)
+    kafka_ssl_keyfile: str | None = None
+    kafka_ssl_key_password: SecretStr | None = None
 
     # Stripe: without a key, payments fail with "no payment provider configured". The API
     # base points the official SDK at stripe-mock in development and tests.
@@ -83,11 +105,20 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     access_token_ttl_s: int = Field(default=900, ge=30)
     refresh_token_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
+    # Login throttling, per ingress replica (`producers/ingress/throttle.py` says why): this
+    # many failed logins for one email within the window lock it for the lockout; an address
+    # gets a larger allowance, since many people may share one (an office, a NAT).
+    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=50, ge=1)
+    login_failure_window_s: float = Field(default=900.0, gt=0)
+    login_lockout_s: float = Field(default=900.0, gt=0)
 
     consumer_max_batch: int = Field(default=1000, ge=1)
     consumer_fetch_wait_ms: int = Field(default=100, ge=0)
     # Handler errors that are neither transient nor permanent get this many tries, then the DLQ.
     consumer_max_attempts: int = Field(default=5, ge=1)
+    # A record body larger than this is dead-lettered without being decoded.
+    consumer_max_record_bytes: int = Field(default=1024 * 1024, ge=1024)
     retry_backoff_initial_s: float = 0.2
     retry_backoff_max_s: float = 30.0
     # How fast the group notices a dead member (a SIGKILLed consumer) and rebalances.
@@ -100,14 +131,14 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_development(self) -> Settings:
-        if self.env != "development" and self.secret_key.get_secret_value() in (
+        if self.env != "development" and self.secret_key.get_secret_value().strip() in (
             DEVELOPMENT_SECRET,
             "",
         ):
             raise ValueError(
                 "AZORA_SECRET_KEY must be set to a private value outside development mode"
             )
-        if self.env != "development" and self.stripe_webhook_secret.get_secret_value() in (
+        if self.env != "development" and self.stripe_webhook_secret.get_secret_value().strip() in (
             DEVELOPMENT_WEBHOOK_SECRET,
             "",
         ):
@@ -118,3 +149,45 @@ class Settings(BaseSettings):
         if self.env != "development" and len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("AZORA_SECRET_KEY must be at least 32 characters")
         return self
+
+    @model_validator(mode="after")
+    def _refuse_sasl_without_credentials(self) -> Settings:
+        # Never works, in any mode: say so at start rather than at the first connection.
+        password = self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else ""
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+            self.kafka_sasl_username and password
+        ):
+            raise ValueError(
+                f"AZORA_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "AZORA_KAFKA_SASL_USERNAME and AZORA_KAFKA_SASL_PASSWORD"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _database_tls_in_the_dsn(self) -> Settings:
+        wanted = {
+            "sslmode": self.database_sslmode,
+            "sslrootcert": self.database_sslrootcert,
+            "sslcert": self.database_sslcert,
+            "sslkey": self.database_sslkey,
+        }
+        self.database_url = with_query(
+            self.database_url, {k: v for k, v in wanted.items() if v is not None}
+        )
+        return self
+
+
+def with_query(dsn: str, params: dict[str, str]) -> str:
+    """`dsn` with `params` in its query; a different value already there is a conflict."""
+    if not params:
+        return dsn
+    parts = urlsplit(dsn)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    for name, value in params.items():
+        if query.get(name, value) != value:
+            raise ValueError(
+                f"the database URL says {name}={query[name]} but AZORA_DATABASE_"
+                f"{name.upper()} says {value}"
+            )
+        query[name] = value
+    return urlunsplit(parts._replace(query=urlencode(query, safe="/")))

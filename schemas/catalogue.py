@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from schemas import accounts, learning, payments, tutor, wallet
+from schemas import accounts, learning, operations, payments, tutor, wallet
 
 DAY_MS = 24 * 60 * 60 * 1000
 FOREVER = -1
@@ -393,6 +393,15 @@ LEARNING_PATH_FAILED = TopicSpec(
     outcome="rejected",
 )
 
+DEAD_LETTER_REDRIVEN = TopicSpec(
+    name="dead_letter.redriven",
+    model=operations.DeadLetterRedriven,
+    key_field="dead_letter_id",
+    kind="event",
+    description="An admin re-published a dead letter to its origin topic (azora dlq redrive).",
+    partitions=1,
+)
+
 CATALOGUE: tuple[TopicSpec, ...] = (
     USER_REGISTRATION_REQUESTED,
     USER_REGISTERED,
@@ -435,6 +444,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     LEARNING_PATH_REQUESTED,
     LEARNING_PATH_GENERATED,
     LEARNING_PATH_FAILED,
+    DEAD_LETTER_REDRIVEN,
 )
 
 BY_NAME: dict[str, TopicSpec] = {spec.name: spec for spec in CATALOGUE}

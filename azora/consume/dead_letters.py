@@ -16,6 +16,8 @@ ERROR_KIND = "dlq.error.kind"
 ATTEMPTS = "dlq.attempts"
 GROUP = "dlq.group"
 FAILED_AT = "dlq.failed_at"
+# On a re-driven record: the dead letter it came from (`azora dlq`). Kept if it fails again.
+REDRIVEN_FROM = "dlq.redriven_from"
 
 MAX_ERROR_BYTES = 2000
 
@@ -42,8 +44,11 @@ def dead_letter(
     attempts: int,
 ) -> OutgoingMessage:
     """The dead-letter record for `record`: same key, value and headers, plus the cause."""
-    # A re-driven record that fails again must not pile up stale dlq.* headers.
-    kept = tuple((k, v) for k, v in record.headers if not k.startswith("dlq."))
+    # A re-driven record that fails again must not pile up stale dlq.* headers; where it
+    # was re-driven from stays, so its new dead letter links to the old one.
+    kept = tuple(
+        (k, v) for k, v in record.headers if not k.startswith("dlq.") or k == REDRIVEN_FROM
+    )
     cause = (
         (ORIGIN_TOPIC, record.topic.encode()),
         (ORIGIN_PARTITION, str(record.partition).encode()),

@@ -28,7 +28,7 @@ from azora.aio import sleep_or_stop
 from azora.consume import store
 from azora.consume.dead_letters import FailedRecord, dead_letter
 from azora.consume.errors import is_permanent, is_transient
-from azora.consume.service import Service
+from azora.consume.service import RawRecord, Service
 from azora.consume.spans import BatchSpans
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import DecodeError, Event, OutgoingMessage, decode
@@ -50,6 +50,9 @@ class LoopSettings:
     backoff_initial_s: float = 0.2
     backoff_max_s: float = 30.0
     emit_enabled: bool = True
+    # A record body larger than this is dead-lettered undecoded (Kafka's own default
+    # max.message.bytes is about 1 MiB): one huge record must not hold a batch's memory.
+    max_record_bytes: int = 1024 * 1024
 
 
 @dataclass
@@ -58,6 +61,8 @@ class _Batch:
 
     events: list[Event[Any]] = field(default_factory=list)
     failed: list[tuple[FailedRecord, str]] = field(default_factory=list)
+    # Records of dead-letter topics, for the service's raw handlers (never decoded).
+    raw: list[RawRecord] = field(default_factory=list)
     records: dict[tuple[str, int, int], ConsumerRecord] = field(default_factory=dict)
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     prepared: dict[uuid.UUID, Any] = field(default_factory=dict)
@@ -86,6 +91,7 @@ class ConsumeLoop:
         self.names = names
         self.settings = settings
         self._by_topic = {names.physical(spec): spec for spec in service.topics}
+        self._dead_letter_topics = {names.dlq(spec): spec for spec in service.dead_letter_handlers}
         # Held while a batch is applied, so a revoked partition's batch finishes first.
         self._batch_lock = asyncio.Lock()
         # Tries per event id for handler errors that are neither transient nor permanent.
@@ -96,7 +102,9 @@ class ConsumeLoop:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; the batch in hand is finished and committed first."""
-        self.consumer.subscribe(list(self._by_topic), listener=_SeekToStoredOffsets(self))
+        self.consumer.subscribe(
+            self.service.physical_topics(self.names), listener=_SeekToStoredOffsets(self)
+        )
         await self.consumer.start()
         applying: asyncio.Task[bool] | None = None
         try:
@@ -130,7 +138,7 @@ class ConsumeLoop:
 
         False when `stop` came first: then nothing of the batch was committed.
         """
-        metrics.BATCH_SIZE.labels(self.group).observe(len(batch.records))
+        metrics.BATCH_SIZE.labels(self.group).observe(len(batch.records) + len(batch.raw))
         tracer = tracing.tracer()
         if tracer is None:
             return await self._apply_until_done(batch, stop, None)
@@ -199,11 +207,22 @@ class ConsumeLoop:
 
     def decode(self, fetched: dict[TopicPartition, list[ConsumerRecord]]) -> _Batch:
         batch = _Batch()
+        limit = self.settings.max_record_bytes
         for tp, records in fetched.items():
-            spec = self._by_topic[tp.topic]
+            spec = self._by_topic.get(tp.topic)
+            if spec is None:
+                # A dead-letter topic: its records go to their handler as they are.
+                batch.raw += [_raw(record) for record in records]
+                if records:
+                    batch.next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
+                continue
             for record in records:
                 headers = tuple(record.headers or ())
                 batch.records[(tp.topic, tp.partition, record.offset)] = record
+                if record.value is not None and len(record.value) > limit:
+                    reason = f"record of {len(record.value)} bytes exceeds the limit of {limit}"
+                    batch.failed.append((_failed(record), reason))
+                    continue
                 try:
                     envelope, payload = decode(spec, record.value)
                 except DecodeError as exc:
@@ -245,6 +264,10 @@ class ConsumeLoop:
             # same record fetched twice (a rebalance) is dead-lettered once.
             failed_ids = {self._position_id(record): (record, why) for record, why in batch.failed}
             new_failures = await store.claim(conn, self.group, list(failed_ids))
+            # Raw records have no event id either: claimed by position in the same way.
+            raw_ids = {self._position_id(record): record for record in batch.raw}
+            new_raw = await store.claim(conn, self.group, list(raw_ids))
+            raw = [record for position, record in raw_ids.items() if position in new_raw]
             fresh: list[Event[Any]] = []
             for event in batch.events:
                 # The same id twice in one batch: only the first occurrence is applied.
@@ -263,9 +286,11 @@ class ConsumeLoop:
                 dead += [letter for _, letter in poisoned]
             else:
                 await self._apply_by_topic(fresh, uow)
+            if raw:
+                await self._apply_raw(raw, uow, careful=careful)
             await store.write_outbox(conn, [*uow.outbox, *dead])
             await store.save_offsets(conn, self.group, batch.next_offsets)
-        self._count(batch, fresh, dead)
+        self._count(batch, fresh, dead, raw)
         if batch.traces:
             batch.outcomes = _outcomes(batch.events, fresh, [e for e, _ in poisoned])
 
@@ -306,7 +331,49 @@ class ConsumeLoop:
                 del self._attempts[event_id]
         return dead
 
-    def _position_id(self, record: FailedRecord) -> uuid.UUID:
+    async def _apply_raw(
+        self, records: Sequence[RawRecord], uow: UnitOfWork, *, careful: bool
+    ) -> None:
+        """Hand dead-letter records to their handlers; once careful, one savepoint each.
+
+        A dead letter has nowhere further to go: one its handler keeps refusing is
+        retried like any event, and after the attempt limit skipped (it stays on its
+        dead-letter topic, and the log says which).
+        """
+        by_spec: dict[Any, list[RawRecord]] = defaultdict(list)
+        for record in records:
+            by_spec[self._dead_letter_topics[record.topic]].append(record)
+        for spec, group in by_spec.items():
+            handler = self.service.dead_letter_handlers[spec]
+            if not careful:
+                await handler(group, uow)
+                continue
+            for record in group:
+                mark = uow.mark()
+                try:
+                    async with uow.conn.transaction():
+                        await handler([record], uow)
+                except Exception as exc:
+                    uow.rollback_to(mark)
+                    if is_transient(exc):
+                        raise
+                    position = self._position_id(record)
+                    self._attempts[position] += 1
+                    if self._attempts[position] < self.settings.max_attempts:
+                        raise
+                    del self._attempts[position]
+                    log.error(
+                        "%s: skipping dead letter %s[%d]@%d after %d attempts: %r",
+                        self.group,
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                        self.settings.max_attempts,
+                        exc,
+                    )
+                    metrics.EVENTS.labels(self.group, record.topic, "skipped").inc()
+
+    def _position_id(self, record: FailedRecord | RawRecord) -> uuid.UUID:
         return uuid.uuid5(
             _POSITION_NAMESPACE, f"{self.group}|{record.topic}|{record.partition}|{record.offset}"
         )
@@ -331,8 +398,14 @@ class ConsumeLoop:
         )
 
     def _count(
-        self, batch: _Batch, fresh: Sequence[Event[Any]], dead: Sequence[OutgoingMessage]
+        self,
+        batch: _Batch,
+        fresh: Sequence[Event[Any]],
+        dead: Sequence[OutgoingMessage],
+        raw: Sequence[RawRecord] = (),
     ) -> None:
+        for topic, count in Counter(record.topic for record in raw).items():
+            metrics.EVENTS.labels(self.group, topic, "applied").inc(count)
         applied = Counter(event.topic for event in fresh)
         seen = Counter(event.topic for event in batch.events)
         for topic, count in seen.items():
@@ -394,6 +467,18 @@ def _outcomes(
     outcomes.update(dict.fromkeys((e.envelope.event_id for e in fresh), "applied"))
     outcomes.update(dict.fromkeys((e.envelope.event_id for e in poisoned), "dead_lettered"))
     return outcomes
+
+
+def _raw(record: ConsumerRecord) -> RawRecord:
+    return RawRecord(
+        record.topic,
+        record.partition,
+        record.offset,
+        record.timestamp,
+        record.key,
+        record.value,
+        tuple(record.headers or ()),
+    )
 
 
 def _failed(record: ConsumerRecord) -> FailedRecord:

@@ -10,7 +10,8 @@ from typing import Any
 import asyncpg
 
 from azora.consume.unit_of_work import UnitOfWork
-from azora.messages import Event
+from azora.messages import Event, Headers
+from azora.topics import TopicNames
 from schemas.catalogue import TopicSpec
 
 # A handler applies a whole batch of one topic's events with set-based SQL.
@@ -20,6 +21,23 @@ Handler = Callable[[Sequence[Event[Any]], UnitOfWork], Awaitable[None]]
 # and returns a result per event id for the handler (`uow.prepared`). It runs again on
 # every attempt, so its calls must be idempotent.
 Prepare = Callable[[Sequence[Event[Any]], asyncpg.Pool], Awaitable[dict[uuid.UUID, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """A record handed over as it is, never decoded: a dead letter may be any bytes at all."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int  # ms since the epoch, as the broker stamped it
+    key: bytes | None
+    value: bytes | None
+    headers: Headers
+
+
+# A raw handler applies a batch of one topic's undecoded records, with set-based SQL too.
+RawHandler = Callable[[Sequence[RawRecord], UnitOfWork], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -37,11 +55,22 @@ class Service:
     # The read-model tables a projection owns, named without a schema: a rebuild writes
     # fresh copies of exactly these and swaps them in.
     tables: tuple[str, ...] = ()
+    # Handlers of these topics' dead-letter topics (`<topic>.dlq`). Their records are the
+    # failed originals plus `dlq.*` headers, so they reach the handler undecoded. Each is
+    # claimed in the inbox by its position, and its offset is stored in the same
+    # transaction, like every other record.
+    dead_letter_handlers: dict[TopicSpec, RawHandler] = field(default_factory=dict)
 
     @property
     def topics(self) -> list[TopicSpec]:
         """The catalogue topics this service reads."""
         return list(self.handlers)
+
+    def physical_topics(self, names: TopicNames) -> list[str]:
+        """Every broker-side topic this service subscribes to, dead-letter topics included."""
+        return [names.physical(spec) for spec in self.handlers] + [
+            names.dlq(spec) for spec in self.dead_letter_handlers
+        ]
 
 
 def combine(name: str, parts: Sequence[Service]) -> Service:
@@ -60,6 +89,10 @@ def combine(name: str, parts: Sequence[Service]) -> Service:
         for spec in by_topic
         if all(spec in part.replay_safe for part in parts if spec in part.handlers)
     )
+    raw: dict[TopicSpec, list[RawHandler]] = {}
+    for part in parts:
+        for spec, raw_handler in part.dead_letter_handlers.items():
+            raw.setdefault(spec, []).append(raw_handler)
     prepare: dict[TopicSpec, Prepare] = {}
     for part in parts:
         for spec, step in part.prepare.items():
@@ -72,6 +105,7 @@ def combine(name: str, parts: Sequence[Service]) -> Service:
         replay_safe=replay_safe,
         prepare=prepare,
         tables=tuple(table for part in parts for table in part.tables),
+        dead_letter_handlers={spec: _chain_raw(hs) for spec, hs in raw.items()},
     )
 
 
@@ -82,5 +116,16 @@ def _chain(handlers: Sequence[Handler]) -> Handler:
     async def chained(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
         for handler in handlers:
             await handler(events, uow)
+
+    return chained
+
+
+def _chain_raw(handlers: Sequence[RawHandler]) -> RawHandler:
+    if len(handlers) == 1:
+        return handlers[0]
+
+    async def chained(records: Sequence[RawRecord], uow: UnitOfWork) -> None:
+        for handler in handlers:
+            await handler(records, uow)
 
     return chained

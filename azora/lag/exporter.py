@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 
+from azora import kafka
 from azora.aio import keep_trying, sleep_or_stop
 from azora.lag.collector import LAST_POLL, POLL_ERRORS, POLL_SECONDS
 from azora.lag.report import GroupReport, LagJudge
@@ -24,7 +25,11 @@ def group_pattern(settings: Settings) -> re.Pattern[str]:
 
 def make_sampler(settings: Settings) -> LagSampler:
     """A sampler for this deployment's groups."""
-    return LagSampler(settings.kafka_bootstrap_servers, group_pattern(settings))
+    return LagSampler(
+        settings.kafka_bootstrap_servers,
+        group_pattern(settings),
+        security=kafka.security_kwargs(settings),
+    )
 
 
 async def watch_lag(

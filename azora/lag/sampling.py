@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,15 +60,19 @@ class LagSampler:
         *,
         fetch_timeout_s: float = 3.0,
         clock: Callable[[], float] = time.time,
+        security: Mapping[str, Any] | None = None,
     ) -> None:
         self._include = include
         self._fetch_timeout_s = fetch_timeout_s
         self._clock = clock
+        # TLS and SASL as `azora.kafka.security_kwargs` builds them from settings.
+        security = dict(security or {})
         self._admin = AIOKafkaAdminClient(
-            bootstrap_servers=bootstrap_servers, client_id="azora-lag-exporter"
+            bootstrap_servers=bootstrap_servers, client_id="azora-lag-exporter", **security
         )
         self._reader = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
+            **security,
             client_id="azora-lag-exporter",
             group_id=None,
             enable_auto_commit=False,

@@ -40,7 +40,7 @@ async def list_projections(
     settings: Settings, projections: Sequence[Service], names: TopicNames
 ) -> list[ProjectionState]:
     """Versions from Postgres, positions from the stored offsets, ends from Kafka."""
-    ends = await _end_offsets(settings, {names.physical(s) for p in projections for s in p.topics})
+    ends = await _end_offsets(settings, {t for p in projections for t in p.physical_topics(names)})
     pool = await db.create_pool(settings.database_url, min_size=1, max_size=1)
     try:
         async with pool.acquire() as conn:
@@ -52,7 +52,7 @@ async def list_projections(
 async def _state(
     conn: db.Connection, projection: Service, names: TopicNames, ends: dict[TopicPartition, int]
 ) -> ProjectionState:
-    topics = [names.physical(spec) for spec in projection.topics]
+    topics = projection.physical_topics(names)
     building = await versions.building(conn, projection.name)
     return ProjectionState(
         name=projection.name,
@@ -76,12 +76,12 @@ async def _position(
 async def _end_offsets(settings: Settings, topics: set[str]) -> dict[TopicPartition, int]:
     tps = [
         TopicPartition(topic, p)
-        for topic in sorted(topics)
-        for p in await kafka.partitions_of(settings, topic)
+        for topic, numbers in sorted((await kafka.partitions(settings, list(topics))).items())
+        for p in numbers
     ]
     if not tps:
         return {}
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    consumer = AIOKafkaConsumer(**kafka.client_kwargs(settings))
     await consumer.start()
     try:
         ends: dict[TopicPartition, int] = await consumer.end_offsets(tps)

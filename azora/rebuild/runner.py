@@ -103,7 +103,7 @@ class ProjectionRebuild:
         self.restart = restart
         self.allow_truncated = allow_truncated
         self.on_progress = on_progress
-        self.topics = [names.physical(spec) for spec in projection.topics]
+        self.topics = projection.physical_topics(names)
         self.live_group = names.group("projections")
         self.progress = Progress()
         self._positions: dict[TopicPartition, int] = {}
@@ -163,7 +163,7 @@ class ProjectionRebuild:
         # A group id only so its offsets are committed (lag tools show the rebuild); the
         # partitions are assigned by hand, so it never joins or disturbs a live group.
         return AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            **kafka.client_kwargs(self.settings),
             group_id=group,
             client_id=f"azora-rebuild-{self.projection.name}",
             enable_auto_commit=False,
@@ -173,11 +173,8 @@ class ProjectionRebuild:
         )
 
     async def _assign(self, consumer: AIOKafkaConsumer, pool: db.Pool, group: str) -> None:
-        tps = [
-            TopicPartition(topic, p)
-            for topic in self.topics
-            for p in await kafka.partitions_of(self.settings, topic)
-        ]
+        found = await kafka.partitions(self.settings, self.topics)
+        tps = [TopicPartition(topic, p) for topic in self.topics for p in found.get(topic, [])]
         consumer.assign(tps)
         stored = await store.load_offsets(pool, group, self.topics)
         if not stored and not self.allow_truncated:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from azora.kafka import client_kwargs
 from azora.replay.window import Span
 from azora.settings import Settings
 
@@ -14,7 +15,7 @@ from azora.settings import Settings
 def replay_consumer(settings: Settings, client_id: str = "azora-replay") -> AIOKafkaConsumer:
     """A consumer outside any group: it never joins, never commits, never shows as lag."""
     return AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **client_kwargs(settings),
         client_id=client_id,
         group_id=None,
         enable_auto_commit=False,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from azora.kafka import client_kwargs
 from azora.settings import Settings
 from azora.topics import TopicNames
 from schemas.catalogue import BY_NAME, CATALOGUE
@@ -45,9 +46,7 @@ def select_topics(
 
 async def partitions_of(settings: Settings, topics: Sequence[str]) -> list[TopicPartition]:
     """Every partition of `topics` (raises MissingTopicsError naming any the broker lacks)."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap_servers, client_id="azora-replay"
-    )
+    admin = AIOKafkaAdminClient(**client_kwargs(settings), client_id="azora-replay")
     await admin.start()
     try:
         described = await admin.describe_topics(list(topics))

@@ -7,6 +7,7 @@ and the read model it links to visible together.
 from azora.consume.service import Service, combine
 from consumers.projections.command_status import COMMAND_STATUS
 from consumers.projections.courses import COURSES
+from consumers.projections.dead_letters import DEAD_LETTERS
 from consumers.projections.enrollments import ENROLLMENT_VIEWS
 from consumers.projections.payments import PAYMENT_VIEWS
 from consumers.projections.sessions import SESSIONS
@@ -22,6 +23,7 @@ PROJECTIONS = (
     WALLET_VIEWS,
     PAYMENT_VIEWS,
     TUTOR_VIEWS,
+    DEAD_LETTERS,
     COMMAND_STATUS,
 )
 

@@ -13,6 +13,7 @@ from azora import db
 from azora.aio import keep_trying
 from producers.ingress import (
     accounts,
+    admin,
     commands,
     courses,
     enrollments,
@@ -74,6 +75,7 @@ def create_app(ctx: IngressContext, broker: KafkaBroker) -> FastAPI:
     app.include_router(wallet.router)
     app.include_router(payments.router)
     app.include_router(tutor.router)
+    app.include_router(admin.router)
     return app
 
 

@@ -1,6 +1,10 @@
-"""Settings refuse development secrets outside development mode."""
+"""Settings refuse development or missing secrets outside development mode."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 import pytest
 from pydantic import ValidationError
@@ -32,3 +36,47 @@ def test_production_refuses_the_development_webhook_secret() -> None:
 def test_production_starts_with_its_own_secrets() -> None:
     settings = Settings(env="production", secret_key=STRONG, stripe_webhook_secret="whsec_real")
     assert settings.env == "production"
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_production_refuses_a_missing_secret_key(blank: str) -> None:
+    with pytest.raises(ValidationError, match="AZORA_SECRET_KEY"):
+        Settings(env="production", secret_key=blank, stripe_webhook_secret="whsec_real")
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_production_refuses_a_missing_webhook_secret(blank: str) -> None:
+    with pytest.raises(ValidationError, match="AZORA_STRIPE_WEBHOOK_SECRET"):
+        Settings(env="production", secret_key=STRONG, stripe_webhook_secret=blank)
+
+
+def test_test_mode_is_held_to_the_same_rules_as_production() -> None:
+    with pytest.raises(ValidationError, match="AZORA_SECRET_KEY"):
+        Settings(env="test", stripe_webhook_secret="whsec_real")
+    with pytest.raises(ValidationError, match="AZORA_STRIPE_WEBHOOK_SECRET"):
+        Settings(env="test", secret_key=STRONG)
+
+
+def test_provider_keys_are_optional_by_design_outside_development() -> None:
+    # Without them payments and the tutor fail each request with a reason ("no payment
+    # provider configured"), and /readyz says so; the rest of the platform runs.
+    settings = Settings(env="production", secret_key=STRONG, stripe_webhook_secret="whsec_real")
+    assert settings.stripe_api_key is None
+    assert settings.openai_api_key is None
+
+
+@pytest.mark.parametrize("command", [["ingress"], ["consume", "identity"], ["relay"]])
+def test_services_refuse_to_start_outside_development_without_their_secrets(
+    command: list[str],
+) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AZORA_")}
+    environment["AZORA_ENV"] = "production"
+    started = subprocess.run(
+        [sys.executable, "-m", "azora", *command],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode != 0
+    assert "AZORA_SECRET_KEY must be set" in started.stderr
