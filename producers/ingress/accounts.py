@@ -6,8 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
+import asyncpg
 import pyotp
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from producers.ingress import queries
@@ -15,8 +16,9 @@ from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
 from producers.ingress.commands import accepted, publish_fact, submit
 from producers.ingress.context import IngressContext
-from producers.ingress.passwords import policy_violations
-from producers.ingress.problems import PROBLEM_RESPONSES, Problem
+from producers.ingress.passwords import MAX_LENGTH, MIN_LENGTH, POLICY, policy_violations
+from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
+from producers.ingress.throttle import LoginAttempt, LoginLocked
 from producers.ingress.tokens import InvalidToken, RefreshClaims, TokenPair
 from schemas.accounts import (
     DisplayName,
@@ -56,7 +58,7 @@ class RegisterRequest(_Request):
     """A new account."""
 
     email: Email
-    password: str = Field(min_length=1, max_length=256)
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH, description=POLICY)
     display_name: DisplayName
 
     @model_validator(mode="after")
@@ -118,24 +120,22 @@ async def register(
     return accepted(response, command_id, user_id=derived_id(command_id, "user"))
 
 
-@router.post("/auth/login", response_model=Tokens)
-async def login(body: LoginRequest, ctx: Ctx) -> Tokens:
-    """Tokens for valid credentials (and a valid TOTP code when MFA is on)."""
-    row = await queries.fetch_one(ctx, queries.CREDENTIALS, body.email)
-    if not await ctx.passwords.verify(row["password_hash"] if row else None, body.password):
-        raise _bad_credentials()
-    assert row is not None
-    if row["mfa_secret"]:
-        if body.totp_code is None:
-            raise Problem(
-                401,
-                "mfa_required",
-                "MFA code required",
-                "this account has MFA on: send totp_code from your authenticator",
-            )
-        secret = ctx.secrets.open(row["mfa_secret"])
-        if not pyotp.TOTP(secret).verify(body.totp_code, valid_window=1):
-            raise Problem(401, "mfa_invalid", "Invalid MFA code", "the TOTP code is wrong")
+@router.post(
+    "/auth/login",
+    response_model=Tokens,
+    responses={429: documented("Too many failed logins: locked for now (see Retry-After)")},
+)
+async def login(body: LoginRequest, request: Request, ctx: Ctx) -> Tokens:
+    """Tokens for valid credentials (and a valid TOTP code when MFA is on).
+
+    Repeated failures lock the email, and the client address, for a while: 429 with
+    Retry-After, the same whether or not the account exists.
+    """
+    attempt = _login_attempt(ctx, body.email, request)
+    try:
+        row = await _verified_credentials(ctx, body, attempt)
+    finally:
+        attempt.abandoned()  # a no-op once failed() or succeeded() was called
     session_id = uuid.uuid4()
     pair = ctx.tokens.issue(row["user_id"], tuple(row["roles"]), session_id, 0)
     await publish_fact(
@@ -193,7 +193,9 @@ async def logout(body: RefreshRequest, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/me", response_model=Me)
+@router.get(
+    "/me", response_model=Me, responses={404: documented("No profile for this account yet")}
+)
 async def me(user: CurrentUser, ctx: Ctx) -> Me:
     """The caller's profile."""
     row = await queries.fetch_one(ctx, queries.USER, user.user_id)
@@ -244,6 +246,49 @@ async def mfa_verify(
         build=build,
     )
     return accepted(response, command_id)
+
+
+def _login_attempt(ctx: IngressContext, email: str, request: Request) -> LoginAttempt:
+    # The peer's address, or X-Forwarded-For's when the peer is a trusted proxy (uvicorn's
+    # FORWARDED_ALLOW_IPS), so a proxy in front does not make everyone one address.
+    address = request.client.host if request.client else "unknown"
+    try:
+        return ctx.logins.begin(email, address)
+    except LoginLocked as locked:
+        raise Problem(
+            429,
+            "login_locked",
+            "Too many failed logins",
+            f"too many failed logins for this account or from this address; try again in "
+            f"{locked.retry_after_s} s",
+            headers={"Retry-After": str(locked.retry_after_s)},
+        ) from locked
+
+
+async def _verified_credentials(
+    ctx: IngressContext, body: LoginRequest, attempt: LoginAttempt
+) -> asyncpg.Record:
+    """The credentials row for `body`, or a 401 problem; wrong guesses count as failures."""
+    row = await queries.fetch_one(ctx, queries.CREDENTIALS, body.email)
+    if not await ctx.passwords.verify(row["password_hash"] if row else None, body.password):
+        attempt.failed()
+        raise _bad_credentials()
+    assert row is not None
+    if row["mfa_secret"]:
+        if body.totp_code is None:
+            # Not a guess: the password was right. Neither a failure nor a success.
+            raise Problem(
+                401,
+                "mfa_required",
+                "MFA code required",
+                "this account has MFA on: send totp_code from your authenticator",
+            )
+        secret = ctx.secrets.open(row["mfa_secret"])
+        if not pyotp.TOTP(secret).verify(body.totp_code, valid_window=1):
+            attempt.failed()
+            raise Problem(401, "mfa_invalid", "Invalid MFA code", "the TOTP code is wrong")
+    attempt.succeeded()
+    return row
 
 
 def _refresh_claims(ctx: IngressContext, token: str) -> RefreshClaims:

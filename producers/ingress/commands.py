@@ -108,7 +108,11 @@ async def _recorded(ctx: IngressContext, command_id: uuid.UUID) -> Any:
 @router.get(
     "/v1/commands/{command_id}",
     response_model=CommandStatus,
-    responses={404: documented("Unknown command"), 422: PROBLEM_RESPONSES[422]},
+    responses={
+        404: documented("Unknown command"),
+        422: PROBLEM_RESPONSES[422],
+        503: PROBLEM_RESPONSES[503],
+    },
 )
 async def get_command(
     command_id: uuid.UUID,

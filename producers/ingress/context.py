@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -12,6 +12,7 @@ from azora.crypto import SecretBox
 from azora.settings import Settings
 from producers.ingress.bus import Bus
 from producers.ingress.passwords import Passwords
+from producers.ingress.throttle import LoginThrottle
 from producers.ingress.tokens import TokenService
 from producers.ingress.waiter import CommandWaiter
 
@@ -27,6 +28,7 @@ class IngressContext:
     secrets: SecretBox
     waiter: CommandWaiter
     asyncapi: dict[str, Any]
+    logins: LoginThrottle = field(default_factory=LoginThrottle)
     pool: asyncpg.Pool | None = None
 
 

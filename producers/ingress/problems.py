@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from schemas.api import FieldError, ProblemDocument
 
@@ -89,11 +90,44 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
+            # FastAPI's answer to a body it cannot even decode (not UTF-8, say): as invalid
+            # as malformed JSON, which it answers 422, so the same documented 422 here.
+            return problem_response(
+                422,
+                "validation_error",
+                "The request is not valid",
+                "the body could not be parsed",
+                [{"loc": ["body"], "msg": str(exc.detail)}],
+            )
+        if exc.status_code == 405:
+            # Starlette names only the first route that matched the path; list every one.
+            headers["Allow"] = ", ".join(_allowed_methods(request))
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem_response(
-            exc.status_code, kind, str(exc.detail), headers=getattr(exc, "headers", None)
-        )
+        return problem_response(exc.status_code, kind, str(exc.detail), headers=headers or None)
+
+
+_UNPARSABLE_BODY = "There was an error parsing the body"  # fastapi.routing's wording
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    # Ask every route whether it would take the path with each method: routers included
+    # into the app are not flattened, and each answers for the routes it holds.
+    allowed = []
+    for method in _METHODS:
+        probe = {
+            "type": "http",
+            "path": request.scope["path"],
+            "root_path": request.scope.get("root_path", ""),
+            "method": method,
+            "headers": [],
+        }
+        if any(route.matches(dict(probe))[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def documented(description: str) -> dict[str, Any]:

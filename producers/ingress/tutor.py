@@ -31,6 +31,8 @@ QUESTION = """
 SELECT question_id, status, answer, model, tokens_in, tokens_out, latency_ms, reason
 FROM read.tutor_questions WHERE question_id = $1 AND user_id = $2
 """
+# A conversation's id is its first question's id (see `ask`): its owner is that question's.
+CONVERSATION_OWNER = "SELECT user_id FROM read.tutor_questions WHERE question_id = $1"
 PATH = """
 SELECT path_id, status, steps, model, reason FROM read.learning_paths
 WHERE path_id = $1 AND user_id = $2
@@ -60,7 +62,10 @@ class PathRequest(BaseModel):
     "/tutor/questions",
     status_code=202,
     response_model=QuestionAccepted,
-    responses={429: documented("Question quota used up (see Retry-After)")},
+    responses={
+        404: documented("conversation_id names another user's conversation"),
+        429: documented("Question quota used up (see Retry-After)"),
+    },
 )
 async def ask(
     body: QuestionRequest,
@@ -70,6 +75,13 @@ async def ask(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """Ask the tutor; the answer appears at `/v1/tutor/questions/{question_id}`."""
+    if body.conversation_id is not None:
+        # The tutor prompts with the conversation so far: another user's must stay theirs.
+        owner = await queries.fetch_one(ctx, CONVERSATION_OWNER, body.conversation_id)
+        if owner is not None and owner["user_id"] != user.user_id:
+            raise Problem(
+                404, "not_found", "Conversation not found", "no such conversation of yours"
+            )
     recent = await queries.fetch_one(ctx, RECENT, user.user_id)
     limit = ctx.settings.tutor_questions_per_hour
     if recent is not None and recent["asked"] >= limit:

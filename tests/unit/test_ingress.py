@@ -170,3 +170,34 @@ def test_the_openapi_document_lists_every_account_endpoint(client: TestClient) -
 def test_readiness_says_the_tutor_is_degraded_without_a_model_provider(client: TestClient) -> None:
     body = client.get("/readyz").json()
     assert body["tutor"] == "degraded: no model provider configured"
+
+
+def test_a_body_that_is_not_even_text_is_a_422_problem(client: TestClient) -> None:
+    answer = client.post(
+        "/v1/auth/login", content=b"\xff\xfe{", headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["errors"][0]["loc"] == ["body"]
+
+
+def test_a_wrong_method_names_every_method_the_path_allows(client: TestClient) -> None:
+    answer = client.delete("/v1/courses")
+    assert answer.status_code == 405
+    assert {"GET", "POST"} <= {m.strip() for m in answer.headers["Allow"].split(",")}
+
+
+def test_the_password_policy_is_in_the_openapi_document(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    password = schemas["RegisterRequest"]["properties"]["password"]
+    assert password["minLength"] == 10
+    assert "commonly used" in password["description"]
+
+
+def test_a_common_password_is_refused_with_the_policy_reason(client: TestClient) -> None:
+    answer = client.post(
+        "/v1/auth/register",
+        json={"email": "ada@example.org", "password": "Password2026!", "display_name": "A"},
+    )
+    assert answer.status_code == 422
+    assert "commonly used" in json.dumps(answer.json()["errors"])

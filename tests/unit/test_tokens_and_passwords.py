@@ -61,6 +61,11 @@ def test_an_expired_token_is_refused() -> None:
         ("short1!", "at least 10"),
         ("aaaaaaaaaaaaaa", "4 different"),
         ("ada.lovelace-2026", "email name"),
+        ("Password2026!", "commonly used"),
+        ("qwerty123456", "commonly used"),
+        ("1234567890", "commonly used"),
+        ("poiuytrewq", "commonly used"),
+        ("iloveyou!!", "commonly used"),
     ],
 )
 def test_weak_passwords_are_refused_with_the_reason(password: str, problem: str) -> None:
@@ -69,6 +74,7 @@ def test_weak_passwords_are_refused_with_the_reason(password: str, problem: str)
 
 def test_a_good_password_passes_the_policy() -> None:
     assert policy_violations("correct horse battery staple", "ada@example.org") == []
+    assert policy_violations("as9182736450", "ada@example.org") == []  # not a keyboard run
 
 
 def test_a_hashed_password_verifies_and_a_wrong_one_does_not() -> None:
