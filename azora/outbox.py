@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 
 import asyncpg
@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 from azora import db, metrics, tracing
 from azora.aio import sleep_or_stop, wait_any
 from azora.consume.errors import is_transient
+from azora.kafka_errors import needs_new_producer
 from azora.messages import header_value, headers_from_json
 from schemas.envelope import HEADER_EVENT_ID, HEADER_TRACEPARENT
 
@@ -58,6 +59,7 @@ class OutboxRelay:
         idle_wait_s: float = 1.0,
         backoff_max_s: float = 30.0,
         inbox_retention_s: float = 7 * 24 * 3600,
+        renew_producer: Callable[[AIOKafkaProducer], Awaitable[AIOKafkaProducer]] | None = None,
     ) -> None:
         self.dsn = dsn
         self.pool = pool
@@ -67,17 +69,26 @@ class OutboxRelay:
         self.idle_wait_s = idle_wait_s
         self.backoff_max_s = backoff_max_s
         self.inbox_retention_s = inbox_retention_s
+        # Replaces a producer whose sequence state the broker lost (see azora.kafka_errors).
+        self.renew_producer = renew_producer
         self._pruned_at = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set, surviving Postgres and Kafka outages."""
         delay = 0.2
+        stale_producer = False
         while not stop.is_set():
             try:
+                if stale_producer and self.renew_producer is not None:
+                    self.producer = await self.renew_producer(self.producer)
+                    stale_producer = False
                 await self._lead(stop)
                 delay = 0.2
             except Exception as exc:
-                if not is_transient(exc):
+                if needs_new_producer(exc):
+                    log.warning("relay: %r; replacing the producer", exc)
+                    stale_producer = True
+                elif not is_transient(exc):
                     log.exception("relay: unexpected error; retrying in %.1fs", delay)
                 else:
                     log.warning("relay: %r; retrying in %.1fs", exc, delay)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from azora import migrate
 from azora.settings import Settings
 from tests.support.databases import fresh_database
+from tests.support.model_server import ModelServer
 from tests.support.world import World, created, new_world
 
 
@@ -55,3 +58,20 @@ async def db(base_settings: Settings) -> AsyncIterator[asyncpg.Pool]:
     pool = await asyncpg.create_pool(base_settings.database_url, min_size=1, max_size=4)
     yield pool
     await pool.close()
+
+
+@pytest.fixture(scope="session")
+def stripe_mock() -> str:
+    """stripe-mock's URL: installed with `go install` and started if need be."""
+    script = Path(__file__).parents[1] / "infra" / "stripe" / "stripe-mock.sh"
+    subprocess.run([str(script), "start"], check=True, stdout=subprocess.DEVNULL)
+    url = subprocess.run([str(script), "url"], check=True, capture_output=True, text=True)
+    return url.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def model_server() -> Iterator[ModelServer]:
+    """The OpenAI-compatible server the stack's tutor talks to."""
+    server = ModelServer().start()
+    yield server
+    server.stop()

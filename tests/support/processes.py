@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from collections.abc import Sequence
 from typing import IO, Any
@@ -16,3 +17,11 @@ def spawn(
     return subprocess.Popen(
         list(command), env=env, stdout=output, stderr=output, preexec_fn=die_with_parent
     )
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

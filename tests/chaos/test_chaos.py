@@ -1,0 +1,200 @@
+"""Chaos: consumers and the relay SIGKILLed, the broker and Postgres restarted, under load.
+
+`make test` runs a bounded storm; `make chaos` the full one (AZORA_CHAOS=full): at least
+10,000 commands, 12 kills, one broker restart and one Postgres restart. Afterwards every
+accepted command has exactly one final status, every read-model row exists once, every
+wallet is its ledger, money is neither created nor lost, and nothing was dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from azora.lag.report import LagJudge
+from azora.lag.sampling import LagSampler
+from tests.chaos.checks import check, final_statuses
+from tests.chaos.load import Load
+from tests.chaos.stack import REPO, VICTIMS, ChaosStack
+from tests.e2e.helpers import grant
+from tests.support.model_server import ModelServer
+from tests.support.world import World
+
+pytestmark = pytest.mark.chaos
+
+FULL = os.environ.get("AZORA_CHAOS") == "full"
+COMMANDS = 10_000 if FULL else 600
+KILLS = 12 if FULL else 4
+USERS = 60 if FULL else 16
+WORKERS = 24 if FULL else 12
+
+
+def _own_services_run() -> None:
+    for script in ("kafka/kafka.sh", "postgres/postgres.sh"):
+        status = subprocess.run([str(REPO / "infra" / script), "status"], capture_output=True)
+        if status.returncode != 0:
+            pytest.fail(
+                f"the chaos suite restarts the repo's own Kafka and Postgres: "
+                f"infra/{script} status says they are not running (run `make up`)"
+            )
+
+
+async def test_nothing_is_lost_or_repeated_through_kills_and_restarts(
+    private_world: World,
+    stripe_mock: str,
+    model_server: ModelServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _own_services_run()
+    world = private_world
+    stack = ChaosStack(world, stripe_mock, model_server, tmp_path / "azora-run.log")
+    await asyncio.to_thread(stack.start)
+    started = time.monotonic()
+    try:
+        async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
+            load = Load(
+                http,
+                world.settings.database_url,
+                world.settings.stripe_webhook_secret.get_secret_value(),
+                seed=uuid.uuid4().hex,
+            )
+            await load.sign_up(USERS)
+            instructor = await _an_instructor(load, world)
+            await load.publish_courses(instructor, [0, 1_500, 4_000])
+
+            # The storm: kills spread over the run, a broker and a Postgres restart.
+            hurts = _plan(COMMANDS, KILLS)
+            done_hurting = asyncio.Event()
+            progress = asyncio.Queue[int]()
+
+            async def hurt() -> None:
+                rng = load.rng
+                for at, what in hurts:
+                    while (await progress.get()) < at:
+                        pass
+                    if what == "kill":
+                        victim = rng.choice(VICTIMS)
+                        # Just after a restart a child may not be up yet: try another.
+                        for _ in range(20):
+                            if stack.kill(victim):
+                                break
+                            await asyncio.sleep(0.5)
+                    elif what == "broker":
+                        await asyncio.to_thread(stack.restart_broker)
+                    else:
+                        await asyncio.to_thread(stack.restart_postgres)
+                done_hurting.set()
+
+            hurting = asyncio.create_task(hurt())
+            await load.run(COMMANDS, WORKERS, progress.put_nowait)
+            while not done_hurting.is_set():
+                progress.put_nowait(COMMANDS * 10)
+                await asyncio.sleep(0.1)
+            await hurting
+            loaded = time.monotonic() - started
+
+        await _settled(world, load.tally.accepted)
+        db = await asyncpg.connect(world.settings.database_url)
+        try:
+            findings = await check(
+                db, world, load.tally.accepted, load.tally.top_ups_confirmed_minor
+            )
+        finally:
+            await db.close()
+    finally:
+        await asyncio.to_thread(stack.stop)
+
+    findings.counts["consumer and relay kills"] = f"{len(stack.kills)} {sorted(stack.kills)}"
+    findings.counts["broker restarts"] = stack.broker_restarts
+    findings.counts["postgres restarts"] = stack.postgres_restarts
+    findings.counts["retries while the platform could not take a request"] = dict(
+        load.tally.retries
+    )
+    findings.counts["refused (4xx)"] = dict(load.tally.refused)
+    findings.counts["seconds under load / to settle"] = (
+        f"{loaded:.0f} / {time.monotonic() - started - loaded:.0f}"
+    )
+    with capsys.disabled():  # the counts are the point: print them even when all is well
+        print("\nchaos run:")
+        for name, value in findings.counts.items():
+            print(f"  {name}: {value}")
+    assert len(stack.kills) >= KILLS
+    assert stack.broker_restarts == 1
+    assert stack.postgres_restarts == 1
+    assert len(load.tally.accepted) >= COMMANDS
+    assert findings.violations == []
+
+
+def _plan(commands: int, kills: int) -> list[tuple[int, str]]:
+    """At which accepted-command counts to hurt the stack, in order."""
+    plan = [(commands * (i + 1) // (kills + 2), "kill") for i in range(kills)]
+    plan += [(commands * 2 // 5, "broker"), (commands * 7 // 10, "postgres")]
+    return sorted(plan)
+
+
+async def _an_instructor(load: Load, world: World) -> dict[str, str]:
+    await load.sign_up(1)
+    teacher = load.users.pop()
+    await asyncio.to_thread(grant, world, str(teacher.user_id), "instructor")
+    conn = await asyncpg.connect(world.settings.database_url)
+    try:
+        for _ in range(200):
+            roles = await conn.fetchval(
+                "SELECT roles FROM read.users WHERE user_id = $1", teacher.user_id
+            )
+            if "instructor" in (roles or []):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+    tokens = await load.http.post(
+        "/v1/auth/login", json={"email": teacher.email, "password": "correct horse battery staple"}
+    )
+    assert tokens.status_code == 200, tokens.text
+    return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+
+
+async def _settled(world: World, accepted: dict[uuid.UUID, str]) -> None:
+    """Wait until every command has an outcome, the outbox is empty and no group lags."""
+    deadline = time.monotonic() + (900 if FULL else 300)
+    sampler = LagSampler(
+        world.settings.kafka_bootstrap_servers,
+        re.compile(f"^{re.escape(world.settings.topic_prefix)}"),
+    )
+    await sampler.start()
+    judge = LagJudge(window=2)
+    quiet = 0
+    try:
+        while time.monotonic() < deadline:
+            try:
+                db = await asyncpg.connect(world.settings.database_url)
+                try:
+                    settled = await final_statuses(db, accepted)
+                    pending = sum(1 for c in accepted if settled.get(c) in (None, "pending"))
+                    outbox = await db.fetchval(
+                        "SELECT count(*) FROM azora.outbox WHERE topic LIKE $1",
+                        world.settings.topic_prefix + "%",
+                    )
+                finally:
+                    await db.close()
+                lag = sum(r.total_lag for r in judge.observe(await sampler.sample()))
+            except (OSError, asyncpg.PostgresError):
+                await asyncio.sleep(1)
+                continue
+            quiet = quiet + 1 if pending == outbox == lag == 0 else 0
+            if quiet >= 3:
+                return
+            await asyncio.sleep(1)
+        raise AssertionError(f"not settled: {pending} pending, outbox {outbox}, lag {lag}")
+    finally:
+        await sampler.close()

@@ -1,0 +1,133 @@
+"""With Kafka or Postgres down the platform degrades as documented, and heals on its own.
+
+Kafka down: commands answer 503 with Retry-After and nothing is published (the same
+Idempotency-Key later publishes exactly once). Postgres down: queries answer 503 with
+Retry-After while commands are still accepted. When either returns, every consumer
+resumes without a restart and the commands reach their outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from schemas.accounts import UserRegistrationRequested
+from schemas.catalogue import BY_MODEL
+from tests.chaos.stack import REPO, ChaosStack
+from tests.chaos.test_chaos import _own_services_run
+from tests.support.model_server import ModelServer
+from tests.support.world import World
+
+pytestmark = pytest.mark.chaos
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+async def stack(
+    private_world: World, stripe_mock: str, model_server: ModelServer, tmp_path: Path
+) -> AsyncIterator[ChaosStack]:
+    _own_services_run()
+    running = ChaosStack(private_world, stripe_mock, model_server, tmp_path / "azora-run.log")
+    await asyncio.to_thread(running.start)
+    try:
+        yield running
+    finally:
+        await asyncio.to_thread(running.stop)
+
+
+def registration(email: str) -> dict[str, str]:
+    return {"email": email, "password": PASSWORD, "display_name": "Ada"}
+
+
+async def settled(http: httpx.AsyncClient, accepted: httpx.Response) -> str:
+    for _ in range(30):
+        answer = await http.get(accepted.json()["status_url"], params={"wait": 10})
+        if answer.status_code == 200 and answer.json()["status"] != "pending":
+            return str(answer.json()["status"])
+        await asyncio.sleep(1)
+    raise AssertionError("the command never settled")
+
+
+async def ready(http: httpx.AsyncClient) -> None:
+    for _ in range(120):
+        if (await http.get("/readyz")).status_code == 200:
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError("never ready again")
+
+
+async def test_with_kafka_down_commands_are_refused_whole_and_go_through_once_after(
+    stack: ChaosStack,
+) -> None:
+    requested = stack.world.names.physical(BY_MODEL[UserRegistrationRequested])
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    email = f"degraded-{uuid.uuid4().hex[:8]}@example.org"
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
+        await asyncio.to_thread(_kafka, "stop")
+        try:
+            refused = await http.post("/v1/auth/register", json=registration(email), headers=key)
+            readiness = await http.get("/readyz")
+        finally:
+            await asyncio.to_thread(_kafka, "start")
+        assert refused.status_code == 503
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert int(refused.headers["Retry-After"]) > 0
+        assert readiness.status_code == 503
+        assert readiness.json()["failed"] == ["kafka"]
+
+        await ready(http)
+        assert await stack.world.read_all(requested) == []  # nothing half-published
+        accepted = await http.post("/v1/auth/register", json=registration(email), headers=key)
+        assert accepted.status_code == 202
+        assert await settled(http, accepted) == "succeeded"
+        again = await http.post("/v1/auth/register", json=registration(email), headers=key)
+        assert again.json()["command_id"] == accepted.json()["command_id"]
+    assert len(await stack.world.read_all(requested)) == 1
+
+
+async def test_with_postgres_down_queries_answer_503_and_commands_are_still_accepted(
+    stack: ChaosStack,
+) -> None:
+    email = f"degraded-{uuid.uuid4().hex[:8]}@example.org"
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
+        first = await http.post("/v1/auth/register", json=registration(email))
+        assert await settled(http, first) == "succeeded"
+        tokens = await http.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+        auth = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+
+        await asyncio.to_thread(_postgres, "stop")
+        try:
+            query = await http.get("/v1/me", headers=auth)
+            readiness = await http.get("/readyz")
+            command = await http.post(
+                "/v1/learning-paths",
+                json={"subject": "Kafka", "level": "beginner", "goals": ["run it"]},
+                headers=auth,
+            )
+        finally:
+            await asyncio.to_thread(_postgres, "start")
+        assert query.status_code == 503
+        assert int(query.headers["Retry-After"]) > 0
+        assert readiness.status_code == 503
+        assert readiness.json()["failed"] == ["postgres"]
+        assert command.status_code == 202
+
+        # Nobody restarts anything: the consumers and the relay reconnect by themselves.
+        assert await settled(http, command) in ("succeeded", "rejected")
+        assert (await http.get("/v1/me", headers=auth)).status_code == 200
+
+
+def _kafka(action: str) -> None:
+    subprocess.run([str(REPO / "infra/kafka/kafka.sh"), action], check=True, capture_output=True)
+
+
+def _postgres(action: str) -> None:
+    script = str(REPO / "infra/postgres/postgres.sh")
+    subprocess.run([script, action], check=True, capture_output=True)

@@ -1,0 +1,73 @@
+"""`azora run` as a test starts it: the environment of a stack in a private world."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from azora.settings import Settings
+from tests.support.processes import spawn
+
+
+def stack_env(
+    settings: Settings,
+    *,
+    port: int,
+    metrics_base: int,
+    stripe_mock: str,
+    model_server_url: str,
+    **overrides: str,
+) -> dict[str, str]:
+    """The environment that points `azora run` at `settings`' world and the test doubles."""
+    return {
+        **os.environ,
+        "AZORA_ENV": "test",
+        "AZORA_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "AZORA_STRIPE_WEBHOOK_SECRET": settings.stripe_webhook_secret.get_secret_value(),
+        "AZORA_TOPIC_PREFIX": settings.topic_prefix,
+        "AZORA_DATABASE_URL": settings.database_url,
+        "AZORA_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "AZORA_INGRESS_PORT": str(port),
+        "AZORA_METRICS_PORT_BASE": str(metrics_base),
+        "AZORA_STRIPE_API_KEY": "sk_test_azoraStripeMock",
+        "AZORA_STRIPE_API_BASE": stripe_mock,
+        "AZORA_OPENAI_API_KEY": "test-key",
+        "AZORA_OPENAI_BASE_URL": model_server_url,
+        **overrides,
+    }
+
+
+def start_stack(env: dict[str, str], log: Path, timeout: float = 120.0) -> subprocess.Popen[bytes]:
+    """Start `azora run` with `env`, logging to `log`; return once /readyz answers 200."""
+    with log.open("wb") as sink:
+        process = spawn([sys.executable, "-m", "azora", "run"], env, sink)
+    base = f"http://127.0.0.1:{env['AZORA_INGRESS_PORT']}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"azora run exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"azora run not ready in {timeout:.0f}s:\n{log.read_text()[-3000:]}")
+
+
+def stop_stack(process: subprocess.Popen[bytes], timeout: float = 40.0) -> None:
+    """SIGTERM `azora run` (it stops its children), SIGKILL if it takes too long."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
