@@ -70,16 +70,33 @@ kcat: ## Fetch kcat from Debian's package into the state dir (the replay tests c
 	infra/kcat/kcat.sh install
 
 .PHONY: test
-test: setup kcat promtool ## Run the whole suite (unit, integration, e2e) against the real Kafka and Postgres
+test: setup kcat promtool helm ## Run the whole suite (unit, integration, e2e) against the real Kafka and Postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: unit
-unit: venv promtool ## Run the unit tests only (no services; fetches promtool once)
+unit: venv promtool helm ## Run the unit tests only (no services; fetches promtool once)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+.PHONY: wrk
+wrk: ## Fetch wrk from Debian's package into the state dir (the ingress benchmark drives both servers with it)
+	infra/wrk/wrk.sh install
+
+.PHONY: chaos
+chaos: setup ## The full chaos run: 10,000+ commands, 12 kills, a broker and a Postgres restart (make test runs a bounded one)
+	AZORA_CHAOS=full $(PY) -m pytest tests/chaos $(PYTEST_ARGS)
 
 .PHONY: promtool
 promtool: ## Fetch promtool from Debian's prometheus package into the state dir (the alert-rule tests run it)
 	bash infra/prometheus/promtool.sh install
+
+.PHONY: helm
+helm: ## Build helm (go install, once) and fetch the Compose spec and CRD schemas (the deployment checks use them)
+	bash infra/helm/helm.sh install
+	bash infra/helm/schemas.sh install
+
+.PHONY: helm-sync
+helm-sync: venv ## Copy infra/'s alert rules and dashboards into the chart and write its partition table
+	$(PY) infra/helm/sync.py
 
 .PHONY: lint
 lint: venv ## ruff and mypy (strict)
@@ -97,7 +114,7 @@ snapshots: venv ## Rewrite the JSON Schema snapshots after an additive schema ch
 	$(PY) -c "from schemas.snapshots import write_snapshots; write_snapshots()"
 
 .PHONY: bench
-bench: setup kcat ## Run the benchmarks one at a time: projection throughput, replay export (never part of make test)
+bench: setup kcat wrk ## Run the benchmarks one at a time: projection throughput, replay export (never part of make test)
 	$(PY) -m bench
 
 .PHONY: clean

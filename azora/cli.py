@@ -23,6 +23,7 @@ import typer
 from prometheus_client import start_http_server
 
 from azora.aio import stop_on_signals
+from azora.dlq.cli import dlq_app
 from azora.rebuild.cli import projections_app
 from azora.replay.cli import replay_app
 from azora.runtime import die_with_parent
@@ -36,6 +37,7 @@ topics_app = typer.Typer(help="Topics of the catalogue on the broker.", no_args_
 app.add_typer(topics_app, name="topics")
 app.add_typer(projections_app, name="projections")
 app.add_typer(replay_app, name="replay")
+app.add_typer(dlq_app, name="dlq")
 
 ROLES = ("identity", "learning", "wallet", "payments", "tutor", "projections")
 
@@ -82,15 +84,15 @@ def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)
 
     _logging()
     settings = Settings()
-    available = composition.services(settings)
-    if role not in available:
-        raise typer.BadParameter(f"unknown role {role!r}; choose from {', '.join(available)}")
+    if role not in composition.ROLES:
+        raise typer.BadParameter(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
+    selected = composition.services_for(settings, role)
 
     serve_metrics(settings)
     composition.start_tracing(settings, role)
 
     async def main() -> None:
-        await composition.run_services(settings, available[role], stop_on_signals())
+        await composition.run_services(settings, selected, stop_on_signals())
 
     try:
         asyncio.run(main())

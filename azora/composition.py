@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import stripe
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
 from pydantic import BaseModel
 
 from azora import db, tracing
@@ -22,23 +21,16 @@ from azora.outbox import OutboxRelay
 from azora.runtime import tune_gc_for_batches
 from azora.settings import Settings
 from azora.topics import TopicNames
-from consumers.identity.service import make_identity
-from consumers.learning.service import LEARNING
-from consumers.payments.gateway import StripeGateway, make_client
-from consumers.payments.service import make_payments
-from consumers.projections import PROJECTIONS, projections_service
-from consumers.tutor.model import ModelGateway
-from consumers.tutor.model import make_client as make_openai
-from consumers.tutor.service import make_tutor
-from consumers.wallet.service import WALLET
-from producers.ingress.app import create_app
-from producers.ingress.bus import Bus
-from producers.ingress.context import IngressContext
-from producers.ingress.passwords import Passwords
-from producers.ingress.tokens import TokenService
-from producers.ingress.transport import KafkaTransport, asyncapi_document, make_broker
-from producers.ingress.waiter import CommandWaiter
 from schemas.catalogue import spec_for
+
+if TYPE_CHECKING:
+    import stripe
+    from fastapi import FastAPI
+
+    from consumers.tutor.model import ModelGateway
+
+# Each role imports only what it runs: a consumer process never loads the HTTP stack, the
+# OpenAI or Stripe SDKs unless its own service needs them (a third of its memory).
 
 log = logging.getLogger(__name__)
 
@@ -53,31 +45,83 @@ def secret_box(settings: Settings) -> SecretBox:
     return SecretBox(settings.secret_key.get_secret_value())
 
 
+def _identity(settings: Settings) -> list[Service]:
+    from consumers.identity.service import make_identity
+
+    return [make_identity(secret_box(settings))]
+
+
+def _learning(_: Settings) -> list[Service]:
+    from consumers.learning.service import LEARNING
+
+    return [LEARNING]
+
+
+def _wallet(_: Settings) -> list[Service]:
+    from consumers.wallet.service import WALLET
+
+    return [WALLET]
+
+
+def _payments(settings: Settings) -> list[Service]:
+    from consumers.payments.gateway import StripeGateway
+    from consumers.payments.service import make_payments
+
+    return [make_payments(StripeGateway(stripe_client(settings)))]
+
+
+def _tutor(settings: Settings) -> list[Service]:
+    from consumers.tutor.service import make_tutor
+
+    return [make_tutor(tutor_model(settings))]
+
+
+def _projections(_: Settings) -> list[Service]:
+    from consumers.projections import projections_service
+
+    return [projections_service()]
+
+
+ROLES: dict[str, Callable[[Settings], list[Service]]] = {
+    "identity": _identity,
+    "learning": _learning,
+    "wallet": _wallet,
+    "payments": _payments,
+    "tutor": _tutor,
+    "projections": _projections,
+}
+
+
+def services_for(settings: Settings, role: str) -> list[Service]:
+    """The consumer groups `azora consume <role>` runs (KeyError for an unknown role)."""
+    return ROLES[role](settings)
+
+
 def services(settings: Settings) -> dict[str, list[Service]]:
-    """Every consuming role `azora consume <role>` can run, and its consumer groups."""
-    return {
-        "identity": [make_identity(secret_box(settings))],
-        "learning": [LEARNING],
-        "wallet": [WALLET],
-        "payments": [make_payments(StripeGateway(stripe_client(settings)))],
-        "tutor": [make_tutor(tutor_model(settings))],
-        "projections": [projections_service()],
-    }
+    """Every consuming role and its consumer groups."""
+    return {role: build(settings) for role, build in ROLES.items()}
 
 
 def projections() -> dict[str, Service]:
     """Every projection by name (what `azora projections rebuild` can rebuild)."""
+    from consumers.projections import PROJECTIONS
+
     return {projection.name: projection for projection in PROJECTIONS}
 
 
 def stripe_client(settings: Settings) -> stripe.StripeClient | None:
     """The official Stripe SDK client (None when no key is configured)."""
+    from consumers.payments.gateway import make_client
+
     key = settings.stripe_api_key.get_secret_value() if settings.stripe_api_key else None
     return make_client(key, settings.stripe_api_base, settings.stripe_timeout_s)
 
 
 def tutor_model(settings: Settings) -> ModelGateway:
     """The tutor's model gateway (no client without an API key)."""
+    from consumers.tutor.model import ModelGateway
+    from consumers.tutor.model import make_client as make_openai
+
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     return ModelGateway(
         make_openai(key, settings.openai_base_url, settings.openai_timeout_s),
@@ -95,6 +139,15 @@ def start_tracing(settings: Settings, service: str) -> None:
 
 def ingress_app(settings: Settings) -> FastAPI:
     """The HTTP ingress with everything it needs."""
+    from producers.ingress.app import create_app
+    from producers.ingress.bus import Bus
+    from producers.ingress.context import IngressContext
+    from producers.ingress.passwords import Passwords
+    from producers.ingress.throttle import LoginThrottle
+    from producers.ingress.tokens import TokenService
+    from producers.ingress.transport import KafkaTransport, asyncapi_document, make_broker
+    from producers.ingress.waiter import CommandWaiter
+
     topic_names = names(settings)
     broker = make_broker(settings)
     secret = settings.secret_key.get_secret_value()
@@ -106,6 +159,12 @@ def ingress_app(settings: Settings) -> FastAPI:
         secrets=secret_box(settings),
         waiter=CommandWaiter(settings.database_url),
         asyncapi=asyncapi_document(broker, topic_names),
+        logins=LoginThrottle(
+            max_failures=settings.login_max_failures,
+            max_failures_per_address=settings.login_max_failures_per_address,
+            window_s=settings.login_failure_window_s,
+            lockout_s=settings.login_lockout_s,
+        ),
     )
     return create_app(ctx, broker)
 
@@ -116,6 +175,7 @@ def loop_settings(settings: Settings) -> LoopSettings:
         max_batch=settings.consumer_max_batch,
         fetch_wait_ms=settings.consumer_fetch_wait_ms,
         max_attempts=settings.consumer_max_attempts,
+        max_record_bytes=settings.consumer_max_record_bytes,
         backoff_initial_s=settings.retry_backoff_initial_s,
         backoff_max_s=settings.retry_backoff_max_s,
     )
@@ -156,17 +216,24 @@ async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
     if producer is None:
         await pool.close()
         return
+
+    async def renew(old: AIOKafkaProducer) -> AIOKafkaProducer:
+        await old.stop()
+        return await started_producer(settings, "azora-relay")
+
+    relay = OutboxRelay(
+        settings.database_url,
+        pool,
+        producer,
+        batch=settings.relay_batch,
+        backoff_max_s=settings.retry_backoff_max_s,
+        inbox_retention_s=settings.inbox_retention_s,
+        renew_producer=renew,
+    )
     try:
-        await OutboxRelay(
-            settings.database_url,
-            pool,
-            producer,
-            batch=settings.relay_batch,
-            backoff_max_s=settings.retry_backoff_max_s,
-            inbox_retention_s=settings.inbox_retention_s,
-        ).run(stop)
+        await relay.run(stop)
     finally:
-        await producer.stop()
+        await relay.producer.stop()
         await pool.close()
 
 

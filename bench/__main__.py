@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from azora.settings import Settings
-from bench import export, projection, result
+from bench import end_to_end, export, ingress, projection, rebuild, result
 from bench.projection_report import as_result
 
-BENCHMARKS = ("projection", "export")
+BENCHMARKS = ("ingress", "projection", "end_to_end", "export", "rebuild")
 
 
 def _arguments() -> argparse.Namespace:
@@ -38,6 +38,12 @@ def _arguments() -> argparse.Namespace:
         default=Settings().consumer_max_batch,
         help="max_batch of the loop and rows per baseline transaction "
         "(default: AZORA_CONSUMER_MAX_BATCH, 1000)",
+    )
+    parser.add_argument(
+        "--rebuild-events",
+        type=int,
+        default=1_000_000,
+        help="events the rebuild benchmark replays (default 1000000, the goal's size)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     return parser.parse_args()
@@ -59,6 +65,10 @@ def main() -> None:
     runs: dict[str, Callable[[], Coroutine[Any, Any, result.Result]]] = {
         "projection": lambda: _projection(args.events, args.batch),
         "export": lambda: export.run(args.events),
+        "ingress": ingress.run,
+        "end_to_end": end_to_end.run,
+        # The figure: a projection rebuilt from a million events.
+        "rebuild": lambda: rebuild.run(args.rebuild_events),
     }
     results: list[result.Result] = []
     for name in chosen:

@@ -1,0 +1,124 @@
+"""Benchmark "rebuild": seconds to rebuild the users projection from 1,000,000 events with
+`azora projections rebuild`'s runner, against a raw asyncpg batched upsert of the same rows
+into empty tables in the same run.
+
+A rebuild swaps tables, so it runs in a database of its own (created, migrated, dropped).
+The live `projections` group first consumes every event (a rebuild chases it), then the
+rebuild replays them from the earliest offsets into fresh tables and swaps them in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from datetime import UTC, datetime
+
+import asyncpg
+
+from azora import composition
+from azora.consume import store
+from azora.kafka import apply_topics, delete_topics
+from azora.rebuild.runner import ProjectionRebuild
+from azora.settings import Settings
+from azora.topics import TopicNames
+from bench.baseline import baseline
+from bench.data import make_users
+from bench.produce import produce
+from bench.result import Result
+from consumers.projections import projections_service
+from schemas.catalogue import USER_REGISTERED
+from tests.support.databases import fresh_database
+
+log = logging.getLogger(__name__)
+
+GOAL_S = 60.0
+BATCH = 5_000
+
+
+async def run(events: int) -> Result:
+    run_id = secrets.token_hex(4)
+    prefix = f"bench-{run_id}."
+    names = TopicNames(prefix=prefix)
+    base = Settings()
+    async with fresh_database(base.database_url) as url:
+        settings = base.model_copy(
+            update={"topic_prefix": prefix, "database_url": url, "consumer_max_batch": BATCH}
+        )
+        try:
+            await apply_topics(settings, names)
+            users = make_users(run_id, events, datetime.now(UTC))
+            produced = await produce(settings, names, users)
+            log.info("produced %d events in %.1fs", events, produced.seconds)
+            live_s = await _live_catches_up(settings, names, events)
+            log.info("live projections caught up in %.1fs", live_s)
+            rebuild = ProjectionRebuild(
+                settings, composition.projections()["users"], names, max_batch=BATCH
+            )
+            started = time.perf_counter()
+            outcome = await rebuild.run(asyncio.Event())
+            rebuild_s = time.perf_counter() - started
+            assert outcome is not None
+            rows = await _count(url)
+            conn = await asyncpg.connect(url)
+            try:
+                await conn.execute("TRUNCATE read.users, read.credentials")
+            finally:
+                await conn.close()
+            raw = await baseline(url, users, BATCH)
+        finally:
+            await delete_topics(settings, names.all_physical())
+    ratio = raw.seconds / rebuild_s
+    return Result(
+        name="rebuild",
+        figure=f"seconds to rebuild the users projection from {events:,} events",
+        value=round(rebuild_s, 2),
+        unit="s",
+        baseline="raw asyncpg batched upsert of the same rows into empty tables",
+        baseline_value=round(raw.seconds, 2),
+        ratio=round(ratio, 4),
+        goal=f"<= {GOAL_S:.0f} s for 1,000,000 events, every row rebuilt",
+        passed=rebuild_s <= GOAL_S and rows == events and events >= 1_000_000,
+        rows=[
+            ("events", f"{events:,}"),
+            ("produce", f"{produced.seconds:.1f} s"),
+            ("live projections group catching up first", f"{live_s:.1f} s"),
+            (
+                "rebuild (replay into fresh tables, swap)",
+                f"{rebuild_s:.1f} s ({events / rebuild_s:,.0f} ev/s, {outcome.applied:,} applied)",
+            ),
+            ("raw asyncpg upsert of the same rows", f"{raw.seconds:.1f} s ({raw.rate:,.0f} ev/s)"),
+            ("rows in read.users after the swap", f"{rows:,}"),
+        ],
+        details={"rebuild_seconds": rebuild_s, "baseline_seconds": raw.seconds},
+    )
+
+
+async def _live_catches_up(settings: Settings, names: TopicNames, events: int) -> float:
+    stop = asyncio.Event()
+    started = time.perf_counter()
+    task = asyncio.create_task(composition.run_services(settings, [projections_service()], stop))
+    topic = names.physical(USER_REGISTERED)
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        while True:
+            stored = await store.load_offsets(conn, names.group("projections"), [topic])
+            if sum(stored.values()) >= events:
+                return time.perf_counter() - started
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+        stop.set()
+        await task
+
+
+async def _count(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        count: int = await conn.fetchval("SELECT count(*) FROM read.users")
+        return count
+    finally:
+        await conn.close()
