@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 import jwt
@@ -53,6 +54,42 @@ def test_an_expired_token_is_refused() -> None:
     pair = tokens(access_ttl_s=-10).issue(uuid.uuid4(), ("student",), uuid.uuid4(), 0)
     with pytest.raises(InvalidToken, match="expired"):
         tokens().access(pair.access_token)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_verified_access_token_is_remembered_until_it_expires_and_not_after() -> None:
+    clock = Clock()
+    service = TokenService(SECRET, 900, 3600, clock=clock)
+    token = service.issue(uuid.uuid4(), ("student",), uuid.uuid4(), 0).access_token
+    first = service.access(token)
+    assert service.access(token) is first  # the second look is the remembered claims
+    clock.now += 901
+    with pytest.raises(InvalidToken, match="expired"):
+        service.access(token)
+
+
+def test_a_refused_token_is_never_remembered() -> None:
+    service = tokens()
+    forged = TokenService("y" * 40, 900, 3600).issue(uuid.uuid4(), ("admin",), uuid.uuid4(), 0)
+    for _ in range(2):
+        with pytest.raises(InvalidToken):
+            service.access(forged.access_token)
+
+
+def test_the_remembered_tokens_are_bounded() -> None:
+    service = TokenService(SECRET, 900, 3600, verified_cache_size=2)
+    pairs = [service.issue(uuid.uuid4(), (), uuid.uuid4(), 0) for _ in range(3)]
+    for pair in pairs:
+        service.access(pair.access_token)
+    assert len(service._verified) == 2
+    assert pairs[0].access_token not in service._verified
 
 
 @pytest.mark.parametrize(
