@@ -19,14 +19,13 @@ import pytest
 from aiokafka.structs import ConsumerRecord
 
 from azora.replay.atomic import atomic_output
+from azora.replay.parquet import ParquetWriter, arrow_type
 from azora.replay.rows import decode_envelope, event_line, event_row, flatten, raw_row
 from azora.replay.writers import (
     CsvWriter,
     Format,
     JsonlWriter,
-    ParquetWriter,
     RowWriter,
-    arrow_type,
     format_for,
     open_writer,
 )
