@@ -114,7 +114,7 @@ snapshots: venv ## Rewrite the JSON Schema snapshots after an additive schema ch
 	$(PY) -c "from schemas.snapshots import write_snapshots; write_snapshots()"
 
 .PHONY: bench
-bench: setup kcat wrk ## Run the benchmarks one at a time: projection throughput, replay export (never part of make test)
+bench: setup kcat wrk ## Run every benchmark one at a time (ingress, projection, end to end, export, rebuild; never part of make test)
 	$(PY) -m bench
 
 .PHONY: clean

@@ -11,6 +11,8 @@ import asyncio
 import logging
 import os
 import secrets
+import time
+import traceback
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
@@ -71,17 +73,30 @@ def main() -> None:
         "rebuild": lambda: rebuild.run(args.rebuild_events),
     }
     results: list[result.Result] = []
+    failed: dict[str, str] = {}
+    started = time.monotonic()
     for name in chosen:
         print(f"running {name} ...", flush=True)
-        results.append(asyncio.run(runs[name]()))
+        began = time.monotonic()
+        try:
+            results.append(asyncio.run(runs[name]()))
+        except Exception:
+            # One broken benchmark must not take the others' figures with it.
+            failed[name] = traceback.format_exc()
+            print(failed[name], flush=True)
+        print(f"{name}: {time.monotonic() - began:.0f} s", flush=True)
     run = {
         "run_id": secrets.token_hex(4),
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": round(time.monotonic() - started),
+        "failed": failed,
         "machine": result.machine(load_at_start),
     }
     print(result.table(results))
     as_json, as_md = result.write(results, run)
-    print(f"wrote {as_json} and {as_md}")
+    print(f"wrote {as_json} and {as_md} ({run['seconds']} s)")
+    if failed:
+        raise SystemExit(f"benchmarks that broke (not slow: broken): {', '.join(failed)}")
 
 
 async def _projection(events: int, batch: int) -> result.Result:

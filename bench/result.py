@@ -85,7 +85,10 @@ def markdown(results: list[Result], run: dict[str, Any]) -> str:
     for r in results:
         out += ["", f"## {r.name}", "", r.figure, "", "| figure | value |", "|---|---|"]
         out += [f"| {label} | {value} |" for label, value in r.rows]
-    out += ["", "## Machine", ""] + [f"- {k}: {v}" for k, v in run["machine"].items()]
+    for name, error in run.get("failed", {}).items():
+        out += ["", f"## {name}: broken", "", "```", error.rstrip(), "```"]
+    out += ["", f"The whole run took {run.get('seconds', '?')} s.", ""]
+    out += ["## Machine", ""] + [f"- {k}: {v}" for k, v in run["machine"].items()]
     return "\n".join(out) + "\n"
 
 

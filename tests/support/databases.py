@@ -28,8 +28,19 @@ async def fresh_database(url: str) -> AsyncIterator[str]:
         await asyncio.to_thread(migrate.upgrade, private)
         yield private
     finally:
-        admin = await asyncpg.connect(url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await _drop(url, name)
+
+
+async def _drop(url: str, name: str) -> None:
+    admin = await asyncpg.connect(url)
+    try:
+        for _ in range(60):
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except asyncpg.InsufficientPrivilegeError:
+                # An autovacuum worker (the superuser's) is still in it; it ends on its own.
+                await asyncio.sleep(1)
+        raise RuntimeError(f"could not drop database {name}: still in use")
+    finally:
+        await admin.close()
