@@ -57,9 +57,14 @@ def test_test_mode_is_held_to_the_same_rules_as_production() -> None:
         Settings(env="test", secret_key=STRONG)
 
 
-def test_provider_keys_are_optional_by_design_outside_development() -> None:
+def test_provider_keys_are_optional_by_design_outside_development(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Without them payments and the tutor fail each request with a reason ("no payment
     # provider configured"), and /readyz says so; the rest of the platform runs.
+    for name in ("STRIPE_API_KEY", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(f"AZORA_{name}", raising=False)
     settings = Settings(env="production", secret_key=STRONG, stripe_webhook_secret="whsec_real")
     assert settings.stripe_api_key is None
     assert settings.openai_api_key is None
