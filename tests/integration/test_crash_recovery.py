@@ -82,11 +82,11 @@ async def test_a_consumer_killed_mid_batch_again_and_again_applies_each_event_on
             await eventually(
                 lambda floor=done: _above(applied(db, emails), floor),  # type: ignore[misc]
                 timeout=120,
-                interval=0.05,
+                interval=0.01,
             )
-            # Soon after: a consumer gets through thousands of events a second, and most kills
-            # must land before the work is done.
-            await asyncio.sleep(rng.uniform(0.0, 0.1))
+            # Within a few batches: a consumer gets through thousands of events a second,
+            # and most kills must land before the work is done.
+            await asyncio.sleep(rng.uniform(0.0, 0.02))
             process.send_signal(signal.SIGKILL)
             process.wait()
             done = await applied(db, emails)
