@@ -5,20 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from azora.crypto import SecretBox
 from azora.messages import OutgoingMessage
-from azora.settings import Settings
-from azora.topics import TopicNames
-from producers.ingress.app import create_app
-from producers.ingress.bus import Bus
-from producers.ingress.context import IngressContext
-from producers.ingress.passwords import Passwords
 from producers.ingress.tokens import TokenService
-from producers.ingress.transport import make_broker
-from producers.ingress.waiter import CommandWaiter
+from tests.support.ingress_app import in_memory_client
 
 SECRET = "unit-test-secret-that-is-long-enough-for-the-policy"
 ID = uuid.uuid4()
@@ -47,18 +38,7 @@ def transport() -> NoTransport:
 
 @pytest.fixture
 def client(transport: NoTransport) -> TestClient:
-    settings = Settings(env="test", secret_key=SECRET, stripe_webhook_secret="whsec_unit_test")
-    ctx = IngressContext(
-        settings=settings,
-        bus=Bus(transport, TopicNames(), SECRET),
-        tokens=TokenService(SECRET, 900, 3600),
-        passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8192)),
-        secrets=SecretBox(SECRET),
-        waiter=CommandWaiter(settings.database_url),
-        asyncapi={},
-    )
-    # No `with`: the lifespan never runs, so there is no database pool (reads answer 503).
-    return TestClient(create_app(ctx, make_broker(settings)), raise_server_exceptions=False)
+    return in_memory_client(transport, SECRET)
 
 
 def bearer(*roles: str) -> dict[str, str]:

@@ -7,38 +7,11 @@ import uuid
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from azora.crypto import SecretBox
-from azora.messages import OutgoingMessage
-from azora.settings import Settings
-from azora.topics import TopicNames
-from producers.ingress.app import create_app
-from producers.ingress.bus import Bus
-from producers.ingress.context import IngressContext
-from producers.ingress.passwords import Passwords
-from producers.ingress.tokens import TokenService
-from producers.ingress.transport import make_broker
-from producers.ingress.waiter import CommandWaiter
+from tests.support.ingress_app import RecordingTransport, in_memory_client
 
 SECRET = "unit-test-secret-that-is-long-enough-for-the-policy"
-
-
-class RecordingTransport:
-    """Keeps what would have gone to Kafka."""
-
-    def __init__(self, up: bool = True) -> None:
-        self.sent: list[OutgoingMessage] = []
-        self.up = up
-
-    async def send(self, message: OutgoingMessage) -> None:
-        if not self.up:
-            raise ConnectionError("broker down")
-        self.sent.append(message)
-
-    async def ping(self) -> bool:
-        return self.up
 
 
 @pytest.fixture
@@ -48,18 +21,7 @@ def transport() -> RecordingTransport:
 
 @pytest.fixture
 def client(transport: RecordingTransport) -> TestClient:
-    settings = Settings(env="test", secret_key=SECRET, stripe_webhook_secret="whsec_unit_test")
-    ctx = IngressContext(
-        settings=settings,
-        bus=Bus(transport, TopicNames(), SECRET),
-        tokens=TokenService(SECRET, 900, 3600),
-        passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8192)),
-        secrets=SecretBox(SECRET),
-        waiter=CommandWaiter(settings.database_url),
-        asyncapi={},
-    )
-    # No `with`: the lifespan (which would connect to Kafka and Postgres) never runs.
-    return TestClient(create_app(ctx, make_broker(settings)), raise_server_exceptions=False)
+    return in_memory_client(transport, SECRET)
 
 
 def register(client: TestClient, **headers: str) -> httpx.Response:

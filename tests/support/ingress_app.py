@@ -1,0 +1,50 @@
+"""The ingress app in memory: a transport that records instead of publishing, no lifespan."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from azora.crypto import SecretBox
+from azora.messages import OutgoingMessage
+from azora.settings import Settings
+from azora.topics import TopicNames
+from producers.ingress.app import create_app
+from producers.ingress.bus import Bus, Transport
+from producers.ingress.context import IngressContext
+from producers.ingress.passwords import Passwords
+from producers.ingress.tokens import TokenService
+from producers.ingress.transport import make_broker
+from producers.ingress.waiter import CommandWaiter
+
+
+class RecordingTransport:
+    """Keeps what would have gone to Kafka; `up=False` refuses like a broker that is down."""
+
+    def __init__(self, up: bool = True) -> None:
+        self.sent: list[OutgoingMessage] = []
+        self.up = up
+
+    async def send(self, message: OutgoingMessage) -> None:
+        if not self.up:
+            raise ConnectionError("broker down")
+        self.sent.append(message)
+
+    async def ping(self) -> bool:
+        return self.up
+
+
+def in_memory_client(transport: Transport, secret: str) -> TestClient:
+    """A client on the ingress app whose lifespan never runs: no Kafka, no Postgres pool."""
+    settings = Settings(env="test", secret_key=secret, stripe_webhook_secret="whsec_unit_test")
+    ctx = IngressContext(
+        settings=settings,
+        bus=Bus(transport, TopicNames(), secret),
+        tokens=TokenService(secret, 900, 3600),
+        # Cheap hashing: these tests check the HTTP contract, not argon2's cost.
+        passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8192)),
+        secrets=SecretBox(secret),
+        waiter=CommandWaiter(settings.database_url),
+        asyncapi={},
+    )
+    return TestClient(create_app(ctx, make_broker(settings)), raise_server_exceptions=False)
