@@ -176,6 +176,7 @@ def loop_settings(settings: Settings) -> LoopSettings:
         fetch_wait_ms=settings.consumer_fetch_wait_ms,
         max_attempts=settings.consumer_max_attempts,
         max_record_bytes=settings.consumer_max_record_bytes,
+        kafka_commit_interval_s=settings.consumer_kafka_commit_interval_s,
         backoff_initial_s=settings.retry_backoff_initial_s,
         backoff_max_s=settings.retry_backoff_max_s,
     )

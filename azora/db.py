@@ -17,6 +17,19 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+class _PooledConnection(asyncpg.Connection):
+    """A pooled connection released without asyncpg's reset query.
+
+    The pool runs that query (unlock advisory locks, CLOSE ALL, UNLISTEN, RESET ALL) after
+    every release: a round trip per consumed batch. Nothing here keeps session state on a
+    pooled connection (LISTEN and session locks use `connect`), and asyncpg still rolls
+    back a transaction left open.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 # Projections name their own tables without a schema; the search_path says which set they
 # write: the live read models (`read`), or a rebuild's shadow schema. Everything else
 # names its schema explicitly.
@@ -32,6 +45,7 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
+        connection_class=_PooledConnection,
         command_timeout=60,
         server_settings={"search_path": f'"{read_models}", public'},
     )

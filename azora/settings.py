@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     consumer_max_attempts: int = Field(default=5, ge=1)
     # A record body larger than this is dead-lettered without being decoded.
     consumer_max_record_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Offsets go to Kafka (for its lag tools; Postgres holds the truth) at most this often.
+    consumer_kafka_commit_interval_s: float = Field(default=1.0, ge=0)
     retry_backoff_initial_s: float = 0.2
     retry_backoff_max_s: float = 30.0
     # How fast the group notices a dead member (a SIGKILLed consumer) and rebalances.

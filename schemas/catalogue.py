@@ -38,6 +38,11 @@ class TopicSpec:
     # Links recorded with a succeeded outcome; values are formatted with the payload.
     links: tuple[tuple[str, str], ...] = field(default=())
 
+    def __hash__(self) -> int:
+        # The loop hashes a spec per event (sets, dicts); the generated hash rebuilt a tuple
+        # of every field each time. The name alone tells topics apart, and str caches it.
+        return hash(self.name)
+
     @property
     def type(self) -> str:
         """The envelope `type` of the topic's one event type (the model's name)."""

@@ -11,11 +11,12 @@ loses nothing and repeats nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,9 @@ from azora.topics import TopicNames
 
 log = logging.getLogger(__name__)
 
+# Records fetched and decoded between two yields to the event loop (see `next_batch`).
+SLICE = 25
+
 # Names inbox ids for records that have no event id of their own (see `_position_id`).
 _POSITION_NAMESPACE = uuid.UUID("1d6c5a8e-2f0b-4c1e-9a57-3b1f6e0c9d42")
 
@@ -53,6 +57,9 @@ class LoopSettings:
     # A record body larger than this is dead-lettered undecoded (Kafka's own default
     # max.message.bytes is about 1 MiB): one huge record must not hold a batch's memory.
     max_record_bytes: int = 1024 * 1024
+    # Kafka's copy of the offsets (for lag tools) is refreshed at most this often: a commit
+    # per batch cost the broker and this process a request each for nothing Postgres lacks.
+    kafka_commit_interval_s: float = 1.0
 
 
 @dataclass
@@ -63,12 +70,57 @@ class _Batch:
     failed: list[tuple[FailedRecord, str]] = field(default_factory=list)
     # Records of dead-letter topics, for the service's raw handlers (never decoded).
     raw: list[RawRecord] = field(default_factory=list)
-    records: dict[tuple[str, int, int], ConsumerRecord] = field(default_factory=dict)
+    # Every record of an event topic, in fetch order (dead letters copy them as they came).
+    records: list[ConsumerRecord] = field(default_factory=list)
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     prepared: dict[uuid.UUID, Any] = field(default_factory=dict)
     # Tracing on: each event's span as the parent of what it causes, and what became of it.
     traces: dict[uuid.UUID, bytes] = field(default_factory=dict)
     outcomes: dict[uuid.UUID, str] = field(default_factory=dict)
+    # Set once the batch's transaction has begun (the fetching task waits for it).
+    begun: asyncio.Event = field(default_factory=asyncio.Event)
+    _unique: tuple[list[Event[Any]], list[uuid.UUID]] | None = None
+
+    def unique(self, replay_safe: frozenset[Any]) -> tuple[list[Event[Any]], list[uuid.UUID]]:
+        """The first event of each id, and the ids of those the inbox must claim.
+
+        Computed once; the fetching task asks first, so the applier finds it ready. Ids
+        are compared as ints: a UUID's own hash and equality are Python code.
+        """
+        if self._unique is None:
+            seen: set[int] = set()
+            first = []
+            for event in self.events:
+                key = event.envelope.event_id.int
+                if key not in seen:
+                    seen.add(key)
+                    first.append(event)
+            claim = [e.envelope.event_id for e in first if e.spec not in replay_safe]
+            self._unique = first, claim
+        return self._unique
+
+    def record_of(self, event: Event[Any]) -> ConsumerRecord:
+        """The record `event` was decoded from (a rare lookup: only for dead letters)."""
+        return next(
+            record
+            for record in self.records
+            if (record.offset, record.partition, record.topic)
+            == (event.offset, event.partition, event.topic)
+        )
+
+    @property
+    def size(self) -> int:
+        """Records fetched into this batch."""
+        return len(self.records) + len(self.raw)
+
+    def extend(self, later: _Batch) -> None:
+        """Append a batch decoded from the records that followed this one's."""
+        self.events += later.events
+        self.failed += later.failed
+        self.raw += later.raw
+        self.records += later.records
+        self.next_offsets.update(later.next_offsets)
+        self._unique = None
 
 
 class ConsumeLoop:
@@ -99,6 +151,11 @@ class ConsumeLoop:
         # Offsets waiting to be committed to Kafka, and the task committing them.
         self._to_commit: dict[tuple[str, int], int] = {}
         self._committing: asyncio.Task[None] | None = None
+        self._last_kafka_commit = float("-inf")
+        # Set at shutdown: the pending offsets go out now, not at the next interval.
+        self._commit_now = asyncio.Event()
+        # Applied batches, freed by the fetching task (see `_apply_in_order`).
+        self._spent: list[_Batch] = []
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; the batch in hand is finished and committed first."""
@@ -106,39 +163,57 @@ class ConsumeLoop:
             self.service.physical_topics(self.names), listener=_SeekToStoredOffsets(self)
         )
         await self.consumer.start()
-        applying: asyncio.Task[bool] | None = None
+        # Decoded batches wait here for the applier task, so fetching and decoding the next
+        # batch overlap with Postgres applying this one (two processes on two cores), the
+        # applier goes from one transaction straight to the next, and batches are still
+        # applied strictly in order.
+        ready: asyncio.Queue[_Batch | None] = asyncio.Queue()
+        applier = asyncio.create_task(self._apply_in_order(ready, stop))
+        handed: _Batch | None = None
         try:
-            while not stop.is_set():
-                fetched = await self.consumer.getmany(
-                    timeout_ms=self.settings.fetch_wait_ms, max_records=self.settings.max_batch
-                )
-                if not fetched:
+            while not stop.is_set() and not applier.done():
+                batch = await self.next_batch()
+                if not batch.size:
                     continue
-                # Decoding runs while Postgres applies the previous batch: the two overlap
-                # on two cores, and batches are still applied strictly in order.
-                batch = self.decode(fetched)
-                if applying is not None:
-                    previous, applying = applying, None
-                    if not await previous:
-                        # Stopped before that batch committed: a later one must not commit
-                        # either, or its offsets would skip the unfinished batch for good.
-                        break
-                applying = asyncio.create_task(self.apply(batch, stop))
-            if applying is not None:
-                await applying
+                if handed is not None:
+                    # One batch waits at most, and this task fetches on only once the
+                    # applier has begun that one: BEGIN's answer is then taken up at once,
+                    # and the fetching runs while Postgres works on the batch's statements.
+                    await _unless_ended(handed.begun.wait(), applier)
+                ready.put_nowait(batch)
+                handed = batch
+                del batch  # a spent batch is freed by `_free_spent`, not in the applier's way
+            ready.put_nowait(None)
+            await applier  # the batches handed over are applied; what broke it is raised
         finally:
-            if applying is not None and not applying.done():
-                applying.cancel()
+            if not applier.done():
+                applier.cancel()
+            self._commit_now.set()
             if self._committing is not None:
                 await asyncio.gather(self._committing, return_exceptions=True)
             await self.consumer.stop()
+
+    async def _apply_in_order(
+        self, ready: asyncio.Queue[_Batch | None], stop: asyncio.Event
+    ) -> None:
+        """Apply batches as they are handed over, until the end marker (None)."""
+        while (batch := await ready.get()) is not None:
+            applied = await self.apply(batch, stop)
+            # Freeing a batch's tens of thousands of objects takes milliseconds: the
+            # fetching task does it a slice at a time while Postgres works on the next one.
+            self._spent.append(batch)
+            del batch
+            if not applied:
+                # Stopped before that batch committed: a later one must not commit either,
+                # or its offsets would skip the unfinished batch for good.
+                return
 
     async def apply(self, batch: _Batch, stop: asyncio.Event) -> bool:
         """Apply a decoded batch exactly once, retrying failures until it sticks.
 
         False when `stop` came first: then nothing of the batch was committed.
         """
-        metrics.BATCH_SIZE.labels(self.group).observe(len(batch.records) + len(batch.raw))
+        metrics.BATCH_SIZE.labels(self.group).observe(batch.size)
         tracer = tracing.tracer()
         if tracer is None:
             return await self._apply_until_done(batch, stop, None)
@@ -205,6 +280,38 @@ class ConsumeLoop:
             prepared.update(await self.service.prepare[spec](events, self.pool))
         return prepared
 
+    async def next_batch(self) -> _Batch:
+        """Up to `max_batch` records, fetched and decoded a slice at a time.
+
+        Fetching and decoding a whole batch at once would hold the event loop for
+        milliseconds, and each round trip of the batch being applied (BEGIN, the handlers'
+        statements, offsets, COMMIT) would wait for it while Postgres idled. In slices,
+        Postgres's answers are taken up within a slice's time and both processes stay busy.
+        The previous batches' objects are freed in the same slices.
+        """
+        batch = _Batch()
+        wait_ms = self.settings.fetch_wait_ms
+        while (room := self.settings.max_batch - batch.size) > 0:
+            fetched = await self.consumer.getmany(timeout_ms=wait_ms, max_records=min(room, SLICE))
+            self._free_spent(SLICE)
+            if not fetched:
+                break
+            batch.extend(self.decode(fetched))
+            wait_ms = 0  # a batch takes what is buffered; it does not wait to fill up
+            await asyncio.sleep(0)
+        batch.unique(self.service.replay_safe)  # here, not on the applier's time
+        return batch
+
+    def _free_spent(self, count: int) -> None:
+        """Drop `count` events (and records) of an applied batch, from the end: O(1) each."""
+        if not self._spent:
+            return
+        spent = self._spent[-1]
+        del spent.events[-count:]
+        del spent.records[-count:]
+        if not spent.events and not spent.records:
+            self._spent.pop()
+
     def decode(self, fetched: dict[TopicPartition, list[ConsumerRecord]]) -> _Batch:
         batch = _Batch()
         limit = self.settings.max_record_bytes
@@ -218,7 +325,7 @@ class ConsumeLoop:
                 continue
             for record in records:
                 headers = tuple(record.headers or ())
-                batch.records[(tp.topic, tp.partition, record.offset)] = record
+                batch.records.append(record)
                 if record.value is not None and len(record.value) > limit:
                     reason = f"record of {len(record.value)} bytes exceeds the limit of {limit}"
                     batch.failed.append((_failed(record), reason))
@@ -253,13 +360,9 @@ class ConsumeLoop:
                 prepared=batch.prepared,
                 traces=batch.traces,
             )
-            replay_safe = self.service.replay_safe
-            fresh_ids = await store.claim(
-                conn,
-                self.group,
-                [e.envelope.event_id for e in batch.events if e.spec not in replay_safe],
-            )
-            fresh_ids.update(e.envelope.event_id for e in batch.events if e.spec in replay_safe)
+            batch.begun.set()
+            unique, to_claim = batch.unique(self.service.replay_safe)
+            claimed = await store.claim(conn, self.group, to_claim)
             # An undecodable record has no event id; its position stands in for one, so the
             # same record fetched twice (a rebalance) is dead-lettered once.
             failed_ids = {self._position_id(record): (record, why) for record, why in batch.failed}
@@ -268,12 +371,8 @@ class ConsumeLoop:
             raw_ids = {self._position_id(record): record for record in batch.raw}
             new_raw = await store.claim(conn, self.group, list(raw_ids))
             raw = [record for position, record in raw_ids.items() if position in new_raw]
-            fresh: list[Event[Any]] = []
-            for event in batch.events:
-                # The same id twice in one batch: only the first occurrence is applied.
-                if event.envelope.event_id in fresh_ids:
-                    fresh.append(event)
-                    fresh_ids.discard(event.envelope.event_id)
+            # The same id twice in one batch: only the first occurrence is applied.
+            fresh = _fresh(unique, claimed, self.service.replay_safe) if to_claim else unique
             dead = [
                 self._dead(record, reason, kind="decode", attempts=1)
                 for position, (record, reason) in failed_ids.items()
@@ -324,7 +423,7 @@ class ConsumeLoop:
                 attempts = self._attempts[event_id]
                 if not is_permanent(exc) and attempts < self.settings.max_attempts:
                     raise
-                record = _failed(batch.records[(event.topic, event.partition, event.offset)])
+                record = _failed(batch.record_of(event))
                 kind = "permanent" if is_permanent(exc) else "exhausted"
                 letter = self._dead(record, f"{type(exc).__name__}: {exc}", kind, attempts)
                 dead.append((event, letter))
@@ -424,7 +523,12 @@ class ConsumeLoop:
 
     async def _commit_pending(self) -> None:
         while self._to_commit:
+            wait = self._last_kafka_commit + self.settings.kafka_commit_interval_s
+            if (left := wait - time.monotonic()) > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._commit_now.wait(), left)
             offsets, self._to_commit = self._to_commit, {}
+            self._last_kafka_commit = time.monotonic()
             await self._commit_to_kafka(offsets)
 
     async def _commit_to_kafka(self, next_offsets: dict[tuple[str, int], int]) -> None:
@@ -459,6 +563,14 @@ class ConsumeLoop:
             return
 
 
+def _fresh(
+    unique: Sequence[Event[Any]], claimed: set[uuid.UUID], replay_safe: frozenset[Any]
+) -> list[Event[Any]]:
+    """Of the batch's unique events, the replay-safe ones and those newly claimed."""
+    new = {event_id.int for event_id in claimed}
+    return [e for e in unique if e.spec in replay_safe or e.envelope.event_id.int in new]
+
+
 def _outcomes(
     events: Sequence[Event[Any]], fresh: Sequence[Event[Any]], poisoned: Sequence[Event[Any]]
 ) -> dict[uuid.UUID, str]:
@@ -467,6 +579,13 @@ def _outcomes(
     outcomes.update(dict.fromkeys((e.envelope.event_id for e in fresh), "applied"))
     outcomes.update(dict.fromkeys((e.envelope.event_id for e in poisoned), "dead_lettered"))
     return outcomes
+
+
+async def _unless_ended(waiting: Coroutine[Any, Any, Any], applier: asyncio.Task[None]) -> None:
+    """Wait for `waiting`, unless the applier ends first (stopped, or broken)."""
+    waiter = asyncio.ensure_future(waiting)
+    await asyncio.wait({waiter, applier}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
 
 
 def _raw(record: ConsumerRecord) -> RawRecord:
