@@ -152,6 +152,7 @@ class ConsumeLoop:
         self._to_commit: dict[tuple[str, int], int] = {}
         self._committing: asyncio.Task[None] | None = None
         self._last_kafka_commit = float("-inf")
+        self._highest_to_kafka: dict[tuple[str, int], int] = {}
         # Set at shutdown: the pending offsets go out now, not at the next interval.
         self._commit_now = asyncio.Event()
         # Applied batches, freed by the fetching task (see `_apply_in_order`).
@@ -517,8 +518,11 @@ class ConsumeLoop:
     def _schedule_kafka_commit(self, next_offsets: dict[tuple[str, int], int]) -> None:
         # Off the critical path: the next batch need not wait for Kafka's answer. Offsets
         # accumulate while a commit is in flight and go out together in the next one.
-        self._to_commit.update(next_offsets)
-        if self._committing is None or self._committing.done():
+        # Never backwards: a batch decoded before a rebalance may be applied after it.
+        for position, offset in next_offsets.items():
+            if offset > self._highest_to_kafka.get(position, -1):
+                self._highest_to_kafka[position] = self._to_commit[position] = offset
+        if self._to_commit and (self._committing is None or self._committing.done()):
             self._committing = asyncio.create_task(self._commit_pending())
 
     async def _commit_pending(self) -> None:
@@ -549,12 +553,17 @@ class ConsumeLoop:
     async def seek_to_stored(self, assigned: set[TopicPartition]) -> None:
         """Position each newly assigned partition just past what Postgres says was applied."""
         stored = await store.load_offsets(self.pool, self.group, {tp.topic for tp in assigned})
+        resumed: dict[tuple[str, int], int] = {}
         for tp in assigned:
             offset = stored.get((tp.topic, tp.partition))
             if offset is None:
                 await self.consumer.seek_to_beginning(tp)
             else:
                 self.consumer.seek(tp, offset)
+                resumed[(tp.topic, tp.partition)] = offset
+        # Kafka's copy may be behind (a member killed before its commit went out): bring it
+        # level now, or a partition with nothing new to read would show lag for ever.
+        self._schedule_kafka_commit(resumed)
         log.info("%s: assigned %s", self.group, sorted((tp.topic, tp.partition) for tp in assigned))
 
     async def wait_for_batch(self) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from azora.consume import dead_letters
@@ -197,6 +198,59 @@ async def test_offsets_committed_to_kafka_equal_those_stored_in_postgres(
     assert in_kafka == {row["partition"]: row["next_offset"] for row in stored}
     assert sum(in_kafka.values()) == 30
     assert all(tp.topic == world.names.physical(spec) for tp in committed)
+
+
+async def test_a_member_that_restarts_brings_offsets_in_kafka_level_with_postgres(
+    world: World, db: asyncpg.Pool
+) -> None:
+    # A member killed before its (throttled) Kafka commit went out leaves Kafka behind
+    # Postgres; with nothing new to read, only the next member's assignment can fix it.
+    commands = [registration() for _ in range(20)]
+    await world.publish(commands)
+    service = identity_like(on_registration_requested)
+    group = world.names.group(service.name)
+    async with running(world, service):
+        await eventually(lambda: _equals(accounts_with(db, [c.email for c in commands]), 20))
+    rows = await db.fetch(
+        "SELECT partition, next_offset FROM azora.consumer_offsets WHERE group_id = $1", group
+    )
+    stored = {row["partition"]: row["next_offset"] for row in rows}
+    await _commit_in_kafka(world, group, dict.fromkeys(stored, 0))  # as if never sent
+    assert sum((await _kafka_offsets(world, group)).values()) == 0
+
+    async with running(world, service):
+        await eventually(lambda: _kafka_total(world, group, 20))
+    assert await _kafka_offsets(world, group) == stored
+
+
+async def _kafka_offsets(world: World, group: str) -> dict[int, int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=world.settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return {tp.partition: meta.offset for tp, meta in committed.items()}
+
+
+async def _kafka_total(world: World, group: str, total: int) -> bool:
+    return sum((await _kafka_offsets(world, group)).values()) == total
+
+
+async def _commit_in_kafka(world: World, group: str, offsets: dict[int, int]) -> None:
+    """Set the group's committed offsets in Kafka only (Postgres keeps its own)."""
+    topic = world.names.physical(catalogue.USER_REGISTRATION_REQUESTED)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=world.settings.kafka_bootstrap_servers,
+        group_id=group,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        consumer.assign([TopicPartition(topic, p) for p in offsets])
+        await consumer.commit({TopicPartition(topic, p): o for p, o in offsets.items()})
+    finally:
+        await consumer.stop()
 
 
 async def test_stopping_while_a_batch_is_retried_never_skips_it(
