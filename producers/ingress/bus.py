@@ -86,6 +86,11 @@ class Bus:
         headers: tuple[tuple[str, bytes], ...] = (),
     ) -> None:
         # With tracing on, the record carries its publish span as the consumers' parent.
+        if tracing.tracer() is None:  # the usual case: no span to open, no header to add
+            await self.transport.send(
+                encode(spec, envelope, key, self.names, extra_headers=headers)
+            )
+            return
         topic = self.names.physical(spec)
         with tracing.producer_span(topic, str(envelope.event_id)) as span:
             if span is not None and (parent := tracing.traceparent_of(span)):

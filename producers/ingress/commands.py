@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from producers.ingress import queries
 from producers.ingress.auth import Ctx
 from producers.ingress.context import IngressContext
-from producers.ingress.metrics import COMMANDS
+from producers.ingress.metrics import COMMANDS, labelled
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from schemas.api import CommandStatus
 
@@ -58,7 +58,7 @@ async def submit(
                     "Idempotency-Key reused",
                     "this Idempotency-Key was already used with a different request body",
                 )
-            COMMANDS.labels(route, "replayed").inc()
+            labelled(COMMANDS, route, "replayed").inc()
             return command.id
     payload = await build(command.id)
     try:
@@ -69,9 +69,9 @@ async def submit(
             "(with the same Idempotency-Key).",
         )
     except Problem:
-        COMMANDS.labels(route, "unavailable").inc()
+        labelled(COMMANDS, route, "unavailable").inc()
         raise
-    COMMANDS.labels(route, "accepted").inc()
+    labelled(COMMANDS, route, "accepted").inc()
     return command.id
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,6 +24,27 @@ COMMANDS = Counter(
     "Commands submitted, by command route and outcome (accepted, replayed, unavailable).",
     ["route", "outcome"],
 )
+
+FAST_PATH = Counter(
+    "azora_ingress_fast_path_requests_total",
+    "Command requests the fast path served, or declined and left to FastAPI "
+    "(no valid token, an invalid header or body: FastAPI answers those).",
+    ["outcome"],
+)
+
+
+def labelled(metric: Counter | Histogram, *values: str) -> Any:
+    """`metric.labels(*values)`, remembered: per request, prometheus_client's own lookup
+    (validation and a lock) cost more than counting. Label values here are few (route
+    templates, methods, statuses, outcomes), so the memo stays small."""
+    key = (id(metric), values)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN[key] = metric.labels(*values)
+    return child
+
+
+_CHILDREN: dict[tuple[int, tuple[str, ...]], Any] = {}
 
 
 class RequestMetrics:
@@ -53,8 +75,8 @@ class RequestMetrics:
         finally:
             route = _route_template(scope)
             method = scope["method"]
-            REQUESTS.labels(route, method, str(status)).inc()
-            LATENCY.labels(route, method).observe(time.perf_counter() - started)
+            labelled(REQUESTS, route, method, str(status)).inc()
+            labelled(LATENCY, route, method).observe(time.perf_counter() - started)
 
 
 def _route_template(scope: Scope) -> str:

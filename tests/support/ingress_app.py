@@ -14,7 +14,7 @@ from producers.ingress.bus import Bus, Transport
 from producers.ingress.context import IngressContext
 from producers.ingress.passwords import Passwords
 from producers.ingress.tokens import TokenService
-from producers.ingress.transport import make_broker
+from producers.ingress.transport import KafkaTransport, make_producer
 from producers.ingress.waiter import CommandWaiter
 
 
@@ -34,7 +34,7 @@ class RecordingTransport:
         return self.up
 
 
-def in_memory_client(transport: Transport, secret: str) -> TestClient:
+def in_memory_client(transport: Transport, secret: str, *, fast_path: bool = True) -> TestClient:
     """A client on the ingress app whose lifespan never runs: no Kafka, no Postgres pool."""
     settings = Settings(env="test", secret_key=secret, stripe_webhook_secret="whsec_unit_test")
     ctx = IngressContext(
@@ -47,4 +47,6 @@ def in_memory_client(transport: Transport, secret: str) -> TestClient:
         waiter=CommandWaiter(settings.database_url),
         asyncapi={},
     )
-    return TestClient(create_app(ctx, make_broker(settings)), raise_server_exceptions=False)
+    kafka = KafkaTransport(lambda: make_producer(settings))  # never started: no lifespan
+    app = create_app(ctx, kafka, fast_path=fast_path)
+    return TestClient(app, raise_server_exceptions=False)
