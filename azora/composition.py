@@ -145,20 +145,25 @@ def ingress_app(settings: Settings) -> FastAPI:
     from producers.ingress.passwords import Passwords
     from producers.ingress.throttle import LoginThrottle
     from producers.ingress.tokens import TokenService
-    from producers.ingress.transport import KafkaTransport, asyncapi_document, make_broker
+    from producers.ingress.transport import (
+        KafkaTransport,
+        asyncapi_document,
+        make_broker,
+        make_producer,
+    )
     from producers.ingress.waiter import CommandWaiter
 
     topic_names = names(settings)
-    broker = make_broker(settings)
+    kafka = KafkaTransport(lambda: make_producer(settings))
     secret = settings.secret_key.get_secret_value()
     ctx = IngressContext(
         settings=settings,
-        bus=Bus(KafkaTransport(broker), topic_names, secret),
+        bus=Bus(kafka, topic_names, secret),
         tokens=TokenService(secret, settings.access_token_ttl_s, settings.refresh_token_ttl_s),
         passwords=Passwords(),
         secrets=secret_box(settings),
         waiter=CommandWaiter(settings.database_url),
-        asyncapi=asyncapi_document(broker, topic_names),
+        asyncapi=asyncapi_document(make_broker(settings), topic_names),
         logins=LoginThrottle(
             max_failures=settings.login_max_failures,
             max_failures_per_address=settings.login_max_failures_per_address,
@@ -166,7 +171,7 @@ def ingress_app(settings: Settings) -> FastAPI:
             lockout_s=settings.login_lockout_s,
         ),
     )
-    return create_app(ctx, broker)
+    return create_app(ctx, kafka)
 
 
 def loop_settings(settings: Settings) -> LoopSettings:

@@ -91,6 +91,7 @@ def main() -> None:
         "seconds": round(time.monotonic() - started),
         "failed": failed,
         "machine": result.machine(load_at_start),
+        "history": result.history(),
     }
     print(result.table(results))
     as_json, as_md = result.write(results, run)

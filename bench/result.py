@@ -89,7 +89,14 @@ def markdown(results: list[Result], run: dict[str, Any]) -> str:
         out += ["", f"## {name}: broken", "", "```", error.rstrip(), "```"]
     out += ["", f"The whole run took {run.get('seconds', '?')} s.", ""]
     out += ["## Machine", ""] + [f"- {k}: {v}" for k, v in run["machine"].items()]
+    if history := run.get("history"):
+        out += ["", history.rstrip()]
     return "\n".join(out) + "\n"
+
+
+def history(path: Path = HERE / "profiled.md") -> str:
+    """The tracked before-and-after record of missed goals (copied into every report)."""
+    return path.read_text() if path.exists() else ""
 
 
 def write(results: list[Result], run: dict[str, Any], directory: Path = HERE) -> tuple[Path, Path]:

@@ -1,11 +1,14 @@
-"""The ingress's Kafka side: a FastStream KafkaBroker, which also documents every topic."""
+"""The ingress's Kafka side: an aiokafka producer to publish, FastStream to document topics."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaConnectionError
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from faststream.specification import AsyncAPI
@@ -20,8 +23,20 @@ from schemas.catalogue import CATALOGUE
 log = logging.getLogger(__name__)
 
 
+def make_producer(settings: Settings) -> AIOKafkaProducer:
+    """The ingress's producer: idempotent, acks=all, and a short linger (requests wait)."""
+    return AIOKafkaProducer(
+        **kafka.client_kwargs(settings),
+        client_id="azora-ingress",
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=2,
+        request_timeout_ms=10_000,
+    )
+
+
 def make_broker(settings: Settings) -> KafkaBroker:
-    """A publishing broker: idempotent, acks=all, one per ingress process."""
+    """FastStream's view of the cluster, for the AsyncAPI document (never connected)."""
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         security=broker_security(settings),
@@ -70,23 +85,44 @@ def asyncapi_document(broker: KafkaBroker, names: TopicNames) -> dict[str, Any]:
 
 
 class KafkaTransport:
-    """Sends records through the broker and waits for the acknowledgement."""
+    """Publishes through an idempotent aiokafka producer (acks=all) and waits for the ack.
 
-    def __init__(self, broker: KafkaBroker) -> None:
-        self.broker = broker
+    The ingress publishes straight through aiokafka: FastStream's publish wrapper cost a
+    third as much again as the producer itself per command, for nothing used here.
+    FastStream's broker still describes every topic (`asyncapi_document`).
+    """
+
+    def __init__(self, new_producer: Callable[[], AIOKafkaProducer]) -> None:
+        self._new_producer = new_producer
+        self._producer: AIOKafkaProducer | None = None
         self._reconnecting = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Connect; after a failure the next call starts over with a new producer."""
+        if self._producer is None:
+            self._producer = self._new_producer()  # needs the running loop: made here
+        try:
+            await self._producer.start()
+        except Exception:
+            await self.stop()  # a producer whose start failed cannot be started again
+            raise
+
+    async def stop(self) -> None:
+        """Flush and disconnect (nothing to do if never connected)."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()
 
     async def send(self, message: OutgoingMessage) -> None:
         """Publish and wait for acks=all."""
-        headers = {key: value.decode() for key, value in message.headers}
+        producer = self._producer
+        if producer is None:
+            raise KafkaConnectionError("the ingress is not connected to Kafka yet")
         try:
-            await self.broker.publish(
-                message.value,
-                topic=message.topic,
-                key=message.key,
-                headers=headers,
-                correlation_id=headers.get("correlation_id"),
+            delivery = await producer.send(
+                message.topic, message.value, key=message.key, headers=list(message.headers)
             )
+            await delivery
         except Exception as exc:
             if needs_new_producer(exc):
                 # This request still fails (503, the client retries); the next ones go
@@ -98,13 +134,17 @@ class KafkaTransport:
         if self._reconnecting.locked():
             return  # another request is already at it
         async with self._reconnecting:
-            log.warning("Kafka producer lost its sequence state; reconnecting the broker")
-            await self.broker.stop()
-            await self.broker.start()
+            log.warning("Kafka producer lost its sequence state; starting a new one")
+            await self.stop()
+            await self.start()
 
     async def ping(self) -> bool:
-        """Whether the broker answers within a couple of seconds."""
+        """Whether the broker answers a metadata request within a few seconds."""
+        producer = self._producer
+        if producer is None:
+            return False
         try:
-            return bool(await asyncio.wait_for(self.broker.ping(timeout=2.0), timeout=3.0))
+            await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout=3.0)
         except Exception:
             return False
+        return True

@@ -24,7 +24,7 @@ from producers.ingress.bus import Bus
 from producers.ingress.context import IngressContext
 from producers.ingress.passwords import Passwords
 from producers.ingress.tokens import TokenService
-from producers.ingress.transport import KafkaTransport, make_broker
+from producers.ingress.transport import KafkaTransport, make_producer
 from producers.ingress.waiter import CommandWaiter
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
@@ -38,29 +38,29 @@ HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJ
 
 @contextlib.asynccontextmanager
 async def ingress(world: World) -> AsyncIterator[tuple[httpx.AsyncClient, TokenService]]:
-    """The ingress app with its real broker and pool, and the service that signs its tokens."""
+    """The ingress app with its real producer and pool, and the service that signs its tokens."""
     settings = world.settings
     secret = settings.secret_key.get_secret_value()
-    broker = make_broker(settings)
+    kafka = KafkaTransport(lambda: make_producer(settings))
     tokens = TokenService(secret, 900, 3600)
     ctx = IngressContext(
         settings=settings,
-        bus=Bus(KafkaTransport(broker), world.names, secret),
+        bus=Bus(kafka, world.names, secret),
         tokens=tokens,
         passwords=Passwords(),
         secrets=SecretBox(secret),
         waiter=CommandWaiter(settings.database_url),
         asyncapi={},
     )
-    await broker.start()
+    await kafka.start()
     ctx.pool = await azora_db.create_pool(settings.database_url, min_size=1, max_size=2)
     try:
-        transport = httpx.ASGITransport(app=create_app(ctx, broker))
+        transport = httpx.ASGITransport(app=create_app(ctx, kafka))
         async with httpx.AsyncClient(transport=transport, base_url="http://ingress") as client:
             yield client, tokens
     finally:
         await ctx.pool.close()
-        await broker.stop()
+        await kafka.stop()
 
 
 def bearer(tokens: TokenService, *roles: str) -> tuple[uuid.UUID, dict[str, str]]:
