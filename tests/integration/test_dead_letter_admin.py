@@ -16,7 +16,7 @@ from azora.consume.errors import PermanentError
 from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
 from azora.crypto import SecretBox
-from azora.messages import Event
+from azora.messages import Event, build_envelope, encode
 from consumers.identity.service import on_registration_requested
 from consumers.projections.dead_letters import DEAD_LETTERS
 from producers.ingress.app import create_app
@@ -147,6 +147,49 @@ async def test_an_admin_lists_shows_and_redrives_a_dead_letter_over_http(
         assert pending.json()["items"] == []
 
     assert await _accounts(db, poison.email) == 1
+
+
+async def test_a_dead_letter_with_binary_and_repeated_headers_goes_back_byte_for_byte(
+    world: World,
+) -> None:
+    async def refuse(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+        raise PermanentError("refused")
+
+    service = Service(name=f"test-{uuid.uuid4().hex[:8]}", handlers={SPEC: refuse})
+    command = UserRegistrationRequested(
+        user_id=uuid.uuid4(),
+        email=f"{uuid.uuid4().hex[:12]}@example.org",
+        display_name="Ada",
+        password_hash=HASH,
+    )
+    record = encode(SPEC, build_envelope(SPEC, command, actor="test"), None, world.names)
+    odd = [("blob", b"\xff\x00\xfe"), ("tag", b"one"), ("tag", b"two")]
+    producer = make_producer(world.settings)
+    await producer.start()
+    try:
+        sent = await producer.send(record.topic, record.value, headers=[*record.headers, *odd])
+        await sent
+    finally:
+        await producer.stop()
+
+    async with running(world, service, DEAD_LETTERS), ingress(world) as (http, tokens):
+        _, admin = bearer(tokens, "admin")
+
+        async def listed() -> list[dict[str, Any]]:
+            items: list[dict[str, Any]] = (
+                await http.get("/v1/admin/dead-letters", headers=admin)
+            ).json()["items"]
+            return items
+
+        await eventually(listed)
+        (item,) = await listed()
+        answer = await http.post(f"/v1/admin/dead-letters/{item['id']}/redrive", headers=admin)
+        assert answer.status_code == 202, answer.text
+
+    records = await world.wait_for_records(record.topic, 2)
+    (again,) = [r for r in records if any(k == "dlq.redriven_from" for k, _ in r.headers)]
+    assert [(k, v) for k, v in again.headers if k in ("blob", "tag")] == odd
+    assert again.value == record.value
 
 
 async def _accounts(db: asyncpg.Pool, email: str) -> int:
