@@ -176,28 +176,12 @@ async def _equals(value: Any, expected: Any) -> bool:
 async def test_offsets_committed_to_kafka_equal_those_stored_in_postgres(
     world: World, db: asyncpg.Pool
 ) -> None:
-    commands = [registration() for _ in range(30)]
-    await world.publish(commands)
-    service = identity_like(on_registration_requested)
-    spec = catalogue.USER_REGISTRATION_REQUESTED
+    service = await _registered_by_a_new_group(world, db, 30)
+    group = world.names.group(service.name)
 
-    async with running(world, service):
-        await eventually(lambda: _equals(accounts_with(db, [c.email for c in commands]), 30))
-
-    stored = await db.fetch(
-        "SELECT partition, next_offset FROM azora.consumer_offsets WHERE group_id = $1",
-        world.names.group(service.name),
-    )
-    admin = AIOKafkaAdminClient(bootstrap_servers=world.settings.kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(world.names.group(service.name))
-    finally:
-        await admin.close()
-    in_kafka = {tp.partition: meta.offset for tp, meta in committed.items()}
-    assert in_kafka == {row["partition"]: row["next_offset"] for row in stored}
+    in_kafka = await _kafka_offsets(world, group)
+    assert in_kafka == await _stored_offsets(db, group)
     assert sum(in_kafka.values()) == 30
-    assert all(tp.topic == world.names.physical(spec) for tp in committed)
 
 
 async def test_a_member_that_restarts_brings_offsets_in_kafka_level_with_postgres(
@@ -205,16 +189,9 @@ async def test_a_member_that_restarts_brings_offsets_in_kafka_level_with_postgre
 ) -> None:
     # A member killed before its (throttled) Kafka commit went out leaves Kafka behind
     # Postgres; with nothing new to read, only the next member's assignment can fix it.
-    commands = [registration() for _ in range(20)]
-    await world.publish(commands)
-    service = identity_like(on_registration_requested)
+    service = await _registered_by_a_new_group(world, db, 20)
     group = world.names.group(service.name)
-    async with running(world, service):
-        await eventually(lambda: _equals(accounts_with(db, [c.email for c in commands]), 20))
-    rows = await db.fetch(
-        "SELECT partition, next_offset FROM azora.consumer_offsets WHERE group_id = $1", group
-    )
-    stored = {row["partition"]: row["next_offset"] for row in rows}
+    stored = await _stored_offsets(db, group)
     await _commit_in_kafka(world, group, dict.fromkeys(stored, 0))  # as if never sent
     assert sum((await _kafka_offsets(world, group)).values()) == 0
 
@@ -223,14 +200,34 @@ async def test_a_member_that_restarts_brings_offsets_in_kafka_level_with_postgre
     assert await _kafka_offsets(world, group) == stored
 
 
+async def _registered_by_a_new_group(world: World, db: asyncpg.Pool, count: int) -> Service:
+    """Publish `count` registrations; run a new group until it has applied them all."""
+    commands = [registration() for _ in range(count)]
+    await world.publish(commands)
+    service = identity_like(on_registration_requested)
+    async with running(world, service):
+        await eventually(lambda: _equals(accounts_with(db, [c.email for c in commands]), count))
+    return service
+
+
 async def _kafka_offsets(world: World, group: str) -> dict[int, int]:
+    """The group's committed offsets in Kafka, by partition of the registrations topic."""
     admin = AIOKafkaAdminClient(bootstrap_servers=world.settings.kafka_bootstrap_servers)
     await admin.start()
     try:
         committed = await admin.list_consumer_group_offsets(group)
     finally:
         await admin.close()
+    topic = world.names.physical(catalogue.USER_REGISTRATION_REQUESTED)
+    assert all(tp.topic == topic for tp in committed), "only the topic it reads"
     return {tp.partition: meta.offset for tp, meta in committed.items()}
+
+
+async def _stored_offsets(db: asyncpg.Pool, group: str) -> dict[int, int]:
+    rows = await db.fetch(
+        "SELECT partition, next_offset FROM azora.consumer_offsets WHERE group_id = $1", group
+    )
+    return {row["partition"]: row["next_offset"] for row in rows}
 
 
 async def _kafka_total(world: World, group: str, total: int) -> bool:

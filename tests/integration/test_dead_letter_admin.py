@@ -63,6 +63,15 @@ async def ingress(world: World) -> AsyncIterator[tuple[httpx.AsyncClient, TokenS
         await kafka.stop()
 
 
+def _registration(display_name: str) -> UserRegistrationRequested:
+    return UserRegistrationRequested(
+        user_id=uuid.uuid4(),
+        email=f"{uuid.uuid4().hex[:12]}@example.org",
+        display_name=display_name,
+        password_hash=HASH,
+    )
+
+
 def bearer(tokens: TokenService, *roles: str) -> tuple[uuid.UUID, dict[str, str]]:
     user_id = uuid.uuid4()
     pair = tokens.issue(user_id, roles, uuid.uuid4(), 1)
@@ -80,12 +89,7 @@ async def test_an_admin_lists_shows_and_redrives_a_dead_letter_over_http(
         await on_registration_requested(events, uow)
 
     service = Service(name=f"test-{uuid.uuid4().hex[:8]}", handlers={SPEC: handler})
-    poison = UserRegistrationRequested(
-        user_id=uuid.uuid4(),
-        email=f"{uuid.uuid4().hex[:12]}@example.org",
-        display_name="poison",
-        password_hash=HASH,
-    )
+    poison = _registration("poison")
     (command,) = await world.publish([poison])
 
     async with running(world, service, DEAD_LETTERS), ingress(world) as (http, tokens):
@@ -156,12 +160,7 @@ async def test_a_dead_letter_with_binary_and_repeated_headers_goes_back_byte_for
         raise PermanentError("refused")
 
     service = Service(name=f"test-{uuid.uuid4().hex[:8]}", handlers={SPEC: refuse})
-    command = UserRegistrationRequested(
-        user_id=uuid.uuid4(),
-        email=f"{uuid.uuid4().hex[:12]}@example.org",
-        display_name="Ada",
-        password_hash=HASH,
-    )
+    command = _registration("Ada")
     record = encode(SPEC, build_envelope(SPEC, command, actor="test"), None, world.names)
     odd = [("blob", b"\xff\x00\xfe"), ("tag", b"one"), ("tag", b"two")]
     producer = make_producer(world.settings)
