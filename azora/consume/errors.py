@@ -16,6 +16,8 @@ class TransientError(Exception):
 _TRANSIENT_PG = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    # A connection broken in the middle of an exchange (Postgres restarting) can say this.
+    asyncpg.InternalClientError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     asyncpg.SerializationError,

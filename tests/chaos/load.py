@@ -22,6 +22,14 @@ from tests.support import stripe_webhooks
 PASSWORD = "correct horse battery staple"
 RETRY_FOR_S = 180.0
 
+# What a fresh connection can raise while Postgres restarts under it.
+POSTGRES_RESTARTING = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+
 
 class Refused(Exception):
     """The ingress refused a command for good (a 4xx): it was never accepted."""
@@ -269,7 +277,7 @@ class Load:
                     await conn.close()
                 if intent:
                     return str(intent)
-            except (OSError, asyncpg.PostgresError):
-                pass  # Postgres is being restarted
+            except POSTGRES_RESTARTING:
+                pass
             await asyncio.sleep(0.3)
         raise AssertionError(f"payment {payment_id} never got a PaymentIntent")

@@ -23,7 +23,7 @@ import pytest
 from azora.lag.report import LagJudge
 from azora.lag.sampling import LagSampler
 from tests.chaos.checks import check, final_statuses
-from tests.chaos.load import Load
+from tests.chaos.load import POSTGRES_RESTARTING, Load
 from tests.chaos.stack import REPO, VICTIMS, ChaosStack
 from tests.e2e.helpers import grant
 from tests.support.model_server import ModelServer
@@ -188,7 +188,7 @@ async def _settled(world: World, accepted: dict[uuid.UUID, str]) -> None:
                 finally:
                     await db.close()
                 lag = sum(r.total_lag for r in judge.observe(await sampler.sample()))
-            except (OSError, asyncpg.PostgresError):
+            except POSTGRES_RESTARTING:
                 await asyncio.sleep(1)
                 continue
             quiet = quiet + 1 if pending == outbox == lag == 0 else 0
