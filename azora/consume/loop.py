@@ -80,9 +80,12 @@ class _Batch:
     # Set once the batch's transaction has begun (the fetching task waits for it).
     begun: asyncio.Event = field(default_factory=asyncio.Event)
     _unique: tuple[list[Event[Any]], list[uuid.UUID]] | None = None
+    # Events the service does not act on (`Service.acts_on`): consumed, nothing more.
+    ignored: list[Event[Any]] = field(default_factory=list)
 
-    def unique(self, replay_safe: frozenset[Any]) -> tuple[list[Event[Any]], list[uuid.UUID]]:
-        """The first event of each id, and the ids of those the inbox must claim.
+    def unique(self, service: Service) -> tuple[list[Event[Any]], list[uuid.UUID]]:
+        """The first event of each id that the service acts on, and the ids of those the
+        inbox must claim.
 
         Computed once; the fetching task asks first, so the applier finds it ready. Ids
         are compared as ints: a UUID's own hash and equality are Python code.
@@ -90,12 +93,18 @@ class _Batch:
         if self._unique is None:
             seen: set[int] = set()
             first = []
+            self.ignored = []
             for event in self.events:
                 key = event.envelope.event_id.int
-                if key not in seen:
-                    seen.add(key)
+                if key in seen:
+                    continue
+                seen.add(key)
+                relevant = service.acts_on.get(event.spec)
+                if relevant is not None and not relevant(event.payload):
+                    self.ignored.append(event)
+                else:
                     first.append(event)
-            claim = [e.envelope.event_id for e in first if e.spec not in replay_safe]
+            claim = [e.envelope.event_id for e in first if e.spec not in service.replay_safe]
             self._unique = first, claim
         return self._unique
 
@@ -273,7 +282,8 @@ class ConsumeLoop:
         if not self.service.prepare:
             return {}
         by_spec: dict[Any, list[Event[Any]]] = defaultdict(list)
-        for event in batch.events:
+        unique, _ = batch.unique(self.service)
+        for event in unique:
             if event.spec in self.service.prepare:
                 by_spec[event.spec].append(event)
         prepared: dict[uuid.UUID, Any] = {}
@@ -300,7 +310,7 @@ class ConsumeLoop:
             batch.extend(self.decode(fetched))
             wait_ms = 0  # a batch takes what is buffered; it does not wait to fill up
             await asyncio.sleep(0)
-        batch.unique(self.service.replay_safe)  # here, not on the applier's time
+        batch.unique(self.service)  # here, not on the applier's time
         return batch
 
     def _free_spent(self, count: int) -> None:
@@ -362,7 +372,7 @@ class ConsumeLoop:
                 traces=batch.traces,
             )
             batch.begun.set()
-            unique, to_claim = batch.unique(self.service.replay_safe)
+            unique, to_claim = batch.unique(self.service)
             claimed = await store.claim(conn, self.group, to_claim)
             # An undecodable record has no event id; its position stands in for one, so the
             # same record fetched twice (a rebalance) is dead-lettered once.
@@ -392,7 +402,7 @@ class ConsumeLoop:
             await store.save_offsets(conn, self.group, batch.next_offsets)
         self._count(batch, fresh, dead, raw)
         if batch.traces:
-            batch.outcomes = _outcomes(batch.events, fresh, [e for e, _ in poisoned])
+            batch.outcomes = _outcomes(batch, fresh, [e for e, _ in poisoned])
 
     async def _apply_by_topic(self, events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
         by_spec: dict[Any, list[Event[Any]]] = defaultdict(list)
@@ -507,10 +517,13 @@ class ConsumeLoop:
         for topic, count in Counter(record.topic for record in raw).items():
             metrics.EVENTS.labels(self.group, topic, "applied").inc(count)
         applied = Counter(event.topic for event in fresh)
+        ignored = Counter(event.topic for event in batch.ignored)
         seen = Counter(event.topic for event in batch.events)
         for topic, count in seen.items():
             metrics.EVENTS.labels(self.group, topic, "applied").inc(applied[topic])
-            metrics.EVENTS.labels(self.group, topic, "duplicate").inc(count - applied[topic])
+            metrics.EVENTS.labels(self.group, topic, "ignored").inc(ignored[topic])
+            duplicates = count - applied[topic] - ignored[topic]
+            metrics.EVENTS.labels(self.group, topic, "duplicate").inc(duplicates)
         for message in dead:
             metrics.DEAD_LETTERS.labels(self.group, message.topic).inc()
             metrics.EVENTS.labels(self.group, message.topic, "dead_lettered").inc()
@@ -581,10 +594,11 @@ def _fresh(
 
 
 def _outcomes(
-    events: Sequence[Event[Any]], fresh: Sequence[Event[Any]], poisoned: Sequence[Event[Any]]
+    batch: _Batch, fresh: Sequence[Event[Any]], poisoned: Sequence[Event[Any]]
 ) -> dict[uuid.UUID, str]:
     """What became of each event of a committed batch (for its span)."""
-    outcomes = dict.fromkeys((e.envelope.event_id for e in events), "duplicate")
+    outcomes = dict.fromkeys((e.envelope.event_id for e in batch.events), "duplicate")
+    outcomes.update(dict.fromkeys((e.envelope.event_id for e in batch.ignored), "ignored"))
     outcomes.update(dict.fromkeys((e.envelope.event_id for e in fresh), "applied"))
     outcomes.update(dict.fromkeys((e.envelope.event_id for e in poisoned), "dead_lettered"))
     return outcomes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,8 @@ class RawRecord:
 
 # A raw handler applies a batch of one topic's undecoded records, with set-based SQL too.
 RawHandler = Callable[[Sequence[RawRecord], UnitOfWork], Awaitable[None]]
+# Whether a service acts on an event, judged on its payload (see `Service.acts_on`).
+Relevant = Callable[[Any], bool]
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,11 @@ class Service:
     # claimed in the inbox by its position, and its offset is stored in the same
     # transaction, like every other record.
     dead_letter_handlers: dict[TopicSpec, RawHandler] = field(default_factory=dict)
+    # Topics of which this service acts on some events only (a wallet debit is a course
+    # purchase, a refund or half of a transfer): which payloads it acts on. The others are
+    # stored as consumed, with no inbox row, preparation or handler call: work saved for
+    # every event another service is the one to act on.
+    acts_on: dict[TopicSpec, Relevant] = field(default_factory=dict)
 
     @property
     def topics(self) -> list[TopicSpec]:
@@ -106,7 +113,27 @@ def combine(name: str, parts: Sequence[Service]) -> Service:
         prepare=prepare,
         tables=tuple(table for part in parts for table in part.tables),
         dead_letter_handlers={spec: _chain_raw(hs) for spec, hs in raw.items()},
+        acts_on=_acts_on(parts, by_topic),
     )
+
+
+def _acts_on(parts: Sequence[Service], topics: Iterable[TopicSpec]) -> dict[TopicSpec, Relevant]:
+    """A topic is filtered only if every part that handles it filters it: an event goes
+    through if any part acts on it (the others' handlers pass over it, as they did)."""
+    combined: dict[TopicSpec, Relevant] = {}
+    for spec in topics:
+        tests = [part.acts_on.get(spec) for part in parts if spec in part.handlers]
+        if tests and all(test is not None for test in tests):
+            relevant = [test for test in tests if test is not None]
+            combined[spec] = _any_of(relevant)
+    return combined
+
+
+def _any_of(tests: Sequence[Relevant]) -> Relevant:
+    def relevant(payload: Any) -> bool:
+        return any(test(payload) for test in tests)
+
+    return relevant
 
 
 def _chain(handlers: Sequence[Handler]) -> Handler:

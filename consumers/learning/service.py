@@ -64,4 +64,6 @@ LEARNING = Service(
         topics.PAYMENT_FAILED: enrollments.on_payment_settled,
         topics.PAYMENT_REFUNDED: enrollments.on_payment_refunded,
     },
+    # Transfers and refunds debit wallets too; only course purchases concern enrolments.
+    acts_on={topics.WALLET_DEBITED: lambda debit: debit.reason == "course_purchase"},
 )

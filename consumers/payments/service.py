@@ -106,6 +106,8 @@ def make_payments(gateway: StripeGateway) -> Service:
             topics.WALLET_DEBITED: refunds.make_refund_step(gateway),
             topics.PAYMENT_REFUND_REQUESTED: refunds.make_course_refund_step(gateway),
         },
+        # Of all wallet debits, payments acts on the refunds it asked the wallet for.
+        acts_on={topics.WALLET_DEBITED: lambda debit: debit.reason == "refund"},
     )
 
 

@@ -250,6 +250,38 @@ async def _commit_in_kafka(world: World, group: str, offsets: dict[int, int]) ->
         await consumer.stop()
 
 
+async def test_events_a_service_does_not_act_on_are_consumed_without_inbox_or_handler(
+    world: World, db: asyncpg.Pool
+) -> None:
+    wanted = [registration(name="wanted") for _ in range(5)]
+    others = [registration(name="other") for _ in range(15)]
+    await world.publish([*others[:8], *wanted, *others[8:]])
+    seen: list[str] = []
+
+    async def handler(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+        seen.extend(e.payload.display_name for e in events)
+        await on_registration_requested(events, uow)
+
+    service = Service(
+        name=f"test-{uuid.uuid4().hex[:8]}",
+        handlers={catalogue.USER_REGISTRATION_REQUESTED: handler},
+        acts_on={catalogue.USER_REGISTRATION_REQUESTED: lambda r: r.display_name == "wanted"},
+    )
+    group = world.names.group(service.name)
+    async with running(world, service):
+        await eventually(lambda: _equals(_consumed(db, group), 20))
+
+    assert seen == ["wanted"] * 5
+    assert await accounts_with(db, [c.email for c in wanted]) == 5
+    assert await accounts_with(db, [c.email for c in others]) == 0
+    inbox = await db.fetchval("SELECT count(*) FROM azora.inbox WHERE group_id = $1", group)
+    assert inbox == 5, "only the events acted on are claimed"
+
+
+async def _consumed(db: asyncpg.Pool, group: str) -> int:
+    return sum((await _stored_offsets(db, group)).values())
+
+
 async def test_stopping_while_a_batch_is_retried_never_skips_it(
     base_settings: Settings, db: asyncpg.Pool
 ) -> None:
