@@ -117,8 +117,9 @@ async def run() -> Result:
     run_id = secrets.token_hex(4)
     prefix = f"bench-{run_id}."
     # A private, freshly migrated database: figures that do not depend on what earlier
-    # runs and tests left in the development one (millions of inbox rows, say).
-    async with fresh_database(Settings().database_url) as database_url:
+    # runs and tests left in the development one (millions of inbox rows, say), nor on a
+    # checkpoint the benchmark before this one set off (its WAL is flushed first).
+    async with fresh_database(Settings().database_url, checkpoint_first=True) as database_url:
         settings = Settings(topic_prefix=prefix, database_url=database_url)
         names = TopicNames(prefix=prefix)
         await apply_topics(settings, names)

@@ -13,13 +13,18 @@ from azora import migrate
 
 
 @contextlib.asynccontextmanager
-async def fresh_database(url: str) -> AsyncIterator[str]:
-    """Create and migrate a database beside `url`'s; yield its URL; drop it afterwards."""
+async def fresh_database(url: str, *, checkpoint_first: bool = False) -> AsyncIterator[str]:
+    """Create and migrate a database beside `url`'s; yield its URL; drop it afterwards.
+
+    `checkpoint_first`: create it by file copy, which makes Postgres checkpoint first, so
+    a benchmark does not meet the checkpoint the previous one's writes were heading for.
+    """
     name = f"azora_t{uuid.uuid4().hex[:12]}"
     base, _, _ = url.rpartition("/")
     admin = await asyncpg.connect(url)
+    strategy = " STRATEGY FILE_COPY" if checkpoint_first else ""
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"{strategy}')
     finally:
         await admin.close()
     private = f"{base}/{name}"
