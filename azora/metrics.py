@@ -6,7 +6,8 @@ from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS = Counter(
     "azora_consumer_events_total",
-    "Events seen by a consumer group, by outcome (applied, ignored, duplicate, dead_lettered, skipped).",
+    "Events seen by a consumer group, by outcome "
+    "(applied, ignored, duplicate, dead_lettered, skipped).",
     ["group", "topic", "outcome"],
 )
 BATCH_SIZE = Histogram(
