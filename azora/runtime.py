@@ -16,18 +16,19 @@ PR_SET_PDEATHSIG = 1
 
 def tune_gc_for_batches() -> None:
     """Collect young objects less often and never rescan what start-up left behind."""
-    gc.collect()
-    gc.freeze()
-    _, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(GEN0_THRESHOLD, gen1, gen2)
+    _freeze_and_collect_young_every(GEN0_THRESHOLD)
 
 
 def tune_gc_for_requests() -> None:
     """Never rescan what start-up left behind; collect young objects a little less often."""
+    _freeze_and_collect_young_every(REQUEST_GEN0_THRESHOLD)
+
+
+def _freeze_and_collect_young_every(allocations: int) -> None:
     gc.collect()
     gc.freeze()
     _, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(REQUEST_GEN0_THRESHOLD, gen1, gen2)
+    gc.set_threshold(allocations, gen1, gen2)
 
 
 def die_with_parent() -> None:

@@ -214,7 +214,6 @@ async def _through_the_stack(settings: Settings, prefix: str, users: list[uuid.U
         **os.environ,
         "AZORA_TOPIC_PREFIX": prefix,
         "AZORA_DATABASE_URL": settings.database_url,
-        "DATABASE_URL": settings.database_url,
         "AZORA_INGRESS_PORT": str(port),
         "AZORA_METRICS_PORT_BASE": str(servers.free_port()),
         "AZORA_LOG_LEVEL": "WARNING",
