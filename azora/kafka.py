@@ -83,6 +83,7 @@ def make_consumer(settings: Settings, group: str, client_id: str) -> AIOKafkaCon
         auto_offset_reset="earliest",
         max_partition_fetch_bytes=4 * 1024 * 1024,
         fetch_max_wait_ms=settings.consumer_fetch_wait_ms,
+        fetch_min_bytes=settings.consumer_fetch_min_bytes,
         # Leave a slow batch (a retry storm) time before the group evicts this member.
         max_poll_interval_ms=600_000,
         session_timeout_ms=settings.consumer_session_timeout_ms,

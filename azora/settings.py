@@ -114,7 +114,12 @@ class Settings(BaseSettings):
     login_lockout_s: float = Field(default=900.0, gt=0)
 
     consumer_max_batch: int = Field(default=1000, ge=1)
-    consumer_fetch_wait_ms: int = Field(default=100, ge=0)
+    # The broker holds a fetch until this many bytes are there or the wait is up. A fetch
+    # per record (min 1 byte) costs the broker, the client and Postgres (a transaction per
+    # tiny batch) so much that at 500 commands/s two cores saturate and latency queues up;
+    # a 20 ms wait per hop batches records and keeps p99 lower than answering at once.
+    consumer_fetch_wait_ms: int = Field(default=20, ge=0)
+    consumer_fetch_min_bytes: int = Field(default=64 * 1024, ge=1)
     # Handler errors that are neither transient nor permanent get this many tries, then the DLQ.
     consumer_max_attempts: int = Field(default=5, ge=1)
     # A record body larger than this is dead-lettered without being decoded.

@@ -26,7 +26,7 @@
 #   AZORA_KAFKA_PORT             client (PLAINTEXT) port, default 19092
 #   AZORA_KAFKA_CONTROLLER_PORT  KRaft controller port, default 19093
 #   AZORA_KAFKA_WAIT_TIMEOUT     seconds `wait`/`start` wait for readiness, default 120
-#   AZORA_KAFKA_HEAP_OPTS        broker heap, default "-Xms256m -Xmx512m"
+#   AZORA_KAFKA_HEAP_OPTS        broker heap, default "-Xms1g -Xmx1g" (Kafka's own default)
 #   JAVA_HOME                    if set, $JAVA_HOME/bin/java is used (Java 17+ required)
 set -euo pipefail
 
@@ -37,7 +37,11 @@ STATE_DIR="${AZORA_STATE_DIR:-$REPO_ROOT/.azora}"
 KAFKA_PORT="${AZORA_KAFKA_PORT:-19092}"
 CONTROLLER_PORT="${AZORA_KAFKA_CONTROLLER_PORT:-19093}"
 WAIT_TIMEOUT="${AZORA_KAFKA_WAIT_TIMEOUT:-120}"
-HEAP_OPTS="${AZORA_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+# Kafka's own default. With 512 MiB the broker's steady live set (~290 MiB after many
+# topics came and went, 128 MiB of it the log cleaner's buffer) sat above G1's 35 %
+# marking threshold: a concurrent cycle every ~10 s took most of a core for a quarter
+# second, and each one was a latency spike in `make bench`'s end-to-end run.
+HEAP_OPTS="${AZORA_KAFKA_HEAP_OPTS:--Xms1g -Xmx1g}"
 STOP_TIMEOUT=30
 
 POM="$SCRIPT_DIR/pom.xml"
