@@ -12,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.helpers import create_ssl_context
 
+from azora.partitioner import partition_for
 from azora.settings import Settings
 from azora.topics import TopicNames
 from schemas.catalogue import CATALOGUE, DLQ_RETENTION_MS
@@ -69,6 +70,7 @@ def make_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
         enable_idempotence=True,
         linger_ms=5,
         request_timeout_ms=15000,
+        partitioner=partition_for,
         max_request_size=DLQ_MAX_MESSAGE_BYTES,
     )
 

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from azora.ids import random_uuid
 from azora.topics import TopicNames
 from schemas.catalogue import TopicSpec
 from schemas.envelope import (
@@ -71,7 +72,7 @@ def build_envelope(
     """An envelope for `payload` on `spec`'s topic; a command correlates with itself."""
     if not isinstance(payload, spec.model):
         raise TypeError(f"{spec.name} carries {spec.type}, not {type(payload).__name__}")
-    event_id = event_id or uuid.uuid4()
+    event_id = event_id or random_uuid()
     return Envelope(
         event_id=event_id,
         type=spec.type,

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from azora import tracing
+from azora.ids import random_uuid
 from azora.messages import OutgoingMessage, build_envelope, encode, message_key
 from azora.topics import TopicNames
 from schemas.catalogue import TopicSpec, spec_for
@@ -54,7 +55,7 @@ class Bus:
         """
         fingerprint = self._mac(route, request.model_dump_json())
         if not idempotency_key:
-            return CommandId(uuid.uuid4(), fingerprint, False)
+            return CommandId(random_uuid(), fingerprint, False)
         derived = self._mac(actor, route, idempotency_key)
         return CommandId(uuid.uuid5(_COMMAND_NAMESPACE, derived), fingerprint, True)
 
@@ -101,7 +102,7 @@ class Bus:
 
     def _mac(self, *parts: Any) -> str:
         message = "\x1f".join(str(part) for part in parts).encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+        return hmac.digest(self._secret, message, hashlib.sha256).hex()
 
 
 def derived_id(command_id: uuid.UUID, what: str) -> uuid.UUID:

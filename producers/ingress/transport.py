@@ -16,6 +16,7 @@ from faststream.specification import AsyncAPI
 from azora import kafka
 from azora.kafka_errors import needs_new_producer
 from azora.messages import OutgoingMessage
+from azora.partitioner import partition_for
 from azora.settings import Settings
 from azora.topics import TopicNames
 from schemas.catalogue import CATALOGUE
@@ -32,6 +33,7 @@ def make_producer(settings: Settings) -> AIOKafkaProducer:
         enable_idempotence=True,
         linger_ms=2,
         request_timeout_ms=10_000,
+        partitioner=partition_for,
     )
 
 
