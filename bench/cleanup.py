@@ -73,12 +73,20 @@ async def delete_run_topics(settings: Settings, names: TopicNames) -> None:
     await delete_topics(settings, names.all_physical())
 
 
-async def everything(settings: Settings, names: TopicNames, group: str, pattern: str) -> None:
+async def everything(
+    settings: Settings, names: TopicNames, groups: list[str], pattern: str
+) -> None:
     """Every cleanup step, each tried even when another failed (a failed run cleans up too)."""
     steps: list[tuple[str, Awaitable[object]]] = [
         ("rows", delete_rows(settings.database_url, pattern, vacuum=False)),
-        ("inbox, offsets, outbox", delete_bookkeeping(settings.database_url, group, names.prefix)),
-        ("Kafka group", delete_kafka_group(settings, group)),
+        *[
+            (
+                f"inbox, offsets, outbox of {group}",
+                delete_bookkeeping(settings.database_url, group, names.prefix),
+            )
+            for group in groups
+        ],
+        *[(f"Kafka group {group}", delete_kafka_group(settings, group)) for group in groups],
         ("topics", delete_run_topics(settings, names)),
     ]
     for what, step in steps:
