@@ -49,6 +49,9 @@ class Event(Generic[P]):
     partition: int
     offset: int
     headers: tuple[tuple[str, bytes], ...] = ()
+    # The record's bytes as they came, for a dead letter of this event.
+    key: bytes | None = None
+    value: bytes | None = None
 
     @property
     def traceparent(self) -> bytes | None:

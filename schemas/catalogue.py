@@ -21,7 +21,10 @@ Kind = Literal["command", "event"]
 Outcome = Literal["pending", "succeeded", "rejected"]
 
 
-@dataclass(frozen=True)
+# eq=False: a spec is one of the catalogue's singletons, so identity is equality, and the
+# loop hashes a spec several times per event (sets, dicts): object's own hash is C code,
+# where a generated one rebuilt a tuple of every field and a Python one still cost a call.
+@dataclass(frozen=True, eq=False)
 class TopicSpec:
     """A topic: its name, its one model, how it is keyed, and how long Kafka keeps it."""
 
@@ -37,11 +40,6 @@ class TopicSpec:
     outcome: Outcome | None = None
     # Links recorded with a succeeded outcome; values are formatted with the payload.
     links: tuple[tuple[str, str], ...] = field(default=())
-
-    def __hash__(self) -> int:
-        # The loop hashes a spec per event (sets, dicts); the generated hash rebuilt a tuple
-        # of every field each time. The name alone tells topics apart, and str caches it.
-        return hash(self.name)
 
     @property
     def type(self) -> str:

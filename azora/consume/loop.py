@@ -70,8 +70,10 @@ class _Batch:
     failed: list[tuple[FailedRecord, str]] = field(default_factory=list)
     # Records of dead-letter topics, for the service's raw handlers (never decoded).
     raw: list[RawRecord] = field(default_factory=list)
-    # Every record of an event topic, in fetch order (dead letters copy them as they came).
-    records: list[ConsumerRecord] = field(default_factory=list)
+    # Records of event topics fetched into the batch. The records themselves are dropped
+    # once decoded, while still in the CPU's cache: an event keeps what a dead letter of
+    # it needs (key, value, headers), and freeing a thousand records later costs more.
+    record_count: int = 0
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     prepared: dict[uuid.UUID, Any] = field(default_factory=dict)
     # Tracing on: each event's span as the parent of what it causes, and what became of it.
@@ -108,26 +110,17 @@ class _Batch:
             self._unique = first, claim
         return self._unique
 
-    def record_of(self, event: Event[Any]) -> ConsumerRecord:
-        """The record `event` was decoded from (a rare lookup: only for dead letters)."""
-        return next(
-            record
-            for record in self.records
-            if (record.offset, record.partition, record.topic)
-            == (event.offset, event.partition, event.topic)
-        )
-
     @property
     def size(self) -> int:
         """Records fetched into this batch."""
-        return len(self.records) + len(self.raw)
+        return self.record_count + len(self.raw)
 
     def extend(self, later: _Batch) -> None:
         """Append a batch decoded from the records that followed this one's."""
         self.events += later.events
         self.failed += later.failed
         self.raw += later.raw
-        self.records += later.records
+        self.record_count += later.record_count
         self.next_offsets.update(later.next_offsets)
         self._unique = None
 
@@ -314,13 +307,12 @@ class ConsumeLoop:
         return batch
 
     def _free_spent(self, count: int) -> None:
-        """Drop `count` events (and records) of an applied batch, from the end: O(1) each."""
+        """Drop `count` events of an applied batch, from the end: O(1) each."""
         if not self._spent:
             return
         spent = self._spent[-1]
         del spent.events[-count:]
-        del spent.records[-count:]
-        if not spent.events and not spent.records:
+        if not spent.events:
             self._spent.pop()
 
     def decode(self, fetched: dict[TopicPartition, list[ConsumerRecord]]) -> _Batch:
@@ -334,9 +326,9 @@ class ConsumeLoop:
                 if records:
                     batch.next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
                 continue
+            batch.record_count += len(records)
             for record in records:
                 headers = tuple(record.headers or ())
-                batch.records.append(record)
                 if record.value is not None and len(record.value) > limit:
                     reason = f"record of {len(record.value)} bytes exceeds the limit of {limit}"
                     batch.failed.append((_failed(record), reason))
@@ -346,15 +338,18 @@ class ConsumeLoop:
                 except DecodeError as exc:
                     batch.failed.append((_failed(record), str(exc)))
                     continue
+                # Positional: a third cheaper than keywords, once per event.
                 batch.events.append(
                     Event(
-                        spec=spec,
-                        envelope=envelope,
-                        payload=payload,
-                        topic=tp.topic,
-                        partition=tp.partition,
-                        offset=record.offset,
-                        headers=headers,
+                        spec,
+                        envelope,
+                        payload,
+                        tp.topic,
+                        tp.partition,
+                        record.offset,
+                        headers,
+                        record.key,
+                        record.value,
                     )
                 )
             if records:
@@ -434,7 +429,7 @@ class ConsumeLoop:
                 attempts = self._attempts[event_id]
                 if not is_permanent(exc) and attempts < self.settings.max_attempts:
                     raise
-                record = _failed(batch.record_of(event))
+                record = _failed_event(event)
                 kind = "permanent" if is_permanent(exc) else "exhausted"
                 letter = self._dead(record, f"{type(exc).__name__}: {exc}", kind, attempts)
                 dead.append((event, letter))
@@ -620,6 +615,13 @@ def _raw(record: ConsumerRecord) -> RawRecord:
         record.key,
         record.value,
         tuple(record.headers or ()),
+    )
+
+
+def _failed_event(event: Event[Any]) -> FailedRecord:
+    """The record an event was decoded from, as its dead letter copies it."""
+    return FailedRecord(
+        event.topic, event.partition, event.offset, event.key, event.value, event.headers
     )
 
 
