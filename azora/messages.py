@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from azora.ids import random_uuid
+from azora.ids import name_uuid, random_uuid
 from azora.topics import TopicNames
 from schemas.catalogue import TopicSpec
 from schemas.envelope import (
@@ -93,7 +93,7 @@ def derived_event_id(cause: uuid.UUID, spec: TopicSpec, index: int = 0) -> uuid.
     Deterministic, so processing the same cause twice (a replay, a second group)
     yields the same ids and every downstream inbox drops the repeat.
     """
-    return uuid.uuid5(cause, f"{spec.name}#{index}")
+    return name_uuid(cause, f"{spec.name}#{index}")
 
 
 def message_key(spec: TopicSpec, payload: BaseModel) -> bytes:

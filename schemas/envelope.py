@@ -33,10 +33,13 @@ class EnvelopeFields(BaseModel):
 
     def headers(self, traceparent: str | None = None) -> list[tuple[str, bytes]]:
         """Kafka headers mirroring the envelope's routing fields."""
+        event_id = str(self.event_id).encode()
+        # A command correlates with itself: the same id, formatted once.
+        same = self.correlation_id == self.event_id
         headers = [
-            (HEADER_EVENT_ID, str(self.event_id).encode()),
+            (HEADER_EVENT_ID, event_id),
             (HEADER_TYPE, self.type.encode()),
-            (HEADER_CORRELATION_ID, str(self.correlation_id).encode()),
+            (HEADER_CORRELATION_ID, event_id if same else str(self.correlation_id).encode()),
         ]
         if traceparent:
             headers.append((HEADER_TRACEPARENT, traceparent.encode()))

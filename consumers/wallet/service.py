@@ -13,6 +13,7 @@ from typing import Any
 
 from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
+from azora.ids import name_uuid
 from azora.messages import Event
 from consumers.wallet.ledger import INSUFFICIENT_FUNDS, Account, Balance, Entry, Ledger
 from schemas import catalogue as topics
@@ -105,7 +106,7 @@ def entry_fact(entry: Entry) -> WalletCredited | WalletDebited:
 
 def entry_id(cause: Event[Any], side: str) -> uuid.UUID:
     """A ledger entry's id, derived from its cause: a repeat posts nothing new."""
-    return uuid.uuid5(cause.envelope.event_id, f"wallet-entry:{side}")
+    return name_uuid(cause.envelope.event_id, f"wallet-entry:{side}")
 
 
 async def on_payment_succeeded(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from azora import tracing
-from azora.ids import random_uuid
+from azora.ids import name_uuid, random_uuid
 from azora.messages import OutgoingMessage, build_envelope, encode, message_key
 from azora.topics import TopicNames
 from schemas.catalogue import TopicSpec, spec_for
@@ -57,7 +57,7 @@ class Bus:
         if not idempotency_key:
             return CommandId(random_uuid(), fingerprint, False)
         derived = self._mac(actor, route, idempotency_key)
-        return CommandId(uuid.uuid5(_COMMAND_NAMESPACE, derived), fingerprint, True)
+        return CommandId(name_uuid(_COMMAND_NAMESPACE, derived), fingerprint, True)
 
     async def send_command(self, payload: BaseModel, *, command: CommandId, actor: str) -> None:
         """Publish a command whose envelope id is the command id."""
@@ -107,4 +107,4 @@ class Bus:
 
 def derived_id(command_id: uuid.UUID, what: str) -> uuid.UUID:
     """The id of the resource a command creates: a retried command creates the same one."""
-    return uuid.uuid5(command_id, what)
+    return name_uuid(command_id, what)
