@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from azora import db
 from bench.data import ROLES, Users
-from consumers.projections.users import INSERT_CREDENTIALS, INSERT_USERS
+from consumers.projections.users import INSERT_USERS
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,9 @@ async def baseline(dsn: str, users: Users, batch: int) -> Baseline:
         started = time.perf_counter()
         for ids, emails, names, role_lists, registered_at, hashes in chunks:
             async with conn.transaction():
-                await conn.execute(INSERT_USERS, ids, emails, names, role_lists, registered_at)
-                await conn.execute(INSERT_CREDENTIALS, ids, emails, hashes)
+                await conn.execute(
+                    INSERT_USERS, ids, emails, names, role_lists, registered_at, hashes
+                )
         seconds = time.perf_counter() - started
     finally:
         await conn.close()
