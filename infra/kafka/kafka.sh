@@ -38,9 +38,10 @@ KAFKA_PORT="${AZORA_KAFKA_PORT:-19092}"
 CONTROLLER_PORT="${AZORA_KAFKA_CONTROLLER_PORT:-19093}"
 WAIT_TIMEOUT="${AZORA_KAFKA_WAIT_TIMEOUT:-120}"
 # Kafka's own default. With 512 MiB the broker's steady live set (~290 MiB after many
-# topics came and went, 128 MiB of it the log cleaner's buffer) sat above G1's 35 %
-# marking threshold: a concurrent cycle every ~10 s took most of a core for a quarter
-# second, and each one was a latency spike in `make bench`'s end-to-end run.
+# topics came and went; 190 MiB of it byte arrays, likely the log cleaner's 128 MiB
+# buffer among them) sat above G1's 35 % marking threshold: a concurrent cycle every
+# ~10 s took most of a core for a quarter second, and each one was a latency spike in
+# `make bench`'s end-to-end run.
 HEAP_OPTS="${AZORA_KAFKA_HEAP_OPTS:--Xms1g -Xmx1g}"
 STOP_TIMEOUT=30
 
