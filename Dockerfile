@@ -30,6 +30,7 @@ COPY azora ./azora
 COPY schemas ./schemas
 COPY producers ./producers
 COPY consumers ./consumers
+COPY stack ./stack
 RUN pip install --no-deps . \
  && python -m compileall -q /opt/azora/lib \
  && azora --help >/dev/null

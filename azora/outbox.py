@@ -17,18 +17,17 @@ from datetime import UTC, datetime
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from azora import db, metrics, tracing
+from azora import channels, db, metrics, tracing
 from azora.aio import sleep_or_stop, wait_any
 from azora.consume.errors import is_transient
-from azora.kafka_errors import needs_new_producer
 from azora.messages import header_value, headers_from_json
+from azora.producer_errors import needs_new_producer
 from schemas.envelope import HEADER_EVENT_ID, HEADER_TRACEPARENT
 
 log = logging.getLogger(__name__)
 
 # An arbitrary constant naming the relay's leadership lock in pg_advisory_lock's key space.
 RELAY_LOCK_KEY = 0x0A20_4A00
-NOTIFY_CHANNEL = "azora_outbox"
 
 FETCH = """
 SELECT id, topic, key, value, headers, created_at FROM azora.outbox ORDER BY id LIMIT $1
@@ -69,7 +68,7 @@ class OutboxRelay:
         self.idle_wait_s = idle_wait_s
         self.backoff_max_s = backoff_max_s
         self.inbox_retention_s = inbox_retention_s
-        # Replaces a producer whose sequence state the broker lost (see azora.kafka_errors).
+        # Replaces a producer whose sequence state the broker lost (see azora.producer_errors).
         self.renew_producer = renew_producer
         self._pruned_at = 0.0
 
@@ -104,7 +103,7 @@ class OutboxRelay:
                 await sleep_or_stop(1.0, stop)
             log.info("relay: leading")
             wake = asyncio.Event()
-            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
+            await conn.add_listener(channels.OUTBOX, lambda *_: wake.set())
             while not stop.is_set():
                 wake.clear()
                 await self._prune_inbox_now_and_then()

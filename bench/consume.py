@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from azora import composition, db, runtime
+from azora import db, runtime
 from azora.kafka import make_consumer
 from azora.settings import Settings
 from azora.topics import TopicNames
 from bench.phases import Phases, TimedLoop, timed_gc, timed_store
 from consumers.projections.users import USERS
+from stack import composition
 
 log = logging.getLogger(__name__)
 

@@ -29,6 +29,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from azora import channels
 from azora.kafka import apply_topics, delete_topics
 from azora.messages import build_envelope, encode, message_key
 from azora.runtime import die_with_parent
@@ -37,7 +38,6 @@ from azora.topics import TopicNames
 from bench import servers
 from bench.http import Pool, post
 from bench.result import Result
-from consumers.projections.command_status import NOTIFY_CHANNEL
 from producers.ingress.tokens import TokenService
 from schemas.catalogue import PAYMENT_SUCCEEDED
 from schemas.payments import PaymentSucceeded
@@ -219,7 +219,7 @@ async def _through_the_stack(settings: Settings, prefix: str, users: list[uuid.U
         "AZORA_LOG_LEVEL": "WARNING",
     }
     stack = subprocess.Popen(  # noqa: ASYNC220 - starting it does not block
-        [sys.executable, "-m", "azora", "run"],
+        [sys.executable, "-m", "stack", "run"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -236,7 +236,7 @@ async def _through_the_stack(settings: Settings, prefix: str, users: list[uuid.U
     try:
         await _ready(base, stack)
         http = Pool("127.0.0.1", port, IN_FLIGHT)
-        async with Visible(settings.database_url, NOTIFY_CHANNEL) as visible:
+        async with Visible(settings.database_url, channels.COMMAND_STATUS) as visible:
             # Warm up every consumer group and connection before the clock starts.
             await _transfer(http, auth, users, 0, {}, [])
             await asyncio.sleep(3)
@@ -316,7 +316,7 @@ def _children(pid: int) -> dict[str, int]:
     for line in listed.stdout.splitlines():
         child, _, command = line.partition(" ")
         words = command.split()
-        name = " ".join(words[words.index("azora") + 1 :]) if "azora" in words else command
+        name = " ".join(words[words.index("stack") + 1 :]) if "stack" in words else command
         children[name] = int(child)
     return children
 

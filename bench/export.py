@@ -78,7 +78,7 @@ async def run(events: int) -> Result:
             "-o", "beginning", "-e", "-q",
         ]  # fmt: skip
         export_command = [
-            sys.executable, "-m", "azora", "replay", "export",
+            sys.executable, "-m", "stack", "replay", "export",
             "--raw-topic", topic, "-o", "-", "--quiet",
         ]  # fmt: skip
         kcat_s: list[float] = []

@@ -75,7 +75,7 @@ async def run() -> Result:
     uvicorn_options = ["--loop", "uvloop", "--http", "httptools", "--log-level", "warning",
                        "--no-access-log"]  # fmt: skip
     ingress = servers.start(
-        ["-m", "azora", "ingress", "--port", str(azora_port)],
+        ["-m", "stack", "ingress", "--port", str(azora_port)],
         {"AZORA_TOPIC_PREFIX": prefix, "AZORA_LOG_LEVEL": "WARNING"},
         f"http://127.0.0.1:{azora_port}/readyz",
     )

@@ -17,10 +17,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from azora import composition
 from azora.consume import store
 from azora.kafka import apply_topics, delete_topics
-from azora.rebuild.runner import ProjectionRebuild
 from azora.settings import Settings
 from azora.topics import TopicNames
 from bench.baseline import baseline
@@ -29,6 +27,8 @@ from bench.produce import produce
 from bench.result import Result
 from consumers.projections import projections_service
 from schemas.catalogue import USER_REGISTERED
+from stack import composition
+from stack.rebuild.runner import ProjectionRebuild
 from tests.support.databases import fresh_database
 
 log = logging.getLogger(__name__)

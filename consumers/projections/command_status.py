@@ -8,13 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from azora import channels
 from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, header_value
 from schemas.catalogue import CATALOGUE
 from schemas.envelope import HEADER_REQUEST_FINGERPRINT
-
-NOTIFY_CHANNEL = "azora_command_status"
 
 # A settled status never goes back to pending: the command and its outcome travel on
 # different topics, so the outcome may well be applied first.
@@ -99,7 +98,7 @@ async def on_command_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> Non
     settled = [r.command_id for r in rows if r.status != "pending"]
     if settled:
         # Delivered at commit, when a waiting request can read the settled row.
-        await uow.conn.execute(NOTIFY, NOTIFY_CHANNEL, settled)
+        await uow.conn.execute(NOTIFY, channels.COMMAND_STATUS, settled)
 
 
 COMMAND_STATUS = Service(

@@ -37,10 +37,10 @@ def group_partitions() -> dict[str, int]:
     """Per `azora consume <role>`: the most partitions of a topic its consumer group reads."""
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-    from azora import composition
     from azora.kafka import desired_topics
     from azora.settings import Settings
     from azora.topics import TopicNames
+    from stack import composition
 
     names = TopicNames()
     partitions = {topic.name: topic.partitions for topic in desired_topics(names)}

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
-from azora.dlq import records
+from azora import dead_letter_records as records
 from azora.messages import headers_from_json
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser

@@ -14,9 +14,9 @@ from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLS
 from faststream.specification import AsyncAPI
 
 from azora import kafka
-from azora.kafka_errors import needs_new_producer
 from azora.messages import OutgoingMessage
 from azora.partitioner import partition_for
+from azora.producer_errors import needs_new_producer
 from azora.settings import Settings
 from azora.topics import TopicNames
 from schemas.catalogue import CATALOGUE

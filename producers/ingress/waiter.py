@@ -11,9 +11,8 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
-from azora import db
+from azora import channels, db
 from azora.aio import sleep_or_stop
-from consumers.projections.command_status import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class CommandWaiter:
             conn: asyncpg.Connection | None = None
             try:
                 conn = await db.connect(self.dsn)
-                await conn.add_listener(NOTIFY_CHANNEL, self._notify)
+                await conn.add_listener(channels.COMMAND_STATUS, self._notify)
                 self._wake_all()
                 delay = 0.2
                 while not self._stop.is_set() and not conn.is_closed():

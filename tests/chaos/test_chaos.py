@@ -20,8 +20,8 @@ import asyncpg
 import httpx
 import pytest
 
-from azora.lag.report import LagJudge
-from azora.lag.sampling import LagSampler
+from stack.lag.report import LagJudge
+from stack.lag.sampling import LagSampler
 from tests.chaos.checks import check, final_statuses
 from tests.chaos.load import POSTGRES_RESTARTING, Load
 from tests.chaos.stack import REPO, VICTIMS, ChaosStack

@@ -90,7 +90,7 @@ def grant(world: World, user_id: str, role: str) -> None:
         "AZORA_KAFKA_BOOTSTRAP_SERVERS": world.settings.kafka_bootstrap_servers,
     }
     done = subprocess.run(
-        [sys.executable, "-m", "azora", "grant-role", user_id, role],
+        [sys.executable, "-m", "stack", "grant-role", user_id, role],
         env=env,
         capture_output=True,
         text=True,

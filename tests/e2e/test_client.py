@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from azora.client import AsyncAzoraClient, AzoraClient, AzoraError
+from stack.client import AsyncAzoraClient, AzoraClient, AzoraError
 from tests.e2e.helpers import (
     PASSWORD,
     an_email,

@@ -8,7 +8,7 @@ from collections.abc import Awaitable
 import httpx
 import pytest
 
-from azora.cli import ROLES
+from stack.cli import ROLES
 from tests.e2e.helpers import an_email, outcome, register
 from tests.support.world import World, eventually
 

@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 import pytest
 
-from azora.client import AsyncAzoraClient, calls
+from stack.client import AsyncAzoraClient, calls
 from tests.e2e.helpers import (
     a_course,
     a_user,

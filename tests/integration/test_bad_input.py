@@ -262,7 +262,7 @@ def azora(world: World, *args: str) -> str:
         "COLUMNS": "200",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "azora", *args], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "stack", *args], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     return done.stdout

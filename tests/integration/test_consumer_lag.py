@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from azora import composition
-from azora.lag.collector import LagCollector
-from azora.lag.exporter import watch_lag
-from azora.lag.report import GroupReport
-from azora.lag.sampling import LagSampler
-from azora.lag.status import Status
 from schemas.accounts import UserRegistrationRequested
+from stack import composition
+from stack.lag.collector import LagCollector
+from stack.lag.exporter import watch_lag
+from stack.lag.report import GroupReport
+from stack.lag.sampling import LagSampler
+from stack.lag.status import Status
 from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration

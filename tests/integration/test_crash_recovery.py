@@ -42,7 +42,7 @@ def identity_process(world: World, log: Path | None = None) -> subprocess.Popen[
         "AZORA_CONSUMER_HEARTBEAT_MS": "1000",
         "AZORA_LOG_LEVEL": "INFO" if log else "WARNING",
     }
-    command = [sys.executable, "-m", "azora", "consume", "identity"]
+    command = [sys.executable, "-m", "stack", "consume", "identity"]
     if log is None:
         return spawn(command, env)
     with log.open("wb") as sink:

@@ -6,15 +6,15 @@ import asyncio
 
 import asyncpg
 import pytest
+from azora import dead_letter_records as records
 
-from azora import composition
 from azora import db as azora_db
 from azora.consume.service import Service
-from azora.dlq import records
 from azora.messages import OutgoingMessage
-from azora.rebuild.runner import ProjectionRebuild
 from schemas import catalogue
 from schemas.envelope import utcnow
+from stack import composition
+from stack.rebuild.runner import ProjectionRebuild
 from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration

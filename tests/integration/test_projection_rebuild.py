@@ -9,11 +9,11 @@ import asyncpg
 import httpx
 import pytest
 
-from azora import composition
-from azora.rebuild import versions
-from azora.rebuild.listing import list_projections
-from azora.rebuild.runner import Progress, ProjectionRebuild
 from schemas.accounts import UserRegistrationRequested
+from stack import composition
+from stack.rebuild import versions
+from stack.rebuild.listing import list_projections
+from stack.rebuild.runner import Progress, ProjectionRebuild
 from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration

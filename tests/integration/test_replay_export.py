@@ -23,15 +23,15 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from azora import kafka
 from azora.messages import build_envelope, encode, message_key
-from azora.replay.export import ExportRequest, Summary, export
-from azora.replay.filters import Filters
-from azora.replay.rows import ENVELOPE_COLUMNS, META_COLUMNS, RAW_COLUMN
-from azora.replay.window import parse_bound
-from azora.replay.writers import Format
 from azora.settings import Settings
 from schemas import catalogue
 from schemas.catalogue import TopicSpec
 from schemas.payments import PaymentFailed, PaymentSucceeded
+from stack.replay.export import ExportRequest, Summary, export
+from stack.replay.filters import Filters
+from stack.replay.formats import Format
+from stack.replay.rows import ENVELOPE_COLUMNS, META_COLUMNS, RAW_COLUMN
+from stack.replay.window import parse_bound
 from tests.support.processes import spawn
 from tests.support.world import World, new_world
 
@@ -460,7 +460,7 @@ async def test_the_command_stopped_by_a_signal_leaves_no_file_behind(
     out = tmp_path / "out"
     out.mkdir()  # so the child's stderr log is not in the directory it writes to
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": payments.world.settings.kafka_bootstrap_servers}
-    command = [sys.executable, "-m", "azora", "replay", "export", "--raw-topic", payments.succeeded]
+    command = [sys.executable, "-m", "stack", "replay", "export", "--raw-topic", payments.succeeded]
     command += ["-o", str(out / "payments.parquet"), "--rate", "500", "--quiet"]
     process = start_command(command, env, tmp_path / "stderr")
     try:
@@ -479,7 +479,7 @@ async def test_the_command_stopped_by_a_signal_leaves_no_file_behind(
 
 async def test_filtered_json_lines_stream_to_stdout(payments: Payments) -> None:
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": payments.world.settings.kafka_bootstrap_servers}
-    command = [sys.executable, "-m", "azora", "replay", "export", "--raw-topic", payments.failed]
+    command = [sys.executable, "-m", "stack", "replay", "export", "--raw-topic", payments.failed]
     command += ["-o", "-", "--where", "reason=card_declined", "--quiet"]
     done = await asyncio.to_thread(
         subprocess.run, command, env=env, capture_output=True, timeout=60

@@ -13,9 +13,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from azora import composition, tracing
+from azora import tracing
 from schemas.accounts import UserRegistered, UserRegistrationRequested
 from schemas.catalogue import BY_MODEL
+from stack import composition
 from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration

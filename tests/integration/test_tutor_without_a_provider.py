@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from azora import composition
 from consumers.tutor.model import NO_PROVIDER
 from consumers.tutor.service import make_tutor
 from schemas import catalogue
 from schemas.tutor import TutorAsked
+from stack import composition
 from tests.support.world import World, running
 
 pytestmark = pytest.mark.integration

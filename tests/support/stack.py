@@ -46,7 +46,7 @@ def stack_env(
 def start_stack(env: dict[str, str], log: Path, timeout: float = 120.0) -> subprocess.Popen[bytes]:
     """Start `azora run` with `env`, logging to `log`; return once /readyz answers 200."""
     with log.open("wb") as sink:
-        process = spawn([sys.executable, "-m", "azora", "run"], env, sink)
+        process = spawn([sys.executable, "-m", "stack", "run"], env, sink)
     base = f"http://127.0.0.1:{env['AZORA_INGRESS_PORT']}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -13,13 +13,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from pydantic import BaseModel
 
-from azora import composition, kafka
+from azora import kafka
 from azora.consume.service import Service
 from azora.messages import build_envelope, encode, message_key
 from azora.settings import Settings
 from azora.topics import TopicNames
 from schemas.catalogue import TopicSpec, spec_for
 from schemas.envelope import Envelope
+from stack import composition
 
 
 @dataclass

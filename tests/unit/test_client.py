@@ -8,8 +8,8 @@ import uuid
 import httpx
 import pytest
 
-from azora.client import AzoraClient, AzoraError
 from schemas import api
+from stack.client import AzoraClient, AzoraError
 
 USER = uuid.uuid4()
 

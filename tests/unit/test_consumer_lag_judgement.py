@@ -5,11 +5,11 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, generate_latest
 from rich.console import Console
 
-from azora.lag.collector import LagCollector
-from azora.lag.report import LagJudge, is_replay_group
-from azora.lag.sampling import GroupLag, PartitionLag
-from azora.lag.status import Point, Status, judge, worst
-from azora.lag.table import lag_table, seconds
+from stack.lag.collector import LagCollector
+from stack.lag.report import LagJudge, is_replay_group
+from stack.lag.sampling import GroupLag, PartitionLag
+from stack.lag.status import Point, Status, judge, worst
+from stack.lag.table import lag_table, seconds
 
 
 def window(*points: tuple[int, int]) -> list[Point]:

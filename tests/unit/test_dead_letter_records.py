@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from azora import dead_letter_records as records
 
 from azora.consume import dead_letters as dlq
 from azora.consume.dead_letters import FailedRecord, dead_letter
 from azora.consume.service import RawRecord
-from azora.dlq import records
 from azora.messages import headers_from_json, jsonable_headers
 from azora.topics import TopicNames
 from consumers.projections.dead_letters import dead_letter_id, row_of

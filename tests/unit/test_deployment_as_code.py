@@ -344,7 +344,7 @@ def test_the_chart_knows_the_partitions_the_catalogue_gives_each_consumer_group(
 
 def test_each_role_is_one_consumer_group_named_after_it() -> None:
     # KEDA's Kafka scaler watches the group `<topicPrefix><role>`.
-    from azora import composition
+    from stack import composition
 
     services = composition.services(Settings(env="development"))
 

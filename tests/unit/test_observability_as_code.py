@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from azora.lag.names import SAMPLE_NAMES
+from stack.lag.names import SAMPLE_NAMES
 from tests.support.promql import (
     metric_names,
     rule_count,

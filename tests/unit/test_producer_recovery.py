@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, OutOfOrderSequenceNumber
 
-from azora.kafka_errors import needs_new_producer
 from azora.messages import OutgoingMessage
+from azora.producer_errors import needs_new_producer
 from producers.ingress.transport import KafkaTransport
 
 MESSAGE = OutgoingMessage("t", b"k", b"{}", (("event_id", b"1"),))

@@ -18,17 +18,11 @@ import pyarrow.parquet as pq
 import pytest
 from aiokafka.structs import ConsumerRecord
 
-from azora.replay.atomic import atomic_output
-from azora.replay.parquet import ParquetWriter, arrow_type
-from azora.replay.rows import decode_envelope, event_line, event_row, flatten, raw_row
-from azora.replay.writers import (
-    CsvWriter,
-    Format,
-    JsonlWriter,
-    RowWriter,
-    format_for,
-    open_writer,
-)
+from stack.replay.atomic import atomic_output
+from stack.replay.formats import Format, format_for, open_writer
+from stack.replay.parquet import ParquetWriter, arrow_type
+from stack.replay.rows import decode_envelope, event_line, event_row, flatten, raw_row
+from stack.replay.writers import CsvWriter, JsonlWriter, RowWriter
 
 OCCURRED = "2024-05-01T12:00:00.123456Z"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from azora.replay.filters import Filters, Where, field_at, json_text
 from schemas.envelope import Envelope
+from stack.replay.filters import Filters, Where, field_at, json_text
 
 PAYLOAD: dict[str, Any] = {
     "amount_minor": 500,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from azora.cli import app
-from azora.replay.export import Summary
-from azora.replay.selection import select_topics
 from azora.topics import TopicNames
 from schemas.catalogue import CATALOGUE
+from stack.cli import app
+from stack.replay.export import Summary
+from stack.replay.selection import select_topics
 
 NAMES = TopicNames("acme.")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from azora.replay.throttle import TokenBucket, batch_size
+from stack.replay.throttle import TokenBucket, batch_size
 
 START = 1000.0
 

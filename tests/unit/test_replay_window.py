@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from azora.replay.window import (
+from stack.replay.window import (
     EARLIEST,
     LATEST,
     AtOffset,

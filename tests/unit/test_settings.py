@@ -77,7 +77,7 @@ def test_services_refuse_to_start_outside_development_without_their_secrets(
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AZORA_")}
     environment["AZORA_ENV"] = "production"
     started = subprocess.run(
-        [sys.executable, "-m", "azora", *command],
+        [sys.executable, "-m", "stack", *command],
         env=environment,
         capture_output=True,
         text=True,

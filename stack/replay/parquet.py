@@ -10,9 +10,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from azora.replay.filters import json_text
-from azora.replay.rows import RAW_COLUMN, Row
-from azora.replay.writers import ROW_GROUP, TableWriter, chunks
+from stack.replay.filters import json_text
+from stack.replay.rows import RAW_COLUMN, Row
+from stack.replay.writers import ROW_GROUP, TableWriter, chunks
 
 # Columns whose meaning is fixed by the envelope and the record, whatever a file holds.
 _FIXED_TYPES: dict[str, pa.DataType] = {

@@ -9,7 +9,7 @@
 Errors come back as `AzoraError` carrying the problem document.
 """
 
-from azora.client import calls
-from azora.client.clients import AsyncAzoraClient, AzoraClient, AzoraError
+from stack.client import calls
+from stack.client.clients import AsyncAzoraClient, AzoraClient, AzoraError
 
 __all__ = ["AsyncAzoraClient", "AzoraClient", "AzoraError", "calls"]

@@ -1,4 +1,4 @@
-"""The two clients: the same calls (`azora.client.calls`) over httpx, blocking or async."""
+"""The two clients: the same calls (`stack.client.calls`) over httpx, blocking or async."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from azora.client import calls
-from azora.client.calls import Call
 from schemas import api
+from stack.client import calls
+from stack.client.calls import Call
 
 M = TypeVar("M", bound=BaseModel)
 Command = api.Accepted | uuid.UUID | str

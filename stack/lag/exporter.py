@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 
 from azora import kafka
 from azora.aio import keep_trying, sleep_or_stop
-from azora.lag.collector import LAST_POLL, POLL_ERRORS, POLL_SECONDS
-from azora.lag.report import GroupReport, LagJudge
-from azora.lag.sampling import LagSampler
 from azora.settings import Settings
+from stack.lag.collector import LAST_POLL, POLL_ERRORS, POLL_SECONDS
+from stack.lag.report import GroupReport, LagJudge
+from stack.lag.sampling import LagSampler
 
 log = logging.getLogger(__name__)
 

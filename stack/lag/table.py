@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
-from azora.lag.report import GroupReport
-from azora.lag.status import Status
+from stack.lag.report import GroupReport
+from stack.lag.status import Status
 
 COLOURS = {
     Status.OK: "green",

@@ -11,16 +11,17 @@ from typing import IO
 
 from rich.console import Console
 
-from azora.replay.atomic import atomic_output
-from azora.replay.filters import Filters
-from azora.replay.progress import ExportProgress
-from azora.replay.reader import WindowReader, replay_consumer
-from azora.replay.rows import decode_envelope
-from azora.replay.selection import partitions_of
-from azora.replay.throttle import TokenBucket, batch_size
-from azora.replay.window import EARLIEST, LATEST, Bound, resolve_window
-from azora.replay.writers import Format, JsonlWriter, RowWriter, open_writer
 from azora.settings import Settings
+from stack.replay.atomic import atomic_output
+from stack.replay.filters import Filters
+from stack.replay.formats import Format, open_writer
+from stack.replay.progress import ExportProgress
+from stack.replay.reader import WindowReader, replay_consumer
+from stack.replay.rows import decode_envelope
+from stack.replay.selection import partitions_of
+from stack.replay.throttle import TokenBucket, batch_size
+from stack.replay.window import EARLIEST, LATEST, Bound, resolve_window
+from stack.replay.writers import JsonlWriter, RowWriter
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from azora.lag.sampling import GroupLag, PartitionLag
-from azora.lag.status import Point, Status, Window, worst
+from stack.lag.sampling import GroupLag, PartitionLag
+from stack.lag.status import Point, Status, Window, worst
 
 
 @dataclass(frozen=True)

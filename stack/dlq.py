@@ -43,7 +43,7 @@ def list_command(
     from rich.console import Console
     from rich.table import Table
 
-    from azora.dlq import records
+    from azora import dead_letter_records as records
 
     settings = Settings()
     names = _names(settings)
@@ -75,7 +75,7 @@ def show_command(
     dead_letter_id: Annotated[str, typer.Argument(help="The id `azora dlq list` shows")],
 ) -> None:
     """One dead letter: its reason, headers, key, and value (pretty JSON, else text or hex)."""
-    from azora.dlq import records
+    from azora import dead_letter_records as records
     from azora.messages import headers_from_json
 
     settings = Settings()
@@ -133,7 +133,7 @@ def redrive_command(
     dlq.redriven_from); an event its group already applied is dropped by the inbox, and
     one that fails again becomes a new dead letter.
     """
-    from azora.dlq import records
+    from azora import dead_letter_records as records
 
     if bool(ids) == bool(topic):
         raise typer.BadParameter("name dead letters by id, or a --topic (not both)")
@@ -199,7 +199,7 @@ def _names(settings: Settings) -> TopicNames:
 
 
 def _origin(names: TopicNames, topic: str | None) -> str | None:
-    from azora.dlq import records
+    from azora import dead_letter_records as records
 
     if topic is None:
         return None

@@ -8,8 +8,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from azora.kafka import client_kwargs
-from azora.replay.window import Span
 from azora.settings import Settings
+from stack.replay.window import Span
 
 
 def replay_consumer(settings: Settings, client_id: str = "azora-replay") -> AIOKafkaConsumer:

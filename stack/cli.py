@@ -23,14 +23,14 @@ import typer
 from prometheus_client import start_http_server
 
 from azora.aio import stop_on_signals
-from azora.dlq.cli import dlq_app
-from azora.rebuild.cli import projections_app
-from azora.replay.cli import replay_app
 from azora.runtime import die_with_parent
 from azora.settings import Settings
+from stack.dlq import dlq_app
+from stack.rebuild.cli import projections_app
+from stack.replay.cli import replay_app
 
 if TYPE_CHECKING:
-    from azora.lag.report import GroupReport
+    from stack.lag.report import GroupReport
 
 app = typer.Typer(help="Azora: an event-driven learning platform on Kafka.", no_args_is_help=True)
 topics_app = typer.Typer(help="Topics of the catalogue on the broker.", no_args_is_help=True)
@@ -58,7 +58,8 @@ def ingress(
     """Serve the HTTP ingress."""
     import uvicorn
 
-    from azora import composition, tracing
+    from azora import tracing
+    from stack import composition
 
     _logging()
     settings = Settings()
@@ -80,7 +81,8 @@ def ingress(
 @app.command()
 def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)}")]) -> None:
     """Run a consuming service's consumer groups until SIGTERM."""
-    from azora import composition, tracing
+    from azora import tracing
+    from stack import composition
 
     _logging()
     settings = Settings()
@@ -103,7 +105,8 @@ def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)
 @app.command()
 def relay() -> None:
     """Publish the outbox to Kafka until SIGTERM."""
-    from azora import composition, tracing
+    from azora import tracing
+    from stack import composition
 
     _logging()
     settings = Settings()
@@ -129,8 +132,8 @@ def lag_exporter(
     """Export consumer lag (offsets, seconds, Burrow-style status) to Prometheus."""
     from prometheus_client import REGISTRY
 
-    from azora.lag.collector import LagCollector
-    from azora.lag.exporter import watch_lag
+    from stack.lag.collector import LagCollector
+    from stack.lag.exporter import watch_lag
 
     _logging()
     settings = Settings()
@@ -163,8 +166,8 @@ def lag(
     from rich.console import Console
     from rich.live import Live
 
-    from azora.lag.exporter import watch_lag
-    from azora.lag.table import lag_table
+    from stack.lag.exporter import watch_lag
+    from stack.lag.table import lag_table
 
     settings = Settings().model_copy(
         update={"lag_poll_interval_s": interval, "lag_window": max(2, samples)}
@@ -219,7 +222,8 @@ def topics_apply(
     replication_factor: Annotated[int, typer.Option(help="Replicas per partition")] = 1,
 ) -> None:
     """Create or update every catalogue topic (idempotent)."""
-    from azora import composition, kafka
+    from azora import kafka
+    from stack import composition
 
     settings = Settings()
     changes = asyncio.run(
@@ -233,7 +237,8 @@ def topics_apply(
 @topics_app.command("list")
 def topics_list() -> None:
     """Show the catalogue's topics and their partitions on the broker."""
-    from azora import composition, kafka
+    from azora import kafka
+    from stack import composition
 
     settings = Settings()
     on_broker = asyncio.run(kafka.list_topics(settings))
@@ -248,8 +253,8 @@ def grant_role(
     role: Annotated[str, typer.Argument(help="instructor or admin")],
 ) -> None:
     """Give a user a role: publishes `user.role_granted` (it takes effect at their next login)."""
-    from azora import composition
     from schemas.learning import UserRoleGranted
+    from stack import composition
 
     settings = Settings()
     try:
@@ -319,7 +324,7 @@ def _child(args: list[str], metrics_port: int | None = None) -> subprocess.Popen
     if metrics_port is not None:
         env["AZORA_METRICS_PORT"] = str(metrics_port)
     return subprocess.Popen(
-        [sys.executable, "-m", "azora", *args], preexec_fn=die_with_parent, env=env
+        [sys.executable, "-m", "stack", *args], preexec_fn=die_with_parent, env=env
     )
 
 

@@ -21,8 +21,8 @@ projections_app = typer.Typer(
 @projections_app.command("list")
 def list_command() -> None:
     """Each projection's live version, position and lag (and a rebuild under way)."""
-    from azora import composition
-    from azora.rebuild.listing import list_projections
+    from stack import composition
+    from stack.rebuild.listing import list_projections
 
     settings = Settings()
     states = asyncio.run(
@@ -67,9 +67,9 @@ def rebuild_command(
     Queries are answered from the live tables throughout; the swap is one transaction.
     Interrupted (Ctrl-C), it resumes where it stopped when run again.
     """
-    from azora import composition
-    from azora.rebuild.runner import ChecksumMismatch, ProjectionRebuild, TruncatedHistory
-    from azora.rebuild.runner import Progress as RebuildProgress
+    from stack import composition
+    from stack.rebuild.runner import ChecksumMismatch, ProjectionRebuild, TruncatedHistory
+    from stack.rebuild.runner import Progress as RebuildProgress
 
     settings = Settings()
     available = composition.projections()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
@@ -12,8 +11,8 @@ from typing import IO, Any, Self
 from aiokafka.structs import ConsumerRecord
 from pydantic_core import from_json, to_json
 
-from azora.replay.filters import json_text
-from azora.replay.rows import (
+from stack.replay.filters import json_text
+from stack.replay.rows import (
     ENVELOPE_COLUMNS,
     META_COLUMNS,
     PAYLOAD,
@@ -30,29 +29,6 @@ _BUFFER = 1 << 20
 # Rows per Parquet row group: large enough for good compression, small enough for memory.
 ROW_GROUP = 50_000
 _INT64 = (-(2**63), 2**63 - 1)
-
-
-class Format(StrEnum):
-    """An export file format."""
-
-    JSONL = "jsonl"
-    CSV = "csv"
-    PARQUET = "parquet"
-
-
-_SUFFIXES = {
-    ".jsonl": Format.JSONL,
-    ".ndjson": Format.JSONL,
-    ".json": Format.JSONL,
-    ".csv": Format.CSV,
-    ".parquet": Format.PARQUET,
-    ".pq": Format.PARQUET,
-}
-
-
-def format_for(path: Path) -> Format | None:
-    """The format a file name asks for by its suffix, if it says."""
-    return _SUFFIXES.get(path.suffix.lower())
 
 
 class RowWriter:
@@ -203,15 +179,3 @@ def chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def open_writer(fmt: Format, path: Path, spool: Path) -> RowWriter:
-    """A writer of `fmt` creating `path` (tables spool to `spool` first)."""
-    if fmt is Format.JSONL:
-        return JsonlWriter.to_path(path)
-    if fmt is Format.CSV:
-        return CsvWriter(path, spool)
-    # pyarrow weighs 40 MB: loaded only by an export that writes Parquet.
-    from azora.replay.parquet import ParquetWriter
-
-    return ParquetWriter(path, spool)

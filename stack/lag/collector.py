@@ -12,9 +12,9 @@ from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from azora.lag import names
-from azora.lag.report import GroupReport
-from azora.lag.status import Status
+from stack.lag import names
+from stack.lag.report import GroupReport
+from stack.lag.status import Status
 
 POLL_SECONDS = Histogram(names.POLL_SECONDS, "Time to sample every consumer group once.")
 POLL_ERRORS = Counter(names.POLL_ERRORS, "Samples that failed (the broker did not answer).")

@@ -11,13 +11,13 @@ from typing import Annotated
 
 import typer
 
-from azora.replay.export import ExportRequest, Summary, export
-from azora.replay.filters import Filters
-from azora.replay.selection import MissingTopicsError, select_topics
-from azora.replay.window import parse_bound
-from azora.replay.writers import Format, format_for
 from azora.settings import Settings
 from azora.topics import TopicNames
+from stack.replay.export import ExportRequest, Summary, export
+from stack.replay.filters import Filters
+from stack.replay.formats import Format, format_for
+from stack.replay.selection import MissingTopicsError, select_topics
+from stack.replay.window import parse_bound
 
 replay_app = typer.Typer(
     help="Read topics back for analysis, without joining any consumer group.",

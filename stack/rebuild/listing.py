@@ -10,9 +10,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from azora import db, kafka
 from azora.consume import store
 from azora.consume.service import Service
-from azora.rebuild import versions
 from azora.settings import Settings
 from azora.topics import TopicNames
+from stack.rebuild import versions
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ from azora.consume import store
 from azora.consume.loop import ConsumeLoop, LoopSettings
 from azora.consume.service import Service
 from azora.db import READ_MODELS, Connection
-from azora.rebuild import versions
-from azora.rebuild.versions import Shadow
 from azora.settings import Settings
 from azora.topics import TopicNames
+from stack.rebuild import versions
+from stack.rebuild.versions import Shadow
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,0 @@
-"""`azora dlq`: dead letters listed, shown and re-driven (the CLI and the admin API)."""

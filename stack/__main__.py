@@ -1,0 +1,5 @@
+"""`python -m stack` is the `azora` command."""
+
+from stack.cli import main
+
+main()
