@@ -19,6 +19,16 @@ EXTERNAL_SERVICES := 1
 endif
 export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(AZORA_KAFKA_PORT),19092)
 export DATABASE_URL ?= postgresql://azora@127.0.0.1:$(or $(AZORA_PG_PORT),54329)/azora
+# Development secrets: random, generated once into the state dir (`infra/dev-secrets.sh`),
+# never spelled in the source; values the caller already set win.
+DEV_SECRETS := $(shell infra/dev-secrets.sh)
+ifndef AZORA_SECRET_KEY
+AZORA_SECRET_KEY := $(shell sed -n 's/^AZORA_SECRET_KEY=//p' $(DEV_SECRETS))
+endif
+ifndef AZORA_STRIPE_WEBHOOK_SECRET
+AZORA_STRIPE_WEBHOOK_SECRET := $(shell sed -n 's/^AZORA_STRIPE_WEBHOOK_SECRET=//p' $(DEV_SECRETS))
+endif
+export AZORA_SECRET_KEY AZORA_STRIPE_WEBHOOK_SECRET
 # Without a Stripe key of your own, the official SDK talks to stripe-mock (started by `up`).
 ifeq ($(STRIPE_API_KEY)$(AZORA_STRIPE_API_KEY),)
 export AZORA_STRIPE_API_KEY := sk_test_azoraStripeMock

@@ -226,7 +226,7 @@ async def _through_the_stack(settings: Settings, prefix: str, users: list[uuid.U
         preexec_fn=die_with_parent,
     )
     base = f"http://127.0.0.1:{port}"
-    tokens = TokenService(settings.secret_key.get_secret_value(), 3600, 3600)
+    tokens = TokenService(settings.required_secret("secret_key"), 3600, 3600)
     auth = {
         user: {"Authorization": "Bearer " + tokens.issue(user, (), uuid.uuid4(), 0).access_token}
         for user in users

@@ -66,7 +66,7 @@ async def run() -> Result:
     names = TopicNames(prefix=prefix)
     wrk = wrk_binary()
     token = (
-        TokenService(settings.secret_key.get_secret_value(), 3600, 3600)
+        TokenService(settings.required_secret("secret_key"), 3600, 3600)
         .issue(uuid.uuid4(), ("student",), uuid.uuid4(), 0)
         .access_token
     )

@@ -42,7 +42,7 @@ def names(settings: Settings) -> TopicNames:
 
 def secret_box(settings: Settings) -> SecretBox:
     """The box that seals TOTP secrets."""
-    return SecretBox(settings.secret_key.get_secret_value())
+    return SecretBox(settings.required_secret("secret_key"))
 
 
 def _identity(settings: Settings) -> list[Service]:
@@ -155,7 +155,9 @@ def ingress_app(settings: Settings) -> FastAPI:
 
     topic_names = names(settings)
     kafka = KafkaTransport(lambda: make_producer(settings))
-    secret = settings.secret_key.get_secret_value()
+    secret = settings.required_secret("secret_key")
+    # Checked at start: without it every webhook would be refused, silently to the user.
+    settings.required_secret("stripe_webhook_secret")
     ctx = IngressContext(
         settings=settings,
         bus=Bus(kafka, topic_names, secret),

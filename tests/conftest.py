@@ -13,6 +13,7 @@ from azora import migrate
 from azora.settings import Settings
 from tests.support.databases import fresh_database
 from tests.support.model_server import ModelServer
+from tests.support.secrets import random_secret_key, random_webhook_secret
 from tests.support.world import World, created, new_world
 
 
@@ -21,8 +22,8 @@ def base_settings() -> Settings:
     """Settings from the environment (the Makefile points them at the repo's own services)."""
     settings = Settings(
         env="test",
-        secret_key="test-secret-key-that-is-long-enough-0123456789",
-        stripe_webhook_secret="whsec_test_secret_for_the_suite",
+        secret_key=random_secret_key(),
+        stripe_webhook_secret=random_webhook_secret(),
         # Tests kill consumers on purpose: let the group notice within seconds.
         consumer_session_timeout_ms=6_000,
         consumer_heartbeat_ms=1_000,

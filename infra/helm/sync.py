@@ -7,6 +7,7 @@ dashboards live there as copies; tests/unit/test_deployment_as_code.py holds the
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import sys
 from pathlib import Path
@@ -45,7 +46,9 @@ def group_partitions() -> dict[str, int]:
     names = TopicNames()
     partitions = {topic.name: topic.partitions for topic in desired_topics(names)}
     found: dict[str, int] = {}
-    for role, services in composition.services(Settings(env="development")).items():
+    # Only the subscriptions are read: a throwaway key lets identity be built.
+    settings = Settings(env="development", secret_key=secrets.token_urlsafe(48))
+    for role, services in composition.services(settings).items():
         topics: list[str] = []
         for service in services:
             if hasattr(service, "physical_topics"):

@@ -155,7 +155,7 @@ async def stripe_webhook(
         stripe.WebhookSignature.verify_header(
             raw,
             signature,
-            ctx.settings.stripe_webhook_secret.get_secret_value(),
+            ctx.settings.required_secret("stripe_webhook_secret"),
             ctx.settings.stripe_webhook_tolerance_s,
         )
         event = json.loads(raw)

@@ -65,7 +65,7 @@ async def test_nothing_is_lost_or_repeated_through_kills_and_restarts(
             load = Load(
                 http,
                 world.settings.database_url,
-                world.settings.stripe_webhook_secret.get_secret_value(),
+                world.settings.required_secret("stripe_webhook_secret"),
                 seed=uuid.uuid4().hex,
             )
             await load.sign_up(USERS)

@@ -99,7 +99,7 @@ async def bad_credentials(http: httpx.AsyncClient, stack_world: World) -> dict[s
     email = an_email()
     await outcome(http, await register(http, email))
     real_refresh = (await login(http, email)).json()["refresh_token"]
-    secret = stack_world.settings.secret_key.get_secret_value()
+    secret = stack_world.settings.required_secret("secret_key")
     expired = TokenService(secret, -60, 3600).issue(user_id, ("student",), uuid.uuid4(), 0)
     wrong_key = TokenService("an attacker's own key, long enough: 0123456789", 900, 3600).issue(
         user_id, ("admin", "instructor"), uuid.uuid4(), 0

@@ -43,7 +43,7 @@ async def test_the_same_webhook_delivered_five_times_credits_once(
     user, auth = await a_user(http)
     payment_id, intent = await a_top_up(http, auth, db, 5000)
     body = succeeded(intent, 5000)
-    secret = base_settings.stripe_webhook_secret.get_secret_value()
+    secret = base_settings.required_secret("stripe_webhook_secret")
 
     for _ in range(5):
         answer = await webhook(http, body, secret)
@@ -64,7 +64,7 @@ async def test_a_wrong_signature_or_a_stale_timestamp_is_400_and_publishes_nothi
 ) -> None:
     _, auth = await a_user(http)
     _, intent = await a_top_up(http, auth, db, 1000)
-    secret = base_settings.stripe_webhook_secret.get_secret_value()
+    secret = base_settings.required_secret("stripe_webhook_secret")
     forged_id, stale_id = f"evt_forged_{uuid.uuid4().hex}", f"evt_stale_{uuid.uuid4().hex}"
 
     forged = await webhook(http, succeeded(intent, 1000, forged_id), "whsec_not_the_secret")
@@ -140,7 +140,7 @@ async def test_a_refunded_top_up_leaves_the_wallet_and_the_payment_says_refunded
     http: httpx.AsyncClient, db: asyncpg.Pool, base_settings: Settings
 ) -> None:
     _, auth = await a_user(http)
-    secret = base_settings.stripe_webhook_secret.get_secret_value()
+    secret = base_settings.required_secret("stripe_webhook_secret")
     payment_id = await a_paid_top_up(http, auth, db, 5000, secret)
 
     accepted = await http.post(f"/v1/payments/{payment_id}/refund", headers=auth)
@@ -158,7 +158,7 @@ async def test_a_spent_top_up_cannot_be_refunded_and_nothing_moves(
 ) -> None:
     _, auth = await a_user(http)
     payee, _ = await a_user(http)
-    secret = base_settings.stripe_webhook_secret.get_secret_value()
+    secret = base_settings.required_secret("stripe_webhook_secret")
     payment_id = await a_paid_top_up(http, auth, db, 5000, secret)
     spent = await http.post(
         "/v1/wallet/transfers",

@@ -40,7 +40,7 @@ HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJ
 async def ingress(world: World) -> AsyncIterator[tuple[httpx.AsyncClient, TokenService]]:
     """The ingress app with its real producer and pool, and the service that signs its tokens."""
     settings = world.settings
-    secret = settings.secret_key.get_secret_value()
+    secret = settings.required_secret("secret_key")
     kafka = KafkaTransport(lambda: make_producer(settings))
     tokens = TokenService(secret, 900, 3600)
     ctx = IngressContext(

@@ -16,6 +16,7 @@ from producers.ingress.passwords import Passwords
 from producers.ingress.tokens import TokenService
 from producers.ingress.transport import KafkaTransport, make_producer
 from producers.ingress.waiter import CommandWaiter
+from tests.support.secrets import random_webhook_secret
 
 
 class RecordingTransport:
@@ -36,7 +37,9 @@ class RecordingTransport:
 
 def in_memory_client(transport: Transport, secret: str, *, fast_path: bool = True) -> TestClient:
     """A client on the ingress app whose lifespan never runs: no Kafka, no Postgres pool."""
-    settings = Settings(env="test", secret_key=secret, stripe_webhook_secret="whsec_unit_test")
+    settings = Settings(
+        env="test", secret_key=secret, stripe_webhook_secret=random_webhook_secret()
+    )
     ctx = IngressContext(
         settings=settings,
         bus=Bus(transport, TopicNames(), secret),

@@ -28,8 +28,8 @@ def stack_env(
     return {
         **os.environ,
         "AZORA_ENV": "test",
-        "AZORA_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "AZORA_STRIPE_WEBHOOK_SECRET": settings.stripe_webhook_secret.get_secret_value(),
+        "AZORA_SECRET_KEY": settings.required_secret("secret_key"),
+        "AZORA_STRIPE_WEBHOOK_SECRET": settings.required_secret("stripe_webhook_secret"),
         "AZORA_TOPIC_PREFIX": settings.topic_prefix,
         "AZORA_DATABASE_URL": settings.database_url,
         "AZORA_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,

@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 from azora.messages import OutgoingMessage
 from producers.ingress.tokens import TokenService
 from tests.support.ingress_app import in_memory_client
+from tests.support.secrets import random_secret_key
 
-SECRET = "unit-test-secret-that-is-long-enough-for-the-policy"
+SECRET = random_secret_key()
 ID = uuid.uuid4()
 ENDPOINTS = [
     ("GET", "/v1/admin/dead-letters"),

@@ -27,6 +27,7 @@ import yaml
 from kubernetes_validate.utils import latest_version
 
 from azora.settings import Settings
+from tests.support.secrets import random_secret_key, random_webhook_secret
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "helm" / "azora"
@@ -48,8 +49,8 @@ KUBERNETES_VERSIONS = ("1.29", latest_version())
 INLINE_SECRETS = (
     "secrets.existingSecret=",
     "secrets.databaseUrl=postgresql://azora:pw@postgres:5432/azora",
-    "secrets.secretKey=" + "k" * 40,
-    "secrets.stripeWebhookSecret=whsec_test",
+    "secrets.secretKey=" + random_secret_key(),
+    "secrets.stripeWebhookSecret=" + random_webhook_secret(),
     "secrets.stripeApiKey=sk_test_x",
 )
 CRDS = {
@@ -346,7 +347,7 @@ def test_each_role_is_one_consumer_group_named_after_it() -> None:
     # KEDA's Kafka scaler watches the group `<topicPrefix><role>`.
     from stack import composition
 
-    services = composition.services(Settings(env="development"))
+    services = composition.services(Settings(env="development", secret_key=random_secret_key()))
 
     assert set(services) == set(ROLES)
     assert {role: [s.name for s in group] for role, group in services.items()} == {
@@ -450,7 +451,7 @@ def test_the_chart_writes_the_secret_from_values_when_no_existing_secret_is_name
         ("secrets.stripeWebhookSecret=", "secrets.stripeWebhookSecret is required"),
     ],
 )
-def test_the_chart_refuses_a_production_secret_it_is_not_given(missing: str, message: str) -> None:
+def test_the_chart_refuses_to_write_a_secret_it_is_not_given(missing: str, message: str) -> None:
     assert message in refused(*INLINE_SECRETS, missing)
 
 
@@ -497,8 +498,8 @@ def test_the_settings_the_production_values_give_are_accepted_by_azora(
     config = of_kind(render(PRODUCTION), "ConfigMap")["azora"]["data"]
     secret = {
         "DATABASE_URL": "postgresql://azora:pw@postgres:5432/azora",
-        "AZORA_SECRET_KEY": "k" * 40,
-        "AZORA_STRIPE_WEBHOOK_SECRET": "whsec_test",
+        "AZORA_SECRET_KEY": random_secret_key(),
+        "AZORA_STRIPE_WEBHOOK_SECRET": random_webhook_secret(),
         "AZORA_KAFKA_SASL_PASSWORD": "pw",
     }
     for name, value in {**config, **secret}.items():

@@ -19,8 +19,9 @@ from producers.ingress import accounts, courses, enrollments, payments, tutor, w
 from producers.ingress.fast_path import compile_routes
 from producers.ingress.tokens import TokenService
 from tests.support.ingress_app import RecordingTransport, in_memory_client
+from tests.support.secrets import random_secret_key
 
-SECRET = "fast-path-unit-test-secret-0123456789abcdef"
+SECRET = random_secret_key()
 USER = uuid.UUID("0b6f2f4e-8d0c-4a43-9a55-0c3f9d5e7a11")
 OTHER = uuid.UUID("7a0a2b1e-1c1d-4f4e-9a9b-3c3d5e5f7a7b")
 COURSE = uuid.UUID("4d9c1a2b-3e4f-4a5b-8c6d-7e8f9a0b1c2d")

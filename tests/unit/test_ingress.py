@@ -10,8 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.ingress_app import RecordingTransport, in_memory_client
+from tests.support.secrets import random_secret_key
 
-SECRET = "unit-test-secret-that-is-long-enough-for-the-policy"
+SECRET = random_secret_key()
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from producers.ingress.throttle import LoginLocked, LoginThrottle
 from producers.ingress.tokens import TokenService
 from producers.ingress.transport import make_broker
 from producers.ingress.waiter import CommandWaiter
+from tests.support.secrets import random_webhook_secret
 from tests.unit.test_ingress import SECRET, RecordingTransport
 
 PASSWORD = "correct horse battery staple"
@@ -184,7 +185,9 @@ def read_models() -> ReadModels:
 
 @pytest.fixture
 def ctx(clock: Clock, read_models: ReadModels) -> IngressContext:
-    settings = Settings(env="test", secret_key=SECRET, stripe_webhook_secret="whsec_unit_test")
+    settings = Settings(
+        env="test", secret_key=SECRET, stripe_webhook_secret=random_webhook_secret()
+    )
     hasher = PasswordHasher(time_cost=1, memory_cost=8192)
     context = IngressContext(
         settings=settings,

@@ -13,8 +13,9 @@ from argon2 import PasswordHasher
 from azora.crypto import SecretBox
 from producers.ingress.passwords import Passwords, policy_violations
 from producers.ingress.tokens import InvalidToken, TokenService
+from tests.support.secrets import random_secret_key
 
-SECRET = "x" * 40
+SECRET = random_secret_key()
 
 
 def tokens(access_ttl_s: int = 900) -> TokenService:

@@ -18,12 +18,12 @@ from pydantic import ValidationError
 from azora import kafka
 from azora.settings import Settings
 from producers.ingress.transport import broker_security
+from tests.support.secrets import random_secret_key, random_webhook_secret
 
-STRONG = "a-production-secret-that-is-long-enough-0123456789"
 PRODUCTION: dict[str, Any] = {
     "env": "production",
-    "secret_key": STRONG,
-    "stripe_webhook_secret": "whsec_real",
+    "secret_key": random_secret_key(),
+    "stripe_webhook_secret": random_webhook_secret(),
 }
 
 

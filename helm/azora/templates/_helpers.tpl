@@ -125,13 +125,12 @@ AZORA_LAG_POLL_INTERVAL_S: {{ .Values.lagExporter.pollIntervalSeconds | quote }}
 {{- define "azora.secretData" -}}
 {{- $s := .Values.secrets -}}
 DATABASE_URL: {{ required "secrets.databaseUrl is required (or name an existing Secret in secrets.existingSecret)" $s.databaseUrl | b64enc | quote }}
-{{- if eq .Values.config.env "production" }}
+{{- /* In every mode: the ingress and identity refuse to start without them. */}}
 {{- if lt (len $s.secretKey) 32 }}
-{{- fail "secrets.secretKey must be 32 characters or more in production (AZORA_SECRET_KEY)" }}
+{{- fail "secrets.secretKey must be 32 characters or more (AZORA_SECRET_KEY)" }}
 {{- end }}
 {{- if not $s.stripeWebhookSecret }}
-{{- fail "secrets.stripeWebhookSecret is required in production (AZORA_STRIPE_WEBHOOK_SECRET, Stripe's whsec_...)" }}
-{{- end }}
+{{- fail "secrets.stripeWebhookSecret is required (AZORA_STRIPE_WEBHOOK_SECRET, Stripe's whsec_...)" }}
 {{- end }}
 {{- with $s.secretKey }}
 AZORA_SECRET_KEY: {{ . | b64enc | quote }}
