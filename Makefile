@@ -50,7 +50,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP) ## Create the virtualenv and install Azora with its dev tools
 
 .PHONY: up
-up: ## Start Kafka, Postgres and stripe-mock (fetching Kafka and stripe-mock the first time)
+up: ## Start Kafka, Postgres and stripe-mock (fetched the first time; only stripe-mock when KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL are both given)
 ifdef EXTERNAL_SERVICES
 	@echo "using Kafka at $(KAFKA_BOOTSTRAP_SERVERS) and the given DATABASE_URL; starting nothing"
 else
@@ -66,25 +66,25 @@ down: ## Stop Kafka, Postgres and stripe-mock
 	-$(STRIPE_MOCK) stop
 
 .PHONY: setup
-setup: venv up ## Start the infrastructure, migrate the database, apply the topics
+setup: venv up ## Create the venv, start the services (make up), migrate the database, apply the topics
 	$(AZORA) migrate
 	$(AZORA) topics apply
 
 .PHONY: run
-run: setup ## Bring up the whole stack: Kafka, Postgres, migrations, ingress, consumers, relay
+run: setup ## Bring up the whole stack: make setup, then the ingress, every consumer, the relay and the lag exporter (Ctrl-C stops them)
 	@echo "Azora on http://$${AZORA_INGRESS_HOST:-127.0.0.1}:$${AZORA_INGRESS_PORT:-8000} (docs at /docs); Ctrl-C stops it"
 	exec $(AZORA) run
 
 .PHONY: kcat
-kcat: ## Fetch kcat from Debian's package into the state dir (the replay tests compare with it)
+kcat: ## Fetch kcat from Debian's package into the state dir (the replay tests and the export benchmark compare with it)
 	infra/kcat/kcat.sh install
 
 .PHONY: test
-test: setup kcat promtool helm ## Run the whole suite (unit, integration, e2e) against the real Kafka and Postgres
+test: setup kcat promtool helm ## Run the whole suite (unit, integration, e2e, a bounded chaos run) against the real Kafka and Postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: unit
-unit: venv promtool helm ## Run the unit tests only (no services; fetches promtool once)
+unit: venv promtool helm ## Run the unit tests only (no services; fetches promtool and helm once)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 .PHONY: wrk
@@ -109,13 +109,13 @@ helm-sync: venv ## Copy infra/'s alert rules and dashboards into the chart and w
 	$(PY) infra/helm/sync.py
 
 .PHONY: lint
-lint: venv ## ruff and mypy (strict)
+lint: venv ## ruff check, ruff format --check and mypy (strict)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
 .PHONY: format
-format: venv ## Format the code with ruff
+format: venv ## Format the code and apply the fixes ruff can make (ruff format, ruff check --fix)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
@@ -128,7 +128,7 @@ bench: setup kcat wrk ## Run every benchmark one at a time (ingress, projection,
 	$(PY) -m bench
 
 .PHONY: clean
-clean: ## Stop everything and delete all local state (Kafka log, Postgres data)
+clean: ## Stop everything and delete all local state in the state dir (Kafka and Postgres data, logs, fetched tools)
 	-$(STRIPE_MOCK) stop
 	-$(KAFKA) stop
 	-$(POSTGRES) clean

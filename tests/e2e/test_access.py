@@ -1,6 +1,6 @@
 """Access control, tried the way an attacker would, against the stack `azora run` starts.
 
-The rules (README, "Security"): every endpoint but the public ones needs a valid access
+The rules (docs/security.md): every endpoint but the public ones needs a valid access
 token; a user reads and changes only their own wallet, payments, enrolments, tutor questions
 and learning paths, and someone else's is answered exactly like one that does not exist
 (404, never 403, so ids cannot be probed); only instructors publish courses and only admins
