@@ -15,80 +15,40 @@ interface (`observation.Observer`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from typing import Any
 
-import asyncpg
-from aiokafka import AIOKafkaConsumer
-
-from azora.consume.applying import BatchApplier, standard_observer
 from azora.consume.batch import Batch
-from azora.consume.decoding import Decoder
 from azora.consume.fetching import Fetcher
-from azora.consume.observation import Observer
-from azora.consume.offsets import KafkaCommits, SeekToStoredOffsets
-from azora.consume.service import Service
-from azora.consume.settings import LoopSettings
-from azora.topics import TopicNames
+from azora.consume.offsets import SeekToStoredOffsets
+from azora.consume.records import RecordsApplier
 
 
-class ConsumeLoop:
-    """Runs one service's consumer group until `stop` is set."""
-
-    def __init__(
-        self,
-        service: Service,
-        consumer: AIOKafkaConsumer,
-        pool: asyncpg.Pool,
-        names: TopicNames,
-        settings: LoopSettings,
-        *,
-        group: str | None = None,
-        observers: Sequence[Observer] = (),
-    ) -> None:
-        self.group = group or service.name
-        self.consumer = consumer
-        self._topics = service.physical_topics(names)
-        observer = standard_observer(self.group, observers)
-        self.applier = BatchApplier(
-            service, pool, names, settings, group=self.group, observer=observer
-        )
-        self.fetcher = Fetcher(
-            consumer,
-            Decoder.for_service(service, names, settings.max_record_bytes),
-            service,
-            max_batch=settings.max_batch,
-            fetch_wait_ms=settings.fetch_wait_ms,
-            observer=observer,
-        )
-        self.commits = KafkaCommits(
-            consumer, self.group, settings.kafka_commit_interval_s, observer
-        )
-        self._listener = SeekToStoredOffsets(
-            consumer,
-            pool,
-            self.group,
-            self.commits,
-            wait_idle=self.applier.wait_idle,
-            backoff_initial_s=settings.backoff_initial_s,
-            backoff_max_s=settings.backoff_max_s,
-            observer=observer,
-        )
+class ConsumeLoop(RecordsApplier):
+    """Runs one service's consumer group until `stop` is set, fetching its own batches."""
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; the batch in hand is finished and committed first."""
-        self.consumer.subscribe(self._topics, listener=self._listener)
+        fetcher = Fetcher(
+            self.consumer,
+            self.decoder,
+            self.service,
+            max_batch=self.settings.max_batch,
+            fetch_wait_ms=self.settings.fetch_wait_ms,
+            observer=self.observer,
+        )
+        self.consumer.subscribe(self.service.physical_topics(self.names), listener=self._seeker())
         await self.consumer.start()
         # Decoded batches wait here for the applier task, so fetching and decoding the next
         # batch overlap with Postgres applying this one (two processes on two cores), the
         # applier goes from one transaction straight to the next, and batches are still
         # applied strictly in order.
         ready: asyncio.Queue[Batch | None] = asyncio.Queue()
-        applier = asyncio.create_task(self._apply_in_order(ready, stop))
+        applier = asyncio.create_task(self._apply_in_order(ready, fetcher, stop))
         handed: Batch | None = None
         try:
             while not stop.is_set() and not applier.done():
-                batch = await self.fetcher.next_batch()
+                batch = await fetcher.next_batch()
                 if not batch.size:
                     continue
                 if handed is not None:
@@ -105,18 +65,28 @@ class ConsumeLoop:
             if not applier.done():
                 applier.cancel()
             # Kafka's copy of the offsets goes out before the consumer stops, never after.
-            await self.commits.close()
+            await self.aclose()
             await self.consumer.stop()
 
+    def _seeker(self) -> SeekToStoredOffsets:
+        return SeekToStoredOffsets(
+            self.consumer,
+            self.pool,
+            self.group,
+            self.commits,
+            wait_idle=self.applier.wait_idle,
+            backoff_initial_s=self.settings.backoff_initial_s,
+            backoff_max_s=self.settings.backoff_max_s,
+            observer=self.observer,
+        )
+
     async def _apply_in_order(
-        self, ready: asyncio.Queue[Batch | None], stop: asyncio.Event
+        self, ready: asyncio.Queue[Batch | None], fetcher: Fetcher, stop: asyncio.Event
     ) -> None:
         """Apply batches as they are handed over, until the end marker (None)."""
         while (batch := await ready.get()) is not None:
-            applied = await self.applier.apply(batch, stop)
-            if applied:
-                self.commits.schedule(batch.next_offsets)
-            self.fetcher.spent(batch)
+            applied = await self.apply_batch(batch, stop)
+            fetcher.spent(batch)
             del batch
             if not applied:
                 # Stopped before that batch committed: a later one must not commit either,

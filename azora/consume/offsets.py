@@ -12,7 +12,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -28,12 +27,12 @@ Offsets = dict[tuple[str, int], int]
 
 
 class KafkaCommits:
-    """Commits a consumer's offsets to Kafka in the background; `close` before stopping it.
+    """Commits a consumer's offsets to Kafka in the background; `aclose` before stopping it.
 
     Off the critical path: the next batch need not wait for Kafka's answer. Offsets
-    accumulate while a commit is in flight and go out together in the next one. Used as
-    an async context manager, the pending offsets go out (and the commit ends) on exit, so
-    nothing commits for a consumer that has stopped, or for topics since deleted.
+    accumulate while a commit is in flight and go out together in the next one. Closing
+    sends what is pending and waits for it, so nothing commits for a consumer that has
+    stopped, or for topics since deleted (aiokafka retries such a commit for ever).
     """
 
     def __init__(
@@ -66,23 +65,12 @@ class KafkaCommits:
         if self._pending and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._commit_pending())
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         """Send what is pending now and wait for it; nothing is committed afterwards."""
         self._closed = True
         self._now.set()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
-
-    async def __aenter__(self) -> KafkaCommits:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def _commit_pending(self) -> None:
         while self._pending:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from azora import db, kafka
 from azora.consume import store
-from azora.consume.replaying import RecordsApplier
+from azora.consume.records import RecordsApplier
 from azora.consume.service import Service
 from azora.consume.settings import LoopSettings
 from azora.db import READ_MODELS, Connection
@@ -138,14 +139,15 @@ class ProjectionRebuild:
             try:
                 # Its Kafka commits end with this block, before the consumer stops: a
                 # rebuild that returned commits nothing more (its topics may go next).
-                async with RecordsApplier(
+                applying = RecordsApplier(
                     self.projection,
                     consumer,
                     shadow_pool,
                     self.names,
                     LoopSettings(max_batch=self.max_batch, emit_enabled=False),
                     group=shadow.group,
-                ) as applier:
+                )
+                async with contextlib.aclosing(applying) as applier:
                     await self._assign(consumer, shadow_pool, shadow.group)
                     try:
                         checksums = await self._catch_up_and_swap(applier, live_pool, shadow, stop)

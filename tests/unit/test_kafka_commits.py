@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -39,7 +40,7 @@ def commits_for(consumer: FakeConsumer, interval_s: float = 3600.0) -> KafkaComm
 
 async def test_closing_sends_what_is_pending_at_once_and_nothing_afterwards() -> None:
     consumer = FakeConsumer()
-    async with commits_for(consumer) as commits:
+    async with aclosing(commits_for(consumer)) as commits:
         commits.schedule({(TOPIC, 0): 10})
         await asyncio.sleep(0)  # the first commit goes out at once
         commits.schedule({(TOPIC, 0): 20, (TOPIC, 1): 5})  # waits for the hour's interval
@@ -51,7 +52,7 @@ async def test_closing_sends_what_is_pending_at_once_and_nothing_afterwards() ->
 
 async def test_offsets_never_go_backwards() -> None:
     consumer = FakeConsumer()
-    async with commits_for(consumer, interval_s=0) as commits:
+    async with aclosing(commits_for(consumer, interval_s=0)) as commits:
         commits.schedule({(TOPIC, 0): 20})
         await asyncio.sleep(0)
         commits.schedule({(TOPIC, 0): 10, (TOPIC, 1): 3})
@@ -60,6 +61,6 @@ async def test_offsets_never_go_backwards() -> None:
 
 async def test_partitions_no_longer_owned_are_left_out() -> None:
     consumer = FakeConsumer()
-    async with commits_for(consumer) as commits:
+    async with aclosing(commits_for(consumer)) as commits:
         commits.schedule({(TOPIC, 7): 1})
     assert committed(consumer) == []
