@@ -22,7 +22,7 @@ from azora.consume.loop import ConsumeLoop
 from azora.kafka import make_consumer
 from azora.settings import Settings
 from azora.topics import TopicNames
-from bench.phases import Phases, StepTimer, timed_gc, timed_store
+from bench.phases import Phases, StepTimer, TimedStore, timed_gc
 from consumers.projections.users import USERS
 from stack import composition
 
@@ -90,8 +90,9 @@ async def consume(
             names,
             loop_settings,
             observers=[timer],
+            bookkeeping=TimedStore(timer.phases),
         )
-        with timed_store(timer.phases), timed_gc(timer.phases):
+        with timed_gc(timer.phases):
             started = time.perf_counter()
             task = asyncio.create_task(loop.run(stop))
             try:

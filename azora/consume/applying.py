@@ -54,6 +54,7 @@ class BatchApplier:
         *,
         group: str | None = None,
         observer: Observer | None = None,
+        bookkeeping: store.Bookkeeping = store,
     ) -> None:
         self.service = service
         self.group = group or service.name
@@ -61,6 +62,7 @@ class BatchApplier:
         self.names = names
         self.settings = settings
         self.observer = observer if observer is not None else standard_observer(self.group)
+        self._store = bookkeeping
         self.dead_letters = DeadLetters(self.group, names, service.topics)
         self._dead_letter_topics = {names.dlq(spec): spec for spec in service.dead_letter_handlers}
         self._one_by_one = OneByOne(settings.max_attempts)
@@ -148,13 +150,13 @@ class BatchApplier:
             )
             batch.begun.set()
             unique, to_claim = batch.unique(self.service)
-            claimed = await store.claim(conn, self.group, to_claim)
+            claimed = await self._store.claim(conn, self.group, to_claim)
             # Undecodable and raw records have no event id: their positions stand in.
             position = self.dead_letters.position_id
             failed_ids = {position(record): (record, why) for record, why in batch.failed}
-            new_failures = await store.claim(conn, self.group, list(failed_ids))
+            new_failures = await self._store.claim(conn, self.group, list(failed_ids))
             raw_ids = {position(record): record for record in batch.raw}
-            new_raw = await store.claim(conn, self.group, list(raw_ids))
+            new_raw = await self._store.claim(conn, self.group, list(raw_ids))
             raw = [record for at, record in raw_ids.items() if at in new_raw]
             # The same id twice in one batch: only the first occurrence is applied.
             fresh = _fresh(unique, claimed, self.service.replay_safe) if to_claim else unique
@@ -166,14 +168,16 @@ class BatchApplier:
             poisoned: list[tuple[Event[Any], OutgoingMessage]] = []
             if careful:
                 poisoned = await self._events_one_by_one(fresh, uow)
-                await store.release(conn, self.group, [e.envelope.event_id for e, _ in poisoned])
+                await self._store.release(
+                    conn, self.group, [e.envelope.event_id for e, _ in poisoned]
+                )
                 dead += [letter for _, letter in poisoned]
             else:
                 await self._events_by_topic(fresh, uow)
             if raw:
                 await self._raw(raw, uow, careful=careful)
-            await store.write_outbox(conn, [*uow.outbox, *dead])
-            await store.save_offsets(conn, self.group, batch.next_offsets)
+            await self._store.write_outbox(conn, [*uow.outbox, *dead])
+            await self._store.save_offsets(conn, self.group, batch.next_offsets)
         return BatchOutcome(fresh, dead, raw, [event for event, _ in poisoned])
 
     async def _events_by_topic(self, events: Sequence[Event[Any]], uow: UnitOfWork) -> None:

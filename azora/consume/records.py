@@ -17,6 +17,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from azora.consume import store
 from azora.consume.applying import BatchApplier, standard_observer
 from azora.consume.batch import Batch
 from azora.consume.decoding import Decoder
@@ -45,6 +46,7 @@ class RecordsApplier:
         *,
         group: str | None = None,
         observers: Sequence[Observer] = (),
+        bookkeeping: store.Bookkeeping = store,
     ) -> None:
         self.service = service
         self.consumer = consumer
@@ -55,7 +57,13 @@ class RecordsApplier:
         self.observer = standard_observer(self.group, observers)
         self.decoder = Decoder.for_service(service, names, settings.max_record_bytes)
         self.applier = BatchApplier(
-            service, pool, names, settings, group=self.group, observer=self.observer
+            service,
+            pool,
+            names,
+            settings,
+            group=self.group,
+            observer=self.observer,
+            bookkeeping=bookkeeping,
         )
         self.commits = KafkaCommits(
             consumer, self.group, settings.kafka_commit_interval_s, self.observer
