@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter as Tally
+from typing import TYPE_CHECKING
+
 from prometheus_client import Counter, Gauge, Histogram
+
+from azora.consume.observation import BatchOutcome, Observer
+
+if TYPE_CHECKING:
+    from azora.consume.batch import Batch
+    from azora.consume.service import RawRecord
+    from schemas.catalogue import TopicSpec
 
 EVENTS = Counter(
     "azora_consumer_events_total",
@@ -43,3 +53,39 @@ OUTBOX_DELAY = Histogram(
     "From an outbox row's insert to the broker's ack.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+
+
+class ConsumerMetrics(Observer):
+    """The consume loop's figures for one consumer group, recorded per batch."""
+
+    def __init__(self, group: str) -> None:
+        self._group = group
+
+    def applying(self, batch: Batch) -> None:
+        BATCH_SIZE.labels(self._group).observe(batch.size)
+
+    def handled(self, spec: TopicSpec, seconds: float) -> None:
+        HANDLER_SECONDS.labels(self._group, spec.name).observe(seconds)
+
+    def retrying(self, kind: str) -> None:
+        RETRIES.labels(self._group, kind).inc()
+
+    def committed(self, batch: Batch, outcome: BatchOutcome, seconds: float, attempt: int) -> None:
+        group = self._group
+        BATCH_SECONDS.labels(group).observe(seconds)
+        for topic, count in Tally(record.topic for record in outcome.raw).items():
+            EVENTS.labels(group, topic, "applied").inc(count)
+        applied = Tally(event.topic for event in outcome.applied)
+        ignored = Tally(event.topic for event in batch.ignored)
+        seen = Tally(event.topic for event in batch.events)
+        for topic, count in seen.items():
+            EVENTS.labels(group, topic, "applied").inc(applied[topic])
+            EVENTS.labels(group, topic, "ignored").inc(ignored[topic])
+            duplicates = count - applied[topic] - ignored[topic]
+            EVENTS.labels(group, topic, "duplicate").inc(duplicates)
+        for message in outcome.dead:
+            DEAD_LETTERS.labels(group, message.topic).inc()
+            EVENTS.labels(group, message.topic, "dead_lettered").inc()
+
+    def skipped(self, record: RawRecord) -> None:
+        EVENTS.labels(self._group, record.topic, "skipped").inc()

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 import asyncpg
 
 from azora import db, runtime
+from azora.consume.loop import ConsumeLoop
 from azora.kafka import make_consumer
 from azora.settings import Settings
 from azora.topics import TopicNames
-from bench.phases import Phases, TimedLoop, timed_gc, timed_store
+from bench.phases import Phases, StepTimer, TimedStore, timed_gc
 from consumers.projections.users import USERS
 from stack import composition
 
@@ -81,14 +82,17 @@ async def consume(
     watcher = await db.connect(settings.database_url)
     stop = asyncio.Event()
     try:
-        loop = TimedLoop(
+        timer = StepTimer()
+        loop = ConsumeLoop(
             service,
             make_consumer(settings, group, f"azora-bench-{group}"),
             pool,
             names,
             loop_settings,
+            observers=[timer],
+            bookkeeping=TimedStore(timer.phases),
         )
-        with timed_store(loop.phases), timed_gc(loop.phases):
+        with timed_gc(timer.phases):
             started = time.perf_counter()
             task = asyncio.create_task(loop.run(stop))
             try:
@@ -99,10 +103,9 @@ async def consume(
     finally:
         await watcher.close()
         await pool.close()
-    phases = loop.phases
+    phases = timer.phases
     if phases.last_commit_at is None or phases.records == 0:
-        # TimedLoop hooks private steps of ConsumeLoop; renamed steps just stop reporting.
-        log.warning("the loop's step hooks did not fire: azora.consume.loop changed shape?")
+        log.warning("the loop's observer hooks did not fire: no batch was applied?")
     marks = [t for t in (phases.assigned_at, phases.first_batch_at) if t is not None]
     ready = min(marks, default=started)
     end = phases.last_commit_at or observed_at

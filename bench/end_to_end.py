@@ -36,12 +36,12 @@ from azora.runtime import die_with_parent
 from azora.settings import Settings
 from azora.topics import TopicNames
 from bench import servers
+from bench.databases import fresh_database
 from bench.http import Pool, post
 from bench.result import Result
 from producers.ingress.tokens import TokenService
 from schemas.catalogue import PAYMENT_SUCCEEDED
 from schemas.payments import PaymentSucceeded
-from tests.support.databases import fresh_database
 
 RATE = 500
 SECONDS = 60

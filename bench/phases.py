@@ -1,12 +1,10 @@
 """Where the consume loop's time goes, per step, without a profiler.
 
-`TimedLoop` is the real `ConsumeLoop`: it only wraps its steps with a clock, and
-`timed_store` wraps the bookkeeping statements the loop calls through `azora.consume.store`.
-A few `perf_counter` calls per batch (of ~1000 events) cost nothing measurable, and the
-split tells decode (Python CPU) from database round trips at a glance. Only the steps are
-hooked, not `run` or `process`, so a loop that overlaps steps can be timed the same way.
-The hooks are private methods of `ConsumeLoop`: if one is renamed its figure reads zero
-(and `bench.consume` warns), while the headline rates, taken from Postgres, stay right.
+`StepTimer` watches the real `ConsumeLoop` through its public observer hooks (decode,
+the batch's transaction, each handler, Kafka commits, the assignment), and `TimedStore`
+is the bookkeeping (`azora.consume.store`) handed to the loop, each statement timed. A few
+`perf_counter` calls per batch (of ~1000 events) cost nothing measurable, and the split
+tells decode (Python CPU) from database round trips at a glance.
 """
 
 from __future__ import annotations
@@ -14,24 +12,20 @@ from __future__ import annotations
 import gc
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from aiokafka import TopicPartition
-from aiokafka.structs import ConsumerRecord
 
 from azora.consume import store
-from azora.consume.loop import ConsumeLoop, _Batch
-from azora.consume.unit_of_work import UnitOfWork
-from azora.messages import Event
+from azora.consume.batch import Batch
+from azora.consume.observation import BatchOutcome, Observer
+from schemas.catalogue import TopicSpec
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-# Store functions the loop awaits inside its transaction.
-STORE_CALLS = ("claim", "save_offsets", "write_outbox")
 
 
 @dataclass
@@ -51,57 +45,38 @@ class Phases:
         self.seconds[name] += time.perf_counter() - since
 
 
-class TimedLoop(ConsumeLoop):
-    """The consume loop with a stopwatch on each step."""
+class StepTimer(Observer):
+    """A stopwatch on each step of the consume loop, through its observer hooks."""
 
-    phases: Phases
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self) -> None:
         self.phases = Phases()
 
-    async def seek_to_stored(self, assigned: set[TopicPartition]) -> None:
+    def assigned(self, partitions: Collection[TopicPartition]) -> None:
         """Mark when the group is ready: timing starts here, not at the group join.
 
-        aiokafka hands out records as soon as the assignment is set, before this listener
-        has sought, so a first batch may start earlier; `Consumed` takes the earlier mark.
+        aiokafka hands out records as soon as the assignment is set, before the stored
+        offsets are sought, so a first batch may start earlier; `Consumed` takes the
+        earlier mark.
         """
-        await super().seek_to_stored(assigned)
         if self.phases.assigned_at is None:
             self.phases.assigned_at = time.perf_counter()
 
-    def decode(self, fetched: dict[TopicPartition, list[ConsumerRecord]]) -> _Batch:
-        started = time.perf_counter()
+    def decoded(self, batch: Batch, started: float, seconds: float) -> None:
         if self.phases.first_batch_at is None:
             self.phases.first_batch_at = started
-        self.phases.records += sum(len(records) for records in fetched.values())
-        try:
-            return super().decode(fetched)
-        finally:
-            self.phases.add("decode", started)
+        self.phases.records += batch.size
+        self.phases.seconds["decode"] += seconds
 
-    async def _apply(self, batch: _Batch, *, careful: bool) -> None:
-        started = time.perf_counter()
-        try:
-            await super()._apply(batch, careful=careful)
-        finally:
-            self.phases.add("apply", started)
+    def handled(self, spec: TopicSpec, seconds: float) -> None:
+        self.phases.seconds["handler"] += seconds
+
+    def committed(self, batch: Batch, outcome: BatchOutcome, seconds: float, attempt: int) -> None:
+        self.phases.seconds["apply"] += seconds
         self.phases.batches += 1
         self.phases.last_commit_at = time.perf_counter()
 
-    async def _apply_by_topic(self, events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
-        started = time.perf_counter()
-        try:
-            await super()._apply_by_topic(events, uow)
-        finally:
-            self.phases.add("handler", started)
-
-    async def _commit_to_kafka(self, next_offsets: dict[tuple[str, int], int]) -> None:
-        started = time.perf_counter()
-        try:
-            await super()._commit_to_kafka(next_offsets)
-        finally:
-            self.phases.add("kafka_commit", started)
+    def kafka_committed(self, seconds: float) -> None:
+        self.phases.seconds["kafka_commit"] += seconds
 
 
 def _timed(name: str, fn: Callable[P, Awaitable[R]], phases: Phases) -> Callable[P, Awaitable[R]]:
@@ -115,17 +90,15 @@ def _timed(name: str, fn: Callable[P, Awaitable[R]], phases: Phases) -> Callable
     return wrapper
 
 
-@contextmanager
-def timed_store(phases: Phases) -> Iterator[None]:
-    """Charge the loop's calls to `azora.consume.store` to `phases` while inside."""
-    originals = {name: getattr(store, name) for name in STORE_CALLS}
-    try:
-        for name, fn in originals.items():
-            setattr(store, name, _timed(name, fn, phases))
-        yield
-    finally:
-        for name, fn in originals.items():
-            setattr(store, name, fn)
+class TimedStore:
+    """The loop's bookkeeping (`azora.consume.store`), each statement charged to `phases`."""
+
+    def __init__(self, phases: Phases) -> None:
+        self.claim = _timed("claim", store.claim, phases)
+        self.save_offsets = _timed("save_offsets", store.save_offsets, phases)
+        self.write_outbox = _timed("write_outbox", store.write_outbox, phases)
+        # Only a poisoned batch releases inbox rows: not a step worth a figure.
+        self.release = store.release
 
 
 @contextmanager

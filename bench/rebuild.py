@@ -23,13 +23,13 @@ from azora.settings import Settings
 from azora.topics import TopicNames
 from bench.baseline import baseline
 from bench.data import make_users
+from bench.databases import fresh_database
 from bench.produce import produce
 from bench.result import Result
 from consumers.projections import projections_service
 from schemas.catalogue import USER_REGISTERED
 from stack import composition
 from stack.rebuild.runner import ProjectionRebuild
-from tests.support.databases import fresh_database
 
 log = logging.getLogger(__name__)
 

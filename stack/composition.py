@@ -12,8 +12,9 @@ from pydantic import BaseModel
 
 from azora import db, tracing
 from azora.aio import keep_trying
-from azora.consume.loop import ConsumeLoop, LoopSettings
+from azora.consume.loop import ConsumeLoop
 from azora.consume.service import Service
+from azora.consume.settings import LoopSettings
 from azora.crypto import SecretBox
 from azora.kafka import make_consumer, make_producer
 from azora.messages import build_envelope, encode, message_key

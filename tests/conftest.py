@@ -11,7 +11,7 @@ import pytest
 
 from azora import migrate
 from azora.settings import Settings
-from tests.support.databases import fresh_database
+from bench.databases import fresh_database
 from tests.support.model_server import ModelServer
 from tests.support.secrets import random_secret_key, random_webhook_secret
 from tests.support.world import World, created, new_world

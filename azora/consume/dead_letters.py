@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from azora.messages import Headers, OutgoingMessage
+from azora.messages import Event, Headers, OutgoingMessage
+from azora.topics import TopicNames
+from schemas.catalogue import TopicSpec
 from schemas.envelope import utcnow
+
+if TYPE_CHECKING:
+    from aiokafka.structs import ConsumerRecord
+
+    from azora.consume.service import RawRecord
+
+log = logging.getLogger(__name__)
 
 # Header names an operator (and `azora dlq`) reads on every dead letter.
 ORIGIN_TOPIC = "dlq.origin.topic"
@@ -20,6 +32,9 @@ FAILED_AT = "dlq.failed_at"
 REDRIVEN_FROM = "dlq.redriven_from"
 
 MAX_ERROR_BYTES = 2000
+
+# Names inbox ids for records that have no event id of their own (see `position_id`).
+_POSITION_NAMESPACE = uuid.UUID("1d6c5a8e-2f0b-4c1e-9a57-3b1f6e0c9d42")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +77,62 @@ def dead_letter(
     return OutgoingMessage(
         topic=dlq_topic, key=record.key, value=record.value or b"", headers=(*kept, *cause)
     )
+
+
+def failed_record(record: ConsumerRecord) -> FailedRecord:
+    """What a dead letter of a fetched record copies of it."""
+    return FailedRecord(
+        record.topic,
+        record.partition,
+        record.offset,
+        record.key,
+        record.value,
+        tuple(record.headers or ()),
+    )
+
+
+def failed_event(event: Event[Any]) -> FailedRecord:
+    """The record an event was decoded from, as its dead letter copies it."""
+    return FailedRecord(
+        event.topic, event.partition, event.offset, event.key, event.value, event.headers
+    )
+
+
+class DeadLetters:
+    """One consumer group's way of giving up on a record: logged, then dead-lettered."""
+
+    def __init__(self, group: str, names: TopicNames, specs: list[TopicSpec]) -> None:
+        self.group = group
+        self._names = names
+        self._by_topic = {names.physical(spec): spec for spec in specs}
+
+    def position_id(self, record: FailedRecord | RawRecord) -> uuid.UUID:
+        """An inbox id for a record with no event id: its group, topic, partition and offset.
+
+        The same record fetched twice (a rebalance) is then claimed, and dead-lettered, once.
+        """
+        return uuid.uuid5(
+            _POSITION_NAMESPACE, f"{self.group}|{record.topic}|{record.partition}|{record.offset}"
+        )
+
+    def letter(
+        self, record: FailedRecord, reason: str, kind: str, attempts: int
+    ) -> OutgoingMessage:
+        """The dead letter for `record` on its topic's dead-letter topic (and a log line)."""
+        spec = self._by_topic[record.topic]
+        log.error(
+            "%s: dead-lettering %s[%d]@%d: %s",
+            self.group,
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+        )
+        return dead_letter(
+            record,
+            dlq_topic=self._names.dlq(spec),
+            group=self.group,
+            error=reason,
+            kind=kind,
+            attempts=attempts,
+        )

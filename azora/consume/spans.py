@@ -2,19 +2,68 @@
 
 Handlers run set-based over a whole batch, so an event's effects are written in the
 batch's one transaction: each event's span gets a child covering that transaction, and
-what the event causes carries the event's span as its parent.
+what the event causes carries the event's span as its parent. `BatchTracing` is how the
+consume loop's observer hooks start and end them.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, set_span_in_context
 
+from azora import tracing
+from azora.consume.observation import BatchOutcome, Observer
 from azora.messages import Event
 from azora.tracing import context_from, messaging_attributes, traceparent_of
+
+if TYPE_CHECKING:
+    from azora.consume.batch import Batch
+
+
+class BatchTracing(Observer):
+    """Traces each batch while a tracer is installed; with none, checks once per batch."""
+
+    def __init__(self, group: str) -> None:
+        self._group = group
+        # The batch being applied (one at a time): its spans and what became of its events.
+        self._spans: BatchSpans | None = None
+        self._outcomes: dict[uuid.UUID, str] = {}
+
+    def applying(self, batch: Batch) -> None:
+        tracer = tracing.tracer()
+        self._outcomes = {}
+        if tracer is None:
+            self._spans = None
+            return
+        self._spans = BatchSpans(tracer, self._group, batch.events)
+        batch.traces = dict(self._spans.traceparents)
+
+    def committed(self, batch: Batch, outcome: BatchOutcome, seconds: float, attempt: int) -> None:
+        if self._spans is None:
+            return
+        ended = time.time_ns()
+        self._spans.transaction(ended - int(seconds * 1e9), ended, attempt)
+        self._outcomes = outcomes(batch, outcome)
+
+    def ended(self, batch: Batch, error: BaseException | None) -> None:
+        if self._spans is not None:
+            self._spans.end(self._outcomes, error)
+            self._spans = None
+
+
+def outcomes(batch: Batch, outcome: BatchOutcome) -> dict[uuid.UUID, str]:
+    """What became of each event of a committed batch (for its span)."""
+    found = dict.fromkeys((e.envelope.event_id for e in batch.events), "duplicate")
+    found.update(dict.fromkeys((e.envelope.event_id for e in batch.ignored), "ignored"))
+    found.update(dict.fromkeys((e.envelope.event_id for e in outcome.applied), "applied"))
+    found.update(
+        dict.fromkeys((e.envelope.event_id for e in outcome.dead_lettered), "dead_lettered")
+    )
+    return found
 
 
 class BatchSpans:

@@ -4,12 +4,37 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
+from typing import Protocol
 
 import asyncpg
 
 from azora.db import Connection
 from azora.messages import OutgoingMessage, jsonable_headers
+
+
+class Bookkeeping(Protocol):
+    """The statements a batch's transaction runs besides its handlers'; this module is one.
+
+    A benchmark passes its own (this module's functions, timed) to the consume loop.
+    """
+
+    def claim(
+        self, conn: Connection, group: str, ids: Sequence[uuid.UUID], /
+    ) -> Awaitable[set[uuid.UUID]]: ...
+
+    def release(
+        self, conn: Connection, group: str, ids: Sequence[uuid.UUID], /
+    ) -> Awaitable[None]: ...
+
+    def save_offsets(
+        self, conn: Connection, group: str, next_offsets: dict[tuple[str, int], int], /
+    ) -> Awaitable[None]: ...
+
+    def write_outbox(
+        self, conn: Connection, messages: Sequence[OutgoingMessage], /
+    ) -> Awaitable[None]: ...
+
 
 CLAIM_INBOX = """
 INSERT INTO azora.inbox (group_id, event_id)

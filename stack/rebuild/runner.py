@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -23,8 +24,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from azora import db, kafka
 from azora.consume import store
-from azora.consume.loop import ConsumeLoop, LoopSettings
+from azora.consume.records import RecordsApplier
 from azora.consume.service import Service
+from azora.consume.settings import LoopSettings
 from azora.db import READ_MODELS, Connection
 from azora.settings import Settings
 from azora.topics import TopicNames
@@ -135,7 +137,9 @@ class ProjectionRebuild:
             consumer = self._consumer(shadow.group)
             await consumer.start()
             try:
-                loop = ConsumeLoop(
+                # Its Kafka commits end with this block, before the consumer stops: a
+                # rebuild that returned commits nothing more (its topics may go next).
+                applying = RecordsApplier(
                     self.projection,
                     consumer,
                     shadow_pool,
@@ -143,11 +147,12 @@ class ProjectionRebuild:
                     LoopSettings(max_batch=self.max_batch, emit_enabled=False),
                     group=shadow.group,
                 )
-                await self._assign(consumer, shadow_pool, shadow.group)
-                try:
-                    checksums = await self._catch_up_and_swap(loop, live_pool, shadow, stop)
-                except _Interrupted:
-                    checksums = None
+                async with contextlib.aclosing(applying) as applier:
+                    await self._assign(consumer, shadow_pool, shadow.group)
+                    try:
+                        checksums = await self._catch_up_and_swap(applier, live_pool, shadow, stop)
+                    except _Interrupted:
+                        checksums = None
             finally:
                 await consumer.stop()
                 await shadow_pool.close()
@@ -197,19 +202,19 @@ class ProjectionRebuild:
         consumer.pause(*tps)
 
     async def _catch_up_and_swap(
-        self, loop: ConsumeLoop, live_pool: db.Pool, shadow: Shadow, stop: asyncio.Event
+        self, applier: RecordsApplier, live_pool: db.Pool, shadow: Shadow, stop: asyncio.Event
     ) -> dict[str, tuple[str, str]] | None:
         while not stop.is_set():
             targets = await self._live_offsets(live_pool)
             self.progress.remaining = self._gap(targets)
             self.on_progress(self.progress)
             if self.progress.remaining <= self.final_gap:
-                swapped = await self._swap(loop, live_pool, shadow, stop)
+                swapped = await self._swap(applier, live_pool, shadow, stop)
                 if swapped is not None:
                     return swapped
                 continue  # could not lock in time: catch up some more, then try again
             self.progress.passes += 1
-            if not await self._consume_until(loop, targets, stop):
+            if not await self._consume_until(applier, targets, stop):
                 return None
         return None
 
@@ -221,10 +226,10 @@ class ProjectionRebuild:
         return sum(max(0, targets[tp] - self._positions[tp]) for tp in self._positions)
 
     async def _consume_until(
-        self, loop: ConsumeLoop, targets: dict[TopicPartition, int], stop: asyncio.Event
+        self, applier: RecordsApplier, targets: dict[TopicPartition, int], stop: asyncio.Event
     ) -> bool:
         """Apply every record below each partition's target, none at or past it."""
-        consumer = loop.consumer
+        consumer = applier.consumer
         pending = {tp for tp in self._positions if self._positions[tp] < targets[tp]}
         consumer.resume(*pending)
         try:
@@ -246,10 +251,10 @@ class ProjectionRebuild:
                         consumer.pause(tp)
                 if not kept:
                     continue
-                batch = loop.decode(kept)
-                if not await loop.apply(batch, stop):
+                applied = await applier.apply(kept, stop)
+                if applied is None:
                     return False
-                for (topic, partition), offset in batch.next_offsets.items():
+                for (topic, partition), offset in applied.items():
                     self._positions[TopicPartition(topic, partition)] = offset
                 self.progress.applied += sum(len(r) for r in kept.values())
                 self.progress.remaining = self._gap(targets)
@@ -259,7 +264,7 @@ class ProjectionRebuild:
         return not stop.is_set()
 
     async def _swap(
-        self, loop: ConsumeLoop, live_pool: db.Pool, shadow: Shadow, stop: asyncio.Event
+        self, applier: RecordsApplier, live_pool: db.Pool, shadow: Shadow, stop: asyncio.Event
     ) -> dict[str, tuple[str, str]] | None:
         tables = self.projection.tables
         async with live_pool.acquire() as conn, conn.transaction():
@@ -278,7 +283,7 @@ class ProjectionRebuild:
             rows = await conn.fetch(LIVE_OFFSETS_FOR_UPDATE, self.live_group, self.topics)
             stored = {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
             targets = {tp: stored.get((tp.topic, tp.partition), 0) for tp in self._positions}
-            if not await self._consume_until(loop, targets, stop):
+            if not await self._consume_until(applier, targets, stop):
                 raise _Interrupted
             mismatched = {
                 tp: (self._positions[tp], targets[tp])

@@ -422,6 +422,12 @@ def start_command(command: list[str], env: dict[str, str], log: Path) -> subproc
         return spawn(command, env, output)
 
 
+# The slowest rate the command accepts: the first record alone waits 1,000 s for its
+# tokens. An export begun at it writes its temporary file and then cannot finish, so a
+# test can stop it mid-way whatever the machine's speed.
+STALLED = 0.001
+
+
 async def wait_for_partial(
     directory: Path, running: Callable[[], bool], timeout: float = 30.0
 ) -> None:
@@ -439,12 +445,11 @@ async def test_a_cancelled_export_leaves_no_file_behind(
 ) -> None:
     task = asyncio.create_task(
         export_rows(
-            payments.world, tmp_path / f"out.{fmt}", [payments.succeeded], fmt=fmt, rate=500
+            payments.world, tmp_path / f"out.{fmt}", [payments.succeeded], fmt=fmt, rate=STALLED
         )
     )
     await wait_for_partial(tmp_path, lambda: not task.done())
-    await asyncio.sleep(0.5)
-    assert not task.done(), "at 500 events/s the export should take seconds"
+    assert not task.done(), "a stalled export cannot have finished"
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -461,11 +466,11 @@ async def test_the_command_stopped_by_a_signal_leaves_no_file_behind(
     out.mkdir()  # so the child's stderr log is not in the directory it writes to
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": payments.world.settings.kafka_bootstrap_servers}
     command = [sys.executable, "-m", "stack", "replay", "export", "--raw-topic", payments.succeeded]
-    command += ["-o", str(out / "payments.parquet"), "--rate", "500", "--quiet"]
+    command += ["-o", str(out / "payments.parquet"), "--rate", str(STALLED), "--quiet"]
     process = start_command(command, env, tmp_path / "stderr")
     try:
+        # Writing has begun, and at this rate it cannot end before the signal arrives.
         await wait_for_partial(out, lambda: process.poll() is None)
-        await asyncio.sleep(0.5)
         process.send_signal(signum)
         returncode = await asyncio.to_thread(process.wait, 30)
     finally:

@@ -1,4 +1,4 @@
-"""A private, migrated database for tests that change schema-wide state (table swaps)."""
+"""A private, migrated database for benchmarks and tests that change schema-wide state."""
 
 from __future__ import annotations
 

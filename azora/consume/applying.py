@@ -1,0 +1,254 @@
+"""Applying a decoded batch exactly once: one Postgres transaction, retried until it sticks.
+
+In the transaction: claim the event ids in the inbox (except on topics the service
+declares replay-safe, whose handlers absorb a repeat), run the handlers for the new ones,
+write the outbox (dead letters included) and the next offsets. A failing batch is retried
+once a savepoint per record to find the culprit, which is dead-lettered once it has had
+its attempts (at once for a permanent error).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from azora import metrics
+from azora.aio import sleep_or_stop
+from azora.consume import store
+from azora.consume.batch import Batch
+from azora.consume.dead_letters import DeadLetters, failed_event
+from azora.consume.errors import is_permanent, is_transient
+from azora.consume.observation import BatchOutcome, Observer, Observers
+from azora.consume.savepoints import OneByOne
+from azora.consume.service import RawHandler, RawRecord, Service
+from azora.consume.settings import LoopSettings
+from azora.consume.spans import BatchTracing
+from azora.consume.unit_of_work import UnitOfWork
+from azora.messages import Event, OutgoingMessage
+from azora.topics import TopicNames
+
+log = logging.getLogger(__name__)
+
+
+def standard_observer(group: str, extra: Sequence[Observer] = ()) -> Observer:
+    """Metrics and tracing for `group`, then `extra` observers (a benchmark's stopwatch)."""
+    return Observers([metrics.ConsumerMetrics(group), BatchTracing(group), *extra])
+
+
+class BatchApplier:
+    """Applies one service's decoded batches to Postgres, exactly once each, in order."""
+
+    def __init__(
+        self,
+        service: Service,
+        pool: asyncpg.Pool,
+        names: TopicNames,
+        settings: LoopSettings,
+        *,
+        group: str | None = None,
+        observer: Observer | None = None,
+        bookkeeping: store.Bookkeeping = store,
+    ) -> None:
+        self.service = service
+        self.group = group or service.name
+        self.pool = pool
+        self.names = names
+        self.settings = settings
+        self.observer = observer if observer is not None else standard_observer(self.group)
+        self._store = bookkeeping
+        self.dead_letters = DeadLetters(self.group, names, service.topics)
+        self._dead_letter_topics = {names.dlq(spec): spec for spec in service.dead_letter_handlers}
+        self._one_by_one = OneByOne(settings.max_attempts)
+        # Held while a batch is applied, so a revoked partition's batch finishes first.
+        self._lock = asyncio.Lock()
+
+    async def apply(self, batch: Batch, stop: asyncio.Event) -> bool:
+        """Apply a decoded batch exactly once, retrying failures until it sticks.
+
+        False when `stop` came first: then nothing of the batch was committed.
+        """
+        self.observer.applying(batch)
+        try:
+            done = await self._until_committed(batch, stop)
+        except BaseException as exc:
+            self.observer.ended(batch, exc)
+            raise
+        self.observer.ended(batch, None)
+        return done
+
+    async def wait_idle(self) -> None:
+        """Return once no batch is being applied."""
+        async with self._lock:
+            return
+
+    async def _until_committed(self, batch: Batch, stop: asyncio.Event) -> bool:
+        careful = False
+        delay = self.settings.backoff_initial_s
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                # Outside calls happen here, before the transaction, on every attempt.
+                batch.prepared = await self._prepare(batch)
+                started = time.perf_counter()
+                async with self._lock:
+                    outcome = await self._transaction(batch, careful=careful)
+                seconds = time.perf_counter() - started
+            except Exception as exc:
+                if is_transient(exc):
+                    kind = "transient"
+                    log.warning(
+                        "%s: transient error, retrying in %.1fs: %r", self.group, delay, exc
+                    )
+                elif not careful:
+                    # Some record broke the batch: replay it a savepoint each to find it.
+                    careful = True
+                    log.warning("%s: batch failed (%r); retrying event by event", self.group, exc)
+                    continue
+                else:
+                    kind = "handler"
+                    log.warning("%s: handler error, retrying in %.1fs: %r", self.group, delay, exc)
+                self.observer.retrying(kind)
+                if stop.is_set():
+                    # Nothing of this batch was committed: the stored offsets replay it later.
+                    return False
+                await sleep_or_stop(delay, stop)
+                delay = min(delay * 2, self.settings.backoff_max_s)
+            else:
+                self.observer.committed(batch, outcome, seconds, attempt)
+                return True
+
+    async def _prepare(self, batch: Batch) -> dict[uuid.UUID, Any]:
+        if not self.service.prepare:
+            return {}
+        by_spec: dict[Any, list[Event[Any]]] = defaultdict(list)
+        unique, _ = batch.unique(self.service)
+        for event in unique:
+            if event.spec in self.service.prepare:
+                by_spec[event.spec].append(event)
+        prepared: dict[uuid.UUID, Any] = {}
+        for spec, events in by_spec.items():
+            prepared.update(await self.service.prepare[spec](events, self.pool))
+        return prepared
+
+    async def _transaction(self, batch: Batch, *, careful: bool) -> BatchOutcome:
+        async with self.pool.acquire() as conn, conn.transaction():
+            uow = UnitOfWork(
+                conn,
+                self.group,
+                self.names,
+                emit_enabled=self.settings.emit_enabled,
+                prepared=batch.prepared,
+                traces=batch.traces,
+            )
+            batch.begun.set()
+            unique, to_claim = batch.unique(self.service)
+            claimed = await self._store.claim(conn, self.group, to_claim)
+            # Undecodable and raw records have no event id: their positions stand in.
+            position = self.dead_letters.position_id
+            failed_ids = {position(record): (record, why) for record, why in batch.failed}
+            new_failures = await self._store.claim(conn, self.group, list(failed_ids))
+            raw_ids = {position(record): record for record in batch.raw}
+            new_raw = await self._store.claim(conn, self.group, list(raw_ids))
+            raw = [record for at, record in raw_ids.items() if at in new_raw]
+            # The same id twice in one batch: only the first occurrence is applied.
+            fresh = _fresh(unique, claimed, self.service.replay_safe) if to_claim else unique
+            dead = [
+                self.dead_letters.letter(record, reason, kind="decode", attempts=1)
+                for at, (record, reason) in failed_ids.items()
+                if at in new_failures
+            ]
+            poisoned: list[tuple[Event[Any], OutgoingMessage]] = []
+            if careful:
+                poisoned = await self._events_one_by_one(fresh, uow)
+                await self._store.release(
+                    conn, self.group, [e.envelope.event_id for e, _ in poisoned]
+                )
+                dead += [letter for _, letter in poisoned]
+            else:
+                await self._events_by_topic(fresh, uow)
+            if raw:
+                await self._raw(raw, uow, careful=careful)
+            await self._store.write_outbox(conn, [*uow.outbox, *dead])
+            await self._store.save_offsets(conn, self.group, batch.next_offsets)
+        return BatchOutcome(fresh, dead, raw, [event for event, _ in poisoned])
+
+    async def _events_by_topic(self, events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+        by_spec: dict[Any, list[Event[Any]]] = defaultdict(list)
+        for event in events:
+            by_spec[event.spec].append(event)
+        for spec, group in by_spec.items():
+            started = time.perf_counter()
+            await self.service.handlers[spec](group, uow)
+            self.observer.handled(spec, time.perf_counter() - started)
+
+    async def _events_one_by_one(
+        self, events: Sequence[Event[Any]], uow: UnitOfWork
+    ) -> list[tuple[Event[Any], OutgoingMessage]]:
+        """Apply each event in its own savepoint; return the ones given up on, as dead letters."""
+        handlers = self.service.handlers
+
+        async def handle(event: Event[Any]) -> None:
+            await handlers[event.spec]([event], uow)
+
+        given_up = await self._one_by_one.apply(
+            events, uow, handle, key=lambda e: e.envelope.event_id, permanent_gives_up=True
+        )
+        return [
+            (each.item, self._letter_for(each.item, each.error, each.attempts)) for each in given_up
+        ]
+
+    def _letter_for(self, event: Event[Any], error: Exception, attempts: int) -> OutgoingMessage:
+        kind = "permanent" if is_permanent(error) else "exhausted"
+        reason = f"{type(error).__name__}: {error}"
+        return self.dead_letters.letter(failed_event(event), reason, kind, attempts)
+
+    async def _raw(self, records: Sequence[RawRecord], uow: UnitOfWork, *, careful: bool) -> None:
+        """Hand dead-letter records to their handlers; once careful, one savepoint each.
+
+        A dead letter has nowhere further to go: one its handler keeps refusing is
+        retried like any event, and after the attempt limit skipped (it stays on its
+        dead-letter topic, and the log says which).
+        """
+        by_spec: dict[Any, list[RawRecord]] = defaultdict(list)
+        for record in records:
+            by_spec[self._dead_letter_topics[record.topic]].append(record)
+        for spec, group in by_spec.items():
+            handler = self.service.dead_letter_handlers[spec]
+            if not careful:
+                await handler(group, uow)
+                continue
+
+            async def handle(record: RawRecord, handler: RawHandler = handler) -> None:
+                await handler([record], uow)
+
+            skipped = await self._one_by_one.apply(
+                group, uow, handle, key=self.dead_letters.position_id, permanent_gives_up=False
+            )
+            for each in skipped:
+                record = each.item
+                log.error(
+                    "%s: skipping dead letter %s[%d]@%d after %d attempts: %r",
+                    self.group,
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    each.attempts,
+                    each.error,
+                )
+                self.observer.skipped(record)
+
+
+def _fresh(
+    unique: Sequence[Event[Any]], claimed: set[uuid.UUID], replay_safe: frozenset[Any]
+) -> list[Event[Any]]:
+    """Of the batch's unique events, the replay-safe ones and those newly claimed."""
+    new = {event_id.int for event_id in claimed}
+    return [e for e in unique if e.spec in replay_safe or e.envelope.event_id.int in new]

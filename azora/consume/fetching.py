@@ -1,0 +1,85 @@
+"""Fetching a batch a slice at a time, and freeing applied batches in the same slices."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiokafka import AIOKafkaConsumer
+
+from azora.consume.batch import Batch
+from azora.consume.decoding import Decoder
+from azora.consume.observation import Observer
+from azora.consume.service import Service
+
+# Records fetched and decoded between two yields to the event loop (see `next_batch`).
+SLICE = 25
+
+
+class Fetcher:
+    """Fetches and decodes one service's batches; frees the ones handed back as spent."""
+
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        decoder: Decoder,
+        service: Service,
+        *,
+        max_batch: int,
+        fetch_wait_ms: int,
+        observer: Observer,
+    ) -> None:
+        self._consumer = consumer
+        self._decoder = decoder
+        self._service = service
+        self._max_batch = max_batch
+        self._fetch_wait_ms = fetch_wait_ms
+        self._observer = observer
+        # Applied batches, freed a slice at a time (see `spent`).
+        self._spent: list[Batch] = []
+
+    async def next_batch(self) -> Batch:
+        """Up to `max_batch` records, fetched and decoded a slice at a time.
+
+        Fetching and decoding a whole batch at once would hold the event loop for
+        milliseconds, and each round trip of the batch being applied (BEGIN, the handlers'
+        statements, offsets, COMMIT) would wait for it while Postgres idled. In slices,
+        Postgres's answers are taken up within a slice's time and both processes stay busy.
+        The previous batches' objects are freed in the same slices.
+        """
+        batch = Batch()
+        wait_ms = self._fetch_wait_ms
+        first_slice_at: float | None = None
+        decoding = 0.0
+        while (room := self._max_batch - batch.size) > 0:
+            fetched = await self._consumer.getmany(timeout_ms=wait_ms, max_records=min(room, SLICE))
+            self._free_spent(SLICE)
+            if not fetched:
+                break
+            started = time.perf_counter()
+            first_slice_at = first_slice_at or started
+            batch.extend(self._decoder.decode(fetched))
+            decoding += time.perf_counter() - started
+            wait_ms = 0  # a batch takes what is buffered; it does not wait to fill up
+            await asyncio.sleep(0)
+        batch.unique(self._service)  # here, not on the applier's time
+        if batch.size:
+            self._observer.decoded(batch, first_slice_at or time.perf_counter(), decoding)
+        return batch
+
+    def spent(self, batch: Batch) -> None:
+        """Take an applied batch to free later.
+
+        Freeing a batch's tens of thousands of objects takes milliseconds: done a slice at
+        a time while Postgres works on the next batch, not in the applier's way.
+        """
+        self._spent.append(batch)
+
+    def _free_spent(self, count: int) -> None:
+        """Drop `count` events of an applied batch, from the end: O(1) each."""
+        if not self._spent:
+            return
+        spent = self._spent[-1]
+        del spent.events[-count:]
+        if not spent.events:
+            self._spent.pop()

@@ -1,0 +1,165 @@
+"""Where a consumer reads from: the offsets stored in Postgres, and Kafka's copy of them.
+
+Postgres holds the truth (each batch stores its next offsets in its own transaction), so
+on assignment a partition is positioned from there. Kafka's copy only keeps its lag tools
+honest: it is committed in the background, at most once an interval, never backwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.structs import OffsetAndMetadata
+
+from azora.consume import store
+from azora.consume.errors import is_transient
+from azora.consume.observation import Observer
+
+log = logging.getLogger(__name__)
+
+Offsets = dict[tuple[str, int], int]
+
+
+class KafkaCommits:
+    """Commits a consumer's offsets to Kafka in the background; `aclose` before stopping it.
+
+    Off the critical path: the next batch need not wait for Kafka's answer. Offsets
+    accumulate while a commit is in flight and go out together in the next one. Closing
+    sends what is pending and waits for it, so nothing commits for a consumer that has
+    stopped, or for topics since deleted (aiokafka retries such a commit for ever).
+    """
+
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        group: str,
+        interval_s: float,
+        observer: Observer | None = None,
+    ) -> None:
+        self._consumer = consumer
+        self._group = group
+        self._interval_s = interval_s
+        self._observer = observer or Observer()
+        self._pending: Offsets = {}
+        self._highest: Offsets = {}
+        self._task: asyncio.Task[None] | None = None
+        self._last = float("-inf")
+        # Set at close: the pending offsets go out now, not at the next interval.
+        self._now = asyncio.Event()
+        self._closed = False
+
+    def schedule(self, next_offsets: Offsets) -> None:
+        """Commit these next offsets soon (those behind what was already sent are dropped)."""
+        if self._closed:
+            return
+        # Never backwards: a batch decoded before a rebalance may be applied after it.
+        for position, offset in next_offsets.items():
+            if offset > self._highest.get(position, -1):
+                self._highest[position] = self._pending[position] = offset
+        if self._pending and (self._task is None or self._task.done()):
+            self._task = asyncio.create_task(self._commit_pending())
+
+    async def aclose(self) -> None:
+        """Send what is pending now and wait for it; nothing is committed afterwards."""
+        self._closed = True
+        self._now.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _commit_pending(self) -> None:
+        while self._pending:
+            wait = self._last + self._interval_s
+            if (left := wait - time.monotonic()) > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._now.wait(), left)
+            offsets, self._pending = self._pending, {}
+            self._last = time.monotonic()
+            started = time.perf_counter()
+            await self._commit(offsets)
+            self._observer.kafka_committed(time.perf_counter() - started)
+
+    async def _commit(self, next_offsets: Offsets) -> None:
+        # Best effort: Postgres holds the truth; this only keeps Kafka's lag tools honest.
+        owned = self._consumer.assignment()
+        offsets = {
+            TopicPartition(topic, partition): OffsetAndMetadata(offset, "")
+            for (topic, partition), offset in next_offsets.items()
+            if TopicPartition(topic, partition) in owned
+        }
+        if not offsets:
+            return
+        try:
+            await self._consumer.commit(offsets)
+        except Exception as exc:
+            log.info("%s: Kafka offset commit skipped (%r); Postgres has them", self._group, exc)
+
+
+class SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
+    """On assignment, positions each partition just past what Postgres says was applied."""
+
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        pool: asyncpg.Pool,
+        group: str,
+        commits: KafkaCommits,
+        *,
+        wait_idle: Callable[[], Awaitable[None]],
+        backoff_initial_s: float,
+        backoff_max_s: float,
+        observer: Observer,
+    ) -> None:
+        self._consumer = consumer
+        self._pool = pool
+        self._group = group
+        self._commits = commits
+        self._wait_idle = wait_idle
+        self._backoff = (backoff_initial_s, backoff_max_s)
+        self._observer = observer
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        # A revoked partition's batch finishes (and stores its offsets) first.
+        await self._wait_idle()
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        # The fetcher may start on a new partition before the stored offsets are read:
+        # hold it until the seek, or records from the wrong position would come back.
+        self._consumer.pause(*assigned)
+        delay, longest = self._backoff
+        try:
+            while True:
+                try:
+                    await self._seek_to_stored(assigned)
+                    break
+                except Exception as exc:
+                    if not is_transient(exc):
+                        raise
+                    log.warning("%s: cannot read stored offsets yet: %r", self._group, exc)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, longest)
+        finally:
+            self._consumer.resume(*assigned)
+        self._observer.assigned(assigned)
+
+    async def _seek_to_stored(self, assigned: set[TopicPartition]) -> None:
+        stored = await store.load_offsets(self._pool, self._group, {tp.topic for tp in assigned})
+        resumed: Offsets = {}
+        for tp in assigned:
+            offset = stored.get((tp.topic, tp.partition))
+            if offset is None:
+                await self._consumer.seek_to_beginning(tp)
+            else:
+                self._consumer.seek(tp, offset)
+                resumed[(tp.topic, tp.partition)] = offset
+        # Kafka's copy may be behind (a member killed before its commit went out): bring it
+        # level now, or a partition with nothing new to read would show lag for ever.
+        self._commits.schedule(resumed)
+        log.info(
+            "%s: assigned %s", self._group, sorted((tp.topic, tp.partition) for tp in assigned)
+        )

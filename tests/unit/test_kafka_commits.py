@@ -1,0 +1,66 @@
+"""Kafka's copy of the offsets: sent in the background, never backwards, never after close."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import aclosing
+from typing import Any
+
+from aiokafka import TopicPartition
+from aiokafka.structs import OffsetAndMetadata
+
+from azora.consume.offsets import KafkaCommits
+
+TOPIC = "t.user.registered"
+
+
+class FakeConsumer:
+    """Owns partitions 0 and 1 of TOPIC and records each commit."""
+
+    def __init__(self) -> None:
+        self.commits: list[dict[TopicPartition, OffsetAndMetadata]] = []
+        self.stopped = False
+
+    def assignment(self) -> set[TopicPartition]:
+        return {TopicPartition(TOPIC, 0), TopicPartition(TOPIC, 1)}
+
+    async def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        assert not self.stopped, "committed for a stopped consumer"
+        self.commits.append(offsets)
+
+
+def committed(consumer: FakeConsumer) -> list[dict[int, int]]:
+    return [{tp.partition: o.offset for tp, o in c.items()} for c in consumer.commits]
+
+
+def commits_for(consumer: FakeConsumer, interval_s: float = 3600.0) -> KafkaCommits:
+    fake: Any = consumer
+    return KafkaCommits(fake, "g", interval_s)
+
+
+async def test_closing_sends_what_is_pending_at_once_and_nothing_afterwards() -> None:
+    consumer = FakeConsumer()
+    async with aclosing(commits_for(consumer)) as commits:
+        commits.schedule({(TOPIC, 0): 10})
+        await asyncio.sleep(0)  # the first commit goes out at once
+        commits.schedule({(TOPIC, 0): 20, (TOPIC, 1): 5})  # waits for the hour's interval
+    consumer.stopped = True
+    commits.schedule({(TOPIC, 0): 30})
+    await asyncio.sleep(0)
+    assert committed(consumer) == [{0: 10}, {0: 20, 1: 5}]
+
+
+async def test_offsets_never_go_backwards() -> None:
+    consumer = FakeConsumer()
+    async with aclosing(commits_for(consumer, interval_s=0)) as commits:
+        commits.schedule({(TOPIC, 0): 20})
+        await asyncio.sleep(0)
+        commits.schedule({(TOPIC, 0): 10, (TOPIC, 1): 3})
+    assert committed(consumer) == [{0: 20}, {1: 3}]
+
+
+async def test_partitions_no_longer_owned_are_left_out() -> None:
+    consumer = FakeConsumer()
+    async with aclosing(commits_for(consumer)) as commits:
+        commits.schedule({(TOPIC, 7): 1})
+    assert committed(consumer) == []
