@@ -148,13 +148,13 @@ def ingress_app(settings: Settings) -> FastAPI:
     from producers.ingress.transport import (
         KafkaTransport,
         asyncapi_document,
+        ingress_producer,
         make_broker,
-        make_producer,
     )
     from producers.ingress.waiter import CommandWaiter
 
     topic_names = names(settings)
-    kafka = KafkaTransport(lambda: make_producer(settings))
+    kafka = KafkaTransport(lambda: ingress_producer(settings))
     secret = settings.secret_key.get_secret_value()
     ctx = IngressContext(
         settings=settings,

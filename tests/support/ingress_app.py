@@ -14,7 +14,7 @@ from producers.ingress.bus import Bus, Transport
 from producers.ingress.context import IngressContext
 from producers.ingress.passwords import Passwords
 from producers.ingress.tokens import TokenService
-from producers.ingress.transport import KafkaTransport, make_producer
+from producers.ingress.transport import KafkaTransport, ingress_producer
 from producers.ingress.waiter import CommandWaiter
 
 
@@ -47,6 +47,6 @@ def in_memory_client(transport: Transport, secret: str, *, fast_path: bool = Tru
         waiter=CommandWaiter(settings.database_url),
         asyncapi={},
     )
-    kafka = KafkaTransport(lambda: make_producer(settings))  # never started: no lifespan
+    kafka = KafkaTransport(lambda: ingress_producer(settings))  # never started: no lifespan
     app = create_app(ctx, kafka, fast_path=fast_path)
     return TestClient(app, raise_server_exceptions=False)
