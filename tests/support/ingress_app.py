@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from azora.crypto import SecretBox
@@ -36,6 +37,13 @@ class RecordingTransport:
 
 def in_memory_client(transport: Transport, secret: str, *, fast_path: bool = True) -> TestClient:
     """A client on the ingress app whose lifespan never runs: no Kafka, no Postgres pool."""
+    return TestClient(
+        in_memory_app(transport, secret, fast_path=fast_path), raise_server_exceptions=False
+    )
+
+
+def in_memory_app(transport: Transport, secret: str, *, fast_path: bool = True) -> FastAPI:
+    """The ingress app over `transport`, with cheap password hashing and no connections."""
     settings = Settings(env="test", secret_key=secret, stripe_webhook_secret="whsec_unit_test")
     ctx = IngressContext(
         settings=settings,
@@ -48,5 +56,4 @@ def in_memory_client(transport: Transport, secret: str, *, fast_path: bool = Tru
         asyncapi={},
     )
     kafka = KafkaTransport(lambda: ingress_producer(settings))  # never started: no lifespan
-    app = create_app(ctx, kafka, fast_path=fast_path)
-    return TestClient(app, raise_server_exceptions=False)
+    return create_app(ctx, kafka, fast_path=fast_path)
