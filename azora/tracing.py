@@ -73,14 +73,6 @@ def context_from(traceparent: bytes | str | None) -> context.Context | None:
     return _PROPAGATOR.extract({"traceparent": value})
 
 
-def current_traceparent() -> bytes | None:
-    """The traceparent of the active span (the ingress's request), if tracing is on."""
-    if _tracer is None:
-        return None
-    span = trace.get_current_span()
-    return traceparent_of(span) if span.get_span_context().is_valid else None
-
-
 @contextmanager
 def producer_span(
     topic: str, message_id: str, parent: bytes | None = None
