@@ -149,13 +149,13 @@ def ingress_app(settings: Settings) -> FastAPI:
     from producers.ingress.transport import (
         KafkaTransport,
         asyncapi_document,
+        ingress_producer,
         make_broker,
-        make_producer,
     )
     from producers.ingress.waiter import CommandWaiter
 
     topic_names = names(settings)
-    kafka = KafkaTransport(lambda: make_producer(settings))
+    kafka = KafkaTransport(lambda: ingress_producer(settings))
     secret = settings.required_secret("secret_key")
     # Checked at start: without it every webhook would be refused, silently to the user.
     settings.required_secret("stripe_webhook_secret")

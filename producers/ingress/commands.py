@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from producers.ingress import queries
 from producers.ingress.auth import Ctx
 from producers.ingress.context import IngressContext
-from producers.ingress.metrics import COMMANDS, labelled
+from producers.ingress.http_metrics import COMMANDS, labelled
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from schemas.api import CommandStatus
 
