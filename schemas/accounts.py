@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from schemas.topic import TopicSpec, command, event
+
 # One spelling per mailbox, so uniqueness and keying agree ("A@x.io" == "a@x.io"). Events
 # check the shape only (in pydantic-core, fast); the ingress checks addresses in full.
 Email = Annotated[
@@ -105,3 +107,83 @@ class SessionRevoked(_Model):
     user_id: uuid.UUID
     reason: str = Field(min_length=1, max_length=200)
     revoked_at: AwareDatetime
+
+
+# The topics these models travel on, in the order the catalogue lists them.
+
+# Keyed by email: two racing registrations of one address meet in one partition.
+USER_REGISTRATION_REQUESTED = command(
+    "user.registration_requested",
+    UserRegistrationRequested,
+    key="email",
+    description="A visitor asked for an account.",
+)
+USER_REGISTERED = event(
+    "user.registered",
+    UserRegistered,
+    key="user_id",
+    description="An account was created.",
+    settles="succeeded",
+)
+USER_REGISTRATION_REJECTED = event(
+    "user.registration_rejected",
+    UserRegistrationRejected,
+    key="user_id",
+    description="A registration was refused, with the reason.",
+    settles="rejected",
+)
+USER_MFA_SETUP_REQUESTED = command(
+    "user.mfa_setup_requested",
+    UserMfaSetupRequested,
+    key="user_id",
+    description="A user started MFA setup with a new (encrypted) TOTP secret.",
+    tracked=False,
+)
+USER_MFA_ENABLE_REQUESTED = command(
+    "user.mfa_enable_requested",
+    UserMfaEnableRequested,
+    key="user_id",
+    description="A user sent a TOTP code to turn MFA on.",
+)
+USER_MFA_ENABLED = event(
+    "user.mfa_enabled",
+    UserMfaEnabled,
+    key="user_id",
+    description="MFA was turned on for a user.",
+    settles="succeeded",
+)
+USER_MFA_ENABLE_REJECTED = event(
+    "user.mfa_enable_rejected",
+    UserMfaEnableRejected,
+    key="user_id",
+    description="Turning MFA on failed, with the reason.",
+    settles="rejected",
+)
+SESSION_STARTED = event(
+    "session.started", SessionStarted, key="user_id", description="A login opened a session."
+)
+SESSION_REFRESHED = event(
+    "session.refreshed",
+    SessionRefreshed,
+    key="user_id",
+    description="A session's refresh token rotated.",
+)
+SESSION_REVOKED = event(
+    "session.revoked",
+    SessionRevoked,
+    key="user_id",
+    description="A session ended (logout or refresh-token reuse).",
+)
+
+TOPICS: tuple[TopicSpec, ...] = (
+    USER_REGISTRATION_REQUESTED,
+    USER_REGISTERED,
+    USER_REGISTRATION_REJECTED,
+    USER_MFA_SETUP_REQUESTED,
+    USER_MFA_ENABLE_REQUESTED,
+    USER_MFA_ENABLED,
+    USER_MFA_ENABLE_REJECTED,
+    SESSION_STARTED,
+    SESSION_REFRESHED,
+    SESSION_REVOKED,
+)

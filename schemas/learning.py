@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas.money import Currency
+from schemas.topic import TopicSpec, command, event
 
 Level = Literal["beginner", "intermediate", "advanced"]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
@@ -131,3 +132,85 @@ class LessonCompletionRejected(_Model):
 def enrollment_payment_id(enrollment_id: uuid.UUID) -> uuid.UUID:
     """The id of the card payment for an enrolment: the ingress and learning both derive it."""
     return uuid.uuid5(enrollment_id, "payment")
+
+
+# The topics these models travel on, in the order the catalogue lists them.
+
+USER_ROLE_GRANTED = event(
+    "user.role_granted",
+    UserRoleGranted,
+    key="user_id",
+    description="An operator gave a user a role (instructor, admin).",
+)
+COURSE_PUBLISH_REQUESTED = command(
+    "course.publish_requested",
+    CoursePublishRequested,
+    key="course_id",
+    description="An instructor asked to publish a course.",
+)
+COURSE_PUBLISHED = event(
+    "course.published",
+    CoursePublished,
+    key="course_id",
+    description="A course is published with its modules and lessons.",
+    settles="succeeded",
+)
+ENROLLMENT_REQUESTED = command(
+    "enrollment.requested",
+    EnrollmentRequested,
+    key="user_id",
+    description="A user asked to enrol in a course.",
+)
+ENROLLMENT_CONFIRMED = event(
+    "enrollment.confirmed",
+    EnrollmentConfirmed,
+    key="user_id",
+    description="A user is enrolled in a course.",
+    settles="succeeded",
+)
+ENROLLMENT_REJECTED = event(
+    "enrollment.rejected",
+    EnrollmentRejected,
+    key="user_id",
+    description="An enrolment did not happen, with the reason.",
+    settles="rejected",
+)
+ENROLLMENT_REVOKED = event(
+    "enrollment.revoked",
+    EnrollmentRevoked,
+    key="user_id",
+    description="An enrolment ended (its payment was refunded).",
+)
+LESSON_COMPLETION_REQUESTED = command(
+    "lesson.completion_requested",
+    LessonCompletionRequested,
+    key="user_id",
+    description="A user finished a lesson.",
+)
+ENROLLMENT_PROGRESSED = event(
+    "enrollment.progressed",
+    EnrollmentProgressed,
+    key="user_id",
+    description="An enrolment's progress moved.",
+    settles="succeeded",
+)
+LESSON_COMPLETION_REJECTED = event(
+    "lesson.completion_rejected",
+    LessonCompletionRejected,
+    key="user_id",
+    description="A lesson completion was refused, with the reason.",
+    settles="rejected",
+)
+
+TOPICS: tuple[TopicSpec, ...] = (
+    USER_ROLE_GRANTED,
+    COURSE_PUBLISH_REQUESTED,
+    COURSE_PUBLISHED,
+    ENROLLMENT_REQUESTED,
+    ENROLLMENT_CONFIRMED,
+    ENROLLMENT_REJECTED,
+    ENROLLMENT_REVOKED,
+    LESSON_COMPLETION_REQUESTED,
+    ENROLLMENT_PROGRESSED,
+    LESSON_COMPLETION_REJECTED,
+)

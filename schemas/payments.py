@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas.money import AmountMinor, Currency
+from schemas.topic import TopicSpec, command, event
 
 Purpose = Literal["wallet_top_up", "course_purchase"]
 
@@ -96,3 +97,71 @@ class PaymentRefundRejected(_Model):
     reason: str = Field(min_length=1, max_length=500)
     currency: Currency | None = None
     reversed_minor: int = Field(default=0, ge=0)
+
+
+# The topics these models travel on, in the order the catalogue lists them.
+
+PAYMENT_REQUESTED = command(
+    "payment.requested",
+    PaymentRequested,
+    key="payment_id",
+    description="A user asked to pay by card (a wallet top-up or a course purchase).",
+)
+PAYMENT_INTENT_CREATED = event(
+    "payment.intent_created",
+    PaymentIntentCreated,
+    key="payment_id",
+    description="Stripe holds a PaymentIntent for the payment; its client_secret is ready.",
+    settles="succeeded",
+)
+# Keyed by PaymentIntent: every event about one intent is processed in order.
+PAYMENT_WEBHOOK_RECEIVED = event(
+    "payment.webhook_received",
+    PaymentWebhookReceived,
+    key="stripe_payment_intent_id",
+    description="A verified Stripe webhook event about a PaymentIntent.",
+)
+PAYMENT_SUCCEEDED = event(
+    "payment.succeeded",
+    PaymentSucceeded,
+    key="payment_id",
+    description="A payment was captured (a wallet top-up or a course purchase).",
+)
+PAYMENT_FAILED = event(
+    "payment.failed",
+    PaymentFailed,
+    key="payment_id",
+    description="A payment cannot go through, with the reason.",
+    settles="rejected",
+)
+PAYMENT_REFUND_REQUESTED = command(
+    "payment.refund_requested",
+    PaymentRefundRequested,
+    key="payment_id",
+    description="A user asked for a succeeded payment to be refunded.",
+)
+PAYMENT_REFUNDED = event(
+    "payment.refunded",
+    PaymentRefunded,
+    key="payment_id",
+    description="Stripe refunded a payment.",
+    settles="succeeded",
+)
+PAYMENT_REFUND_REJECTED = event(
+    "payment.refund_rejected",
+    PaymentRefundRejected,
+    key="payment_id",
+    description="A refund did not happen, with the reason.",
+    settles="rejected",
+)
+
+TOPICS: tuple[TopicSpec, ...] = (
+    PAYMENT_REQUESTED,
+    PAYMENT_INTENT_CREATED,
+    PAYMENT_WEBHOOK_RECEIVED,
+    PAYMENT_SUCCEEDED,
+    PAYMENT_FAILED,
+    PAYMENT_REFUND_REQUESTED,
+    PAYMENT_REFUNDED,
+    PAYMENT_REFUND_REJECTED,
+)

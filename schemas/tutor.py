@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from schemas.topic import TopicSpec, command, event
+
 Level = Literal["beginner", "intermediate", "advanced"]
 
 
@@ -80,3 +82,57 @@ class LearningPathFailed(_Model):
     path_id: uuid.UUID
     user_id: uuid.UUID
     reason: str = Field(min_length=1, max_length=1000)
+
+
+# The topics these models travel on, in the order the catalogue lists them.
+
+# Keyed by conversation: its questions are answered in order, with the history so far.
+TUTOR_ASKED = command(
+    "tutor.asked",
+    TutorAsked,
+    key="conversation_id",
+    description="A user asked the tutor a question.",
+)
+TUTOR_ANSWERED = event(
+    "tutor.answered",
+    TutorAnswered,
+    key="conversation_id",
+    description="The tutor answered, with model, token usage and latency.",
+    settles="succeeded",
+)
+TUTOR_FAILED = event(
+    "tutor.failed",
+    TutorFailed,
+    key="user_id",
+    description="The tutor could not answer, with the reason.",
+    settles="rejected",
+)
+LEARNING_PATH_REQUESTED = command(
+    "learning_path.requested",
+    LearningPathRequested,
+    key="path_id",
+    description="A user asked for a learning path.",
+)
+LEARNING_PATH_GENERATED = event(
+    "learning_path.generated",
+    LearningPathGenerated,
+    key="path_id",
+    description="A learning path was drafted and validated.",
+    settles="succeeded",
+)
+LEARNING_PATH_FAILED = event(
+    "learning_path.failed",
+    LearningPathFailed,
+    key="path_id",
+    description="No learning path could be drafted, with the reason.",
+    settles="rejected",
+)
+
+TOPICS: tuple[TopicSpec, ...] = (
+    TUTOR_ASKED,
+    TUTOR_ANSWERED,
+    TUTOR_FAILED,
+    LEARNING_PATH_REQUESTED,
+    LEARNING_PATH_GENERATED,
+    LEARNING_PATH_FAILED,
+)

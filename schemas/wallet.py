@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas.money import AmountMinor, BalanceMinor, Currency
+from schemas.topic import TopicSpec, command, event
 
 
 class _Model(BaseModel):
@@ -85,3 +86,62 @@ class WalletDebitRejected(_Model):
     user_id: uuid.UUID
     reference: uuid.UUID
     reason: str = Field(min_length=1, max_length=500)
+
+
+# The topics these models travel on, in the order the catalogue lists them.
+
+WALLET_TRANSFER_REQUESTED = command(
+    "wallet.transfer_requested",
+    WalletTransferRequested,
+    key="from_user_id",
+    description="A user asked to move money to another user's wallet.",
+)
+WALLET_DEBIT_REQUESTED = command(
+    "wallet.debit_requested",
+    WalletDebitRequested,
+    key="user_id",
+    description="A saga asked to take money from a wallet (a course bought with it).",
+    tracked=False,
+)
+WALLET_CREDITED = event(
+    "wallet.credited",
+    WalletCredited,
+    key="user_id",
+    description="A ledger entry added money to a wallet.",
+)
+WALLET_DEBITED = event(
+    "wallet.debited",
+    WalletDebited,
+    key="user_id",
+    description="A ledger entry took money from a wallet.",
+)
+WALLET_TRANSFER_COMPLETED = event(
+    "wallet.transfer_completed",
+    WalletTransferCompleted,
+    key="from_user_id",
+    description="A transfer's debit and credit were written together.",
+    settles="succeeded",
+)
+WALLET_TRANSFER_REJECTED = event(
+    "wallet.transfer_rejected",
+    WalletTransferRejected,
+    key="from_user_id",
+    description="A transfer was refused, with the reason; nothing moved.",
+    settles="rejected",
+)
+WALLET_DEBIT_REJECTED = event(
+    "wallet.debit_rejected",
+    WalletDebitRejected,
+    key="user_id",
+    description="A debit was refused, with the reason; nothing moved.",
+)
+
+TOPICS: tuple[TopicSpec, ...] = (
+    WALLET_TRANSFER_REQUESTED,
+    WALLET_DEBIT_REQUESTED,
+    WALLET_CREDITED,
+    WALLET_DEBITED,
+    WALLET_TRANSFER_COMPLETED,
+    WALLET_TRANSFER_REJECTED,
+    WALLET_DEBIT_REJECTED,
+)

@@ -15,8 +15,8 @@ from schemas import catalogue as topics
 # ON CONFLICT DO NOTHING covers the email's unique index: across partitions, racing
 # registrations of one address still produce exactly one account.
 CREATE_ACCOUNTS = """
-INSERT INTO identity.accounts (user_id, email, display_name, password_hash, created_at)
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+INSERT INTO identity.accounts (user_id, email, display_name, created_at)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])
 ON CONFLICT DO NOTHING
 RETURNING user_id
 """
@@ -45,7 +45,6 @@ async def on_registration_requested(events: Sequence[Event[Any]], uow: UnitOfWor
         [e.payload.user_id for e in winners],
         [e.payload.email for e in winners],
         [e.payload.display_name for e in winners],
-        [e.payload.password_hash for e in winners],
         [e.envelope.occurred_at for e in winners],
     )
     created = {row["user_id"] for row in rows}

@@ -18,10 +18,10 @@ from schemas.envelope import HEADER_REQUEST_FINGERPRINT
 # A settled status never goes back to pending: the command and its outcome travel on
 # different topics, so the outcome may well be applied first.
 UPSERT = """
-INSERT INTO command_status (command_id, type, status, reason, links, fingerprint)
-SELECT t.command_id, t.type, t.status, t.reason, t.links::jsonb, t.fingerprint
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-     AS t(command_id, type, status, reason, links, fingerprint)
+INSERT INTO command_status (command_id, type, status, reason, settled_by, settled_ids, fingerprint)
+SELECT t.command_id, t.type, t.status, t.reason, t.settled_by, t.settled_ids::jsonb, t.fingerprint
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+     AS t(command_id, type, status, reason, settled_by, settled_ids, fingerprint)
 ON CONFLICT (command_id) DO UPDATE SET
     type = COALESCE(command_status.type, EXCLUDED.type),
     fingerprint = COALESCE(command_status.fingerprint, EXCLUDED.fingerprint),
@@ -29,8 +29,10 @@ ON CONFLICT (command_id) DO UPDATE SET
                   THEN EXCLUDED.status ELSE command_status.status END,
     reason = CASE WHEN command_status.status = 'pending'
                   THEN EXCLUDED.reason ELSE command_status.reason END,
-    links = CASE WHEN command_status.status = 'pending'
-                 THEN EXCLUDED.links ELSE command_status.links END,
+    settled_by = CASE WHEN command_status.status = 'pending'
+                      THEN EXCLUDED.settled_by ELSE command_status.settled_by END,
+    settled_ids = CASE WHEN command_status.status = 'pending'
+                       THEN EXCLUDED.settled_ids ELSE command_status.settled_ids END,
     updated_at = now()
 """
 
@@ -45,7 +47,10 @@ class StatusRow:
     status: str
     type: str | None = None
     reason: str | None = None
-    links: dict[str, str] | None = None
+    # The settling event's type and the ids its payload names: the ingress makes the
+    # command's HTTP links from them (the contract knows no URL).
+    settled_by: str | None = None
+    settled_ids: dict[str, str] | None = None
     fingerprint: str | None = None
 
 
@@ -62,9 +67,15 @@ def status_of(event: Event[Any]) -> StatusRow:
             type=spec.type,
             fingerprint=fingerprint.decode() if fingerprint else None,
         )
-    links = {name: template.format(**payload) for name, template in spec.links}
+    ids = {
+        name: value
+        for name, value in payload.items()
+        if name.endswith("_id") and value is not None
+    }
     reason = payload.get("reason") if spec.outcome == "rejected" else None
-    return StatusRow(command_id, str(spec.outcome), reason=reason, links=links)
+    return StatusRow(
+        command_id, str(spec.outcome), reason=reason, settled_by=spec.type, settled_ids=ids
+    )
 
 
 def fold(rows: Sequence[StatusRow]) -> list[StatusRow]:
@@ -92,7 +103,8 @@ async def on_command_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> Non
         [r.type for r in rows],
         [r.status for r in rows],
         [r.reason for r in rows],
-        [json.dumps(r.links or {}) for r in rows],
+        [r.settled_by for r in rows],
+        [json.dumps(r.settled_ids or {}) for r in rows],
         [r.fingerprint for r in rows],
     )
     settled = [r.command_id for r in rows if r.status != "pending"]
