@@ -68,9 +68,7 @@ def status_of(event: Event[Any]) -> StatusRow:
             fingerprint=fingerprint.decode() if fingerprint else None,
         )
     ids = {
-        name: value
-        for name, value in payload.items()
-        if name.endswith("_id") and value is not None
+        name: value for name, value in payload.items() if name.endswith("_id") and value is not None
     }
     reason = payload.get("reason") if spec.outcome == "rejected" else None
     return StatusRow(
