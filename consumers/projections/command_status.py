@@ -6,10 +6,11 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+
+from pydantic import BaseModel
 
 from azora import channels
-from azora.consume.service import Service
+from azora.consume.service import service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, header_value
 from schemas.catalogue import CATALOGUE
@@ -54,7 +55,7 @@ class StatusRow:
     fingerprint: str | None = None
 
 
-def status_of(event: Event[Any]) -> StatusRow:
+def status_of(event: Event[BaseModel]) -> StatusRow:
     """What `event` says about the command it correlates with."""
     spec = event.spec
     payload = event.payload.model_dump(mode="json")
@@ -92,7 +93,7 @@ def fold(rows: Sequence[StatusRow]) -> list[StatusRow]:
     return list(folded.values())
 
 
-async def on_command_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_command_event(events: Sequence[Event[BaseModel]], uow: UnitOfWork) -> None:
     """Record each command's status; wake `?wait=` requests for those that settled."""
     rows = fold([status_of(event) for event in events])
     await uow.conn.execute(
@@ -111,11 +112,15 @@ async def on_command_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> Non
         await uow.conn.execute(NOTIFY, channels.COMMAND_STATUS, settled)
 
 
-COMMAND_STATUS = Service(
-    name="command_status",
-    handlers={spec: on_command_event for spec in CATALOGUE if spec.outcome is not None},
-    # Monotonic: a status only leaves `pending`, and a settled one never changes. A repeat
-    # re-sends a NOTIFY, which wakes a waiter that then reads the same answer.
-    replay_safe=frozenset(spec for spec in CATALOGUE if spec.outcome is not None),
+# Every topic that says something about a command. Monotonic: a status only leaves
+# `pending`, and a settled one never changes. A repeat re-sends a NOTIFY, which wakes a
+# waiter that then reads the same answer.
+COMMAND_STATUS = service(
+    "command_status",
+    *(
+        subscribe(spec, on_command_event, replay_safe=True)
+        for spec in CATALOGUE
+        if spec.outcome is not None
+    ),
     tables=("command_status",),
 )
