@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from azora import dead_letter_records as records
 
+from azora import dead_letter_records as records
 from azora.consume import dead_letters as dlq
 from azora.consume.dead_letters import FailedRecord, dead_letter
 from azora.consume.service import RawRecord
