@@ -6,9 +6,9 @@ import asyncio
 
 import asyncpg
 import pytest
-from azora import dead_letter_records as records
 
 from azora import db as azora_db
+from azora import dead_letter_records as records
 from azora.consume.service import Service
 from azora.messages import OutgoingMessage
 from schemas import catalogue
