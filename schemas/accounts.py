@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
+from schemas.base import ContractModel
 from schemas.topic import TopicSpec, command, event
 
 # One spelling per mailbox, so uniqueness and keying agree ("A@x.io" == "a@x.io"). Events
@@ -21,11 +22,7 @@ DisplayName = Annotated[str, Field(min_length=1, max_length=100)]
 Role = Annotated[str, Field(pattern=r"^(student|instructor|admin)$")]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class UserRegistrationRequested(_Model):
+class UserRegistrationRequested(ContractModel):
     """Command: create an account (hashed by the ingress: plaintext never reaches Kafka)."""
 
     user_id: uuid.UUID
@@ -34,7 +31,7 @@ class UserRegistrationRequested(_Model):
     password_hash: str = Field(min_length=20, max_length=500)
 
 
-class UserRegistered(_Model):
+class UserRegistered(ContractModel):
     """Fact: an account exists. Carries the hash so the credentials read model can be rebuilt."""
 
     user_id: uuid.UUID
@@ -45,7 +42,7 @@ class UserRegistered(_Model):
     registered_at: AwareDatetime
 
 
-class UserRegistrationRejected(_Model):
+class UserRegistrationRejected(ContractModel):
     """Fact: a registration was refused (the email is taken, for instance)."""
 
     user_id: uuid.UUID
@@ -53,14 +50,14 @@ class UserRegistrationRejected(_Model):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class UserMfaSetupRequested(_Model):
+class UserMfaSetupRequested(ContractModel):
     """Command: remember a new TOTP secret (encrypted) until the user proves they can use it."""
 
     user_id: uuid.UUID
     secret_ciphertext: str = Field(min_length=1, max_length=1000)
 
 
-class UserMfaEnableRequested(_Model):
+class UserMfaEnableRequested(ContractModel):
     """Command: turn MFA on if `code` matches the pending secret at `submitted_at`."""
 
     user_id: uuid.UUID
@@ -68,21 +65,21 @@ class UserMfaEnableRequested(_Model):
     submitted_at: AwareDatetime
 
 
-class UserMfaEnabled(_Model):
+class UserMfaEnabled(ContractModel):
     """Fact: MFA is on; logins now need a TOTP code for this (encrypted) secret."""
 
     user_id: uuid.UUID
     secret_ciphertext: str = Field(min_length=1, max_length=1000)
 
 
-class UserMfaEnableRejected(_Model):
+class UserMfaEnableRejected(ContractModel):
     """Fact: an attempt to turn MFA on failed (wrong code, no setup in progress)."""
 
     user_id: uuid.UUID
     reason: str = Field(min_length=1, max_length=500)
 
 
-class SessionStarted(_Model):
+class SessionStarted(ContractModel):
     """Fact: a login issued a refresh token of generation 0 for this session."""
 
     session_id: uuid.UUID
@@ -91,7 +88,7 @@ class SessionStarted(_Model):
     expires_at: AwareDatetime
 
 
-class SessionRefreshed(_Model):
+class SessionRefreshed(ContractModel):
     """Fact: the session's refresh token rotated; tokens of older generations stop working."""
 
     session_id: uuid.UUID
@@ -100,7 +97,7 @@ class SessionRefreshed(_Model):
     refreshed_at: AwareDatetime
 
 
-class SessionRevoked(_Model):
+class SessionRevoked(ContractModel):
     """Fact: the session ended (logout, or a replayed refresh token was seen)."""
 
     session_id: uuid.UUID

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
+from schemas.base import ContractModel
 from schemas.money import Currency
 from schemas.topic import TopicSpec, command, event
 
@@ -14,11 +15,7 @@ Level = Literal["beginner", "intermediate", "advanced"]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class UserRoleGranted(_Model):
+class UserRoleGranted(ContractModel):
     """Fact: an operator gave a user a role (`azora grant-role`)."""
 
     user_id: uuid.UUID
@@ -27,7 +24,7 @@ class UserRoleGranted(_Model):
     granted_at: AwareDatetime
 
 
-class Lesson(_Model):
+class Lesson(ContractModel):
     """One lesson: its id is assigned when the course is requested."""
 
     lesson_id: uuid.UUID
@@ -35,7 +32,7 @@ class Lesson(_Model):
     content: str = Field(min_length=1, max_length=100_000)
 
 
-class Module(_Model):
+class Module(ContractModel):
     """A group of lessons, in order."""
 
     module_id: uuid.UUID
@@ -43,7 +40,7 @@ class Module(_Model):
     lessons: tuple[Lesson, ...] = Field(min_length=1, max_length=200)
 
 
-class CoursePublishRequested(_Model):
+class CoursePublishRequested(ContractModel):
     """Command: an instructor publishes a course (free when `price_minor` is 0)."""
 
     course_id: uuid.UUID
@@ -63,7 +60,7 @@ class CoursePublished(CoursePublishRequested):
     published_at: AwareDatetime
 
 
-class EnrollmentRequested(_Model):
+class EnrollmentRequested(ContractModel):
     """Command: enrol a user in a course, paying from the wallet or by card if it costs."""
 
     enrollment_id: uuid.UUID
@@ -72,7 +69,7 @@ class EnrollmentRequested(_Model):
     pay_with: Literal["wallet", "card"]
 
 
-class EnrollmentConfirmed(_Model):
+class EnrollmentConfirmed(ContractModel):
     """Fact: the user is enrolled (free, or paid)."""
 
     enrollment_id: uuid.UUID
@@ -82,7 +79,7 @@ class EnrollmentConfirmed(_Model):
     confirmed_at: AwareDatetime
 
 
-class EnrollmentRejected(_Model):
+class EnrollmentRejected(ContractModel):
     """Fact: the enrolment did not happen, with the reason (insufficient funds, ...)."""
 
     enrollment_id: uuid.UUID
@@ -91,7 +88,7 @@ class EnrollmentRejected(_Model):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class EnrollmentRevoked(_Model):
+class EnrollmentRevoked(ContractModel):
     """Fact: an enrolment ended (its card payment was refunded)."""
 
     enrollment_id: uuid.UUID
@@ -100,7 +97,7 @@ class EnrollmentRevoked(_Model):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class LessonCompletionRequested(_Model):
+class LessonCompletionRequested(ContractModel):
     """Command: a user finished a lesson of a course they are enrolled in."""
 
     user_id: uuid.UUID
@@ -109,7 +106,7 @@ class LessonCompletionRequested(_Model):
     completed_at: AwareDatetime
 
 
-class EnrollmentProgressed(_Model):
+class EnrollmentProgressed(ContractModel):
     """Fact: an enrolment's progress moved (completed lessons out of the course's total)."""
 
     enrollment_id: uuid.UUID
@@ -120,7 +117,7 @@ class EnrollmentProgressed(_Model):
     progress_percent: int = Field(ge=0, le=100)
 
 
-class LessonCompletionRejected(_Model):
+class LessonCompletionRejected(ContractModel):
     """Fact: a completion was refused (not enrolled, not a lesson of the course)."""
 
     user_id: uuid.UUID

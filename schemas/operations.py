@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
+from schemas.base import ContractModel
 from schemas.topic import TopicSpec, event
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class DeadLetterRedriven(_Model):
+class DeadLetterRedriven(ContractModel):
     """Fact: an admin re-published a dead letter's original record to its origin topic."""
 
     # The dead letter's id in `read.dead_letters` (derived from its DLQ position).

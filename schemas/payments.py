@@ -5,19 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
+from schemas.base import ContractModel
 from schemas.money import AmountMinor, Currency
 from schemas.topic import TopicSpec, command, event
 
 Purpose = Literal["wallet_top_up", "course_purchase"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class PaymentRequested(_Model):
+class PaymentRequested(ContractModel):
     """Command: take a card payment (a Stripe PaymentIntent) for a purpose."""
 
     payment_id: uuid.UUID
@@ -28,7 +25,7 @@ class PaymentRequested(_Model):
     course_id: uuid.UUID | None = None
 
 
-class PaymentIntentCreated(_Model):
+class PaymentIntentCreated(ContractModel):
     """Fact: Stripe holds a PaymentIntent; the frontend confirms it with `client_secret`."""
 
     payment_id: uuid.UUID
@@ -40,7 +37,7 @@ class PaymentIntentCreated(_Model):
     purpose: Purpose
 
 
-class PaymentWebhookReceived(_Model):
+class PaymentWebhookReceived(ContractModel):
     """Fact: Stripe sent a signed event about a PaymentIntent (verified at the ingress)."""
 
     stripe_event_id: str = Field(min_length=1, max_length=255)
@@ -49,7 +46,7 @@ class PaymentWebhookReceived(_Model):
     data: dict[str, Any]
 
 
-class PaymentSucceeded(_Model):
+class PaymentSucceeded(ContractModel):
     """Fact: money was captured for a user."""
 
     payment_id: uuid.UUID
@@ -61,7 +58,7 @@ class PaymentSucceeded(_Model):
     succeeded_at: AwareDatetime
 
 
-class PaymentFailed(_Model):
+class PaymentFailed(ContractModel):
     """Fact: a payment cannot go through, with the reason."""
 
     payment_id: uuid.UUID
@@ -70,14 +67,14 @@ class PaymentFailed(_Model):
     failed_at: AwareDatetime
 
 
-class PaymentRefundRequested(_Model):
+class PaymentRefundRequested(ContractModel):
     """Command: give a succeeded payment's money back (a top-up: out of the wallet first)."""
 
     payment_id: uuid.UUID
     user_id: uuid.UUID
 
 
-class PaymentRefunded(_Model):
+class PaymentRefunded(ContractModel):
     """Fact: Stripe refunded the payment (and, for a top-up, the wallet was debited)."""
 
     payment_id: uuid.UUID
@@ -89,7 +86,7 @@ class PaymentRefunded(_Model):
     refunded_at: AwareDatetime
 
 
-class PaymentRefundRejected(_Model):
+class PaymentRefundRejected(ContractModel):
     """Fact: a refund did not happen, and why; `reversed_minor` went back to the wallet."""
 
     payment_id: uuid.UUID

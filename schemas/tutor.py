@@ -5,18 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
+from schemas.base import ContractModel
 from schemas.topic import TopicSpec, command, event
 
 Level = Literal["beginner", "intermediate", "advanced"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class TutorAsked(_Model):
+class TutorAsked(ContractModel):
     """Command: a question for the tutor, optionally about a lesson, within a conversation."""
 
     question_id: uuid.UUID
@@ -28,7 +25,7 @@ class TutorAsked(_Model):
     asked_at: AwareDatetime
 
 
-class TutorAnswered(_Model):
+class TutorAnswered(ContractModel):
     """Fact: the model answered; usage and latency come with it."""
 
     question_id: uuid.UUID
@@ -41,7 +38,7 @@ class TutorAnswered(_Model):
     latency_ms: int = Field(ge=0)
 
 
-class TutorFailed(_Model):
+class TutorFailed(ContractModel):
     """Fact: no answer, and why (no provider, the provider kept failing, ...)."""
 
     question_id: uuid.UUID
@@ -49,7 +46,7 @@ class TutorFailed(_Model):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class PathStep(_Model):
+class PathStep(ContractModel):
     """One step of a learning path; `course_ids` are Azora courses that fit it."""
 
     title: str = Field(min_length=1, max_length=200)
@@ -57,7 +54,7 @@ class PathStep(_Model):
     course_ids: tuple[uuid.UUID, ...] = Field(default=(), max_length=5)
 
 
-class LearningPathRequested(_Model):
+class LearningPathRequested(ContractModel):
     """Command: draft a learning path for a subject, level and goals."""
 
     path_id: uuid.UUID
@@ -67,7 +64,7 @@ class LearningPathRequested(_Model):
     goals: tuple[str, ...] = Field(min_length=1, max_length=10)
 
 
-class LearningPathGenerated(_Model):
+class LearningPathGenerated(ContractModel):
     """Fact: the model drafted a path that validated against `PathStep`s."""
 
     path_id: uuid.UUID
@@ -76,7 +73,7 @@ class LearningPathGenerated(_Model):
     model: str = Field(min_length=1, max_length=200)
 
 
-class LearningPathFailed(_Model):
+class LearningPathFailed(ContractModel):
     """Fact: no path, and why."""
 
     path_id: uuid.UUID

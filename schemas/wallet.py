@@ -5,17 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
+from schemas.base import ContractModel
 from schemas.money import AmountMinor, BalanceMinor, Currency
 from schemas.topic import TopicSpec, command, event
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class WalletTransferRequested(_Model):
+class WalletTransferRequested(ContractModel):
     """Command: move money from one user's wallet to another's, all or nothing."""
 
     transfer_id: uuid.UUID
@@ -25,7 +22,7 @@ class WalletTransferRequested(_Model):
     currency: Currency
 
 
-class WalletDebitRequested(_Model):
+class WalletDebitRequested(ContractModel):
     """Command (from a saga, e.g. a course bought with the wallet): take money if it is there."""
 
     debit_id: uuid.UUID
@@ -36,7 +33,7 @@ class WalletDebitRequested(_Model):
     reference: uuid.UUID
 
 
-class _Entry(_Model):
+class _Entry(ContractModel):
     """A ledger entry as an event; `balance_version` orders a wallet's entries."""
 
     entry_id: uuid.UUID
@@ -61,7 +58,7 @@ class WalletDebited(_Entry):
     reason: Literal["transfer_out", "course_purchase", "refund"]
 
 
-class WalletTransferCompleted(_Model):
+class WalletTransferCompleted(ContractModel):
     """Fact: a transfer's debit and credit were written in one transaction."""
 
     transfer_id: uuid.UUID
@@ -71,7 +68,7 @@ class WalletTransferCompleted(_Model):
     currency: Currency
 
 
-class WalletTransferRejected(_Model):
+class WalletTransferRejected(ContractModel):
     """Fact: a transfer was refused (insufficient funds), and nothing moved."""
 
     transfer_id: uuid.UUID
@@ -79,7 +76,7 @@ class WalletTransferRejected(_Model):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class WalletDebitRejected(_Model):
+class WalletDebitRejected(ContractModel):
     """Fact: a debit was refused (insufficient funds), and nothing moved."""
 
     debit_id: uuid.UUID
