@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import stripe
     from fastapi import FastAPI
 
-    from consumers.tutor.model import ModelGateway
+    from consumers.tutor.gateway import ModelGateway
 
 # Each role imports only what it runs: a consumer process never loads the HTTP stack, the
 # OpenAI or Stripe SDKs unless its own service needs them (a third of its memory).
@@ -120,8 +120,8 @@ def stripe_client(settings: Settings) -> stripe.StripeClient | None:
 
 def tutor_model(settings: Settings) -> ModelGateway:
     """The tutor's model gateway (no client without an API key)."""
-    from consumers.tutor.model import ModelGateway
-    from consumers.tutor.model import make_client as make_openai
+    from consumers.tutor.gateway import ModelGateway
+    from consumers.tutor.gateway import make_client as make_openai
 
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     return ModelGateway(

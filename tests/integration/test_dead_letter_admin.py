@@ -17,7 +17,7 @@ from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
 from azora.crypto import SecretBox
 from azora.messages import Event, build_envelope, encode
-from consumers.identity.service import on_registration_requested
+from consumers.identity.handlers import on_registration_requested
 from consumers.projections.dead_letters import DEAD_LETTERS
 from producers.ingress.app import create_app
 from producers.ingress.bus import Bus
