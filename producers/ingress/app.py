@@ -25,6 +25,7 @@ from producers.ingress import (
     wallet,
 )
 from producers.ingress.body_limits import BodyLimit, RequestBodyLimits
+from producers.ingress.client_address import ClientAddress
 from producers.ingress.context import IngressContext
 from producers.ingress.fast_path import CommandFastPath
 from producers.ingress.http_metrics import RequestMetrics
@@ -102,6 +103,7 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
         },
         max_json_depth=settings.max_json_depth,
     )
+    app.add_middleware(ClientAddress, trusted=settings.trusted_proxies)
     app.add_middleware(RequestTracing)
     # Added last, so it runs outermost: its latency includes the tracing middleware's.
     app.add_middleware(RequestMetrics)
