@@ -37,34 +37,27 @@ class BodyLimit:
     setting: str
 
 
-@dataclass(frozen=True)
-class _Framing:
-    """What a request's headers say about its body."""
-
-    length: int | None  # Content-Length, when it is a number
-    has_body: bool
-    json: bool
-
-    @classmethod
-    def of(cls, headers: list[tuple[bytes, bytes]]) -> _Framing:
-        length_header: bytes | None = None
-        chunked = False
-        content_type = b""
-        for name, value in headers:
-            if name == b"content-length" and length_header is None:
-                length_header = value.strip()
-            elif name == b"transfer-encoding":
-                chunked = True
-            elif name == b"content-type" and not content_type:
-                content_type = value.split(b";", 1)[0].strip().lower()
-        length = int(length_header) if length_header and length_header.isdigit() else None
-        # No length and no transfer coding: HTTP/1.1 says there is no body (RFC 9112 6.3).
-        has_body = chunked or (length_header is not None and length != 0)
-        # What FastAPI parses as JSON: application/json and application/*+json.
-        json = content_type == b"application/json" or (
-            content_type.startswith(b"application/") and content_type.endswith(b"+json")
-        )
-        return cls(length=length, has_body=has_body, json=json)
+def _framing(headers: list[tuple[bytes, bytes]]) -> tuple[int | None, bool, bool]:
+    """What the headers say of the body: its length (when a number), whether there is one,
+    and whether it is JSON. A tuple, not an object: this runs for every request."""
+    length_header: bytes | None = None
+    chunked = False
+    content_type = b""
+    for name, value in headers:
+        if name == b"content-length" and length_header is None:
+            length_header = value.strip()
+        elif name == b"transfer-encoding":
+            chunked = True
+        elif name == b"content-type" and not content_type:
+            content_type = value.split(b";", 1)[0].strip().lower()
+    length = int(length_header) if length_header and length_header.isdigit() else None
+    # No length and no transfer coding: HTTP/1.1 says there is no body (RFC 9112 6.3).
+    has_body = chunked or (length_header is not None and length != 0)
+    # What FastAPI parses as JSON: application/json and application/*+json.
+    json = content_type == b"application/json" or (
+        content_type.startswith(b"application/") and content_type.endswith(b"+json")
+    )
+    return length, has_body, json
 
 
 class RequestBodyLimits:
@@ -87,12 +80,12 @@ class RequestBodyLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        framing = _Framing.of(scope["headers"])
-        if not framing.has_body:
+        length, has_body, json = _framing(scope["headers"])
+        if not has_body:
             await self.app(scope, receive, send)
             return
         limit = self.by_path.get(scope["path"], self.default)
-        if framing.length is not None and framing.length > limit.max_bytes:
+        if length is not None and length > limit.max_bytes:
             await _too_large(scope, receive, send, limit)
             return
         body = await _read_within(receive, limit.max_bytes)
@@ -102,7 +95,7 @@ class RequestBodyLimits:
             await _too_large(scope, receive, send, limit)
             return
         assert isinstance(body, bytes)
-        if framing.json and deeper_than(body, self.max_json_depth):
+        if json and deeper_than(body, self.max_json_depth):
             await _too_deep(scope, receive, send, self.max_json_depth)
             return
         await self.app(scope, _replaying(body, receive), send)
