@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -29,6 +30,7 @@ PUBLISHED_SECRET_DIGESTS = frozenset(
     }
 )
 MIN_SECRET_KEY_LENGTH = 32
+ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
 # A long value of a few repeated characters ("x" * 40) is no secret either.
 MIN_DISTINCT_CHARACTERS = 8
 SecretName = Literal["secret_key", "stripe_webhook_secret"]
@@ -135,6 +137,13 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For is believed (CIDRs, comma-separated). Empty: the socket's
     # peer is the client, whatever headers it sends (`producers/ingress/client_address.py`).
     trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = ()
+    # Browser apps on these origins may call the API (CORS; comma-separated, each
+    # `scheme://host[:port]`). Empty, the default: no CORS headers at all, so browsers keep
+    # other origins out. Credentials (cookies) are off unless asked for: the API takes
+    # bearer tokens in a header, which needs none.
+    cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    cors_allow_credentials: bool = False
+    cors_max_age_s: int = Field(default=600, ge=0, le=86_400)
 
     # Signs tokens and seals TOTP secrets; only the ingress and identity need it, so the
     # other processes (and the operators' tools) run without it.
@@ -171,6 +180,32 @@ class Settings(BaseSettings):
     # this (a relay re-send comes within seconds, a client retry within hours) is applied.
     inbox_retention_s: int = Field(default=7 * 24 * 3600, ge=3600)
     relay_batch: int = Field(default=1000, ge=1)
+
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _comma_separated_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("cors_allow_origins")
+    @classmethod
+    def _origins_only(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        # An origin is scheme, host and port: a path or a trailing slash never matches the
+        # Origin header a browser sends, so it would silently allow nothing.
+        for origin in origins:
+            if origin != "*" and not ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port])")
+        return origins
+
+    @model_validator(mode="after")
+    def _no_wildcard_with_credentials(self) -> Settings:
+        if self.cors_allow_credentials and "*" in self.cors_allow_origins:
+            raise ValueError(
+                "AZORA_CORS_ALLOW_ORIGINS='*' with credentials would let every site act as "
+                "the signed-in user: name the origins"
+            )
+        return self
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from producers.ingress import (
     accounts,
     admin,
     commands,
+    cors,
     courses,
     enrollments,
     payments,
@@ -104,6 +105,10 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
         max_json_depth=settings.max_json_depth,
     )
     app.add_middleware(ClientAddress, trusted=settings.trusted_proxies)
+    # Outside the body limits and the fast path (a preflight never reaches them), inside
+    # traces and metrics (which see preflights too); its headers reach 4xx answers as well,
+    # so a browser app can read why it was refused.
+    cors.install(app, settings)
     app.add_middleware(RequestTracing)
     # Added last, so it runs outermost: its latency includes the tracing middleware's.
     app.add_middleware(RequestMetrics)

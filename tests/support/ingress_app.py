@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -36,17 +38,22 @@ class RecordingTransport:
         return self.up
 
 
-def in_memory_client(transport: Transport, secret: str, *, fast_path: bool = True) -> TestClient:
+def in_memory_client(
+    transport: Transport, secret: str, *, fast_path: bool = True, **settings: Any
+) -> TestClient:
     """A client on the ingress app whose lifespan never runs: no Kafka, no Postgres pool."""
     return TestClient(
-        in_memory_app(transport, secret, fast_path=fast_path), raise_server_exceptions=False
+        in_memory_app(transport, secret, fast_path=fast_path, **settings),
+        raise_server_exceptions=False,
     )
 
 
-def in_memory_app(transport: Transport, secret: str, *, fast_path: bool = True) -> FastAPI:
+def in_memory_app(
+    transport: Transport, secret: str, *, fast_path: bool = True, **overrides: Any
+) -> FastAPI:
     """The ingress app over `transport`, with cheap password hashing and no connections."""
     settings = Settings(
-        env="test", secret_key=secret, stripe_webhook_secret=random_webhook_secret()
+        env="test", secret_key=secret, stripe_webhook_secret=random_webhook_secret(), **overrides
     )
     ctx = IngressContext(
         settings=settings,

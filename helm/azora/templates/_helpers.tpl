@@ -114,6 +114,12 @@ AZORA_LOG_LEVEL: {{ $c.logLevel | quote }}
 {{- with $c.trustedProxies }}
 AZORA_TRUSTED_PROXIES: {{ join "," . | quote }}
 {{- end }}
+{{- with $c.corsAllowOrigins }}
+AZORA_CORS_ALLOW_ORIGINS: {{ join "," . | quote }}
+{{- end }}
+{{- if $c.corsAllowCredentials }}
+AZORA_CORS_ALLOW_CREDENTIALS: "true"
+{{- end }}
 AZORA_INGRESS_HOST: "0.0.0.0"
 AZORA_INGRESS_PORT: {{ .Values.ingress.port | quote }}
 AZORA_METRICS_HOST: "0.0.0.0"
