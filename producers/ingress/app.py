@@ -30,6 +30,7 @@ from producers.ingress.client_address import ClientAddress
 from producers.ingress.context import IngressContext
 from producers.ingress.fast_path import CommandFastPath
 from producers.ingress.http_metrics import RequestMetrics
+from producers.ingress.operation_ids import operation_id
 from producers.ingress.request_spans import RequestTracing
 from producers.ingress.transport import KafkaTransport
 
@@ -84,6 +85,7 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.ctx = ctx
     problems.install(app)
