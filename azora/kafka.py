@@ -23,18 +23,42 @@ from schemas.catalogue import CATALOGUE, DLQ_RETENTION_MS
 DLQ_MAX_MESSAGE_BYTES = 2 * 1024 * 1024 + 64 * 1024
 
 
+@dataclass(frozen=True)
+class KafkaSecurity:
+    """How this deployment's Kafka clients secure their connections: TLS, SASL, both or none."""
+
+    protocol: str
+    ssl_context: ssl.SSLContext | None
+    sasl_mechanism: str | None
+    sasl_username: str | None
+    sasl_password: str | None
+
+
+def kafka_security(settings: Settings) -> KafkaSecurity:
+    """TLS and SASL as the settings say: the one place they are derived, for every client."""
+    protocol = settings.kafka_security_protocol
+    sasl = protocol.startswith("SASL_")
+    password = settings.kafka_sasl_password
+    return KafkaSecurity(
+        protocol=protocol,
+        ssl_context=ssl_context(settings) if protocol in ("SSL", "SASL_SSL") else None,
+        sasl_mechanism=settings.kafka_sasl_mechanism if sasl else None,
+        sasl_username=settings.kafka_sasl_username if sasl else None,
+        sasl_password=password.get_secret_value() if sasl and password else None,
+    )
+
+
 def security_kwargs(settings: Settings) -> dict[str, Any]:
     """aiokafka's transport-security arguments: TLS and SASL as the settings say."""
-    protocol = settings.kafka_security_protocol
-    kwargs: dict[str, Any] = {"security_protocol": protocol}
-    if protocol in ("SSL", "SASL_SSL"):
-        kwargs["ssl_context"] = ssl_context(settings)
-    if protocol.startswith("SASL_"):
-        password = settings.kafka_sasl_password
+    security = kafka_security(settings)
+    kwargs: dict[str, Any] = {"security_protocol": security.protocol}
+    if security.ssl_context is not None:
+        kwargs["ssl_context"] = security.ssl_context
+    if security.sasl_mechanism is not None:
         kwargs |= {
-            "sasl_mechanism": settings.kafka_sasl_mechanism,
-            "sasl_plain_username": settings.kafka_sasl_username,
-            "sasl_plain_password": password.get_secret_value() if password else None,
+            "sasl_mechanism": security.sasl_mechanism,
+            "sasl_plain_username": security.sasl_username,
+            "sasl_plain_password": security.sasl_password,
         }
     return kwargs
 
@@ -61,17 +85,28 @@ def _no_password() -> str:
     return ""
 
 
-def make_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
-    """An idempotent producer that waits for every in-sync replica (acks=all)."""
+def make_producer(
+    settings: Settings,
+    client_id: str,
+    *,
+    linger_ms: int = 5,
+    request_timeout_ms: int = 15_000,
+    max_request_size: int = DLQ_MAX_MESSAGE_BYTES,
+) -> AIOKafkaProducer:
+    """An idempotent producer that waits for every in-sync replica (acks=all).
+
+    Every producer of the deployment is built here; a caller tunes only how long a record
+    may wait for company (`linger_ms`), how long a request may take, and how large it may be.
+    """
     return AIOKafkaProducer(
         **client_kwargs(settings),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
-        linger_ms=5,
-        request_timeout_ms=15000,
+        linger_ms=linger_ms,
+        request_timeout_ms=request_timeout_ms,
         partitioner=partition_for,
-        max_request_size=DLQ_MAX_MESSAGE_BYTES,
+        max_request_size=max_request_size,
     )
 
 

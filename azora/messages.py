@@ -6,9 +6,10 @@ import base64
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
 
 from pydantic import BaseModel, ValidationError
+from typing_extensions import TypeVar
 
 from azora.ids import name_uuid, random_uuid
 from azora.topics import TopicNames
@@ -21,7 +22,10 @@ from schemas.envelope import (
     utcnow,
 )
 
-P = TypeVar("P", bound=BaseModel)
+# Covariant like TopicSpec's, so `Event[BaseModel]` takes any event and a handler of one
+# model takes only its own topic's events; a type parameter costs nothing at run time.
+P = TypeVar("P", bound=BaseModel, covariant=True, default=BaseModel)
+M = TypeVar("M", bound=BaseModel)
 Headers = Sequence[tuple[str, bytes]]
 
 # The newest envelope schema_version this code understands for any topic.
@@ -42,7 +46,7 @@ class OutgoingMessage:
 class Event(Generic[P]):
     """A decoded record: where it came from, its envelope, and its validated payload."""
 
-    spec: TopicSpec
+    spec: TopicSpec[P]
     envelope: EnvelopeFields
     payload: P
     topic: str
@@ -118,7 +122,7 @@ def encode(
     )
 
 
-def decode(spec: TopicSpec, value: bytes | None) -> tuple[EnvelopeFields, BaseModel]:
+def decode(spec: TopicSpec[M], value: bytes | None) -> tuple[EnvelopeFields, M]:
     """Validate a record body against the envelope and `spec`'s model, or raise DecodeError."""
     if value is None:
         raise DecodeError("empty record (tombstone) on a topic that carries events")

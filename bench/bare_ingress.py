@@ -10,7 +10,7 @@ import uuid
 
 from fastapi import FastAPI, Response
 
-from producers.ingress.wallet import TransferRequest
+from schemas.api import TransferRequest
 
 app = FastAPI(title="bare baseline")
 

@@ -1,14 +1,172 @@
-"""The HTTP contract's answers: what the ingress returns and the typed client reads."""
+"""The HTTP contract: the bodies the ingress takes and answers, the typed client sends and reads.
+
+Request bodies are strict (an unknown field is refused), unlike events, which readers take
+tolerantly. The ingress serves these models; `stack.client` builds its bodies from them.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    model_validator,
+)
 
-from schemas.learning import Module
+from schemas.accounts import DisplayName
+from schemas.learning import Level, Module, Title
+from schemas.money import AmountMinor, Currency
+from schemas.password_policy import MAX_LENGTH, MIN_LENGTH, POLICY, policy_violations
+from schemas.payments import Purpose
+from schemas.tutor import Level as PathLevel
+
+
+def _normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+# The full address check happens here, at the edge; events then only re-check the shape.
+Email = Annotated[EmailStr, AfterValidator(_normalise_email)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Accounts
+
+
+class RegisterRequest(_Request):
+    """A new account."""
+
+    email: Email
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH, description=POLICY)
+    display_name: DisplayName
+
+    @model_validator(mode="after")
+    def _password_policy(self) -> RegisterRequest:
+        problems = policy_violations(self.password, self.email)
+        if problems:
+            raise ValueError("password " + "; ".join(problems))
+        return self
+
+
+class LoginRequest(_Request):
+    """Credentials, and a TOTP code once MFA is on."""
+
+    email: Email
+    password: str = Field(min_length=1, max_length=256)
+    totp_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+
+
+class RefreshRequest(_Request):
+    """A refresh token from login or an earlier refresh."""
+
+    refresh_token: str = Field(min_length=1, max_length=4096)
+
+
+class MfaVerifyRequest(_Request):
+    """A code from the authenticator, proving the secret was loaded."""
+
+    code: str = Field(pattern=r"^[0-9]{6}$")
+
+
+# Learning
+
+
+class LessonIn(_Request):
+    """A lesson as an instructor writes it."""
+
+    title: Title
+    content: str = Field(min_length=1, max_length=100_000)
+
+
+class ModuleIn(_Request):
+    """A module as an instructor writes it."""
+
+    title: Title
+    lessons: list[LessonIn] = Field(min_length=1, max_length=200)
+
+
+class CourseRequest(_Request):
+    """A course to publish; `price_minor` 0 makes it free."""
+
+    title: Title
+    description: str = Field(min_length=1, max_length=10_000)
+    category: str = Field(min_length=1, max_length=100)
+    level: Level
+    price_minor: int = Field(ge=0, le=100_000_000)
+    currency: Currency = "EUR"
+    modules: list[ModuleIn] = Field(min_length=1, max_length=100)
+
+
+class EnrollmentRequest(_Request):
+    """Enrol in a course; a paid one is paid from the wallet or by card."""
+
+    course_id: uuid.UUID
+    pay_with: Literal["wallet", "card"] = "wallet"
+
+
+class ProgressRequest(_Request):
+    """A finished lesson."""
+
+    course_id: uuid.UUID
+    lesson_id: uuid.UUID
+
+
+# Money
+
+
+class PaymentRequest(_Request):
+    """A card payment to start: a wallet top-up, or a course purchase (with `course_id`)."""
+
+    amount_minor: AmountMinor
+    currency: Currency
+    purpose: Purpose
+    course_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _course_for_purchases(self) -> PaymentRequest:
+        if (self.purpose == "course_purchase") != (self.course_id is not None):
+            raise ValueError("course_id is required for a course purchase, and only then")
+        return self
+
+
+class TransferRequest(_Request):
+    """Money to move from the caller's wallet to another user's."""
+
+    to_user_id: uuid.UUID
+    amount_minor: AmountMinor
+    currency: Currency
+
+
+# Tutor
+
+
+class QuestionRequest(_Request):
+    """A question, optionally about a lesson, optionally continuing a conversation."""
+
+    question: str = Field(min_length=1, max_length=4000)
+    course_id: uuid.UUID | None = None
+    lesson_id: uuid.UUID | None = None
+    conversation_id: uuid.UUID | None = None
+
+
+class PathRequest(_Request):
+    """What a learning path is for."""
+
+    subject: str = Field(min_length=1, max_length=200)
+    level: PathLevel
+    goals: list[str] = Field(min_length=1, max_length=10)
+
+
+# Answers
 
 
 class Accepted(BaseModel):
@@ -228,3 +386,71 @@ class LearningPath(BaseModel):
     steps: list[dict[str, Any]] = []
     model: str | None = None
     reason: str | None = None
+
+
+# Admin: dead letters
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class DeadLetterSummary(_Out):
+    """Where a dead letter failed, in which group, and why."""
+
+    id: uuid.UUID
+    dlq_topic: str
+    dlq_partition: int
+    dlq_offset: int
+    origin_topic: str | None
+    origin_partition: int | None
+    origin_offset: int | None
+    group: str | None
+    error: str
+    error_kind: str | None
+    attempts: int | None
+    failed_at: datetime
+    event_id: uuid.UUID | None
+    event_type: str | None
+    redriven_at: datetime | None
+    redriven_by: str | None
+
+
+class DeadLetterPage(_Out):
+    """Dead letters, newest first."""
+
+    items: list[DeadLetterSummary]
+
+
+class RecordBytes(_Out):
+    """A key or value: parsed when JSON, as text when UTF-8, and always as base64."""
+
+    size: int
+    parsed: Any | None
+    text: str | None
+    base64: str
+
+
+class RecordHeader(_Out):
+    """One Kafka header: its value as text when UTF-8, and always as base64."""
+
+    name: str
+    value: str | None
+    value_base64: str
+
+
+class DeadLetter(DeadLetterSummary):
+    """A dead letter with its original record: headers, key and value."""
+
+    headers: list[RecordHeader]
+    key: RecordBytes | None
+    value: RecordBytes
+
+
+class RedriveAccepted(_Out):
+    """The record went back to its topic; the dead letter is marked once that is projected."""
+
+    dead_letter_id: uuid.UUID
+    origin_topic: str
+    redriven_at: datetime
+    redriven_by: str

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
+
+from schemas.base import ContractModel
+from schemas.topic import TopicSpec, event
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class DeadLetterRedriven(_Model):
+class DeadLetterRedriven(ContractModel):
     """Fact: an admin re-published a dead letter's original record to its origin topic."""
 
     # The dead letter's id in `read.dead_letters` (derived from its DLQ position).
@@ -22,3 +21,16 @@ class DeadLetterRedriven(_Model):
     origin_topic: str = Field(min_length=1, max_length=300)
     redriven_by: str = Field(min_length=1, max_length=200)
     redriven_at: AwareDatetime
+
+
+# The topics these models travel on, in the order the catalogue lists them.
+
+DEAD_LETTER_REDRIVEN = event(
+    "dead_letter.redriven",
+    DeadLetterRedriven,
+    key="dead_letter_id",
+    description="An admin re-published a dead letter to its origin topic (azora dlq redrive).",
+    partitions=1,
+)
+
+TOPICS: tuple[TopicSpec, ...] = (DEAD_LETTER_REDRIVEN,)

@@ -5,18 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
+from schemas.base import ContractModel
 from schemas.money import AmountMinor, Currency
+from schemas.topic import TopicSpec, command, event
 
 Purpose = Literal["wallet_top_up", "course_purchase"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class PaymentRequested(_Model):
+class PaymentRequested(ContractModel):
     """Command: take a card payment (a Stripe PaymentIntent) for a purpose."""
 
     payment_id: uuid.UUID
@@ -27,7 +25,7 @@ class PaymentRequested(_Model):
     course_id: uuid.UUID | None = None
 
 
-class PaymentIntentCreated(_Model):
+class PaymentIntentCreated(ContractModel):
     """Fact: Stripe holds a PaymentIntent; the frontend confirms it with `client_secret`."""
 
     payment_id: uuid.UUID
@@ -39,7 +37,7 @@ class PaymentIntentCreated(_Model):
     purpose: Purpose
 
 
-class PaymentWebhookReceived(_Model):
+class PaymentWebhookReceived(ContractModel):
     """Fact: Stripe sent a signed event about a PaymentIntent (verified at the ingress)."""
 
     stripe_event_id: str = Field(min_length=1, max_length=255)
@@ -48,7 +46,7 @@ class PaymentWebhookReceived(_Model):
     data: dict[str, Any]
 
 
-class PaymentSucceeded(_Model):
+class PaymentSucceeded(ContractModel):
     """Fact: money was captured for a user."""
 
     payment_id: uuid.UUID
@@ -60,7 +58,7 @@ class PaymentSucceeded(_Model):
     succeeded_at: AwareDatetime
 
 
-class PaymentFailed(_Model):
+class PaymentFailed(ContractModel):
     """Fact: a payment cannot go through, with the reason."""
 
     payment_id: uuid.UUID
@@ -69,14 +67,14 @@ class PaymentFailed(_Model):
     failed_at: AwareDatetime
 
 
-class PaymentRefundRequested(_Model):
+class PaymentRefundRequested(ContractModel):
     """Command: give a succeeded payment's money back (a top-up: out of the wallet first)."""
 
     payment_id: uuid.UUID
     user_id: uuid.UUID
 
 
-class PaymentRefunded(_Model):
+class PaymentRefunded(ContractModel):
     """Fact: Stripe refunded the payment (and, for a top-up, the wallet was debited)."""
 
     payment_id: uuid.UUID
@@ -88,7 +86,7 @@ class PaymentRefunded(_Model):
     refunded_at: AwareDatetime
 
 
-class PaymentRefundRejected(_Model):
+class PaymentRefundRejected(ContractModel):
     """Fact: a refund did not happen, and why; `reversed_minor` went back to the wallet."""
 
     payment_id: uuid.UUID
@@ -96,3 +94,71 @@ class PaymentRefundRejected(_Model):
     reason: str = Field(min_length=1, max_length=500)
     currency: Currency | None = None
     reversed_minor: int = Field(default=0, ge=0)
+
+
+# The topics these models travel on, in the order the catalogue lists them.
+
+PAYMENT_REQUESTED = command(
+    "payment.requested",
+    PaymentRequested,
+    key="payment_id",
+    description="A user asked to pay by card (a wallet top-up or a course purchase).",
+)
+PAYMENT_INTENT_CREATED = event(
+    "payment.intent_created",
+    PaymentIntentCreated,
+    key="payment_id",
+    description="Stripe holds a PaymentIntent for the payment; its client_secret is ready.",
+    settles="succeeded",
+)
+# Keyed by PaymentIntent: every event about one intent is processed in order.
+PAYMENT_WEBHOOK_RECEIVED = event(
+    "payment.webhook_received",
+    PaymentWebhookReceived,
+    key="stripe_payment_intent_id",
+    description="A verified Stripe webhook event about a PaymentIntent.",
+)
+PAYMENT_SUCCEEDED = event(
+    "payment.succeeded",
+    PaymentSucceeded,
+    key="payment_id",
+    description="A payment was captured (a wallet top-up or a course purchase).",
+)
+PAYMENT_FAILED = event(
+    "payment.failed",
+    PaymentFailed,
+    key="payment_id",
+    description="A payment cannot go through, with the reason.",
+    settles="rejected",
+)
+PAYMENT_REFUND_REQUESTED = command(
+    "payment.refund_requested",
+    PaymentRefundRequested,
+    key="payment_id",
+    description="A user asked for a succeeded payment to be refunded.",
+)
+PAYMENT_REFUNDED = event(
+    "payment.refunded",
+    PaymentRefunded,
+    key="payment_id",
+    description="Stripe refunded a payment.",
+    settles="succeeded",
+)
+PAYMENT_REFUND_REJECTED = event(
+    "payment.refund_rejected",
+    PaymentRefundRejected,
+    key="payment_id",
+    description="A refund did not happen, with the reason.",
+    settles="rejected",
+)
+
+TOPICS: tuple[TopicSpec, ...] = (
+    PAYMENT_REQUESTED,
+    PAYMENT_INTENT_CREATED,
+    PAYMENT_WEBHOOK_RECEIVED,
+    PAYMENT_SUCCEEDED,
+    PAYMENT_FAILED,
+    PAYMENT_REFUND_REQUESTED,
+    PAYMENT_REFUNDED,
+    PAYMENT_REFUND_REJECTED,
+)

@@ -5,16 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
+
+from schemas.base import ContractModel
+from schemas.topic import TopicSpec, command, event
 
 Level = Literal["beginner", "intermediate", "advanced"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class TutorAsked(_Model):
+class TutorAsked(ContractModel):
     """Command: a question for the tutor, optionally about a lesson, within a conversation."""
 
     question_id: uuid.UUID
@@ -26,7 +25,7 @@ class TutorAsked(_Model):
     asked_at: AwareDatetime
 
 
-class TutorAnswered(_Model):
+class TutorAnswered(ContractModel):
     """Fact: the model answered; usage and latency come with it."""
 
     question_id: uuid.UUID
@@ -39,7 +38,7 @@ class TutorAnswered(_Model):
     latency_ms: int = Field(ge=0)
 
 
-class TutorFailed(_Model):
+class TutorFailed(ContractModel):
     """Fact: no answer, and why (no provider, the provider kept failing, ...)."""
 
     question_id: uuid.UUID
@@ -47,7 +46,7 @@ class TutorFailed(_Model):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class PathStep(_Model):
+class PathStep(ContractModel):
     """One step of a learning path; `course_ids` are Azora courses that fit it."""
 
     title: str = Field(min_length=1, max_length=200)
@@ -55,7 +54,7 @@ class PathStep(_Model):
     course_ids: tuple[uuid.UUID, ...] = Field(default=(), max_length=5)
 
 
-class LearningPathRequested(_Model):
+class LearningPathRequested(ContractModel):
     """Command: draft a learning path for a subject, level and goals."""
 
     path_id: uuid.UUID
@@ -65,7 +64,7 @@ class LearningPathRequested(_Model):
     goals: tuple[str, ...] = Field(min_length=1, max_length=10)
 
 
-class LearningPathGenerated(_Model):
+class LearningPathGenerated(ContractModel):
     """Fact: the model drafted a path that validated against `PathStep`s."""
 
     path_id: uuid.UUID
@@ -74,9 +73,63 @@ class LearningPathGenerated(_Model):
     model: str = Field(min_length=1, max_length=200)
 
 
-class LearningPathFailed(_Model):
+class LearningPathFailed(ContractModel):
     """Fact: no path, and why."""
 
     path_id: uuid.UUID
     user_id: uuid.UUID
     reason: str = Field(min_length=1, max_length=1000)
+
+
+# The topics these models travel on, in the order the catalogue lists them.
+
+# Keyed by conversation: its questions are answered in order, with the history so far.
+TUTOR_ASKED = command(
+    "tutor.asked",
+    TutorAsked,
+    key="conversation_id",
+    description="A user asked the tutor a question.",
+)
+TUTOR_ANSWERED = event(
+    "tutor.answered",
+    TutorAnswered,
+    key="conversation_id",
+    description="The tutor answered, with model, token usage and latency.",
+    settles="succeeded",
+)
+TUTOR_FAILED = event(
+    "tutor.failed",
+    TutorFailed,
+    key="user_id",
+    description="The tutor could not answer, with the reason.",
+    settles="rejected",
+)
+LEARNING_PATH_REQUESTED = command(
+    "learning_path.requested",
+    LearningPathRequested,
+    key="path_id",
+    description="A user asked for a learning path.",
+)
+LEARNING_PATH_GENERATED = event(
+    "learning_path.generated",
+    LearningPathGenerated,
+    key="path_id",
+    description="A learning path was drafted and validated.",
+    settles="succeeded",
+)
+LEARNING_PATH_FAILED = event(
+    "learning_path.failed",
+    LearningPathFailed,
+    key="path_id",
+    description="No learning path could be drafted, with the reason.",
+    settles="rejected",
+)
+
+TOPICS: tuple[TopicSpec, ...] = (
+    TUTOR_ASKED,
+    TUTOR_ANSWERED,
+    TUTOR_FAILED,
+    LEARNING_PATH_REQUESTED,
+    LEARNING_PATH_GENERATED,
+    LEARNING_PATH_FAILED,
+)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import stripe
     from fastapi import FastAPI
 
-    from consumers.tutor.model import ModelGateway
+    from consumers.tutor.gateway import ModelGateway
 
 # Each role imports only what it runs: a consumer process never loads the HTTP stack, the
 # OpenAI or Stripe SDKs unless its own service needs them (a third of its memory).
@@ -120,8 +120,8 @@ def stripe_client(settings: Settings) -> stripe.StripeClient | None:
 
 def tutor_model(settings: Settings) -> ModelGateway:
     """The tutor's model gateway (no client without an API key)."""
-    from consumers.tutor.model import ModelGateway
-    from consumers.tutor.model import make_client as make_openai
+    from consumers.tutor.gateway import ModelGateway
+    from consumers.tutor.gateway import make_client as make_openai
 
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     return ModelGateway(
@@ -149,13 +149,13 @@ def ingress_app(settings: Settings) -> FastAPI:
     from producers.ingress.transport import (
         KafkaTransport,
         asyncapi_document,
+        ingress_producer,
         make_broker,
-        make_producer,
     )
     from producers.ingress.waiter import CommandWaiter
 
     topic_names = names(settings)
-    kafka = KafkaTransport(lambda: make_producer(settings))
+    kafka = KafkaTransport(lambda: ingress_producer(settings))
     secret = settings.required_secret("secret_key")
     # Checked at start: without it every webhook would be refused, silently to the user.
     settings.required_secret("stripe_webhook_secret")

@@ -1,26 +1,37 @@
-"""A service as the consume loop sees it: a consumer group and a handler per topic."""
+"""A service as the consume loop sees it: a consumer group and a handler per topic.
+
+Services declare what they read with `subscribe(spec, handler, ...)`, which ties the
+topic's payload model to the handler's: subscribing a handler of `Event[CoursePublished]`
+to `user.registered` is a type error. The types are erased once subscribed, so the loop
+pays nothing for them.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
+from pydantic import BaseModel
 
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, Headers
 from azora.topics import TopicNames
 from schemas.catalogue import TopicSpec
 
+P = TypeVar("P", bound=BaseModel)
+
 # A handler applies a whole batch of one topic's events with set-based SQL.
-Handler = Callable[[Sequence[Event[Any]], UnitOfWork], Awaitable[None]]
+HandlerOf = Callable[[Sequence[Event[P]], UnitOfWork], Awaitable[None]]
+Handler = HandlerOf[Any]
 # A preparation calls the outside world (Stripe, OpenAI) for a batch before its
 # transaction, never inside it; it may read its own service's tables through the pool,
 # and returns a result per event id for the handler (`uow.prepared`). It runs again on
 # every attempt, so its calls must be idempotent.
-Prepare = Callable[[Sequence[Event[Any]], asyncpg.Pool], Awaitable[dict[uuid.UUID, Any]]]
+PrepareOf = Callable[[Sequence[Event[P]], asyncpg.Pool], Awaitable[dict[uuid.UUID, Any]]]
+Prepare = PrepareOf[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +89,56 @@ class Service:
         return [names.physical(spec) for spec in self.handlers] + [
             names.dlq(spec) for spec in self.dead_letter_handlers
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """One topic a service reads: its handler, and how the loop treats the topic."""
+
+    spec: TopicSpec
+    handler: Handler
+    prepare: Prepare | None = None
+    acts_on: Relevant | None = None
+    replay_safe: bool = False
+
+
+def subscribe(
+    spec: TopicSpec[P],
+    handler: HandlerOf[P],
+    *,
+    prepare: PrepareOf[P] | None = None,
+    acts_on: Callable[[P], bool] | None = None,
+    replay_safe: bool = False,
+) -> Subscription:
+    """Read `spec`'s topic with `handler`, which must take that topic's payload model.
+
+    `prepare` calls the outside world before the batch's transaction; `acts_on` picks the
+    payloads this service acts on (see `Service.acts_on`); `replay_safe` skips the inbox.
+    """
+    return Subscription(spec, handler, prepare, acts_on, replay_safe)
+
+
+def service(
+    name: str,
+    *subscriptions: Subscription,
+    tables: tuple[str, ...] = (),
+    dead_letter_handlers: dict[TopicSpec, RawHandler] | None = None,
+) -> Service:
+    """The consumer group `name`, reading each subscription's topic (each at most once)."""
+    handlers: dict[TopicSpec, Handler] = {}
+    for subscription in subscriptions:
+        if subscription.spec in handlers:
+            raise ValueError(f"{name} subscribes to {subscription.spec.name} twice")
+        handlers[subscription.spec] = subscription.handler
+    return Service(
+        name=name,
+        handlers=handlers,
+        replay_safe=frozenset(s.spec for s in subscriptions if s.replay_safe),
+        prepare={s.spec: s.prepare for s in subscriptions if s.prepare is not None},
+        tables=tables,
+        dead_letter_handlers=dict(dead_letter_handlers or {}),
+        acts_on={s.spec: s.acts_on for s in subscriptions if s.acts_on is not None},
+    )
 
 
 def combine(name: str, parts: Sequence[Service]) -> Service:

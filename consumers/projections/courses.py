@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
-from azora.consume.service import Service
+from azora.consume.service import service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from schemas import catalogue as topics
+from schemas.learning import CoursePublished
 
 INSERT = """
 INSERT INTO courses (course_id, instructor_id, title, description, category, level,
@@ -24,7 +24,7 @@ ON CONFLICT DO NOTHING
 """
 
 
-async def on_course_published(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_course_published(events: Sequence[Event[CoursePublished]], uow: UnitOfWork) -> None:
     """Add each published course."""
     courses = [e.payload for e in events]
     await uow.conn.execute(
@@ -42,9 +42,9 @@ async def on_course_published(events: Sequence[Event[Any]], uow: UnitOfWork) -> 
     )
 
 
-COURSES = Service(
-    name="courses",
-    handlers={topics.COURSE_PUBLISHED: on_course_published},
-    replay_safe=frozenset({topics.COURSE_PUBLISHED}),  # insert-if-absent of an immutable fact
+COURSES = service(
+    "courses",
+    # Insert-if-absent of an immutable fact.
+    subscribe(topics.COURSE_PUBLISHED, on_course_published, replay_safe=True),
     tables=("courses",),
 )

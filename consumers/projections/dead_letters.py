@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from azora.consume import dead_letters as dlq
-from azora.consume.service import RawRecord, Service
+from azora.consume.service import RawRecord, service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, header_value, jsonable_headers
 from schemas import catalogue as topics
 from schemas.envelope import HEADER_EVENT_ID, HEADER_TYPE
+from schemas.operations import DeadLetterRedriven
 
 # Names dead letters by their position on the dead-letter topic (see `dead_letter_id`).
 _NAMESPACE = uuid.UUID("0b8f3c52-7d1e-4a9b-8c36-5e2f9a71d4c0")
@@ -151,9 +152,9 @@ async def on_dead_letters(records: Sequence[RawRecord], uow: UnitOfWork) -> None
     )
 
 
-async def on_redriven(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_redriven(events: Sequence[Event[DeadLetterRedriven]], uow: UnitOfWork) -> None:
     """Note the latest re-drive of each dead letter."""
-    latest: dict[uuid.UUID, Any] = {}
+    latest: dict[uuid.UUID, DeadLetterRedriven] = {}
     for event in events:
         seen = latest.get(event.payload.dead_letter_id)
         if seen is None or seen.redriven_at < event.payload.redriven_at:
@@ -210,11 +211,10 @@ def _time(value: str | None) -> datetime | None:
     return parsed
 
 
-DEAD_LETTERS = Service(
-    name="dead_letters",
-    handlers={topics.DEAD_LETTER_REDRIVEN: on_redriven},
+DEAD_LETTERS = service(
+    "dead_letters",
     # A monotonic upsert: a repeated re-drive fact changes nothing.
-    replay_safe=frozenset({topics.DEAD_LETTER_REDRIVEN}),
+    subscribe(topics.DEAD_LETTER_REDRIVEN, on_redriven, replay_safe=True),
     dead_letter_handlers={spec: on_dead_letters for spec in topics.CATALOGUE},
     tables=("dead_letters", "dead_letter_redrives"),
 )

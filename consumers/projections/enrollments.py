@@ -7,12 +7,27 @@ progress only rises.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from azora.consume.service import Service
+from azora.consume.service import service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
+from consumers.projections.batches import latest_per_key
 from schemas import catalogue as topics
+from schemas.learning import (
+    EnrollmentConfirmed,
+    EnrollmentProgressed,
+    EnrollmentRejected,
+    EnrollmentRequested,
+    EnrollmentRevoked,
+)
+
+EnrollmentFact = (
+    EnrollmentRequested
+    | EnrollmentConfirmed
+    | EnrollmentRejected
+    | EnrollmentProgressed
+    | EnrollmentRevoked
+)
 
 RANK = {"pending": 0, "confirmed": 1, "rejected": 1, "revoked": 2}
 STATUS = {
@@ -40,16 +55,14 @@ ON CONFLICT (enrollment_id) DO UPDATE SET
 """
 
 
-async def on_enrollment_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_enrollment_event(events: Sequence[Event[EnrollmentFact]], uow: UnitOfWork) -> None:
     """Move each enrolment's row forward."""
-    latest: dict[Any, Event[Any]] = {}
-    for event in events:
-        seen = latest.get(event.payload.enrollment_id)
-        if seen is None or getattr(event.payload, "completed_lessons", 0) >= getattr(
-            seen.payload, "completed_lessons", 0
-        ):
-            latest[event.payload.enrollment_id] = event
-    rows = [(e.payload, STATUS[e.spec]) for e in latest.values()]
+    latest = latest_per_key(
+        events,
+        key=lambda event: event.payload.enrollment_id,
+        rank=lambda event: getattr(event.payload, "completed_lessons", 0),
+    )
+    rows = [(e.payload, STATUS[e.spec]) for e in latest]
     await uow.conn.execute(
         UPSERT,
         [p.enrollment_id for p, _ in rows],
@@ -64,9 +77,13 @@ async def on_enrollment_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> 
     )
 
 
-ENROLLMENT_VIEWS = Service(
-    name="enrollment_views",
-    handlers={spec: on_enrollment_event for spec in STATUS},
-    replay_safe=frozenset(STATUS),  # ranked status, rising progress: repeats change nothing
+# Ranked status, rising progress: repeats change nothing.
+ENROLLMENT_VIEWS = service(
+    "enrollment_views",
+    subscribe(topics.ENROLLMENT_REQUESTED, on_enrollment_event, replay_safe=True),
+    subscribe(topics.ENROLLMENT_CONFIRMED, on_enrollment_event, replay_safe=True),
+    subscribe(topics.ENROLLMENT_REJECTED, on_enrollment_event, replay_safe=True),
+    subscribe(topics.ENROLLMENT_PROGRESSED, on_enrollment_event, replay_safe=True),
+    subscribe(topics.ENROLLMENT_REVOKED, on_enrollment_event, replay_safe=True),
     tables=("enrollments",),
 )

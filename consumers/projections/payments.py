@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from azora.consume.service import Service
+from azora.consume.service import service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
+from consumers.projections.batches import latest_per_key
 from schemas import catalogue as topics
+from schemas.payments import (
+    PaymentFailed,
+    PaymentIntentCreated,
+    PaymentRefunded,
+    PaymentRefundRejected,
+    PaymentRequested,
+    PaymentSucceeded,
+)
+
+PaymentFact = (
+    PaymentRequested
+    | PaymentIntentCreated
+    | PaymentSucceeded
+    | PaymentFailed
+    | PaymentRefunded
+    | PaymentRefundRejected
+)
 
 # Later in a payment's life ranks higher; a lower rank never overwrites a higher one.
 RANK = {"requested": 0, "requires_payment_method": 1, "succeeded": 2, "failed": 2, "refunded": 3}
@@ -47,8 +65,8 @@ ON CONFLICT (payment_id) DO UPDATE SET
 class Row:
     """What one event says about a payment."""
 
-    payment_id: Any
-    user_id: Any
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
     status: str
     amount_minor: int | None
     currency: str | None
@@ -58,7 +76,7 @@ class Row:
     reason: str | None
 
 
-def row_of(event: Event[Any]) -> Row:
+def row_of(event: Event[PaymentFact]) -> Row:
     """The read-model row an event implies (fields it does not carry are None)."""
     p = event.payload
     return Row(
@@ -74,9 +92,9 @@ def row_of(event: Event[Any]) -> Row:
     )
 
 
-async def on_payment_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_payment_event(events: Sequence[Event[PaymentFact]], uow: UnitOfWork) -> None:
     """Move each payment's row forward."""
-    rows = list({r.payment_id: r for r in map(row_of, events)}.values())
+    rows = latest_per_key(map(row_of, events), key=lambda row: row.payment_id)
     await uow.conn.execute(
         UPSERT,
         [r.payment_id for r in rows],
@@ -92,10 +110,14 @@ async def on_payment_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> Non
     )
 
 
-PAYMENT_VIEWS = Service(
-    name="payment_views",
-    handlers={spec: on_payment_event for spec in STATUS},
-    # Ranked, COALESCEd upserts: a repeat changes nothing.
-    replay_safe=frozenset(STATUS),
+# Ranked, COALESCEd upserts: a repeat changes nothing.
+PAYMENT_VIEWS = service(
+    "payment_views",
+    subscribe(topics.PAYMENT_REQUESTED, on_payment_event, replay_safe=True),
+    subscribe(topics.PAYMENT_INTENT_CREATED, on_payment_event, replay_safe=True),
+    subscribe(topics.PAYMENT_SUCCEEDED, on_payment_event, replay_safe=True),
+    subscribe(topics.PAYMENT_FAILED, on_payment_event, replay_safe=True),
+    subscribe(topics.PAYMENT_REFUNDED, on_payment_event, replay_safe=True),
+    subscribe(topics.PAYMENT_REFUND_REJECTED, on_payment_event, replay_safe=True),
     tables=("payments",),
 )

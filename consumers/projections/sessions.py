@@ -7,12 +7,16 @@ commutes: the generation only rises, and a revocation is never undone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TypeVar
 
-from azora.consume.service import Service
+from azora.consume.service import service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
+from consumers.projections.batches import latest_per_key
 from schemas import catalogue as topics
+from schemas.accounts import SessionRefreshed, SessionRevoked, SessionStarted
+
+SessionFact = TypeVar("SessionFact", SessionStarted, SessionRefreshed, SessionRevoked)
 
 STARTED = """
 INSERT INTO sessions (session_id, user_id, started_at, expires_at)
@@ -37,19 +41,16 @@ SET revoked_at = COALESCE(sessions.revoked_at, EXCLUDED.revoked_at),
 """
 
 
-def _latest_per_session(events: Sequence[Event[Any]]) -> list[Any]:
+def _latest_per_session(events: Sequence[Event[SessionFact]]) -> list[SessionFact]:
     # One row per session per statement: ON CONFLICT cannot touch a row twice.
-    by_session: dict[Any, Any] = {}
-    for event in events:
-        current = by_session.get(event.payload.session_id)
-        if current is None or getattr(event.payload, "generation", 0) >= getattr(
-            current, "generation", 0
-        ):
-            by_session[event.payload.session_id] = event.payload
-    return list(by_session.values())
+    return latest_per_key(
+        (event.payload for event in events),
+        key=lambda payload: payload.session_id,
+        rank=lambda payload: getattr(payload, "generation", 0),
+    )
 
 
-async def on_started(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_started(events: Sequence[Event[SessionStarted]], uow: UnitOfWork) -> None:
     """Record new sessions."""
     rows = _latest_per_session(events)
     await uow.conn.execute(
@@ -61,7 +62,7 @@ async def on_started(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
     )
 
 
-async def on_refreshed(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_refreshed(events: Sequence[Event[SessionRefreshed]], uow: UnitOfWork) -> None:
     """Raise each session's generation: older refresh tokens stop working."""
     rows = _latest_per_session(events)
     await uow.conn.execute(
@@ -72,7 +73,7 @@ async def on_refreshed(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
     )
 
 
-async def on_revoked(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_revoked(events: Sequence[Event[SessionRevoked]], uow: UnitOfWork) -> None:
     """End sessions for good."""
     rows = _latest_per_session(events)
     await uow.conn.execute(
@@ -84,16 +85,11 @@ async def on_revoked(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
     )
 
 
-SESSIONS = Service(
-    name="sessions",
-    handlers={
-        topics.SESSION_STARTED: on_started,
-        topics.SESSION_REFRESHED: on_refreshed,
-        topics.SESSION_REVOKED: on_revoked,
-    },
-    # Every write commutes and repeats to the same row (see the module docstring).
-    replay_safe=frozenset(
-        {topics.SESSION_STARTED, topics.SESSION_REFRESHED, topics.SESSION_REVOKED}
-    ),
+# Every write commutes and repeats to the same row (see the module docstring).
+SESSIONS = service(
+    "sessions",
+    subscribe(topics.SESSION_STARTED, on_started, replay_safe=True),
+    subscribe(topics.SESSION_REFRESHED, on_refreshed, replay_safe=True),
+    subscribe(topics.SESSION_REVOKED, on_revoked, replay_safe=True),
     tables=("sessions",),
 )

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
-from azora.consume.service import Service
+from azora.consume.service import service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
+from consumers.projections.batches import latest_per_key
 from schemas import catalogue as topics
+from schemas.tutor import (
+    LearningPathFailed,
+    LearningPathGenerated,
+    LearningPathRequested,
+    TutorAnswered,
+    TutorAsked,
+    TutorFailed,
+)
+
+QuestionFact = TutorAsked | TutorAnswered | TutorFailed
+PathFact = LearningPathRequested | LearningPathGenerated | LearningPathFailed
 
 QUESTIONS = """
 INSERT INTO tutor_questions (question_id, user_id, conversation_id, status, rank, answer,
@@ -58,9 +69,9 @@ PATH_STATUS = {
 }
 
 
-async def on_question_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_question_event(events: Sequence[Event[QuestionFact]], uow: UnitOfWork) -> None:
     """Move each question's row forward."""
-    rows = list({e.payload.question_id: e for e in events}.values())
+    rows = latest_per_key(events, key=lambda e: e.payload.question_id)
     p = [e.payload for e in rows]
     status = [QUESTION_STATUS[e.spec] for e in rows]
     await uow.conn.execute(
@@ -80,9 +91,9 @@ async def on_question_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> No
     )
 
 
-async def on_path_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_path_event(events: Sequence[Event[PathFact]], uow: UnitOfWork) -> None:
     """Move each learning path's row forward."""
-    rows = list({e.payload.path_id: e for e in events}.values())
+    rows = latest_per_key(events, key=lambda e: e.payload.path_id)
     p = [e.payload for e in rows]
     status = [PATH_STATUS[e.spec] for e in rows]
     steps = [
@@ -100,12 +111,14 @@ async def on_path_event(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
     )
 
 
-TUTOR_VIEWS = Service(
-    name="tutor_views",
-    handlers={
-        **dict.fromkeys(QUESTION_STATUS, on_question_event),
-        **dict.fromkeys(PATH_STATUS, on_path_event),
-    },
-    replay_safe=frozenset({*QUESTION_STATUS, *PATH_STATUS}),  # ranked, COALESCEd upserts
+# Ranked, COALESCEd upserts: a repeat changes nothing.
+TUTOR_VIEWS = service(
+    "tutor_views",
+    subscribe(topics.TUTOR_ASKED, on_question_event, replay_safe=True),
+    subscribe(topics.TUTOR_ANSWERED, on_question_event, replay_safe=True),
+    subscribe(topics.TUTOR_FAILED, on_question_event, replay_safe=True),
+    subscribe(topics.LEARNING_PATH_REQUESTED, on_path_event, replay_safe=True),
+    subscribe(topics.LEARNING_PATH_GENERATED, on_path_event, replay_safe=True),
+    subscribe(topics.LEARNING_PATH_FAILED, on_path_event, replay_safe=True),
     tables=("tutor_questions", "learning_paths"),
 )

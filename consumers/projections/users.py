@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from azora.consume.service import Service
+from azora.consume.service import service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from schemas import catalogue as topics
+from schemas.accounts import UserMfaEnabled, UserRegistered
+from schemas.learning import UserRoleGranted
 
 # Profiles and credentials in one statement: one round trip per batch, and the ids and
 # emails both tables take are sent (and encoded) once.
@@ -45,13 +46,13 @@ WHERE u.user_id = t.user_id
 """
 
 
-async def on_role_granted(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_role_granted(events: Sequence[Event[UserRoleGranted]], uow: UnitOfWork) -> None:
     """Add each granted role to the user's roles (a set: granting twice changes nothing)."""
     grants = [e.payload for e in events]
     await uow.conn.execute(GRANT_ROLES, [g.user_id for g in grants], [g.role for g in grants])
 
 
-async def on_user_registered(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_user_registered(events: Sequence[Event[UserRegistered]], uow: UnitOfWork) -> None:
     """Insert the profile and credentials of each new user."""
     users = [event.payload for event in events]
     await uow.conn.execute(
@@ -65,21 +66,18 @@ async def on_user_registered(events: Sequence[Event[Any]], uow: UnitOfWork) -> N
     )
 
 
-async def on_mfa_enabled(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_mfa_enabled(events: Sequence[Event[UserMfaEnabled]], uow: UnitOfWork) -> None:
     """Mark MFA on, and keep the (encrypted) secret login will check codes against."""
     latest = {e.payload.user_id: e.payload.secret_ciphertext for e in events}
     await uow.conn.execute(ENABLE_MFA, list(latest), list(latest.values()))
 
 
-USERS = Service(
-    name="users",
-    handlers={
-        topics.USER_REGISTERED: on_user_registered,
-        topics.USER_MFA_ENABLED: on_mfa_enabled,
-        topics.USER_ROLE_GRANTED: on_role_granted,
-    },
-    # A registration only inserts rows that do not exist yet. MFA changes state, so its ids
-    # stay in the inbox (a late duplicate must not re-enable what a later event turned off).
-    replay_safe=frozenset({topics.USER_REGISTERED, topics.USER_ROLE_GRANTED}),
+# A registration only inserts rows that do not exist yet. MFA changes state, so its ids
+# stay in the inbox (a late duplicate must not re-enable what a later event turned off).
+USERS = service(
+    "users",
+    subscribe(topics.USER_REGISTERED, on_user_registered, replay_safe=True),
+    subscribe(topics.USER_MFA_ENABLED, on_mfa_enabled),
+    subscribe(topics.USER_ROLE_GRANTED, on_role_granted, replay_safe=True),
     tables=("users", "credentials"),
 )

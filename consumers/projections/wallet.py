@@ -6,13 +6,14 @@ row only moves forward in `balance_version`, and entries are inserted if absent.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from azora.consume.service import Service
+from azora.consume.service import service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from schemas import catalogue as topics
+from schemas.wallet import WalletCredited, WalletDebited
 
 INSERT_ENTRIES = """
 INSERT INTO wallet_transactions
@@ -30,7 +31,9 @@ WHERE wallet_balances.version < EXCLUDED.version
 """
 
 
-async def on_entry(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+async def on_entry(
+    events: Sequence[Event[WalletCredited | WalletDebited]], uow: UnitOfWork
+) -> None:
     """Record each entry, and move each wallet's balance to its newest version."""
     sign = -1 if events[0].spec is topics.WALLET_DEBITED else 1
     entries = [e.payload for e in events]
@@ -45,7 +48,7 @@ async def on_entry(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
         [p.balance_after_minor for p in entries],
         [p.at for p in entries],
     )
-    newest: dict[tuple[Any, str], Any] = {}
+    newest: dict[tuple[uuid.UUID, str], WalletCredited | WalletDebited] = {}
     for p in entries:
         seen = newest.get((p.user_id, p.currency))
         if seen is None or p.balance_version > seen.balance_version:
@@ -59,10 +62,10 @@ async def on_entry(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
     )
 
 
-WALLET_VIEWS = Service(
-    name="wallet_views",
-    handlers={topics.WALLET_CREDITED: on_entry, topics.WALLET_DEBITED: on_entry},
-    # Entries are immutable facts; balances only move forward by version.
-    replay_safe=frozenset({topics.WALLET_CREDITED, topics.WALLET_DEBITED}),
+# Entries are immutable facts; balances only move forward by version.
+WALLET_VIEWS = service(
+    "wallet_views",
+    subscribe(topics.WALLET_CREDITED, on_entry, replay_safe=True),
+    subscribe(topics.WALLET_DEBITED, on_entry, replay_safe=True),
     tables=("wallet_balances", "wallet_transactions"),
 )

@@ -9,19 +9,16 @@ from typing import Annotated
 import asyncpg
 import pyotp
 from fastapi import APIRouter, Header, Request, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
 from producers.ingress.commands import accepted, publish_fact, submit
 from producers.ingress.context import IngressContext
-from producers.ingress.passwords import MAX_LENGTH, MIN_LENGTH, POLICY, policy_violations
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from producers.ingress.throttle import LoginAttempt, LoginLocked
 from producers.ingress.tokens import InvalidToken, RefreshClaims, TokenPair
 from schemas.accounts import (
-    DisplayName,
     SessionRefreshed,
     SessionRevoked,
     SessionStarted,
@@ -29,15 +26,17 @@ from schemas.accounts import (
     UserMfaSetupRequested,
     UserRegistrationRequested,
 )
-from schemas.api import Accepted, Me, MfaSetup, RegistrationAccepted, Tokens
-
-
-def _normalise_email(value: str) -> str:
-    return value.strip().lower()
-
-
-# The full address check happens here, at the edge; events then only re-check the shape.
-Email = Annotated[EmailStr, AfterValidator(_normalise_email)]
+from schemas.api import (
+    Accepted,
+    LoginRequest,
+    Me,
+    MfaSetup,
+    MfaVerifyRequest,
+    RefreshRequest,
+    RegisterRequest,
+    RegistrationAccepted,
+    Tokens,
+)
 
 router = APIRouter(prefix="/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
 IdempotencyKey = Annotated[
@@ -48,45 +47,6 @@ IdempotencyKey = Annotated[
         description="Retry with the same key and body: same command, nothing new published",
     ),
 ]
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RegisterRequest(_Request):
-    """A new account."""
-
-    email: Email
-    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH, description=POLICY)
-    display_name: DisplayName
-
-    @model_validator(mode="after")
-    def _password_policy(self) -> RegisterRequest:
-        problems = policy_violations(self.password, self.email)
-        if problems:
-            raise ValueError("password " + "; ".join(problems))
-        return self
-
-
-class LoginRequest(_Request):
-    """Credentials, and a TOTP code once MFA is on."""
-
-    email: Email
-    password: str = Field(min_length=1, max_length=256)
-    totp_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
-
-
-class RefreshRequest(_Request):
-    """A refresh token from login or an earlier refresh."""
-
-    refresh_token: str = Field(min_length=1, max_length=4096)
-
-
-class MfaVerifyRequest(_Request):
-    """A code from the authenticator, proving the secret was loaded."""
-
-    code: str = Field(pattern=r"^[0-9]{6}$")
 
 
 def _bad_credentials() -> Problem:

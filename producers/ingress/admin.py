@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict
 
 from azora import dead_letter_records as records
 from azora.messages import headers_from_json
@@ -17,6 +15,14 @@ from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.context import IngressContext
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from producers.ingress.tokens import AccessClaims
+from schemas.api import (
+    DeadLetter,
+    DeadLetterPage,
+    DeadLetterSummary,
+    RecordBytes,
+    RecordHeader,
+    RedriveAccepted,
+)
 from schemas.envelope import utcnow
 
 log = logging.getLogger(__name__)
@@ -42,71 +48,6 @@ def require_admin(user: CurrentUser) -> AccessClaims:
 
 
 Admin = Annotated[AccessClaims, Depends(require_admin)]
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class DeadLetterSummary(_Out):
-    """Where a dead letter failed, in which group, and why."""
-
-    id: uuid.UUID
-    dlq_topic: str
-    dlq_partition: int
-    dlq_offset: int
-    origin_topic: str | None
-    origin_partition: int | None
-    origin_offset: int | None
-    group: str | None
-    error: str
-    error_kind: str | None
-    attempts: int | None
-    failed_at: datetime
-    event_id: uuid.UUID | None
-    event_type: str | None
-    redriven_at: datetime | None
-    redriven_by: str | None
-
-
-class DeadLetterPage(_Out):
-    """Dead letters, newest first."""
-
-    items: list[DeadLetterSummary]
-
-
-class RecordBytes(_Out):
-    """A key or value: parsed when JSON, as text when UTF-8, and always as base64."""
-
-    size: int
-    parsed: Any | None
-    text: str | None
-    base64: str
-
-
-class RecordHeader(_Out):
-    """One Kafka header: its value as text when UTF-8, and always as base64."""
-
-    name: str
-    value: str | None
-    value_base64: str
-
-
-class DeadLetter(DeadLetterSummary):
-    """A dead letter with its original record: headers, key and value."""
-
-    headers: list[RecordHeader]
-    key: RecordBytes | None
-    value: RecordBytes
-
-
-class RedriveAccepted(_Out):
-    """The record went back to its topic; the dead letter is marked once that is projected."""
-
-    dead_letter_id: uuid.UUID
-    origin_topic: str
-    redriven_at: datetime
-    redriven_by: str
 
 
 @router.get("", response_model=DeadLetterPage)

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from starlette.routing import BaseRoute
 
 from azora import db
 from azora.aio import keep_trying
@@ -25,10 +26,21 @@ from producers.ingress import (
 )
 from producers.ingress.context import IngressContext
 from producers.ingress.fast_path import CommandFastPath
-from producers.ingress.metrics import RequestMetrics
-from producers.ingress.tracing import RequestTracing
+from producers.ingress.http_metrics import RequestMetrics
+from producers.ingress.request_spans import RequestTracing
 from producers.ingress.transport import KafkaTransport
 
+ROUTERS = (
+    service_routes.router,
+    commands.router,
+    accounts.router,
+    courses.router,
+    enrollments.router,
+    wallet.router,
+    payments.router,
+    tutor.router,
+    admin.router,
+)
 DESCRIPTION = """
 Commands answer `202 Accepted` with a `command_id` and a `status_url`;
 `GET /v1/commands/{id}?wait=5` holds the answer until the outcome is known.
@@ -72,28 +84,21 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
     )
     app.state.ctx = ctx
     problems.install(app)
-    routers = (
-        service_routes.router,
-        commands.router,
-        accounts.router,
-        courses.router,
-        enrollments.router,
-        wallet.router,
-        payments.router,
-        tutor.router,
-        admin.router,
-    )
     # Innermost, added first: metrics and traces see fast-path requests like any other.
     # The routers are included without a prefix, so their route paths are the app's.
     if fast_path:
-        routes = [route for router in routers for route in router.routes]
-        app.add_middleware(CommandFastPath, routes=routes)
+        app.add_middleware(CommandFastPath, routes=routes())
     app.add_middleware(RequestTracing)
     # Added last, so it runs outermost: its latency includes the tracing middleware's.
     app.add_middleware(RequestMetrics)
-    for router in routers:
+    for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def routes() -> list[BaseRoute]:
+    """Every route the app serves, as its routers declare them (paths are the app's)."""
+    return [route for router in ROUTERS for route in router.routes]
 
 
 async def _connect_until_ready(kafka: KafkaTransport, stop: asyncio.Event) -> None:

@@ -15,7 +15,8 @@ from pydantic import BaseModel
 from producers.ingress import queries
 from producers.ingress.auth import Ctx
 from producers.ingress.context import IngressContext
-from producers.ingress.metrics import COMMANDS, labelled
+from producers.ingress.http_metrics import COMMANDS, labelled
+from producers.ingress.links import links_for
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from schemas.api import CommandStatus
 
@@ -147,5 +148,5 @@ async def get_command(
         command_id=row["command_id"],
         status=row["status"],
         reason=row["reason"],
-        links=row["links"] or {},
+        links=links_for(row["settled_by"], row["settled_ids"]),
     )

@@ -6,16 +6,14 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
 from producers.ingress.commands import accepted, submit
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
-from schemas.api import Course, CourseAccepted, CoursePage, CourseSummary
-from schemas.learning import CoursePublishRequested, Lesson, Level, Module, Title
-from schemas.money import Currency
+from schemas.api import Course, CourseAccepted, CoursePage, CourseRequest, CourseSummary
+from schemas.learning import CoursePublishRequested, Lesson, Level, Module
 
 router = APIRouter(prefix="/v1/courses", tags=["learning"], responses=PROBLEM_RESPONSES)
 
@@ -32,35 +30,6 @@ ORDER BY CASE WHEN $3::text IS NULL THEN 0
 LIMIT $4 OFFSET $5
 """
 ONE = f"SELECT {COLUMNS}, modules FROM read.courses WHERE course_id = $1"
-
-
-class LessonIn(BaseModel):
-    """A lesson as an instructor writes it."""
-
-    model_config = ConfigDict(extra="forbid")
-    title: Title
-    content: str = Field(min_length=1, max_length=100_000)
-
-
-class ModuleIn(BaseModel):
-    """A module as an instructor writes it."""
-
-    model_config = ConfigDict(extra="forbid")
-    title: Title
-    lessons: list[LessonIn] = Field(min_length=1, max_length=200)
-
-
-class CourseRequest(BaseModel):
-    """A course to publish; `price_minor` 0 makes it free."""
-
-    model_config = ConfigDict(extra="forbid")
-    title: Title
-    description: str = Field(min_length=1, max_length=10_000)
-    category: str = Field(min_length=1, max_length=100)
-    level: Level
-    price_minor: int = Field(ge=0, le=100_000_000)
-    currency: Currency = "EUR"
-    modules: list[ModuleIn] = Field(min_length=1, max_length=100)
 
 
 @router.post(

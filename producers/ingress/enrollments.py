@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
-from pydantic import BaseModel, ConfigDict
 
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
 from producers.ingress.commands import accepted, submit
 from producers.ingress.problems import PROBLEM_RESPONSES
-from schemas.api import Accepted, Enrollment, EnrollmentAccepted, Enrollments
+from schemas.api import (
+    Accepted,
+    Enrollment,
+    EnrollmentAccepted,
+    EnrollmentRequest,
+    Enrollments,
+    ProgressRequest,
+)
 from schemas.learning import (
     EnrollmentRequested,
     LessonCompletionRequested,
@@ -29,22 +35,6 @@ SELECT enrollment_id, course_id, status, reason, completed_lessons, total_lesson
        progress_percent, updated_at
 FROM read.enrollments WHERE user_id = $1 ORDER BY updated_at DESC LIMIT 500
 """
-
-
-class EnrollmentRequest(BaseModel):
-    """Enrol in a course; a paid one is paid from the wallet or by card."""
-
-    model_config = ConfigDict(extra="forbid")
-    course_id: uuid.UUID
-    pay_with: Literal["wallet", "card"] = "wallet"
-
-
-class ProgressRequest(BaseModel):
-    """A finished lesson."""
-
-    model_config = ConfigDict(extra="forbid")
-    course_id: uuid.UUID
-    lesson_id: uuid.UUID
 
 
 @router.post("/enrollments", status_code=202, response_model=EnrollmentAccepted)

@@ -11,7 +11,11 @@ the headers the endpoint set).
 It only takes a request it can answer exactly as FastAPI would. Anything else (no valid
 bearer token, an invalid header or body, a streamed or large body, another content type)
 goes on to FastAPI untouched, with the body replayed if it was read, so errors keep one
-source and one shape. `tests/unit/test_fast_path.py` sends the same requests both ways.
+source and one shape. Which routes qualify, and how their parameters are read, is
+`command_endpoints`; the caller is read by `auth.bearer_claims`, as on every other route.
+Only public FastAPI, Starlette and pydantic API is used, with FastAPI and Starlette pinned
+to the minor versions `tests/unit/test_fast_path.py` ran against: it sends the cases it
+generates for every POST route of the app both ways.
 """
 
 from __future__ import annotations
@@ -19,102 +23,25 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Response
-from fastapi._compat import ModelField
-from fastapi.datastructures import DefaultPlaceholder
 from fastapi.exceptions import ResponseValidationError
-from fastapi.routing import APIRoute
-from pydantic import BaseModel
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from producers.ingress.auth import current_user
-from producers.ingress.context import IngressContext, context
-from producers.ingress.metrics import FAST_PATH, labelled
+from producers.ingress.auth import bearer_claims
+from producers.ingress.command_endpoints import CommandEndpoint, compile_routes
+from producers.ingress.context import IngressContext
+from producers.ingress.http_metrics import FAST_PATH, labelled
 from producers.ingress.problems import Problem
-from producers.ingress.tokens import InvalidToken
 
 # Bodies above this, or of unknown length (chunked), go the ordinary way: FastAPI's
 # body-size limit then answers them as it always does.
 MAX_BODY_BYTES = 64 * 1024
-
-
-@dataclass(frozen=True)
-class _Endpoint:
-    """What it takes to call one route's endpoint without FastAPI's machinery."""
-
-    route: APIRoute
-    body: ModelField
-    headers: tuple[tuple[bytes, ModelField], ...]
-    user_param: str | None
-    context_params: tuple[str, ...]
-    response_param: str | None
-
-
-def compile_routes(routes: Iterable[BaseRoute]) -> dict[str, _Endpoint]:
-    """The POST routes this middleware can serve, by path; the others are left out."""
-    table: dict[str, _Endpoint] = {}
-    for route in routes:
-        if isinstance(route, APIRoute) and (endpoint := _compile(route)) is not None:
-            table[route.path] = endpoint
-    return table
-
-
-def _compile(route: APIRoute) -> _Endpoint | None:
-    dependant = route.dependant
-    plain_response = (
-        isinstance(route.response_class, DefaultPlaceholder)
-        and route.response_field is not None
-        and route.response_model_include is None
-        and route.response_model_exclude is None
-        and route.response_model_by_alias
-        and not route.response_model_exclude_unset
-        and not route.response_model_exclude_defaults
-        and not route.response_model_exclude_none
-        and route.status_code in (None, 200, 201, 202)
-    )
-    known_parameters = not (
-        dependant.path_params
-        or dependant.query_params
-        or dependant.cookie_params
-        or dependant.request_param_name
-        or dependant.websocket_param_name
-        or dependant.http_connection_param_name
-        or dependant.background_tasks_param_name
-        or dependant.security_scopes_param_name
-    )
-    if route.methods != {"POST"} or not plain_response or not known_parameters:
-        return None
-    if len(dependant.body_params) != 1 or route.body_field is None:
-        return None
-    body = route.body_field
-    if not (
-        isinstance(body.field_info.annotation, type)
-        and issubclass(body.field_info.annotation, BaseModel)
-    ):
-        return None
-    user_param = None
-    context_params = []
-    for dependency in dependant.dependencies:
-        if dependency.call is current_user and dependency.name:
-            user_param = dependency.name
-        elif dependency.call is context and dependency.name:
-            context_params.append(dependency.name)
-        else:
-            return None
-    return _Endpoint(
-        route=route,
-        body=body,
-        headers=tuple((field.alias.lower().encode(), field) for field in dependant.header_params),
-        user_param=user_param,
-        context_params=tuple(context_params),
-        response_param=dependant.response_param_name,
-    )
 
 
 class CommandFastPath:
@@ -145,7 +72,7 @@ class CommandFastPath:
             await self.app(scope, replay, send)
             return
         labelled(FAST_PATH, "served").inc()
-        arguments[endpoint.body.name] = value
+        arguments[endpoint.body_param] = value
         scope["route"] = endpoint.route  # as routing would: metrics and traces name it
         try:
             response = await _call(endpoint, arguments)
@@ -165,7 +92,7 @@ async def _handled(app: FastAPI, scope: Scope, exc: Exception) -> Response:
 
 
 def _arguments_from_headers(
-    endpoint: _Endpoint, scope: Scope, ctx: IngressContext
+    endpoint: CommandEndpoint, scope: Scope, ctx: IngressContext
 ) -> dict[str, Any] | None:
     """The endpoint's arguments that headers give, or None to let FastAPI answer."""
     headers: dict[bytes, bytes] = {}
@@ -181,24 +108,26 @@ def _arguments_from_headers(
         return None
     arguments: dict[str, Any] = dict.fromkeys(endpoint.context_params, ctx)
     if endpoint.user_param is not None:
-        scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return None
+        authorization = headers.get(b"authorization")
         try:
-            arguments[endpoint.user_param] = ctx.tokens.access(token)
-        except InvalidToken:
+            arguments[endpoint.user_param] = bearer_claims(
+                ctx.tokens, authorization.decode("latin-1") if authorization else None
+            )
+        except Problem:
             return None
-    for alias, field in endpoint.headers:
-        raw = headers.get(alias)
+    for header in endpoint.headers:
+        raw = headers.get(header.wire_name)
         if raw is None:
-            if field.field_info.is_required():
+            if header.required:
                 return None
-            arguments[field.name] = field.get_default()
+            arguments[header.name] = header.default
             continue
-        value, errors = field.validate(raw.decode("latin-1"), loc=("header", field.alias))
-        if errors:
+        try:
+            arguments[header.name] = header.adapter.validate_python(
+                raw.decode("latin-1"), from_attributes=True
+            )
+        except ValidationError:
             return None
-        arguments[field.name] = value
     return arguments
 
 
@@ -225,17 +154,16 @@ async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
-def _valid_body(endpoint: _Endpoint, body: bytes) -> Any | None:
+def _valid_body(endpoint: CommandEndpoint, body: bytes) -> Any | None:
     """The validated body model, or None when FastAPI must say what is wrong with it."""
     try:
         parsed = json.loads(body)  # FastAPI's own parse: json.loads, then validation
-    except ValueError:
+        return endpoint.body.validate_python(parsed, from_attributes=True)
+    except (ValueError, ValidationError):
         return None
-    value, errors = endpoint.body.validate(parsed, loc=("body",))
-    return None if errors else value
 
 
-async def _call(endpoint: _Endpoint, arguments: dict[str, Any]) -> Response:
+async def _call(endpoint: CommandEndpoint, arguments: dict[str, Any]) -> Response:
     """Run the endpoint and make its response exactly as FastAPI's request handler does."""
     sub_response = Response()
     del sub_response.headers["content-length"]
@@ -244,14 +172,16 @@ async def _call(endpoint: _Endpoint, arguments: dict[str, Any]) -> Response:
         arguments[endpoint.response_param] = sub_response
     route = endpoint.route
     raw = await route.endpoint(**arguments)
-    field = route.response_field
-    assert field is not None  # compiled only with a response model
-    value, errors = field.validate(raw, {}, loc=("response",))
-    if errors:
-        raise ResponseValidationError(errors=errors, body=raw)
+    try:
+        value = endpoint.answer.validate_python(raw, from_attributes=True)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("response", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise ResponseValidationError(errors=errors, body=raw) from exc
     status = sub_response.status_code or route.status_code or 200
     response = Response(
-        content=field.serialize_json(value), media_type="application/json", status_code=status
+        content=endpoint.answer.dump_json(value, by_alias=True),
+        media_type="application/json",
+        status_code=status,
     )
     response.headers.raw.extend(sub_response.headers.raw)
     return response

@@ -8,20 +8,18 @@ from typing import Annotated, Any
 
 import stripe
 from fastapi import APIRouter, Header, Request, Response
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel
 
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
 from producers.ingress.commands import accepted, publish_fact, submit
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
-from schemas.api import Accepted, Payment, PaymentAccepted
-from schemas.money import AmountMinor, Currency
+from schemas.api import Accepted, Payment, PaymentAccepted, PaymentRequest
 from schemas.payments import (
     PaymentRefundRequested,
     PaymentRequested,
     PaymentWebhookReceived,
-    Purpose,
 )
 
 router = APIRouter(prefix="/v1", tags=["payments"], responses=PROBLEM_RESPONSES)
@@ -33,23 +31,6 @@ PAYMENT = """
 SELECT payment_id, status, amount_minor, currency, purpose, client_secret, reason, updated_at
 FROM read.payments WHERE payment_id = $1 AND user_id = $2
 """
-
-
-class PaymentRequest(BaseModel):
-    """A card payment to start: a wallet top-up, or a course purchase (with `course_id`)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    amount_minor: AmountMinor
-    currency: Currency
-    purpose: Purpose
-    course_id: uuid.UUID | None = None
-
-    @model_validator(mode="after")
-    def _course_for_purchases(self) -> PaymentRequest:
-        if (self.purpose == "course_purchase") != (self.course_id is not None):
-            raise ValueError("course_id is required for a course purchase, and only then")
-        return self
 
 
 @router.post("/payments", status_code=202, response_model=PaymentAccepted)

@@ -55,7 +55,7 @@ async def fetch_all(ctx: IngressContext, sql: str, *args: Any) -> list[asyncpg.R
 
 
 COMMAND = """
-SELECT command_id, status, reason, links, fingerprint FROM read.command_status
+SELECT command_id, status, reason, settled_by, settled_ids, fingerprint FROM read.command_status
 WHERE command_id = $1
 """
 CREDENTIALS = """

@@ -15,7 +15,6 @@ from faststream.specification import AsyncAPI
 
 from azora import kafka
 from azora.messages import OutgoingMessage
-from azora.partitioner import partition_for
 from azora.producer_errors import needs_new_producer
 from azora.settings import Settings
 from azora.topics import TopicNames
@@ -24,16 +23,23 @@ from schemas.catalogue import CATALOGUE
 log = logging.getLogger(__name__)
 
 
-def make_producer(settings: Settings) -> AIOKafkaProducer:
-    """The ingress's producer: idempotent, acks=all, and a short linger (requests wait)."""
-    return AIOKafkaProducer(
-        **kafka.client_kwargs(settings),
-        client_id="azora-ingress",
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=2,
-        request_timeout_ms=10_000,
-        partitioner=partition_for,
+CLIENT_ID = "azora-ingress"
+# A request waits for its command's ack: a short linger, and a shorter timeout than the
+# consumers' (the client retries a 503 itself).
+LINGER_MS = 2
+REQUEST_TIMEOUT_MS = 10_000
+# aiokafka's default: the ingress publishes commands and re-drives records of at most this.
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+def ingress_producer(settings: Settings) -> AIOKafkaProducer:
+    """The ingress's producer: the runtime's (idempotent, acks=all), with a short linger."""
+    return kafka.make_producer(
+        settings,
+        CLIENT_ID,
+        linger_ms=LINGER_MS,
+        request_timeout_ms=REQUEST_TIMEOUT_MS,
+        max_request_size=MAX_REQUEST_BYTES,
     )
 
 
@@ -42,11 +48,11 @@ def make_broker(settings: Settings) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         security=broker_security(settings),
-        client_id="azora-ingress",
+        client_id=CLIENT_ID,
         acks="all",
         enable_idempotence=True,
-        linger_ms=2,
-        request_timeout_ms=10_000,
+        linger_ms=LINGER_MS,
+        request_timeout_ms=REQUEST_TIMEOUT_MS,
         description="Azora's Kafka cluster",
     )
 
@@ -55,20 +61,18 @@ _SASL = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512":
 
 
 def broker_security(settings: Settings) -> BaseSecurity | None:
-    """FastStream's form of the TLS and SASL every aiokafka client gets from settings."""
-    protocol = settings.kafka_security_protocol
-    tls = protocol in ("SSL", "SASL_SSL")
-    context = kafka.ssl_context(settings) if tls else None
-    if protocol.startswith("SASL_"):
-        password = settings.kafka_sasl_password
-        return _SASL[settings.kafka_sasl_mechanism](
-            settings.kafka_sasl_username or "",
-            password.get_secret_value() if password else "",
-            ssl_context=context,
+    """FastStream's form of the TLS and SASL every aiokafka client gets (`kafka_security`)."""
+    security = kafka.kafka_security(settings)
+    tls = security.ssl_context is not None
+    if security.sasl_mechanism is not None:
+        return _SASL[security.sasl_mechanism](
+            security.sasl_username or "",
+            security.sasl_password or "",
+            ssl_context=security.ssl_context,
             use_ssl=tls,
         )
     if tls:
-        return BaseSecurity(ssl_context=context, use_ssl=True)
+        return BaseSecurity(ssl_context=security.ssl_context, use_ssl=True)
     return None
 
 

@@ -8,15 +8,21 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
 from producers.ingress.commands import accepted, submit
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
-from schemas.api import LearningPath, PathAccepted, Question, QuestionAccepted
-from schemas.tutor import LearningPathRequested, Level, TutorAsked
+from schemas.api import (
+    LearningPath,
+    PathAccepted,
+    PathRequest,
+    Question,
+    QuestionAccepted,
+    QuestionRequest,
+)
+from schemas.tutor import LearningPathRequested, TutorAsked
 
 router = APIRouter(prefix="/v1", tags=["tutor"], responses=PROBLEM_RESPONSES)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
@@ -37,25 +43,6 @@ PATH = """
 SELECT path_id, status, steps, model, reason FROM read.learning_paths
 WHERE path_id = $1 AND user_id = $2
 """
-
-
-class QuestionRequest(BaseModel):
-    """A question, optionally about a lesson, optionally continuing a conversation."""
-
-    model_config = ConfigDict(extra="forbid")
-    question: str = Field(min_length=1, max_length=4000)
-    course_id: uuid.UUID | None = None
-    lesson_id: uuid.UUID | None = None
-    conversation_id: uuid.UUID | None = None
-
-
-class PathRequest(BaseModel):
-    """What a learning path is for."""
-
-    model_config = ConfigDict(extra="forbid")
-    subject: str = Field(min_length=1, max_length=200)
-    level: Level
-    goals: list[str] = Field(min_length=1, max_length=10)
 
 
 @router.post(

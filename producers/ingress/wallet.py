@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, ConfigDict
 
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
@@ -21,9 +20,9 @@ from schemas.api import (
     Transaction,
     TransactionPage,
     TransferAccepted,
+    TransferRequest,
     Wallet,
 )
-from schemas.money import AmountMinor, Currency
 from schemas.wallet import WalletTransferRequested
 
 router = APIRouter(prefix="/v1/wallet", tags=["wallet"], responses=PROBLEM_RESPONSES)
@@ -39,16 +38,6 @@ WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (at, entry_id) < ($2, $3))
 ORDER BY at DESC, entry_id DESC
 LIMIT $4
 """
-
-
-class TransferRequest(BaseModel):
-    """Money to move from the caller's wallet to another user's."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    to_user_id: uuid.UUID
-    amount_minor: AmountMinor
-    currency: Currency
 
 
 @router.get("", response_model=Wallet)

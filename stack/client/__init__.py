@@ -6,7 +6,9 @@
         azora.login("ada@example.org", "correct horse battery")
         print(azora.me().display_name)
 
-Errors come back as `AzoraError` carrying the problem document.
+Errors come back as `AzoraError` carrying the problem document. Bodies are built from the
+contract's request models (`schemas.api`): one the API would refuse raises pydantic's
+`ValidationError` before anything is sent.
 """
 
 from stack.client import calls

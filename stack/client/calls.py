@@ -1,4 +1,9 @@
-"""Every API call described once (method, path, body, answer model); both clients run them."""
+"""Every API call described once (method, path, body, answer model); both clients run them.
+
+Bodies are built from the contract's request models (`schemas.api`), the ones the ingress
+serves: a field renamed there is a type error here, and a body the API would refuse is
+refused before it is sent.
+"""
 
 from __future__ import annotations
 
@@ -32,29 +37,36 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _body(request: BaseModel) -> dict[str, Any]:
+    """`request` as JSON: what the caller left out (or None) stays out, as before."""
+    return request.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+
+
 # Accounts
 def register(
     email: str, password: str, display_name: str, key: str | None
 ) -> Call[api.RegistrationAccepted]:
     """POST /v1/auth/register."""
-    body = {"email": email, "password": password, "display_name": display_name}
+    body = _body(api.RegisterRequest(email=email, password=password, display_name=display_name))
     return Call("POST", "/v1/auth/register", api.RegistrationAccepted, body, idempotency_key=key)
 
 
 def login(email: str, password: str, totp_code: str | None) -> Call[api.Tokens]:
     """POST /v1/auth/login."""
-    body = _clean({"email": email, "password": password, "totp_code": totp_code})
+    body = _body(api.LoginRequest(email=email, password=password, totp_code=totp_code))
     return Call("POST", "/v1/auth/login", api.Tokens, body)
 
 
 def refresh(refresh_token: str) -> Call[api.Tokens]:
     """POST /v1/auth/refresh."""
-    return Call("POST", "/v1/auth/refresh", api.Tokens, {"refresh_token": refresh_token})
+    body = _body(api.RefreshRequest(refresh_token=refresh_token))
+    return Call("POST", "/v1/auth/refresh", api.Tokens, body)
 
 
 def logout(refresh_token: str) -> Call[BaseModel]:
     """POST /v1/auth/logout."""
-    return Call("POST", "/v1/auth/logout", None, {"refresh_token": refresh_token})
+    body = _body(api.RefreshRequest(refresh_token=refresh_token))
+    return Call("POST", "/v1/auth/logout", None, body)
 
 
 def me() -> Call[api.Me]:
@@ -69,7 +81,8 @@ def mfa_setup() -> Call[api.MfaSetup]:
 
 def mfa_verify(code: str, key: str | None) -> Call[api.Accepted]:
     """POST /v1/auth/mfa/verify."""
-    return Call("POST", "/v1/auth/mfa/verify", api.Accepted, {"code": code}, idempotency_key=key)
+    body = _body(api.MfaVerifyRequest(code=code))
+    return Call("POST", "/v1/auth/mfa/verify", api.Accepted, body, idempotency_key=key)
 
 
 # Commands
@@ -82,9 +95,12 @@ def command(command_id: uuid.UUID | str, wait: float) -> Call[api.CommandStatus]
 
 
 # Learning
-def publish_course(course: dict[str, Any], key: str | None) -> Call[api.CourseAccepted]:
+def publish_course(
+    course: api.CourseRequest | dict[str, Any], key: str | None
+) -> Call[api.CourseAccepted]:
     """POST /v1/courses (instructors)."""
-    return Call("POST", "/v1/courses", api.CourseAccepted, course, idempotency_key=key)
+    body = _body(api.CourseRequest.model_validate(course))
+    return Call("POST", "/v1/courses", api.CourseAccepted, body, idempotency_key=key)
 
 
 def courses(
@@ -106,7 +122,7 @@ def enrol(
     course_id: uuid.UUID | str, pay_with: str, key: str | None
 ) -> Call[api.EnrollmentAccepted]:
     """POST /v1/enrollments."""
-    body = {"course_id": str(course_id), "pay_with": pay_with}
+    body = _body(api.EnrollmentRequest(course_id=course_id, pay_with=pay_with))
     return Call("POST", "/v1/enrollments", api.EnrollmentAccepted, body, idempotency_key=key)
 
 
@@ -119,7 +135,7 @@ def complete_lesson(
     course_id: uuid.UUID | str, lesson_id: uuid.UUID | str, key: str | None
 ) -> Call[api.Accepted]:
     """POST /v1/progress."""
-    body = {"course_id": str(course_id), "lesson_id": str(lesson_id)}
+    body = _body(api.ProgressRequest(course_id=course_id, lesson_id=lesson_id))
     return Call("POST", "/v1/progress", api.Accepted, body, idempotency_key=key)
 
 
@@ -132,13 +148,10 @@ def pay(
     key: str | None,
 ) -> Call[api.PaymentAccepted]:
     """POST /v1/payments."""
-    body = _clean(
-        {
-            "amount_minor": amount_minor,
-            "currency": currency,
-            "purpose": purpose,
-            "course_id": course_id,
-        }
+    body = _body(
+        api.PaymentRequest(
+            amount_minor=amount_minor, currency=currency, purpose=purpose, course_id=course_id
+        )
     )
     return Call("POST", "/v1/payments", api.PaymentAccepted, body, idempotency_key=key)
 
@@ -172,5 +185,7 @@ def transfer(
     to_user_id: uuid.UUID | str, amount_minor: int, currency: str, key: str | None
 ) -> Call[api.TransferAccepted]:
     """POST /v1/wallet/transfers."""
-    body = {"to_user_id": str(to_user_id), "amount_minor": amount_minor, "currency": currency}
+    body = _body(
+        api.TransferRequest(to_user_id=to_user_id, amount_minor=amount_minor, currency=currency)
+    )
     return Call("POST", "/v1/wallet/transfers", api.TransferAccepted, body, idempotency_key=key)

@@ -150,7 +150,7 @@ class AzoraClient(_Api):
         return self.run(calls.course(course_id))
 
     def publish_course(
-        self, course: dict[str, Any], *, idempotency_key: str | None = None
+        self, course: api.CourseRequest | dict[str, Any], *, idempotency_key: str | None = None
     ) -> api.CourseAccepted:
         """Publish a course (instructors)."""
         return self.run(calls.publish_course(course, idempotency_key))

@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 import pytest
 
-from consumers.tutor.service import MALFORMED
+from consumers.tutor.rules import MALFORMED
 from tests.e2e.helpers import a_course, a_user, an_instructor, outcome
 from tests.support.model_server import MODEL, ModelServer
 from tests.support.world import World

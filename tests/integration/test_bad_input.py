@@ -20,7 +20,7 @@ from azora.consume.errors import PermanentError
 from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, build_envelope, encode, headers_from_json
-from consumers.identity.service import on_registration_requested
+from consumers.identity.handlers import on_registration_requested
 from consumers.projections.dead_letters import DEAD_LETTERS
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested

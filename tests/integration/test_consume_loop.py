@@ -18,7 +18,7 @@ from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, build_envelope, encode, message_key
 from azora.settings import Settings
-from consumers.identity.service import on_registration_requested
+from consumers.identity.handlers import on_registration_requested
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
 from tests.support.world import World, created, eventually, new_world, running

@@ -17,14 +17,14 @@ from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
 from azora.crypto import SecretBox
 from azora.messages import Event, build_envelope, encode
-from consumers.identity.service import on_registration_requested
+from consumers.identity.handlers import on_registration_requested
 from consumers.projections.dead_letters import DEAD_LETTERS
 from producers.ingress.app import create_app
 from producers.ingress.bus import Bus
 from producers.ingress.context import IngressContext
 from producers.ingress.passwords import Passwords
 from producers.ingress.tokens import TokenService
-from producers.ingress.transport import KafkaTransport, make_producer
+from producers.ingress.transport import KafkaTransport, ingress_producer
 from producers.ingress.waiter import CommandWaiter
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
@@ -41,7 +41,7 @@ async def ingress(world: World) -> AsyncIterator[tuple[httpx.AsyncClient, TokenS
     """The ingress app with its real producer and pool, and the service that signs its tokens."""
     settings = world.settings
     secret = settings.required_secret("secret_key")
-    kafka = KafkaTransport(lambda: make_producer(settings))
+    kafka = KafkaTransport(lambda: ingress_producer(settings))
     tokens = TokenService(secret, 900, 3600)
     ctx = IngressContext(
         settings=settings,
@@ -163,7 +163,7 @@ async def test_a_dead_letter_with_binary_and_repeated_headers_goes_back_byte_for
     command = _registration("Ada")
     record = encode(SPEC, build_envelope(SPEC, command, actor="test"), None, world.names)
     odd = [("blob", b"\xff\x00\xfe"), ("tag", b"one"), ("tag", b"two")]
-    producer = make_producer(world.settings)
+    producer = ingress_producer(world.settings)
     await producer.start()
     try:
         sent = await producer.send(record.topic, record.value, headers=[*record.headers, *odd])

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from consumers.tutor.model import NO_PROVIDER
+from consumers.tutor.gateway import NO_PROVIDER
 from consumers.tutor.service import make_tutor
 from schemas import catalogue
 from schemas.tutor import TutorAsked

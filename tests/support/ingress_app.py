@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from azora.crypto import SecretBox
@@ -14,7 +15,7 @@ from producers.ingress.bus import Bus, Transport
 from producers.ingress.context import IngressContext
 from producers.ingress.passwords import Passwords
 from producers.ingress.tokens import TokenService
-from producers.ingress.transport import KafkaTransport, make_producer
+from producers.ingress.transport import KafkaTransport, ingress_producer
 from producers.ingress.waiter import CommandWaiter
 from tests.support.secrets import random_webhook_secret
 
@@ -37,6 +38,13 @@ class RecordingTransport:
 
 def in_memory_client(transport: Transport, secret: str, *, fast_path: bool = True) -> TestClient:
     """A client on the ingress app whose lifespan never runs: no Kafka, no Postgres pool."""
+    return TestClient(
+        in_memory_app(transport, secret, fast_path=fast_path), raise_server_exceptions=False
+    )
+
+
+def in_memory_app(transport: Transport, secret: str, *, fast_path: bool = True) -> FastAPI:
+    """The ingress app over `transport`, with cheap password hashing and no connections."""
     settings = Settings(
         env="test", secret_key=secret, stripe_webhook_secret=random_webhook_secret()
     )
@@ -50,6 +58,5 @@ def in_memory_client(transport: Transport, secret: str, *, fast_path: bool = Tru
         waiter=CommandWaiter(settings.database_url),
         asyncapi={},
     )
-    kafka = KafkaTransport(lambda: make_producer(settings))  # never started: no lifespan
-    app = create_app(ctx, kafka, fast_path=fast_path)
-    return TestClient(app, raise_server_exceptions=False)
+    kafka = KafkaTransport(lambda: ingress_producer(settings))  # never started: no lifespan
+    return create_app(ctx, kafka, fast_path=fast_path)

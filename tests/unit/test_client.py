@@ -7,6 +7,7 @@ import uuid
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from schemas import api
 from stack.client import AzoraClient, AzoraError
@@ -103,3 +104,43 @@ def test_an_error_without_a_problem_document_still_says_its_status(azora: AzoraC
         azora.course(uuid.uuid4())
     assert missing.value.status == 404
     assert missing.value.problem is None
+
+
+def test_bodies_are_the_contracts_request_models_as_json() -> None:
+    sent: list[httpx.Request] = []
+
+    def accept(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        command = uuid.uuid4()
+        return httpx.Response(
+            202,
+            json={
+                "command_id": str(command),
+                "status_url": f"/v1/commands/{command}",
+                "transfer_id": str(uuid.uuid4()),
+                "payment_id": str(uuid.uuid4()),
+            },
+        )
+
+    with AzoraClient("http://azora.test", transport=httpx.MockTransport(accept)) as azora:
+        azora.transfer(str(USER), 1200, "EUR")
+        azora.pay(5000, "EUR", "wallet_top_up")
+
+    assert [json.loads(request.content) for request in sent] == [
+        {"to_user_id": str(USER), "amount_minor": 1200, "currency": "EUR"},
+        {"amount_minor": 5000, "currency": "EUR", "purpose": "wallet_top_up"},
+    ]
+    assert json.loads(sent[0].content) == api.TransferRequest(
+        to_user_id=USER, amount_minor=1200, currency="EUR"
+    ).model_dump(mode="json")
+
+
+def test_a_body_the_api_would_refuse_is_refused_before_it_is_sent() -> None:
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"sent {request.url}")
+
+    with AzoraClient("http://azora.test", transport=httpx.MockTransport(unreachable)) as azora:
+        with pytest.raises(ValidationError, match="amount_minor"):
+            azora.transfer(USER, -5, "EUR")
+        with pytest.raises(ValidationError, match="commonly used"):
+            azora.register("ada@example.org", "password123", "Ada")

@@ -10,11 +10,14 @@ from consumers.projections.command_status import StatusRow, fold
 def test_a_settled_status_beats_pending_whatever_the_order() -> None:
     command = uuid.uuid4()
     pending = StatusRow(command, "pending", type="UserRegistrationRequested", fingerprint="f")
-    done = StatusRow(command, "succeeded", links={"me": "/v1/me"})
+    done = StatusRow(
+        command, "succeeded", settled_by="UserMfaEnabled", settled_ids={"user_id": "u"}
+    )
     for rows in ([pending, done], [done, pending]):
         (row,) = fold(rows)
         assert row.status == "succeeded"
-        assert row.links == {"me": "/v1/me"}
+        assert row.settled_by == "UserMfaEnabled"
+        assert row.settled_ids == {"user_id": "u"}
         assert row.type == "UserRegistrationRequested"
         assert row.fingerprint == "f"
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import copy
+import importlib
+import pkgutil
 import uuid
+from types import ModuleType
 
 import pytest
 
+import schemas
 from azora.messages import DecodeError, build_envelope, decode, derived_event_id
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
@@ -146,3 +150,28 @@ def test_commands_are_kept_for_a_bounded_time() -> None:
     commands = [spec for spec in catalogue.CATALOGUE if spec.kind == "command"]
     assert commands
     assert all(0 < spec.retention_ms <= 90 * catalogue.DAY_MS for spec in commands)
+
+
+def test_each_topic_is_declared_beside_its_model_and_catalogued_once() -> None:
+    for spec in catalogue.CATALOGUE:
+        home = importlib.import_module(spec.model.__module__)
+        assert spec in home.TOPICS, f"{spec.name} is not declared in {home.__name__}"
+    declared = [spec for module in _payload_modules() for spec in module.TOPICS]
+    assert sorted(s.name for s in declared) == sorted(s.name for s in catalogue.CATALOGUE)
+
+
+def test_settling_a_command_is_said_by_the_contract_not_in_urls() -> None:
+    for spec in catalogue.CATALOGUE:
+        assert not hasattr(spec, "links"), "HTTP links belong to the ingress"
+        if spec.kind == "command":
+            assert spec.outcome in ("pending", None), spec.name
+        else:
+            assert spec.outcome in ("succeeded", "rejected", None), spec.name
+
+
+def _payload_modules() -> list[ModuleType]:
+    return [
+        importlib.import_module(info.name)
+        for info in pkgutil.iter_modules(schemas.__path__, "schemas.")
+        if hasattr(importlib.import_module(info.name), "TOPICS")
+    ]

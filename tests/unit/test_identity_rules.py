@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 
-from consumers.identity.decisions import (
+from consumers.identity.rules import (
     EMAIL_TAKEN,
     NO_MFA_SETUP,
     WRONG_CODE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from consumers.wallet.ledger import Balance, Ledger
+from consumers.wallet.rules import Balance, Ledger
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 ADA = (uuid.uuid4(), "EUR")

@@ -34,7 +34,7 @@ DASHBOARD_UIDS = {
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
 
 # The modules that register the processes' metrics in prometheus_client's default registry.
-METRIC_MODULES = ("azora.metrics", "producers.ingress.metrics", "consumers.tutor.model")
+METRIC_MODULES = ("azora.metrics", "producers.ingress.http_metrics", "consumers.tutor.gateway")
 # The sample names each metric type writes, as exposed to Prometheus.
 SAMPLE_SUFFIXES = {
     "counter": ("_total",),

@@ -11,8 +11,9 @@ import pytest
 from argon2 import PasswordHasher
 
 from azora.crypto import SecretBox
-from producers.ingress.passwords import Passwords, policy_violations
+from producers.ingress.passwords import Passwords
 from producers.ingress.tokens import InvalidToken, TokenService
+from schemas.password_policy import policy_violations
 from tests.support.secrets import random_secret_key
 
 SECRET = random_secret_key()

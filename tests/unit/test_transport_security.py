@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from azora import kafka
 from azora.settings import Settings
+from producers.ingress import transport
 from producers.ingress.transport import broker_security
 from tests.support.secrets import random_secret_key, random_webhook_secret
 
@@ -125,6 +126,27 @@ def test_the_ingress_broker_gets_the_same_security_as_every_aiokafka_client(
     # Contexts are built per client; what matters is that both have one, or neither.
     assert (ours.pop("ssl_context", None) is None) == (faststreams.pop("ssl_context") is None)
     assert faststreams == ours
+
+
+def test_the_ingress_producer_is_the_runtimes_with_the_ingress_tuning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built: dict[str, Any] = {}
+
+    def make_producer(settings: Settings, client_id: str, **tuning: Any) -> None:
+        built.update(settings=settings, client_id=client_id, **tuning)
+
+    monkeypatch.setattr(kafka, "make_producer", make_producer)
+    settings = Settings()
+    transport.ingress_producer(settings)  # type: ignore[func-returns-value]
+
+    assert built == {
+        "settings": settings,
+        "client_id": "azora-ingress",
+        "linger_ms": 2,
+        "request_timeout_ms": 10_000,
+        "max_request_size": 1024 * 1024,
+    }
 
 
 def test_mutual_tls_loads_the_client_certificate_and_its_encrypted_key(

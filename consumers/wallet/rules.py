@@ -6,6 +6,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from azora.ids import name_uuid
+from schemas.wallet import WalletCredited, WalletDebited
+
 INSUFFICIENT_FUNDS = "insufficient funds"
 
 Account = tuple[uuid.UUID, str]  # (user_id, currency)
@@ -107,3 +110,25 @@ class Ledger:
         )
         self.entries.append(entry)
         return entry
+
+
+def entry_fact(entry: Entry) -> WalletCredited | WalletDebited:
+    """The event announcing a ledger entry."""
+    common = {
+        "entry_id": entry.entry_id,
+        "user_id": entry.user_id,
+        "currency": entry.currency,
+        "amount_minor": abs(entry.amount_minor),
+        "reference": entry.reference,
+        "balance_after_minor": entry.balance_after_minor,
+        "balance_version": entry.balance_version,
+        "at": entry.at,
+    }
+    if entry.amount_minor > 0:
+        return WalletCredited(reason=entry.reason, **common)
+    return WalletDebited(reason=entry.reason, **common)
+
+
+def entry_id(cause_id: uuid.UUID, side: str) -> uuid.UUID:
+    """A ledger entry's id, derived from its cause's event id: a repeat posts nothing new."""
+    return name_uuid(cause_id, f"wallet-entry:{side}")

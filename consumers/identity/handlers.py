@@ -1,0 +1,66 @@
+"""Identity's handlers: registration and MFA requests become facts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from azora.consume.unit_of_work import UnitOfWork
+from azora.crypto import SecretBox
+from azora.messages import Event
+from consumers.identity import sql
+from consumers.identity.rules import first_per_email, mfa_outcome, registration_outcome
+from schemas.accounts import (
+    UserMfaEnableRequested,
+    UserMfaSetupRequested,
+    UserRegistrationRequested,
+)
+
+
+async def on_registration_requested(
+    events: Sequence[Event[UserRegistrationRequested]], uow: UnitOfWork
+) -> None:
+    """Create an account per new email; reject the rest."""
+    requests = [event.payload for event in events]
+    winners = [events[i] for i in first_per_email(requests)]
+    rows = await uow.conn.fetch(
+        sql.CREATE_ACCOUNTS,
+        [e.payload.user_id for e in winners],
+        [e.payload.email for e in winners],
+        [e.payload.display_name for e in winners],
+        [e.envelope.occurred_at for e in winners],
+    )
+    created = {row["user_id"] for row in rows}
+    for event in events:
+        outcome = registration_outcome(
+            event.payload, event.payload.user_id in created, event.envelope.occurred_at
+        )
+        uow.emit(outcome, cause=event)
+
+
+async def on_mfa_setup_requested(
+    events: Sequence[Event[UserMfaSetupRequested]], uow: UnitOfWork
+) -> None:
+    """Remember each user's latest pending TOTP secret (still sealed)."""
+    latest = {e.payload.user_id: e.payload.secret_ciphertext for e in events}
+    await uow.conn.execute(sql.SET_PENDING_SECRETS, list(latest), list(latest.values()))
+
+
+async def on_mfa_enable_requested(
+    secrets: SecretBox, events: Sequence[Event[UserMfaEnableRequested]], uow: UnitOfWork
+) -> None:
+    """Turn MFA on where the code matches the pending secret (opened with `secrets`)."""
+    rows = await uow.conn.fetch(sql.PENDING_SECRETS, [e.payload.user_id for e in events])
+    pending: dict[uuid.UUID, str | None] = {row["user_id"]: row["pending_secret"] for row in rows}
+    activated: dict[uuid.UUID, str] = {}
+    for event in events:
+        ciphertext = pending.get(event.payload.user_id)
+        decision = mfa_outcome(
+            event.payload, ciphertext, secrets.open(ciphertext) if ciphertext else None
+        )
+        if decision.activate is not None:
+            activated[event.payload.user_id] = decision.activate
+            pending[event.payload.user_id] = None
+        uow.emit(decision.outcome, cause=event)
+    if activated:
+        await uow.conn.execute(sql.ACTIVATE, list(activated), list(activated.values()))

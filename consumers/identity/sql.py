@@ -1,0 +1,24 @@
+"""Identity's statements on its own `identity` schema."""
+
+# ON CONFLICT DO NOTHING covers the email's unique index: across partitions, racing
+# registrations of one address still produce exactly one account.
+CREATE_ACCOUNTS = """
+INSERT INTO identity.accounts (user_id, email, display_name, created_at)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])
+ON CONFLICT DO NOTHING
+RETURNING user_id
+"""
+
+SET_PENDING_SECRETS = """
+INSERT INTO identity.mfa (user_id, pending_secret)
+SELECT * FROM unnest($1::uuid[], $2::text[])
+ON CONFLICT (user_id) DO UPDATE SET pending_secret = EXCLUDED.pending_secret, updated_at = now()
+"""
+
+PENDING_SECRETS = "SELECT user_id, pending_secret FROM identity.mfa WHERE user_id = ANY($1::uuid[])"
+
+ACTIVATE = """
+UPDATE identity.mfa SET active_secret = t.secret, pending_secret = NULL, updated_at = now()
+FROM unnest($1::uuid[], $2::text[]) AS t(user_id, secret)
+WHERE identity.mfa.user_id = t.user_id
+"""

@@ -1,0 +1,40 @@
+"""The tutor's rules: the prompts it sends, and which learning paths it accepts."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+from consumers.tutor.rules import SYSTEM, accepted_path, question_messages
+from schemas.tutor import TutorAsked
+
+
+def a_question() -> TutorAsked:
+    return TutorAsked(
+        question_id=uuid.uuid4(),
+        user_id=uuid.uuid4(),
+        conversation_id=uuid.uuid4(),
+        question="What is a monad?",
+        asked_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+def test_a_question_comes_after_the_brief_the_lesson_and_the_conversation() -> None:
+    lesson = {"title": "Functors", "course_title": "FP", "content": "fmap..."}
+    history = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
+    messages = question_messages(a_question(), lesson, history)
+    assert messages[0] == {"role": "system", "content": SYSTEM}
+    assert "Lesson 'Functors' of the course 'FP'" in messages[1]["content"]
+    assert messages[2:4] == history
+    assert messages[-1] == {"role": "user", "content": "What is a monad?"}
+
+
+def test_a_path_keeps_only_courses_azora_has_and_needs_a_step() -> None:
+    known, invented = uuid.uuid4(), uuid.uuid4()
+    step = {"title": "Basics", "objectives": ["learn"], "course_ids": [str(known), str(invented)]}
+    draft = accepted_path(json.dumps({"steps": [step]}), {known})
+    assert draft is not None
+    assert draft.steps[0].course_ids == (known,)
+    assert accepted_path(json.dumps({"steps": []}), {known}) is None
+    assert accepted_path("not json", {known}) is None
