@@ -16,10 +16,10 @@ from aiokafka.structs import ConsumerRecord
 
 from azora import kafka
 from azora.consume import dead_letters
-from azora.consume.service import Service
+from azora.consume.service import service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, build_envelope, encode
-from consumers.identity.service import on_registration_requested
+from consumers.identity.handlers import on_registration_requested
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
 from tests.support.world import World, eventually, running
@@ -82,19 +82,23 @@ class Counting:
         self.prepared: Counter[uuid.UUID] = Counter()
         self._failing = failing
         self._preparing = preparing
-        prepare = {SPEC: self.prepare} if preparing is not None else {}
-        self.service = Service(
-            name=f"test-{uuid.uuid4().hex[:8]}", handlers={SPEC: self.handle}, prepare=prepare
+        self.service = service(
+            f"test-{uuid.uuid4().hex[:8]}",
+            subscribe(SPEC, self.handle, prepare=self.prepare if preparing else None),
         )
 
-    async def handle(self, events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+    async def handle(
+        self, events: Sequence[Event[UserRegistrationRequested]], uow: UnitOfWork
+    ) -> None:
         self.handled.update(e.envelope.event_id for e in events)
         if any(e.payload.display_name == self._failing for e in events):
             # A bug, or a dependency answering nonsense: neither transient nor permanent.
             raise ValueError("cannot register this one")
         await on_registration_requested(events, uow)
 
-    async def prepare(self, events: Sequence[Event[Any]], pool: asyncpg.Pool) -> dict[Any, Any]:
+    async def prepare(
+        self, events: Sequence[Event[UserRegistrationRequested]], pool: asyncpg.Pool
+    ) -> dict[uuid.UUID, Any]:
         self.prepared.update(e.envelope.event_id for e in events)
         if any(e.payload.display_name == self._preparing for e in events):
             # What a model server answering 200 with `"choices": []` gets its caller.
