@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 import asyncpg
@@ -103,8 +103,8 @@ class BatchApplier:
         # After a failed whole-batch attempt: the events it was preparing or handling when
         # it failed. One of them failing at the same step on its own is counted for that
         # attempt too, so no event is run more than its attempt limit in all.
-        prepared_together: set[uuid.UUID] = set()
-        handled_together: set[uuid.UUID] = set()
+        prepared_together: set[Hashable] = set()
+        handled_together: set[Hashable] = set()
         delay = self.settings.backoff_initial_s
         attempt = 0
         while True:
@@ -146,22 +146,23 @@ class BatchApplier:
                 self.observer.committed(batch, outcome, seconds, attempt)
                 return True
 
-    def _tried(self) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
-        """The ids of the events being prepared, and being handled, when an attempt failed."""
+    def _tried(self) -> tuple[set[Hashable], set[Hashable]]:
+        """The events being prepared, and being handled, when an attempt failed."""
         return (
-            {e.envelope.event_id for e in self._preparing},
-            {e.envelope.event_id for e in self._handling},
+            {_counted_as(e) for e in self._preparing},
+            {_counted_as(e) for e in self._handling},
         )
 
-    def _keys(self, batch: Batch) -> list[uuid.UUID]:
-        """The ids the batch's records are counted by: event ids, or positions (raw records)."""
+    def _keys(self, batch: Batch) -> list[Hashable]:
+        """What the batch's records are counted by: event ids (with their offsets), or
+        positions (raw records)."""
         if not self._attempts:
             return []
         position = self.dead_letters.position_id
-        return [e.envelope.event_id for e in batch.events] + [position(r) for r in batch.raw]
+        return [_counted_as(e) for e in batch.events] + [position(r) for r in batch.raw]
 
     async def _prepare(
-        self, batch: Batch, careful: bool, tried_together: set[uuid.UUID]
+        self, batch: Batch, careful: bool, tried_together: set[Hashable]
     ) -> set[uuid.UUID]:
         """Run the service's preparations into `batch.prepared`; the ids to try again.
 
@@ -187,17 +188,17 @@ class BatchApplier:
                 self._preparing = ()
                 continue
             for event in events:
-                event_id = event.envelope.event_id
-                if self._attempts.given_up(event_id) is not None:
+                event_id, counted_as = event.envelope.event_id, _counted_as(event)
+                if self._attempts.given_up(counted_as) is not None:
                     continue  # given up on already: no outside call is made for it again
                 try:
                     prepared.update(await step([event], self.pool))
                 except Exception as exc:
                     if is_transient(exc):
                         raise
-                    tries = 2 if event_id in tried_together else 1
+                    tries = 2 if counted_as in tried_together else 1
                     if not self._attempts.failed(
-                        event_id, exc, permanent_ends=True, tries=tries
+                        counted_as, exc, permanent_ends=True, tries=tries
                     ).final:
                         unprepared.add(event_id)
         batch.prepared = prepared
@@ -208,7 +209,7 @@ class BatchApplier:
         batch: Batch,
         careful: bool,
         unprepared: set[uuid.UUID],
-        tried_together: set[uuid.UUID],
+        tried_together: set[Hashable],
     ) -> BatchOutcome:
         async with self.pool.acquire() as conn, conn.transaction():
             uow = UnitOfWork(
@@ -277,7 +278,7 @@ class BatchApplier:
             self.observer.handled(spec, time.perf_counter() - started)
 
     async def _events_one_by_one(
-        self, events: Sequence[Event[Any]], uow: UnitOfWork, tried_together: set[uuid.UUID]
+        self, events: Sequence[Event[Any]], uow: UnitOfWork, tried_together: set[Hashable]
     ) -> Pass[Event[Any]]:
         """Apply each event in its own savepoint; who is given up on, who is tried again."""
         handlers = self.service.handlers
@@ -289,7 +290,7 @@ class BatchApplier:
             events,
             uow,
             handle,
-            key=lambda e: e.envelope.event_id,
+            key=_counted_as,
             permanent_gives_up=True,
             tried_together=tried_together,
         )
@@ -348,6 +349,13 @@ class _TryAgain(Exception):
 
     def __init__(self, count: int) -> None:
         super().__init__(f"{count} record(s) failed short of their attempt limit")
+
+
+def _counted_as(event: Event[Any]) -> tuple[uuid.UUID, int]:
+    """What an event's attempts are counted by: its id, and its offset. A re-fetch of the
+    same record keeps its count; a re-drive (a new record of the same event, after a fix)
+    starts afresh, even in a process that still remembers the old one's failures."""
+    return event.envelope.event_id, event.offset
 
 
 def _said(exc: Exception) -> str:

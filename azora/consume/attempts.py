@@ -1,11 +1,12 @@
 """Each failing event's attempts, counted by its id, whatever else shares its batch.
 
 A batch that fails is rolled back whole, so what one event's failures cost must not
-live in the transaction: the count is kept here, in the process, by event id (or, for a
-record without one, its position). It survives every rollback and a re-fetch of the same
-records (a rebalance), and is forgotten once a transaction that settles the event (applied
-or dead-lettered) commits. Two bad events in a batch then cost two events' attempts, not
-the product of both.
+live in the transaction: the count is kept here, in the process, by event id and offset
+(or, for a record without an event id, its position). It survives every rollback and a
+re-fetch of the same records (a rebalance), and is forgotten once a transaction that
+settles the event (applied or dead-lettered) commits; a re-drive of the event is a new
+record, counted afresh. Two bad events in a batch then cost two events' attempts, not the
+product of both.
 """
 
 from __future__ import annotations
