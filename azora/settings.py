@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # SHA-256 digests of every secret value this repository's source has ever spelled out
 # (git history keeps them, so anyone can sign with them): refused in every mode. `make run`
@@ -123,6 +123,18 @@ class Settings(BaseSettings):
 
     ingress_host: str = "127.0.0.1"
     ingress_port: int = 8000
+    # Request bodies, refused with 413 while they are read (`producers/ingress/body_limits.py`).
+    # 1 MiB: the largest record a consumer decodes (`consumer_max_record_bytes`), so a larger
+    # command could not be carried anyway. Stripe's webhook events are republished whole in a
+    # Kafka record and are at most a few hundred KB: half a MiB leaves the envelope room.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    webhook_max_body_bytes: int = Field(default=512 * 1024, ge=1024)
+    # JSON bodies nested deeper than this are refused with 422 before they are parsed. Azora's
+    # requests nest 4 deep, Stripe's events about 10; the parser's own limit is ~1000.
+    max_json_depth: int = Field(default=32, ge=4, le=500)
+    # Proxies whose X-Forwarded-For is believed (CIDRs, comma-separated). Empty: the socket's
+    # peer is the client, whatever headers it sends (`producers/ingress/client_address.py`).
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = ()
 
     # Signs tokens and seals TOTP secrets; only the ingress and identity need it, so the
     # other processes (and the operators' tools) run without it.
@@ -159,6 +171,14 @@ class Settings(BaseSettings):
     # this (a relay re-send comes within seconds, a client retry within hours) is applied.
     inbox_retention_s: int = Field(default=7 * 24 * 3600, ge=3600)
     relay_batch: int = Field(default=1000, ge=1)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated_networks(cls, value: Any) -> Any:
+        # An environment variable is one string: "10.0.0.0/8, 192.168.1.7".
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @model_validator(mode="after")
     def _refuse_known_or_weak_secrets(self) -> Settings:

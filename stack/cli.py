@@ -64,6 +64,9 @@ def ingress(
             http="httptools",
             log_level="warning",
             access_log=False,
+            # Who the client is behind a proxy is the ingress's own rule
+            # (AZORA_TRUSTED_PROXIES): uvicorn's would trust loopback's headers by default.
+            proxy_headers=False,
         )
     finally:
         tracing.shutdown()

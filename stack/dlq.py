@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import json
 import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from azora.settings import Settings
+from stack.output import Output
 
 if TYPE_CHECKING:
     from azora.topics import TopicNames
@@ -38,6 +40,7 @@ def list_command(
         bool, typer.Option("--pending", help="Only those not re-driven yet")
     ] = False,
     limit: Annotated[int, typer.Option(help="At most this many, newest first", min=1)] = 50,
+    output: Annotated[Output, typer.Option("--output", "-o", help="table or json")] = Output.TABLE,
 ) -> None:
     """Dead letters, newest first: where each failed, in which group, and why."""
     from rich.console import Console
@@ -54,6 +57,11 @@ def list_command(
         limit=limit,
     )
     rows = asyncio.run(_with_connection(settings, records.list_dead_letters, names, filters))
+    if output is Output.JSON:
+        # One object per dead letter, the read model's columns as they are (ids and times
+        # as text), for scripts: `azora dlq list -o json | jq '.[].id'`.
+        typer.echo(json.dumps([dict(row) for row in rows], default=str, indent=2))
+        return
     table = Table(title=f"Dead letters ({len(rows)})", title_justify="left")
     for column in ("id", "failed at", "origin", "group", "kind", "error", "re-driven"):
         table.add_column(column, overflow="fold")

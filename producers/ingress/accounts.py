@@ -209,8 +209,9 @@ async def mfa_verify(
 
 
 def _login_attempt(ctx: IngressContext, email: str, request: Request) -> LoginAttempt:
-    # The peer's address, or X-Forwarded-For's when the peer is a trusted proxy (uvicorn's
-    # FORWARDED_ALLOW_IPS), so a proxy in front does not make everyone one address.
+    # The client's address as `client_address` establishes it: the peer, or behind a
+    # trusted proxy (AZORA_TRUSTED_PROXIES) whom it forwarded, so a proxy in front does not
+    # make everyone one address.
     address = request.client.host if request.client else "unknown"
     try:
         return ctx.logins.begin(email, address)

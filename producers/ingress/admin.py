@@ -14,6 +14,7 @@ from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.context import IngressContext
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
+from producers.ingress.query_text import text_query
 from producers.ingress.tokens import AccessClaims
 from schemas.api import (
     DeadLetter,
@@ -55,12 +56,9 @@ async def list_dead_letters(
     _: Admin,
     ctx: Ctx,
     topic: Annotated[
-        str | None,
-        Query(max_length=300, description="The topic they failed on (catalogue name)"),
+        str | None, text_query(300, "The topic they failed on (catalogue name)")
     ] = None,
-    group: Annotated[
-        str | None, Query(max_length=300, description="The consumer group that gave up")
-    ] = None,
+    group: Annotated[str | None, text_query(300, "The consumer group that gave up")] = None,
     pending: Annotated[bool, Query(description="Only those not re-driven yet")] = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,

@@ -24,6 +24,8 @@ from producers.ingress import (
     tutor,
     wallet,
 )
+from producers.ingress.body_limits import BodyLimit, RequestBodyLimits
+from producers.ingress.client_address import ClientAddress
 from producers.ingress.context import IngressContext
 from producers.ingress.fast_path import CommandFastPath
 from producers.ingress.http_metrics import RequestMetrics
@@ -88,6 +90,20 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
     # The routers are included without a prefix, so their route paths are the app's.
     if fast_path:
         app.add_middleware(CommandFastPath, routes=routes())
+    # In front of everything that reads a body, behind metrics and traces (which count
+    # the 413s and 422s it answers).
+    settings = ctx.settings
+    app.add_middleware(
+        RequestBodyLimits,
+        default=BodyLimit(settings.max_body_bytes, "AZORA_MAX_BODY_BYTES"),
+        by_path={
+            payments.WEBHOOK_PATH: BodyLimit(
+                settings.webhook_max_body_bytes, "AZORA_WEBHOOK_MAX_BODY_BYTES"
+            )
+        },
+        max_json_depth=settings.max_json_depth,
+    )
+    app.add_middleware(ClientAddress, trusted=settings.trusted_proxies)
     app.add_middleware(RequestTracing)
     # Added last, so it runs outermost: its latency includes the tracing middleware's.
     app.add_middleware(RequestMetrics)

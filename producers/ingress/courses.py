@@ -12,6 +12,7 @@ from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
 from producers.ingress.commands import accepted, submit
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
+from producers.ingress.query_text import text_query
 from schemas.api import Course, CourseAccepted, CoursePage, CourseRequest, CourseSummary
 from schemas.learning import CoursePublishRequested, Lesson, Level, Module
 
@@ -71,9 +72,9 @@ async def publish(
 @router.get("", response_model=CoursePage)
 async def browse(
     ctx: Ctx,
-    category: Annotated[str | None, Query(max_length=100)] = None,
+    category: Annotated[str | None, text_query(100)] = None,
     level: Level | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="Words to search for")] = None,
+    q: Annotated[str | None, text_query(200, "Words to search for")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> CoursePage:

@@ -39,8 +39,9 @@ from producers.ingress.context import IngressContext
 from producers.ingress.http_metrics import FAST_PATH, labelled
 from producers.ingress.problems import Problem
 
-# Bodies above this, or of unknown length (chunked), go the ordinary way: FastAPI's
-# body-size limit then answers them as it always does.
+# Bodies above this, or of unknown length (chunked), go the ordinary way. The limits on
+# every body (its size, its JSON's depth) are enforced in front of this middleware
+# (`body_limits`), so what arrives here is within them.
 MAX_BODY_BYTES = 64 * 1024
 
 
@@ -159,7 +160,9 @@ def _valid_body(endpoint: CommandEndpoint, body: bytes) -> Any | None:
     try:
         parsed = json.loads(body)  # FastAPI's own parse: json.loads, then validation
         return endpoint.body.validate_python(parsed, from_attributes=True)
-    except (ValueError, ValidationError):
+    except (ValueError, ValidationError, RecursionError):
+        # Too deep to parse is refused before this (`json_depth`); should a body get here
+        # anyway, FastAPI answers it (a 4xx), never this path (a 500).
         return None
 
 

@@ -23,6 +23,9 @@ from schemas.payments import (
 )
 
 router = APIRouter(prefix="/v1", tags=["payments"], responses=PROBLEM_RESPONSES)
+# Its body limit is its own (AZORA_WEBHOOK_MAX_BODY_BYTES), applied by the app by this path.
+WEBHOOK_ROUTE = "/webhooks/stripe"
+WEBHOOK_PATH = router.prefix + WEBHOOK_ROUTE
 
 # Stripe retries a webhook with the same event id: the same envelope id, so one effect.
 _WEBHOOK_NAMESPACE = uuid.UUID("0b9f7c1e-5d2a-4f8e-a3c6-7e1d4b2a9c58")
@@ -121,7 +124,7 @@ class RefundRequest(BaseModel):
 
 
 @router.post(
-    "/webhooks/stripe",
+    WEBHOOK_ROUTE,
     tags=["webhooks"],
     responses={400: documented("Bad signature, stale timestamp or malformed event")},
 )
@@ -145,7 +148,7 @@ async def stripe_webhook(
         stripe_event_id = str(event["id"])
     except stripe.SignatureVerificationError as exc:
         raise Problem(400, "invalid_signature", "Invalid webhook signature", str(exc)) from exc
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise Problem(400, "invalid_event", "Malformed webhook event", repr(exc)) from exc
     intent_id = obj.get("id") if kind.startswith("payment_intent.") else obj.get("payment_intent")
     if not intent_id:

@@ -138,6 +138,7 @@ def documented(description: str) -> dict[str, Any]:
 # For OpenAPI: every documented error answer has this shape.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: documented("Not authenticated"),
+    413: documented("Request body too large (the reason names the limit)"),
     422: documented("Invalid request"),
     503: documented("A dependency is unavailable (Retry-After says when to try again)"),
 }

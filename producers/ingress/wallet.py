@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
@@ -15,6 +15,7 @@ from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
 from producers.ingress.commands import accepted, submit
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem
+from producers.ingress.query_text import text_query
 from schemas.api import (
     BalanceLine,
     Transaction,
@@ -52,7 +53,7 @@ async def transactions(
     user: CurrentUser,
     ctx: Ctx,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[str | None, Query(max_length=200, description="`next` of a page")] = None,
+    before: Annotated[str | None, text_query(200, "`next` of a page")] = None,
 ) -> TransactionPage:
     """The caller's ledger entries, newest first."""
     at, entry = _cursor(before) if before else (None, None)
@@ -106,8 +107,13 @@ def _encode(item: Transaction) -> str:
 def _cursor(token: str) -> tuple[datetime, uuid.UUID]:
     try:
         at, entry = base64.urlsafe_b64decode(token.encode()).decode().split("|")
-        return datetime.fromisoformat(at), uuid.UUID(entry)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor's time is always in UTC")
+        # In UTC, as Postgres takes it: a time whose UTC is outside the years 1-9999
+        # would fail the query (a 500), so it fails here.
+        return moment.astimezone(UTC), uuid.UUID(entry)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise Problem(
             422,
             "invalid_cursor",

@@ -44,6 +44,10 @@ def stack(
         AZORA_TUTOR_MAX_ATTEMPTS="2",
         AZORA_TUTOR_QUESTIONS_PER_HOUR="5",
         AZORA_LAG_POLL_INTERVAL_S="1",
+        # The tests stand behind a trusted proxy at loopback: each speaks as a client
+        # address of its own (X-Forwarded-For), so one test's failed logins never lock
+        # out another's.
+        AZORA_TRUSTED_PROXIES="127.0.0.1/32",
     )
     log = tmp_path_factory.mktemp("stack") / "azora-run.log"
     process = start_stack(env, Path(log), timeout=90)

@@ -398,6 +398,29 @@ async def test_many_failed_logins_from_one_address_lock_that_address(
     assert (await login(http, email)).status_code == 200  # from anywhere else
 
 
+async def test_addresses_a_client_writes_before_the_proxys_cannot_escape_its_lock(
+    http: httpx.AsyncClient,
+) -> None:
+    # The proxy (loopback, trusted in this stack) appends the address it saw; whatever the
+    # client wrote to the left of it, a new address per guess, is not believed.
+    email = an_email()
+    await outcome(http, await register(http, email))
+    seen_by_the_proxy = "198.51.100.35"
+    for n in range(50):  # AZORA_LOGIN_MAX_FAILURES_PER_ADDRESS
+        guess = await http.post(
+            "/v1/auth/login",
+            json={"email": an_email(), "password": "not the password 42"},
+            headers={"X-Forwarded-For": f"192.0.2.{n}, {seen_by_the_proxy}"},
+        )
+        assert guess.status_code == 401
+    claimed_elsewhere = await http.post(
+        "/v1/auth/login",
+        json={"email": email, "password": PASSWORD},
+        headers={"X-Forwarded-For": f"192.0.2.200, {seen_by_the_proxy}"},
+    )
+    assert claimed_elsewhere.status_code == 429
+
+
 async def _balance_is(http: httpx.AsyncClient, auth: dict[str, str], eur: int) -> bool:
     balances = (await http.get("/v1/wallet", headers=auth)).json()["balances"]
     return bool(balances == [{"currency": "EUR", "balance_minor": eur}])

@@ -27,7 +27,7 @@ from tests.support.world import World
 pytestmark = pytest.mark.e2e
 
 EXAMPLES_PER_OPERATION = 50
-# The fuzzer stands behind the stack's trusted proxy (uvicorn trusts loopback) as a client
+# The fuzzer stands behind the stack's trusted proxy (AZORA_TRUSTED_PROXIES) as a client
 # address of its own, so the failed logins it provokes count against that address, not
 # against 127.0.0.1, which every other e2e test logs in from. A documentation-range address:
 # it is only a header value, nothing is sent there.

@@ -214,6 +214,11 @@ async def test_a_fixed_dead_letter_is_redriven_from_the_cli_and_applied_exactly_
         listed = azora(world, "dlq", "list", "--topic", SPEC.name, "--pending")
         assert poisoned[:8] in listed
         assert garbage[:8] in listed
+        scripted = json.loads(
+            azora(world, "dlq", "list", "--topic", SPEC.name, "--pending", "--output", "json")
+        )
+        assert {row["id"] for row in scripted} == {poisoned, garbage}
+        assert {row["error_kind"] for row in scripted} >= {"permanent"}
         shown = azora(world, "dlq", "show", poisoned)
         assert "PermanentError: poison is not a name" in shown
         assert '"display_name": "poison"' in shown, "a JSON value is pretty-printed"

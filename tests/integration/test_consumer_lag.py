@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import re
 import subprocess
+import sys
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -192,3 +195,53 @@ async def test_the_sampler_ignores_groups_outside_its_pattern(world: World) -> N
         assert await sampler.sample() == []
     finally:
         await sampler.close()
+
+
+def azora_lag(settings_env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `azora lag` as a script would."""
+    return subprocess.run(
+        [sys.executable, "-m", "stack", "lag", *args],
+        env={**os.environ, **settings_env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def test_a_script_reads_a_stopped_groups_lag_as_json_and_its_exit_status(
+    world: World,
+) -> None:
+    identity = composition.services(world.settings)["identity"]
+    await world.publish(registrations(5))
+    async with running(world, *identity, relay=False):
+        settings = world.settings.model_copy(update={"lag_poll_interval_s": 0.3})
+        watched = Watched(world.names.group("identity"))
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(watch_lag(settings, stop, watched.note))
+        await eventually(lambda: _caught_up(watched), timeout=60)
+        stop.set()
+        await watcher
+    await world.publish(registrations(4))  # nobody consumes them now
+    env = {
+        "AZORA_TOPIC_PREFIX": world.settings.topic_prefix,
+        "AZORA_KAFKA_BOOTSTRAP_SERVERS": world.settings.kafka_bootstrap_servers,
+    }
+
+    done = await asyncio.to_thread(
+        azora_lag, env, "--output", "json", "--samples", "3", "--interval", "0.2", "-p"
+    )
+
+    document = json.loads(done.stdout)
+    [group] = [g for g in document["groups"] if g["group"] == world.names.group("identity")]
+    assert group["lag"] == 4
+    assert group["members"] == 0
+    assert group["status"] == "STOP"
+    assert sum(p["lag"] for p in group["partitions"]) == 4
+    assert done.returncode == 2 == document["exit_status"]
+
+
+def test_azora_lag_gives_up_with_exit_3_when_kafka_does_not_answer() -> None:
+    # Nothing listens on port 1: every connection is refused, for as long as it is tried.
+    done = azora_lag({"AZORA_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}, "--timeout", "2")
+    assert done.returncode == 3
+    assert "no judged sample within 2 s" in done.stderr

@@ -511,6 +511,7 @@ def test_the_settings_the_production_values_give_are_accepted_by_azora(
     assert settings.kafka_bootstrap_servers == "events-kafka-bootstrap.kafka.svc:9093"
     assert settings.metrics_port == 9100
     assert settings.ingress_host == "0.0.0.0"
+    assert [str(network) for network in settings.trusted_proxies] == ["10.0.0.0/8"]
 
 
 # Values whose contents are free-form (maps, lists, resource blocks): documented as a whole.

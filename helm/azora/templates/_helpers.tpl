@@ -111,6 +111,9 @@ AZORA_STRIPE_API_BASE: {{ . | quote }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
 AZORA_LOG_LEVEL: {{ $c.logLevel | quote }}
+{{- with $c.trustedProxies }}
+AZORA_TRUSTED_PROXIES: {{ join "," . | quote }}
+{{- end }}
 AZORA_INGRESS_HOST: "0.0.0.0"
 AZORA_INGRESS_PORT: {{ .Values.ingress.port | quote }}
 AZORA_METRICS_HOST: "0.0.0.0"
