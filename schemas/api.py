@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    field_validator,
     model_validator,
 )
 
@@ -35,8 +36,42 @@ def _normalise_email(value: str) -> str:
 Email = Annotated[EmailStr, AfterValidator(_normalise_email)]
 
 
+# Postgres stores no NUL in `text` or `jsonb`: a command carrying one would be accepted
+# here and then refused by every consumer that writes it down.
+NUL = "\x00"
+NUL_REFUSED = "must not contain the NUL character (\\u0000)"
+
+
+def _without_nul(value: Any) -> Any:
+    """`value` as it is, if no string in it (at any depth) holds a NUL; else a ValueError."""
+    if isinstance(value, str):
+        if NUL in value:
+            raise ValueError(NUL_REFUSED)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _without_nul(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _without_nul(key)
+            _without_nul(item)
+    # Nested request models checked their own fields already; other values (numbers,
+    # UUIDs, dates) cannot hold a NUL.
+    return value
+
+
 class _Request(BaseModel):
+    """Every request body: strict, and no string anywhere in it with a NUL.
+
+    The NUL rule is the base's, so every field of every request model has it, however it
+    is declared; the error names the field (`loc`), nested models' fields included.
+    """
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        return _without_nul(value)
 
 
 # Accounts

@@ -3,8 +3,11 @@
 In the transaction: claim the event ids in the inbox (except on topics the service
 declares replay-safe, whose handlers absorb a repeat), run the handlers for the new ones,
 write the outbox (dead letters included) and the next offsets. A failing batch is retried
-once a savepoint per record to find the culprit, which is dead-lettered once it has had
-its attempts (at once for a permanent error).
+carefully: each event prepared on its own where the batch's preparation failed, and
+applied in a savepoint of its own, so every failing event is found and counted in one
+pass. Each event's failed attempts are counted by its id (`attempts.Attempts`), outside
+the transaction, so they survive the rollbacks; an event is dead-lettered once it has had
+its attempts (at once for a permanent error), and the rest of the batch is applied.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 import asyncpg
@@ -22,11 +25,12 @@ import asyncpg
 from azora import metrics
 from azora.aio import sleep_or_stop
 from azora.consume import store
+from azora.consume.attempts import Attempts
 from azora.consume.batch import Batch
 from azora.consume.dead_letters import DeadLetters, failed_event
 from azora.consume.errors import is_permanent, is_transient
 from azora.consume.observation import BatchOutcome, Observer, Observers
-from azora.consume.savepoints import OneByOne
+from azora.consume.savepoints import GivenUp, OneByOne, Pass
 from azora.consume.service import RawHandler, RawRecord, Service
 from azora.consume.settings import LoopSettings
 from azora.consume.spans import BatchTracing
@@ -65,7 +69,12 @@ class BatchApplier:
         self._store = bookkeeping
         self.dead_letters = DeadLetters(self.group, names, service.topics)
         self._dead_letter_topics = {names.dlq(spec): spec for spec in service.dead_letter_handlers}
-        self._one_by_one = OneByOne(settings.max_attempts)
+        self._attempts = Attempts(settings.max_attempts)
+        self._one_by_one = OneByOne(self._attempts)
+        # The events handed to the preparation (or handler) running now: if it fails,
+        # they were tried (whole-batch attempts only; emptied once the call returns).
+        self._preparing: Sequence[Event[Any]] = ()
+        self._handling: Sequence[Event[Any]] = ()
         # Held while a batch is applied, so a revoked partition's batch finishes first.
         self._lock = asyncio.Lock()
 
@@ -89,32 +98,41 @@ class BatchApplier:
             return
 
     async def _until_committed(self, batch: Batch, stop: asyncio.Event) -> bool:
-        careful = False
+        # Events of this batch failed before (it was fetched again): isolate them at once.
+        careful = self._attempts.any_failed(self._keys(batch))
+        # After a failed whole-batch attempt: the events it was preparing or handling when
+        # it failed. One of them failing at the same step on its own is counted for that
+        # attempt too, so no event is run more than its attempt limit in all.
+        prepared_together: set[Hashable] = set()
+        handled_together: set[Hashable] = set()
         delay = self.settings.backoff_initial_s
         attempt = 0
         while True:
             attempt += 1
+            self._preparing = self._handling = ()
             try:
                 # Outside calls happen here, before the transaction, on every attempt.
-                batch.prepared = await self._prepare(batch)
+                unprepared = await self._prepare(batch, careful, prepared_together)
                 started = time.perf_counter()
                 async with self._lock:
-                    outcome = await self._transaction(batch, careful=careful)
+                    outcome = await self._transaction(batch, careful, unprepared, handled_together)
                 seconds = time.perf_counter() - started
             except Exception as exc:
+                prepared_together, handled_together = set(), set()
                 if is_transient(exc):
                     kind = "transient"
                     log.warning(
                         "%s: transient error, retrying in %.1fs: %r", self.group, delay, exc
                     )
                 elif not careful:
-                    # Some record broke the batch: replay it a savepoint each to find it.
+                    # Some record broke the batch: replay it a record at a time to find it.
                     careful = True
+                    prepared_together, handled_together = self._tried()
                     log.warning("%s: batch failed (%r); retrying event by event", self.group, exc)
                     continue
                 else:
                     kind = "handler"
-                    log.warning("%s: handler error, retrying in %.1fs: %r", self.group, delay, exc)
+                    log.warning("%s: %s; retrying in %.1fs", self.group, _said(exc), delay)
                 self.observer.retrying(kind)
                 if stop.is_set():
                     # Nothing of this batch was committed: the stored offsets replay it later.
@@ -122,23 +140,77 @@ class BatchApplier:
                 await sleep_or_stop(delay, stop)
                 delay = min(delay * 2, self.settings.backoff_max_s)
             else:
+                # Applied or dead-lettered for good: their counts are done with.
+                if self._attempts:
+                    self._attempts.forget(self._keys(batch))
                 self.observer.committed(batch, outcome, seconds, attempt)
                 return True
 
-    async def _prepare(self, batch: Batch) -> dict[uuid.UUID, Any]:
+    def _tried(self) -> tuple[set[Hashable], set[Hashable]]:
+        """The events being prepared, and being handled, when an attempt failed."""
+        return (
+            {_counted_as(e) for e in self._preparing},
+            {_counted_as(e) for e in self._handling},
+        )
+
+    def _keys(self, batch: Batch) -> list[Hashable]:
+        """What the batch's records are counted by: event ids (with their offsets), or
+        positions (raw records)."""
+        if not self._attempts:
+            return []
+        position = self.dead_letters.position_id
+        return [_counted_as(e) for e in batch.events] + [position(r) for r in batch.raw]
+
+    async def _prepare(
+        self, batch: Batch, careful: bool, tried_together: set[Hashable]
+    ) -> set[uuid.UUID]:
+        """Run the service's preparations into `batch.prepared`; the ids to try again.
+
+        Careful, each event is prepared on its own: one its preparation keeps failing for
+        is counted like a handler failure and dead-lettered after its attempts, instead of
+        blocking its partition for good, and the others go on.
+        """
+        batch.prepared = {}
         if not self.service.prepare:
-            return {}
+            return set()
         by_spec: dict[Any, list[Event[Any]]] = defaultdict(list)
         unique, _ = batch.unique(self.service)
         for event in unique:
             if event.spec in self.service.prepare:
                 by_spec[event.spec].append(event)
         prepared: dict[uuid.UUID, Any] = {}
+        unprepared: set[uuid.UUID] = set()
         for spec, events in by_spec.items():
-            prepared.update(await self.service.prepare[spec](events, self.pool))
-        return prepared
+            step = self.service.prepare[spec]
+            if not careful:
+                self._preparing = events
+                prepared.update(await step(events, self.pool))
+                self._preparing = ()
+                continue
+            for event in events:
+                event_id, counted_as = event.envelope.event_id, _counted_as(event)
+                if self._attempts.given_up(counted_as) is not None:
+                    continue  # given up on already: no outside call is made for it again
+                try:
+                    prepared.update(await step([event], self.pool))
+                except Exception as exc:
+                    if is_transient(exc):
+                        raise
+                    tries = 2 if counted_as in tried_together else 1
+                    if not self._attempts.failed(
+                        counted_as, exc, permanent_ends=True, tries=tries
+                    ).final:
+                        unprepared.add(event_id)
+        batch.prepared = prepared
+        return unprepared
 
-    async def _transaction(self, batch: Batch, *, careful: bool) -> BatchOutcome:
+    async def _transaction(
+        self,
+        batch: Batch,
+        careful: bool,
+        unprepared: set[uuid.UUID],
+        tried_together: set[Hashable],
+    ) -> BatchOutcome:
         async with self.pool.acquire() as conn, conn.transaction():
             uow = UnitOfWork(
                 conn,
@@ -149,6 +221,7 @@ class BatchApplier:
                 traces=batch.traces,
             )
             batch.begun.set()
+            retry = 0
             unique, to_claim = batch.unique(self.service)
             claimed = await self._store.claim(conn, self.group, to_claim)
             # Undecodable and raw records have no event id: their positions stand in.
@@ -165,17 +238,30 @@ class BatchApplier:
                 for at, (record, reason) in failed_ids.items()
                 if at in new_failures
             ]
-            poisoned: list[tuple[Event[Any], OutgoingMessage]] = []
+            given_up: list[GivenUp[Event[Any]]] = []
             if careful:
-                poisoned = await self._events_one_by_one(fresh, uow)
+                # An event whose preparation failed short of its limit is not handled now.
+                ready = [e for e in fresh if e.envelope.event_id not in unprepared]
+                found = await self._events_one_by_one(ready, uow, tried_together)
+                retry = len(fresh) - len(ready) + len(found.retry)
+                given_up = found.given_up
+            else:
+                await self._events_by_topic(fresh, uow)
+            skipped: list[GivenUp[RawRecord]] = []
+            if raw:
+                handed = await self._raw(raw, uow, careful=careful)
+                retry += len(handed.retry)
+                skipped = handed.given_up
+            if retry:
+                # Every failing record was counted in this one pass; all of it rolls back.
+                raise _TryAgain(retry)
+            self._skip(skipped)
+            poisoned = [(g.item, self._letter_for(g.item, g.error, g.attempts)) for g in given_up]
+            if poisoned:
                 await self._store.release(
                     conn, self.group, [e.envelope.event_id for e, _ in poisoned]
                 )
                 dead += [letter for _, letter in poisoned]
-            else:
-                await self._events_by_topic(fresh, uow)
-            if raw:
-                await self._raw(raw, uow, careful=careful)
             await self._store.write_outbox(conn, [*uow.outbox, *dead])
             await self._store.save_offsets(conn, self.group, batch.next_offsets)
         return BatchOutcome(fresh, dead, raw, [event for event, _ in poisoned])
@@ -186,37 +272,44 @@ class BatchApplier:
             by_spec[event.spec].append(event)
         for spec, group in by_spec.items():
             started = time.perf_counter()
+            self._handling = group
             await self.service.handlers[spec](group, uow)
+            self._handling = ()
             self.observer.handled(spec, time.perf_counter() - started)
 
     async def _events_one_by_one(
-        self, events: Sequence[Event[Any]], uow: UnitOfWork
-    ) -> list[tuple[Event[Any], OutgoingMessage]]:
-        """Apply each event in its own savepoint; return the ones given up on, as dead letters."""
+        self, events: Sequence[Event[Any]], uow: UnitOfWork, tried_together: set[Hashable]
+    ) -> Pass[Event[Any]]:
+        """Apply each event in its own savepoint; who is given up on, who is tried again."""
         handlers = self.service.handlers
 
         async def handle(event: Event[Any]) -> None:
             await handlers[event.spec]([event], uow)
 
-        given_up = await self._one_by_one.apply(
-            events, uow, handle, key=lambda e: e.envelope.event_id, permanent_gives_up=True
+        return await self._one_by_one.apply(
+            events,
+            uow,
+            handle,
+            key=_counted_as,
+            permanent_gives_up=True,
+            tried_together=tried_together,
         )
-        return [
-            (each.item, self._letter_for(each.item, each.error, each.attempts)) for each in given_up
-        ]
 
     def _letter_for(self, event: Event[Any], error: Exception, attempts: int) -> OutgoingMessage:
         kind = "permanent" if is_permanent(error) else "exhausted"
         reason = f"{type(error).__name__}: {error}"
         return self.dead_letters.letter(failed_event(event), reason, kind, attempts)
 
-    async def _raw(self, records: Sequence[RawRecord], uow: UnitOfWork, *, careful: bool) -> None:
+    async def _raw(
+        self, records: Sequence[RawRecord], uow: UnitOfWork, *, careful: bool
+    ) -> Pass[RawRecord]:
         """Hand dead-letter records to their handlers; once careful, one savepoint each.
 
         A dead letter has nowhere further to go: one its handler keeps refusing is
         retried like any event, and after the attempt limit skipped (it stays on its
         dead-letter topic, and the log says which).
         """
+        found: Pass[RawRecord] = Pass()
         by_spec: dict[Any, list[RawRecord]] = defaultdict(list)
         for record in records:
             by_spec[self._dead_letter_topics[record.topic]].append(record)
@@ -229,21 +322,44 @@ class BatchApplier:
             async def handle(record: RawRecord, handler: RawHandler = handler) -> None:
                 await handler([record], uow)
 
-            skipped = await self._one_by_one.apply(
+            each = await self._one_by_one.apply(
                 group, uow, handle, key=self.dead_letters.position_id, permanent_gives_up=False
             )
-            for each in skipped:
-                record = each.item
-                log.error(
-                    "%s: skipping dead letter %s[%d]@%d after %d attempts: %r",
-                    self.group,
-                    record.topic,
-                    record.partition,
-                    record.offset,
-                    each.attempts,
-                    each.error,
-                )
-                self.observer.skipped(record)
+            found.given_up += each.given_up
+            found.retry += each.retry
+        return found
+
+    def _skip(self, skipped: Sequence[GivenUp[RawRecord]]) -> None:
+        for each in skipped:
+            record = each.item
+            log.error(
+                "%s: skipping dead letter %s[%d]@%d after %d attempts: %r",
+                self.group,
+                record.topic,
+                record.partition,
+                record.offset,
+                each.attempts,
+                each.error,
+            )
+            self.observer.skipped(record)
+
+
+class _TryAgain(Exception):
+    """Rolls a careful attempt back: some records failed short of their attempt limit."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} record(s) failed short of their attempt limit")
+
+
+def _counted_as(event: Event[Any]) -> tuple[uuid.UUID, int]:
+    """What an event's attempts are counted by: its id, and its offset. A re-fetch of the
+    same record keeps its count; a re-drive (a new record of the same event, after a fix)
+    starts afresh, even in a process that still remembers the old one's failures."""
+    return event.envelope.event_id, event.offset
+
+
+def _said(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, _TryAgain) else f"error outside any one record: {exc!r}"
 
 
 def _fresh(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
+from asyncpg.exceptions import _base as asyncpg_client
 
 
 class PermanentError(Exception):
@@ -29,11 +30,24 @@ _TRANSIENT_PG = (
 )
 
 
+# A value Postgres refuses to store: SQLSTATE class 22 ("data exception": a NUL or a
+# character the encoding lacks in text, a string too long for its column, a number out of
+# range, an invalid date), or one asyncpg cannot even encode as its parameter. The event's
+# data is at fault, never the moment: no retry can make it fit.
+_PERMANENT_PG = (
+    asyncpg.DataError,
+    # asyncpg's own (client-side) DataError is also an InterfaceError, which is transient.
+    asyncpg_client.DataError,
+)
+
+
 def is_transient(exc: BaseException) -> bool:
     """True for errors of a dependency rather than of the message."""
-    return isinstance(exc, (TransientError, ConnectionError, OSError, TimeoutError, *_TRANSIENT_PG))
+    return isinstance(
+        exc, (TransientError, ConnectionError, OSError, TimeoutError, *_TRANSIENT_PG)
+    ) and not isinstance(exc, _PERMANENT_PG)
 
 
 def is_permanent(exc: BaseException) -> bool:
     """True for errors of the message itself."""
-    return isinstance(exc, PermanentError)
+    return isinstance(exc, (PermanentError, *_PERMANENT_PG))

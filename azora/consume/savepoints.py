@@ -1,13 +1,13 @@
-"""Finding the record that breaks a batch: each one applied in a savepoint of its own."""
+"""Finding the records that break a batch: each one applied in a savepoint of its own."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Awaitable, Callable, Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from azora.consume.errors import is_permanent, is_transient
+from azora.consume.attempts import Attempts
+from azora.consume.errors import is_transient
 from azora.consume.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -22,19 +22,29 @@ class GivenUp(Generic[T]):
     attempts: int
 
 
-class OneByOne:
-    """Applies items a savepoint each, counting each item's failures across attempts.
+@dataclass(slots=True)
+class Pass(Generic[T]):
+    """What one pass over the items found: who is given up on, who must be tried again."""
 
-    An item that fails rolls back only its own savepoint (and what it emitted). A
-    transient error, or a failure short of the attempt limit, is raised: the whole batch
-    is retried. Past the limit (or at once, where permanent errors end it) the item is
-    given up on and the batch goes on without it.
+    given_up: list[GivenUp[T]] = field(default_factory=list)
+    # Failed short of the attempt limit: the batch must not commit, and is tried again.
+    retry: list[T] = field(default_factory=list)
+
+
+class OneByOne:
+    """Applies items a savepoint each; each item's failures are counted in `attempts`.
+
+    An item that fails rolls back only its own savepoint (and what it emitted), and the
+    pass goes on to the next item, so every failing item of the batch is counted in one
+    pass. A transient error is raised at once (the whole batch is retried). An item past
+    its attempt limit (or, where permanent errors end it, failing permanently) is given
+    up on; one given up on in an earlier pass that did not commit is given up on without
+    running it again. An item that fails and is among `tried_together` (it was in the
+    whole-batch attempt that failed just before) is counted for that attempt too.
     """
 
-    def __init__(self, max_attempts: int) -> None:
-        self._max_attempts = max_attempts
-        # Tries per item for handler errors that are neither transient nor permanent.
-        self._attempts: Counter[Hashable] = Counter()
+    def __init__(self, attempts: Attempts) -> None:
+        self.attempts = attempts
 
     async def apply(
         self,
@@ -44,10 +54,16 @@ class OneByOne:
         *,
         key: Callable[[T], Hashable],
         permanent_gives_up: bool,
-    ) -> list[GivenUp[T]]:
-        """Run `handle` on each item in its own savepoint; return the items given up on."""
-        given_up: list[GivenUp[T]] = []
+        tried_together: Collection[Hashable] = (),
+    ) -> Pass[T]:
+        """Run `handle` on each item in its own savepoint; what the pass found."""
+        found: Pass[T] = Pass()
         for item in items:
+            tried = key(item)
+            spent = self.attempts.given_up(tried)
+            if spent is not None:
+                found.given_up.append(GivenUp(item, spent.error, spent.attempts))
+                continue
             mark = uow.mark()
             try:
                 async with uow.conn.transaction():  # a savepoint
@@ -56,12 +72,14 @@ class OneByOne:
                 uow.rollback_to(mark)
                 if is_transient(exc):
                     raise
-                tried = key(item)
-                self._attempts[tried] += 1
-                attempts = self._attempts[tried]
-                final = permanent_gives_up and is_permanent(exc)
-                if not final and attempts < self._max_attempts:
-                    raise
-                del self._attempts[tried]
-                given_up.append(GivenUp(item, exc, attempts))
-        return given_up
+                failure = self.attempts.failed(
+                    tried,
+                    exc,
+                    permanent_ends=permanent_gives_up,
+                    tries=2 if tried in tried_together else 1,
+                )
+                if failure.final:
+                    found.given_up.append(GivenUp(item, exc, failure.attempts))
+                else:
+                    found.retry.append(item)
+        return found

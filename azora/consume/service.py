@@ -29,7 +29,10 @@ Handler = HandlerOf[Any]
 # A preparation calls the outside world (Stripe, OpenAI) for a batch before its
 # transaction, never inside it; it may read its own service's tables through the pool,
 # and returns a result per event id for the handler (`uow.prepared`). It runs again on
-# every attempt, so its calls must be idempotent.
+# every attempt (once the loop retries carefully, for one event at a time), so its calls
+# must be idempotent, and one that is billed keeps each result for its event's retries
+# (`held.HeldResults`). An error it raises that is not transient counts as a failed
+# attempt of the event, which is dead-lettered after its attempts like any other.
 PrepareOf = Callable[[Sequence[Event[P]], asyncpg.Pool], Awaitable[dict[uuid.UUID, Any]]]
 Prepare = PrepareOf[Any]
 

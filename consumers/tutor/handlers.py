@@ -2,7 +2,9 @@
 
 Model calls happen in the consume loop's prepare steps (`answer_questions`,
 `draft_paths`), outside any transaction; the handlers then record the conversation and
-announce the outcome.
+announce the outcome. Each call's result is held by event id (`HeldResults`): when the
+transaction that records it fails, the event's retry reuses it instead of asking (and
+paying for) the model again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import asyncpg
 
+from azora.consume.held import HeldResults
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from consumers.tutor import sql
@@ -36,11 +39,17 @@ from schemas.tutor import (
     TutorFailed,
 )
 
+# What a learning path's preparation settles: the model's result, and the accepted path.
+Drafted = tuple[ModelResult, AcceptedPath | None]
+
 
 async def answer_questions(
-    model: ModelGateway, events: Sequence[Event[TutorAsked]], pool: asyncpg.Pool
+    model: ModelGateway,
+    answers: HeldResults[ModelResult],
+    events: Sequence[Event[TutorAsked]],
+    pool: asyncpg.Pool,
 ) -> dict[uuid.UUID, Any]:
-    """Prepare step: the model's answer to each question, by event id."""
+    """Prepare step: the model's answer to each question (held ones reused), by event id."""
     results: dict[uuid.UUID, Any] = {}
     # Questions of one conversation in one batch: the later ones see the earlier answers.
     history: dict[uuid.UUID, list[Message]] = {}
@@ -51,9 +60,12 @@ async def answer_questions(
             history[q.conversation_id] = [
                 {"role": r["role"], "content": r["content"]} for r in rows
             ]
-        row = None if q.lesson_id is None else await pool.fetchrow(sql.LESSON, q.lesson_id)
-        lesson = None if row is None else dict(row)
-        result = await model.complete(question_messages(q, lesson, history[q.conversation_id]))
+        result = answers.get(event.envelope.event_id)
+        if result is None:
+            row = None if q.lesson_id is None else await pool.fetchrow(sql.LESSON, q.lesson_id)
+            lesson = None if row is None else dict(row)
+            messages = question_messages(q, lesson, history[q.conversation_id])
+            result = answers.keep(event.envelope.event_id, await model.complete(messages))
         results[event.envelope.event_id] = result
         if result.completion is not None:
             history[q.conversation_id] += [
@@ -64,23 +76,30 @@ async def answer_questions(
 
 
 async def draft_paths(
-    model: ModelGateway, events: Sequence[Event[LearningPathRequested]], pool: asyncpg.Pool
+    model: ModelGateway,
+    drafts: HeldResults[Drafted],
+    events: Sequence[Event[LearningPathRequested]],
+    pool: asyncpg.Pool,
 ) -> dict[uuid.UUID, Any]:
     """Prepare step: a validated learning path (or why there is none) per request."""
     results: dict[uuid.UUID, Any] = {}
     for event in events:
-        p = event.payload
-        catalog = [dict(r) for r in await pool.fetch(sql.CATALOG, p.level)]
-        known = {r["course_id"] for r in catalog}
-        results[event.envelope.event_id] = await _validated_path(
-            model, path_messages(p, catalog), known
-        )
+        drafted = drafts.get(event.envelope.event_id)
+        if drafted is None:
+            p = event.payload
+            catalog = [dict(r) for r in await pool.fetch(sql.CATALOG, p.level)]
+            known = {r["course_id"] for r in catalog}
+            drafted = drafts.keep(
+                event.envelope.event_id,
+                await _validated_path(model, path_messages(p, catalog), known),
+            )
+        results[event.envelope.event_id] = drafted
     return results
 
 
 async def _validated_path(
     model: ModelGateway, messages: list[Message], known: set[uuid.UUID]
-) -> tuple[ModelResult, AcceptedPath | None]:
+) -> Drafted:
     for _ in range(2):  # malformed output is retried once
         result = await model.complete(messages, path_format())
         if result.completion is None:

@@ -3,7 +3,8 @@
 What it does is chosen per request by markers in the last user message, so concurrent
 tests never interfere: `#429` answers 429 with Retry-After: 1 the first time, `#hang`
 never answers, `#malformed` returns non-JSON to a structured-output request every time,
-`#malformed-once` only the first time. It records every request it received.
+`#malformed-once` only the first time, `#no-choices` answers 200 with `"choices": []` (a
+provider's bad day the SDK hands on as it is). It records every request it received.
 
 Like OpenAI, it refuses (400, `invalid_request_error`) a strict structured-output request
 whose schema breaks the rules OpenAI documents (`tests/support/strict_schema.py`), so a
@@ -95,6 +96,16 @@ class ModelServer:
                     }
                 },
                 status_code=400,
+            )
+        if "#no-choices" in last:
+            return JSONResponse(
+                {
+                    "id": "chatcmpl-test",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": MODEL,
+                    "choices": [],
+                }
             )
         if body.get("response_format"):
             malformed = ("#malformed-once" in last and first) or (

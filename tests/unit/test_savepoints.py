@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from azora.consume.attempts import Attempts
 from azora.consume.errors import PermanentError, TransientError
 from azora.consume.savepoints import OneByOne
 from azora.consume.unit_of_work import UnitOfWork
@@ -31,69 +32,104 @@ def a_unit_of_work() -> UnitOfWork:
     return UnitOfWork(conn, "g", TopicNames("t1."))
 
 
-def failing(errors: dict[str, Exception]) -> Any:
+def failing(errors: dict[str, Exception], calls: dict[str, int] | None = None) -> Any:
     async def handle(item: str) -> None:
+        if calls is not None:
+            calls[item] = calls.get(item, 0) + 1
         if item in errors:
             raise errors[item]
 
     return handle
 
 
+def one_by_one(max_attempts: int) -> OneByOne:
+    return OneByOne(Attempts(max_attempts))
+
+
 async def test_a_permanent_error_gives_up_at_once_and_the_others_apply() -> None:
-    one_by_one = OneByOne(max_attempts=5)
     uow = a_unit_of_work()
-    given_up = await one_by_one.apply(
+    found = await one_by_one(5).apply(
         ["a", "b", "c"],
         uow,
         failing({"b": PermanentError("no")}),
         key=str,
         permanent_gives_up=True,
     )
-    assert [(g.item, g.attempts) for g in given_up] == [("b", 1)]
+    assert [(g.item, g.attempts) for g in found.given_up] == [("b", 1)]
+    assert found.retry == []
     assert uow.conn.savepoints == 3  # type: ignore[attr-defined]
 
 
 async def test_other_errors_are_retried_until_the_attempt_limit() -> None:
-    one_by_one = OneByOne(max_attempts=3)
+    applier = one_by_one(3)
     handle = failing({"b": ValueError("flaky")})
     for _ in range(2):
-        with pytest.raises(ValueError, match="flaky"):
-            await one_by_one.apply(
-                ["a", "b"], a_unit_of_work(), handle, key=str, permanent_gives_up=True
-            )
-    given_up = await one_by_one.apply(
+        found = await applier.apply(
+            ["a", "b"], a_unit_of_work(), handle, key=str, permanent_gives_up=True
+        )
+        assert found.retry == ["b"]
+        assert found.given_up == []
+    found = await applier.apply(
         ["a", "b"], a_unit_of_work(), handle, key=str, permanent_gives_up=True
     )
-    assert [(g.item, g.attempts) for g in given_up] == [("b", 3)]
+    assert [(g.item, g.attempts) for g in found.given_up] == [("b", 3)]
+
+
+async def test_every_failing_item_is_counted_in_one_pass_so_k_bad_items_cost_the_limit() -> None:
+    applier = one_by_one(5)
+    calls: dict[str, int] = {}
+    bad = {name: ValueError(name) for name in "bdfh"}
+    handle = failing(bad, calls)
+    items = list("abcdefghij")
+    passes = 0
+    while True:
+        passes += 1
+        found = await applier.apply(
+            items, a_unit_of_work(), handle, key=str, permanent_gives_up=True
+        )
+        if not found.retry:
+            break
+    assert passes == 5, "the bad items reach their limit together"
+    assert sorted(g.item for g in found.given_up) == sorted(bad)
+    assert all(g.attempts == 5 for g in found.given_up)
+    assert all(calls[name] == 5 for name in bad), "each bad item is tried exactly its limit"
+
+
+async def test_an_item_given_up_on_in_a_pass_that_rolled_back_is_not_run_again() -> None:
+    applier = one_by_one(1)
+    calls: dict[str, int] = {}
+    handle = failing({"a": ValueError("bug")}, calls)
+    first = await applier.apply(["a"], a_unit_of_work(), handle, key=str, permanent_gives_up=True)
+    again = await applier.apply(["a"], a_unit_of_work(), handle, key=str, permanent_gives_up=True)
+    assert [(g.item, g.attempts) for g in first.given_up] == [("a", 1)]
+    assert [(g.item, str(g.error), g.attempts) for g in again.given_up] == [("a", "bug", 1)]
+    assert calls == {"a": 1}
 
 
 async def test_where_permanent_does_not_end_it_a_permanent_error_is_retried_too() -> None:
-    one_by_one = OneByOne(max_attempts=2)
+    applier = one_by_one(2)
     handle = failing({"a": PermanentError("no")})
-    with pytest.raises(PermanentError):
-        await one_by_one.apply(["a"], a_unit_of_work(), handle, key=str, permanent_gives_up=False)
-    given_up = await one_by_one.apply(
-        ["a"], a_unit_of_work(), handle, key=str, permanent_gives_up=False
-    )
-    assert [(g.item, g.attempts) for g in given_up] == [("a", 2)]
+    found = await applier.apply(["a"], a_unit_of_work(), handle, key=str, permanent_gives_up=False)
+    assert found.retry == ["a"]
+    found = await applier.apply(["a"], a_unit_of_work(), handle, key=str, permanent_gives_up=False)
+    assert [(g.item, g.attempts) for g in found.given_up] == [("a", 2)]
 
 
 async def test_a_transient_error_is_raised_and_never_counted() -> None:
-    one_by_one = OneByOne(max_attempts=1)
+    applier = one_by_one(1)
     with pytest.raises(TransientError):
-        await one_by_one.apply(
+        await applier.apply(
             ["a"],
             a_unit_of_work(),
             failing({"a": TransientError("down")}),
             key=str,
             permanent_gives_up=True,
         )
-    assert (
-        await one_by_one.apply(
-            ["a"], a_unit_of_work(), failing({}), key=str, permanent_gives_up=True
-        )
-        == []
+    found = await applier.apply(
+        ["a"], a_unit_of_work(), failing({}), key=str, permanent_gives_up=True
     )
+    assert found.given_up == []
+    assert found.retry == []
 
 
 async def test_what_a_failed_item_emitted_is_rolled_back() -> None:
@@ -104,7 +140,16 @@ async def test_what_a_failed_item_emitted_is_rolled_back() -> None:
         if item == "b":
             raise PermanentError("no")
 
-    await OneByOne(max_attempts=5).apply(
-        ["a", "b", "c"], uow, handle, key=str, permanent_gives_up=True
-    )
+    await one_by_one(5).apply(["a", "b", "c"], uow, handle, key=str, permanent_gives_up=True)
     assert uow.outbox == ["a", "c"]
+
+
+def test_counts_are_forgotten_once_settled_and_bounded_in_number() -> None:
+    attempts = Attempts(max_attempts=3, capacity=2)
+    attempts.failed("a", ValueError(), permanent_ends=True)
+    attempts.failed("b", ValueError(), permanent_ends=True)
+    attempts.failed("c", ValueError(), permanent_ends=True)
+    assert not attempts.any_failed(["a"]), "the oldest count made room"
+    assert attempts.any_failed(["x", "c"])
+    attempts.forget(["b", "c"])
+    assert not attempts
