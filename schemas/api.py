@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from schemas.accounts import DisplayName
-from schemas.learning import Level, Module, Title
+from schemas.learning import Level, Title
 from schemas.money import AmountMinor, Currency
 from schemas.password_policy import MAX_LENGTH, MIN_LENGTH, POLICY, policy_violations
 from schemas.payments import Purpose
@@ -256,10 +256,30 @@ class CourseSummary(BaseModel):
     published_at: datetime
 
 
-class Course(CourseSummary):
-    """A course with its modules and lessons."""
+class LessonView(BaseModel):
+    """A lesson of a course; `content` only for those who may read it."""
 
-    modules: list[Module]
+    lesson_id: uuid.UUID
+    title: str
+    content: str | None = Field(
+        default=None,
+        description="The lesson's text: present only for enrolled learners, the course's "
+        "instructor and admins; absent from the public outline",
+    )
+
+
+class ModuleView(BaseModel):
+    """A module of a course, with its lessons."""
+
+    module_id: uuid.UUID
+    title: str
+    lessons: list[LessonView]
+
+
+class Course(CourseSummary):
+    """A course with its modules and lessons (the outline is public, the content is not)."""
+
+    modules: list[ModuleView]
 
 
 class CoursePage(BaseModel):
