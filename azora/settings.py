@@ -96,7 +96,10 @@ class Settings(BaseSettings):
     # Calls per question before giving up (429s wait for Retry-After, capped).
     tutor_max_attempts: int = Field(default=3, ge=1)
     tutor_retry_after_cap_s: float = 30.0
+    # Per user, counted by the tutor service where it admits each command (not in a read
+    # model): past the limit a question or path is rejected with the reason.
     tutor_questions_per_hour: int = Field(default=30, ge=1)
+    tutor_paths_per_hour: int = Field(default=10, ge=1)
 
     # Where a consumer or relay process serves /metrics (0: not served). `azora run` gives
     # each child its own port from AZORA_METRICS_PORT_BASE upwards.

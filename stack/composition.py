@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from consumers.tutor.gateway import ModelGateway
+    from consumers.tutor.quota import Quotas
 
 # Each role imports only what it runs: a consumer process never loads the HTTP stack, the
 # OpenAI or Stripe SDKs unless its own service needs them (a third of its memory).
@@ -74,7 +75,7 @@ def _payments(settings: Settings) -> list[Service]:
 def _tutor(settings: Settings) -> list[Service]:
     from consumers.tutor.service import make_tutor
 
-    return [make_tutor(tutor_model(settings))]
+    return [make_tutor(tutor_model(settings), tutor_quotas(settings))]
 
 
 def _projections(_: Settings) -> list[Service]:
@@ -116,6 +117,13 @@ def stripe_client(settings: Settings) -> stripe.StripeClient | None:
 
     key = settings.stripe_api_key.get_secret_value() if settings.stripe_api_key else None
     return make_client(key, settings.stripe_api_base, settings.stripe_timeout_s)
+
+
+def tutor_quotas(settings: Settings) -> Quotas:
+    """Each user's hourly quotas, as the tutor service enforces them."""
+    from consumers.tutor.quota import Quotas
+
+    return Quotas(settings.tutor_questions_per_hour, settings.tutor_paths_per_hour)
 
 
 def tutor_model(settings: Settings) -> ModelGateway:

@@ -7,22 +7,31 @@ from functools import partial
 from azora.consume.service import Service, service, subscribe
 from consumers.tutor import handlers
 from consumers.tutor.gateway import ModelGateway
+from consumers.tutor.quota import Quotas
 from schemas import catalogue as topics
 
 
-def make_tutor(model: ModelGateway) -> Service:
-    """The tutor service around a model gateway."""
+def make_tutor(model: ModelGateway, quotas: Quotas) -> Service:
+    """The tutor service around a model gateway, with each user's hourly quotas."""
     return service(
         "tutor",
         subscribe(topics.COURSE_PUBLISHED, handlers.on_course_published),
+        # Who may read which lessons: the tutor grounds answers only on those.
+        subscribe(topics.ENROLLMENT_CONFIRMED, handlers.on_enrollment_confirmed),
+        subscribe(topics.ENROLLMENT_REVOKED, handlers.on_enrollment_revoked),
+        subscribe(
+            topics.USER_ROLE_GRANTED,
+            handlers.on_role_granted,
+            acts_on=lambda grant: grant.role == "admin",
+        ),
         subscribe(
             topics.TUTOR_ASKED,
-            handlers.on_asked,
-            prepare=partial(handlers.answer_questions, model),
+            partial(handlers.on_asked, quotas),
+            prepare=partial(handlers.answer_questions, model, quotas),
         ),
         subscribe(
             topics.LEARNING_PATH_REQUESTED,
-            handlers.on_path_requested,
-            prepare=partial(handlers.draft_paths, model),
+            partial(handlers.on_path_requested, quotas),
+            prepare=partial(handlers.draft_paths, model, quotas),
         ),
     )
