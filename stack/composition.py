@@ -152,7 +152,7 @@ def ingress_app(settings: Settings) -> FastAPI:
     from producers.ingress.bus import Bus
     from producers.ingress.context import IngressContext
     from producers.ingress.passwords import Passwords
-    from producers.ingress.throttle import LoginThrottle
+    from producers.ingress.throttle import LoginThrottle, RegistrationThrottle
     from producers.ingress.tokens import TokenService
     from producers.ingress.transport import (
         KafkaTransport,
@@ -180,6 +180,12 @@ def ingress_app(settings: Settings) -> FastAPI:
             max_failures_per_address=settings.login_max_failures_per_address,
             window_s=settings.login_failure_window_s,
             lockout_s=settings.login_lockout_s,
+        ),
+        registrations=RegistrationThrottle(
+            max_per_address=settings.registration_max_per_address,
+            window_s=settings.registration_window_s,
+            per_second=settings.registrations_per_second,
+            burst=settings.registration_burst,
         ),
     )
     return create_app(ctx, kafka)

@@ -22,7 +22,7 @@ from producers.ingress.second_factor import (
     recovery_codes,
     recovery_hash,
 )
-from producers.ingress.throttle import LoginAttempt, LoginLocked
+from producers.ingress.throttle import LoginAttempt, LoginLocked, RegistrationThrottled
 from producers.ingress.tokens import InvalidToken, RefreshClaims, TokenPair
 from schemas.accounts import (
     SessionRefreshed,
@@ -82,11 +82,34 @@ def _bad_credentials() -> Problem:
     )
 
 
-@router.post("/auth/register", status_code=202, response_model=RegistrationAccepted)
+@router.post(
+    "/auth/register",
+    status_code=202,
+    response_model=RegistrationAccepted,
+    responses={429: documented("Too many registrations from this address, or in all")},
+)
 async def register(
-    body: RegisterRequest, ctx: Ctx, response: Response, idempotency_key: IdempotencyKey = None
+    body: RegisterRequest,
+    ctx: Ctx,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, object]:
-    """Ask for an account; the outcome (created, or email taken) appears at `status_url`."""
+    """Ask for an account; the outcome (created, or email taken) appears at `status_url`.
+
+    Throttled per client address and in all, before the password is hashed: 429 with
+    Retry-After.
+    """
+    try:
+        ctx.registrations.admit(_client_address(request))
+    except RegistrationThrottled as throttled:
+        raise Problem(
+            429,
+            "registration_throttled",
+            "Too many registrations",
+            f"too many registrations {throttled.scope}; try again in {throttled.retry_after_s} s",
+            headers={"Retry-After": str(throttled.retry_after_s)},
+        ) from throttled
 
     async def build(command_id: uuid.UUID) -> UserRegistrationRequested:
         return UserRegistrationRequested(
@@ -405,10 +428,14 @@ def _second_factor(
     return None
 
 
-def _login_attempt(ctx: IngressContext, email: str, request: Request) -> LoginAttempt:
+def _client_address(request: Request) -> str:
     # The peer's address, or X-Forwarded-For's when the peer is a trusted proxy (uvicorn's
     # FORWARDED_ALLOW_IPS), so a proxy in front does not make everyone one address.
-    address = request.client.host if request.client else "unknown"
+    return request.client.host if request.client else "unknown"
+
+
+def _login_attempt(ctx: IngressContext, email: str, request: Request) -> LoginAttempt:
+    address = _client_address(request)
     try:
         return ctx.logins.begin(email, address)
     except LoginLocked as locked:

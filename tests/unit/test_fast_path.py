@@ -79,6 +79,7 @@ VALID_BODIES: dict[str, Any] = {
 
 # POST routes with a JSON body that FastAPI keeps, and why.
 LEFT_TO_FASTAPI = {
+    "/v1/auth/register": "reads the client's address (the registration throttle)",
     "/v1/auth/login": "reads the client's address (the login throttle)",
     "/v1/auth/mfa/setup": "reads the client's address (re-authentication counts as a login)",
     "/v1/auth/mfa/verify": "reads the client's address (re-authentication counts as a login)",
