@@ -5,9 +5,9 @@ the check and the mark happen with no `await` between them, so two logins racing
 code in this process cannot both pass. The use is then published (`user.mfa_code_used`)
 and projected into `read.credentials`, so another replica, or this one after a restart,
 refuses it too once the fact is projected (milliseconds later; the same bound as the login
-throttle's, see `throttle.py`). The in-memory record only has to bridge that gap: a step
-is forgotten once it has left the window of acceptable codes, a recovery code after ten
-minutes.
+throttle's, see `throttle.py`). The in-memory record only has to bridge that gap, so once
+it holds many entries it drops the steps that have left the window of acceptable codes and
+the recovery codes spent more than ten minutes ago.
 """
 
 from __future__ import annotations
