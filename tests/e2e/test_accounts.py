@@ -266,6 +266,15 @@ async def test_a_totp_code_that_logged_in_once_is_refused_a_second_time(
     assert (await login(http, email, totp_code=the_next_code(totp))).status_code == 200
 
 
+async def test_logins_racing_with_one_totp_code_let_exactly_one_in(
+    http: httpx.AsyncClient,
+) -> None:
+    email, totp, _, _ = await an_account_with_mfa(http)
+    code = totp.now()
+    answers = await asyncio.gather(*(login(http, email, totp_code=code) for _ in range(4)))
+    assert sorted(a.status_code for a in answers) == [200, 401, 401, 401]
+
+
 async def test_a_used_time_step_is_recorded_where_every_replica_reads_it(
     http: httpx.AsyncClient, db: asyncpg.Pool
 ) -> None:
