@@ -98,7 +98,10 @@ class Settings(BaseSettings):
     # Calls per question before giving up (429s wait for Retry-After, capped).
     tutor_max_attempts: int = Field(default=3, ge=1)
     tutor_retry_after_cap_s: float = 30.0
+    # Per user, counted by the tutor service where it admits each command (not in a read
+    # model): past the limit a question or path is rejected with the reason.
     tutor_questions_per_hour: int = Field(default=30, ge=1)
+    tutor_paths_per_hour: int = Field(default=10, ge=1)
 
     # Where a consumer or relay process serves /metrics (0: not served). `azora run` gives
     # each child its own port from AZORA_METRICS_PORT_BASE upwards.
@@ -157,6 +160,13 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=50, ge=1)
     login_failure_window_s: float = Field(default=900.0, gt=0)
     login_lockout_s: float = Field(default=900.0, gt=0)
+    # Registration throttling, per ingress replica, checked before the password is hashed
+    # (argon2 costs 19 MiB and tens of ms each): this many per client address within the
+    # window, and at most this rate (with this burst) from everyone.
+    registration_max_per_address: int = Field(default=20, ge=1)
+    registration_window_s: float = Field(default=3600.0, gt=0)
+    registrations_per_second: float = Field(default=20.0, gt=0)
+    registration_burst: int = Field(default=40, ge=1)
 
     consumer_max_batch: int = Field(default=1000, ge=1)
     # The broker holds a fetch until this many bytes are there or the wait is up. A fetch

@@ -57,19 +57,61 @@ class UserMfaSetupRequested(ContractModel):
     secret_ciphertext: str = Field(min_length=1, max_length=1000)
 
 
+# SHA-256 (hex) of a recovery code: the codes carry 80 random bits, so a fast digest is
+# as safe as a slow one, and a login can check one code against ten without ten argon2s.
+RecoveryCodeHash = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
 class UserMfaEnableRequested(ContractModel):
-    """Command: turn MFA on if `code` matches the pending secret at `submitted_at`."""
+    """Command: turn MFA on if `code` matches the pending secret at `submitted_at`.
+
+    When MFA is already on this replaces the authenticator, which identity allows only if
+    the ingress saw the password or a current code (`reauthenticated`). The recovery codes
+    (their hashes) become valid with the new authenticator.
+    """
 
     user_id: uuid.UUID
     code: str = Field(pattern=r"^[0-9]{6}$")
     submitted_at: AwareDatetime
+    reauthenticated: bool = False
+    recovery_code_hashes: tuple[RecoveryCodeHash, ...] = Field(default=(), max_length=20)
 
 
 class UserMfaEnabled(ContractModel):
-    """Fact: MFA is on; logins now need a TOTP code for this (encrypted) secret."""
+    """Fact: MFA is on; logins now need a TOTP code for this (encrypted) secret, or one of
+    the recovery codes. `version` orders it with `user.mfa_disabled` (the later one wins)."""
 
     user_id: uuid.UUID
     secret_ciphertext: str = Field(min_length=1, max_length=1000)
+    recovery_code_hashes: tuple[RecoveryCodeHash, ...] = Field(default=(), max_length=20)
+    version: int = Field(default=0, ge=0)
+
+
+class UserMfaDisableRequested(ContractModel):
+    """Command: turn MFA off (the ingress checked the password and a current code first)."""
+
+    user_id: uuid.UUID
+    requested_at: AwareDatetime
+
+
+class UserMfaDisabled(ContractModel):
+    """Fact: MFA is off; its secret and recovery codes are gone. Ordered by `version`."""
+
+    user_id: uuid.UUID
+    version: int = Field(ge=1)
+
+
+class UserMfaCodeUsed(ContractModel):
+    """Fact: a login (or a re-authentication) used a TOTP time step or a recovery code.
+
+    Either may be used once: the ingress refuses a step at or below the last one used and a
+    recovery code already spent, by its own record and by this fact's read model.
+    """
+
+    user_id: uuid.UUID
+    totp_step: int | None = Field(default=None, ge=0)
+    recovery_code_hash: RecoveryCodeHash | None = None
+    used_at: AwareDatetime
 
 
 class UserMfaEnableRejected(ContractModel):
@@ -156,6 +198,25 @@ USER_MFA_ENABLE_REJECTED = event(
     description="Turning MFA on failed, with the reason.",
     settles="rejected",
 )
+USER_MFA_DISABLE_REQUESTED = command(
+    "user.mfa_disable_requested",
+    UserMfaDisableRequested,
+    key="user_id",
+    description="A user, re-authenticated with password and code, asked to turn MFA off.",
+)
+USER_MFA_DISABLED = event(
+    "user.mfa_disabled",
+    UserMfaDisabled,
+    key="user_id",
+    description="MFA was turned off for a user.",
+    settles="succeeded",
+)
+USER_MFA_CODE_USED = event(
+    "user.mfa_code_used",
+    UserMfaCodeUsed,
+    key="user_id",
+    description="A TOTP time step or a recovery code was used, and may not be used again.",
+)
 SESSION_STARTED = event(
     "session.started", SessionStarted, key="user_id", description="A login opened a session."
 )
@@ -180,6 +241,9 @@ TOPICS: tuple[TopicSpec, ...] = (
     USER_MFA_ENABLE_REQUESTED,
     USER_MFA_ENABLED,
     USER_MFA_ENABLE_REJECTED,
+    USER_MFA_DISABLE_REQUESTED,
+    USER_MFA_DISABLED,
+    USER_MFA_CODE_USED,
     SESSION_STARTED,
     SESSION_REFRESHED,
     SESSION_REVOKED,

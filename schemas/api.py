@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from schemas.accounts import DisplayName
-from schemas.learning import Level, Module, Title
+from schemas.learning import Level, Title
 from schemas.money import AmountMinor, Currency
 from schemas.password_policy import MAX_LENGTH, MIN_LENGTH, POLICY, policy_violations
 from schemas.payments import Purpose
@@ -92,12 +92,23 @@ class RegisterRequest(_Request):
         return self
 
 
+TotpCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="From the authenticator")]
+RecoveryCode = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z2-7]{4}(-?[A-Za-z2-7]{4}){3}$",
+        description="One of the recovery codes shown when MFA was turned on; works once",
+    ),
+]
+
+
 class LoginRequest(_Request):
-    """Credentials, and a TOTP code once MFA is on."""
+    """Credentials, and once MFA is on a TOTP code or one of the recovery codes."""
 
     email: Email
     password: str = Field(min_length=1, max_length=256)
-    totp_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    totp_code: TotpCode | None = None
+    recovery_code: RecoveryCode | None = None
 
 
 class RefreshRequest(_Request):
@@ -106,10 +117,34 @@ class RefreshRequest(_Request):
     refresh_token: str = Field(min_length=1, max_length=4096)
 
 
+class MfaSetupRequest(_Request):
+    """With MFA already on, starting over needs the password or a current code."""
+
+    password: str | None = Field(default=None, min_length=1, max_length=256)
+    totp_code: TotpCode | None = None
+
+
 class MfaVerifyRequest(_Request):
-    """A code from the authenticator, proving the secret was loaded."""
+    """A code from the new authenticator, proving the secret was loaded; with MFA already
+    on (replacing the authenticator), also the password or a current code of the old one."""
 
     code: str = Field(pattern=r"^[0-9]{6}$")
+    password: str | None = Field(default=None, min_length=1, max_length=256)
+    totp_code: TotpCode | None = None
+
+
+class MfaDisableRequest(_Request):
+    """Turning MFA off: the password, and a current code or a recovery code."""
+
+    password: str = Field(min_length=1, max_length=256)
+    totp_code: TotpCode | None = None
+    recovery_code: RecoveryCode | None = None
+
+    @model_validator(mode="after")
+    def _one_second_factor(self) -> MfaDisableRequest:
+        if (self.totp_code is None) == (self.recovery_code is None):
+            raise ValueError("send exactly one of totp_code and recovery_code")
+        return self
 
 
 # Learning
@@ -271,6 +306,15 @@ class MfaSetup(BaseModel):
     otpauth_uri: str
 
 
+class MfaVerifyAccepted(Accepted):
+    """MFA verification accepted; the recovery codes work once it succeeds.
+
+    Shown only here: store them now. Each works once, in place of a TOTP code.
+    """
+
+    recovery_codes: list[str]
+
+
 class CourseAccepted(Accepted):
     """Publishing accepted; the course will be at `/v1/courses/{course_id}`."""
 
@@ -291,10 +335,30 @@ class CourseSummary(BaseModel):
     published_at: datetime
 
 
-class Course(CourseSummary):
-    """A course with its modules and lessons."""
+class LessonView(BaseModel):
+    """A lesson of a course; `content` only for those who may read it."""
 
-    modules: list[Module]
+    lesson_id: uuid.UUID
+    title: str
+    content: str | None = Field(
+        default=None,
+        description="The lesson's text: present only for enrolled learners, the course's "
+        "instructor and admins; absent from the public outline",
+    )
+
+
+class ModuleView(BaseModel):
+    """A module of a course, with its lessons."""
+
+    module_id: uuid.UUID
+    title: str
+    lessons: list[LessonView]
+
+
+class Course(CourseSummary):
+    """A course with its modules and lessons (the outline is public, the content is not)."""
+
+    modules: list[ModuleView]
 
 
 class CoursePage(BaseModel):

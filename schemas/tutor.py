@@ -11,6 +11,9 @@ from schemas.base import ContractModel
 from schemas.topic import TopicSpec, command, event
 
 Level = Literal["beginner", "intermediate", "advanced"]
+# How a question or learning path refused by its quota begins its reason (the tutor decides;
+# the ingress recognises such refusals so its early 429 counts what the tutor counts).
+QUOTA_EXCEEDED = "quota exceeded"
 
 
 class TutorAsked(ContractModel):
@@ -83,11 +86,13 @@ class LearningPathFailed(ContractModel):
 
 # The topics these models travel on, in the order the catalogue lists them.
 
-# Keyed by conversation: its questions are answered in order, with the history so far.
+# Keyed by user: a user's questions meet in one partition, in order, so the quota counted
+# by the tutor is decided one question at a time (and a conversation, being one user's,
+# is still answered in order, with the history so far).
 TUTOR_ASKED = command(
     "tutor.asked",
     TutorAsked,
-    key="conversation_id",
+    key="user_id",
     description="A user asked the tutor a question.",
 )
 TUTOR_ANSWERED = event(
@@ -104,10 +109,11 @@ TUTOR_FAILED = event(
     description="The tutor could not answer, with the reason.",
     settles="rejected",
 )
+# Keyed by user, like questions: the learning-path quota is decided in one partition.
 LEARNING_PATH_REQUESTED = command(
     "learning_path.requested",
     LearningPathRequested,
-    key="path_id",
+    key="user_id",
     description="A user asked for a learning path.",
 )
 LEARNING_PATH_GENERATED = event(

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from consumers.tutor.gateway import ModelGateway
+    from consumers.tutor.quota import Quotas
 
 # Each role imports only what it runs: a consumer process never loads the HTTP stack, the
 # OpenAI or Stripe SDKs unless its own service needs them (a third of its memory).
@@ -74,7 +75,7 @@ def _payments(settings: Settings) -> list[Service]:
 def _tutor(settings: Settings) -> list[Service]:
     from consumers.tutor.service import make_tutor
 
-    return [make_tutor(tutor_model(settings))]
+    return [make_tutor(tutor_model(settings), tutor_quotas(settings))]
 
 
 def _projections(_: Settings) -> list[Service]:
@@ -118,6 +119,13 @@ def stripe_client(settings: Settings) -> stripe.StripeClient | None:
     return make_client(key, settings.stripe_api_base, settings.stripe_timeout_s)
 
 
+def tutor_quotas(settings: Settings) -> Quotas:
+    """Each user's hourly quotas, as the tutor service enforces them."""
+    from consumers.tutor.quota import Quotas
+
+    return Quotas(settings.tutor_questions_per_hour, settings.tutor_paths_per_hour)
+
+
 def tutor_model(settings: Settings) -> ModelGateway:
     """The tutor's model gateway (no client without an API key)."""
     from consumers.tutor.gateway import ModelGateway
@@ -144,7 +152,7 @@ def ingress_app(settings: Settings) -> FastAPI:
     from producers.ingress.bus import Bus
     from producers.ingress.context import IngressContext
     from producers.ingress.passwords import Passwords
-    from producers.ingress.throttle import LoginThrottle
+    from producers.ingress.throttle import LoginThrottle, RegistrationThrottle
     from producers.ingress.tokens import TokenService
     from producers.ingress.transport import (
         KafkaTransport,
@@ -172,6 +180,12 @@ def ingress_app(settings: Settings) -> FastAPI:
             max_failures_per_address=settings.login_max_failures_per_address,
             window_s=settings.login_failure_window_s,
             lockout_s=settings.login_lockout_s,
+        ),
+        registrations=RegistrationThrottle(
+            max_per_address=settings.registration_max_per_address,
+            window_s=settings.registration_window_s,
+            per_second=settings.registrations_per_second,
+            burst=settings.registration_burst,
         ),
     )
     return create_app(ctx, kafka)

@@ -11,6 +11,8 @@ from azora.messages import Event
 from consumers.identity import sql
 from consumers.identity.rules import first_per_email, mfa_outcome, registration_outcome
 from schemas.accounts import (
+    UserMfaDisabled,
+    UserMfaDisableRequested,
     UserMfaEnableRequested,
     UserMfaSetupRequested,
     UserRegistrationRequested,
@@ -52,15 +54,45 @@ async def on_mfa_enable_requested(
     """Turn MFA on where the code matches the pending secret (opened with `secrets`)."""
     rows = await uow.conn.fetch(sql.PENDING_SECRETS, [e.payload.user_id for e in events])
     pending: dict[uuid.UUID, str | None] = {row["user_id"]: row["pending_secret"] for row in rows}
-    activated: dict[uuid.UUID, str] = {}
+    active = {row["user_id"] for row in rows if row["active"]}
+    versions = {row["user_id"]: row["version"] for row in rows}
+    activated: dict[uuid.UUID, tuple[str, int]] = {}
     for event in events:
-        ciphertext = pending.get(event.payload.user_id)
+        user_id = event.payload.user_id
+        ciphertext = pending.get(user_id)
+        version = versions.get(user_id, 0) + 1
         decision = mfa_outcome(
-            event.payload, ciphertext, secrets.open(ciphertext) if ciphertext else None
+            event.payload,
+            ciphertext,
+            secrets.open(ciphertext) if ciphertext else None,
+            active=user_id in active,
+            version=version,
         )
         if decision.activate is not None:
-            activated[event.payload.user_id] = decision.activate
-            pending[event.payload.user_id] = None
+            activated[user_id] = (decision.activate, version)
+            pending[user_id] = None
+            active.add(user_id)
+            versions[user_id] = version
         uow.emit(decision.outcome, cause=event)
     if activated:
-        await uow.conn.execute(sql.ACTIVATE, list(activated), list(activated.values()))
+        await uow.conn.execute(
+            sql.ACTIVATE,
+            list(activated),
+            [secret for secret, _ in activated.values()],
+            [version for _, version in activated.values()],
+        )
+
+
+async def on_mfa_disable_requested(
+    events: Sequence[Event[UserMfaDisableRequested]], uow: UnitOfWork
+) -> None:
+    """Turn MFA off (the ingress re-authenticated the user with password and code)."""
+    # Several requests of one user in a batch raise the version once each.
+    counts: dict[uuid.UUID, int] = {}
+    for event in events:
+        counts[event.payload.user_id] = counts.get(event.payload.user_id, 0) + 1
+    rows = await uow.conn.fetch(sql.DEACTIVATE, list(counts), list(counts.values()))
+    versions = {row["user_id"]: row["version"] for row in rows}
+    for event in events:
+        user_id = event.payload.user_id
+        uow.emit(UserMfaDisabled(user_id=user_id, version=versions[user_id]), cause=event)

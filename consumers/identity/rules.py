@@ -21,6 +21,10 @@ from schemas.accounts import (
 EMAIL_TAKEN = "email already registered"
 NO_MFA_SETUP = "no MFA setup in progress; call /v1/auth/mfa/setup first"
 WRONG_CODE = "the code does not match the authenticator secret"
+REAUTHENTICATE = (
+    "MFA is on: replacing the authenticator needs your password or a current code "
+    "(send password or totp_code with the new code)"
+)
 
 
 def registration_outcome(
@@ -60,10 +64,22 @@ class MfaDecision:
 
 
 def mfa_outcome(
-    request: UserMfaEnableRequested, pending_ciphertext: str | None, pending_secret: str | None
+    request: UserMfaEnableRequested,
+    pending_ciphertext: str | None,
+    pending_secret: str | None,
+    *,
+    active: bool = False,
+    version: int = 1,
 ) -> MfaDecision:
-    """Check the code against the pending secret at the moment the user submitted it."""
+    """Check the code against the pending secret at the moment the user submitted it.
+
+    With MFA already on, the request replaces the authenticator: only a re-authenticated
+    one may (a stolen access token alone must not take the account over). `version` is the
+    one the new state gets.
+    """
     user_id: uuid.UUID = request.user_id
+    if active and not request.reauthenticated:
+        return MfaDecision(UserMfaEnableRejected(user_id=user_id, reason=REAUTHENTICATE), None)
     if pending_ciphertext is None or pending_secret is None:
         return MfaDecision(UserMfaEnableRejected(user_id=user_id, reason=NO_MFA_SETUP), None)
     # One step either side: the user typed the code up to 30 s before or after submitting.
@@ -71,6 +87,10 @@ def mfa_outcome(
         request.code, for_time=request.submitted_at, valid_window=1
     ):
         return MfaDecision(UserMfaEnableRejected(user_id=user_id, reason=WRONG_CODE), None)
-    return MfaDecision(
-        UserMfaEnabled(user_id=user_id, secret_ciphertext=pending_ciphertext), pending_ciphertext
+    enabled = UserMfaEnabled(
+        user_id=user_id,
+        secret_ciphertext=pending_ciphertext,
+        recovery_code_hashes=request.recovery_code_hashes,
+        version=version,
     )
+    return MfaDecision(enabled, pending_ciphertext)

@@ -19,4 +19,5 @@ def make_identity(secrets: SecretBox) -> Service:
         subscribe(
             topics.USER_MFA_ENABLE_REQUESTED, partial(handlers.on_mfa_enable_requested, secrets)
         ),
+        subscribe(topics.USER_MFA_DISABLE_REQUESTED, handlers.on_mfa_disable_requested),
     )

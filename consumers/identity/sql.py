@@ -15,10 +15,25 @@ SELECT * FROM unnest($1::uuid[], $2::text[])
 ON CONFLICT (user_id) DO UPDATE SET pending_secret = EXCLUDED.pending_secret, updated_at = now()
 """
 
-PENDING_SECRETS = "SELECT user_id, pending_secret FROM identity.mfa WHERE user_id = ANY($1::uuid[])"
+PENDING_SECRETS = """
+SELECT user_id, pending_secret, active_secret IS NOT NULL AS active, version
+FROM identity.mfa WHERE user_id = ANY($1::uuid[])
+"""
 
+# Each change of a user's MFA raises its version: the facts carry it, so the read model
+# applies enable and disable (two topics, no order between them) in the order they happened.
 ACTIVATE = """
-UPDATE identity.mfa SET active_secret = t.secret, pending_secret = NULL, updated_at = now()
-FROM unnest($1::uuid[], $2::text[]) AS t(user_id, secret)
+UPDATE identity.mfa
+SET active_secret = t.secret, pending_secret = NULL, version = t.version, updated_at = now()
+FROM unnest($1::uuid[], $2::text[], $3::int[]) AS t(user_id, secret, version)
 WHERE identity.mfa.user_id = t.user_id
+"""
+
+DEACTIVATE = """
+INSERT INTO identity.mfa (user_id, version)
+SELECT * FROM unnest($1::uuid[], $2::int[])
+ON CONFLICT (user_id) DO UPDATE
+SET active_secret = NULL, pending_secret = NULL, version = identity.mfa.version + EXCLUDED.version,
+    updated_at = now()
+RETURNING user_id, version
 """

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 from azora.consume.service import service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
+from consumers.projections.batches import latest_per_key
 from schemas import catalogue as topics
-from schemas.accounts import UserMfaEnabled, UserRegistered
+from schemas.accounts import UserMfaCodeUsed, UserMfaDisabled, UserMfaEnabled, UserRegistered
 from schemas.learning import UserRoleGranted
 
 # Profiles and credentials in one statement: one round trip per batch, and the ids and
@@ -28,12 +30,44 @@ SELECT user_id, email, password_hash FROM t
 ON CONFLICT DO NOTHING
 """
 
+# Enable and disable travel on two topics: each carries the version identity gave the
+# change, and a change older than the one applied is ignored. (Facts from before versions
+# carry 0 and apply over 0.)
 ENABLE_MFA = """
-WITH t AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS t(user_id, secret)),
-profiles AS (
-    UPDATE users SET mfa_enabled = true FROM t WHERE users.user_id = t.user_id
+WITH t AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[])
+        AS t(user_id, secret, codes, version)
+), changed AS (
+    UPDATE credentials c
+    SET mfa_secret = t.secret, recovery_codes = string_to_array(t.codes, ','),
+        mfa_version = t.version
+    FROM t WHERE c.user_id = t.user_id AND c.mfa_version <= t.version
+    RETURNING c.user_id
 )
-UPDATE credentials SET mfa_secret = t.secret FROM t WHERE credentials.user_id = t.user_id
+UPDATE users SET mfa_enabled = true FROM changed WHERE users.user_id = changed.user_id
+"""
+
+DISABLE_MFA = """
+WITH t AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS t(user_id, version)),
+changed AS (
+    UPDATE credentials c
+    SET mfa_secret = NULL, recovery_codes = '{}', mfa_version = t.version
+    FROM t WHERE c.user_id = t.user_id AND c.mfa_version <= t.version
+    RETURNING c.user_id
+)
+UPDATE users SET mfa_enabled = false FROM changed WHERE users.user_id = changed.user_id
+"""
+
+# A used time step only rises and a used recovery code only goes: repeats change nothing.
+CODES_USED = """
+UPDATE credentials c
+SET last_totp_step = GREATEST(c.last_totp_step, t.step),
+    recovery_codes = ARRAY(
+        SELECT code FROM unnest(c.recovery_codes) AS code
+        WHERE code <> ALL (string_to_array(t.spent, ','))
+    )
+FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS t(user_id, step, spent)
+WHERE c.user_id = t.user_id
 """
 
 
@@ -67,17 +101,52 @@ async def on_user_registered(events: Sequence[Event[UserRegistered]], uow: UnitO
 
 
 async def on_mfa_enabled(events: Sequence[Event[UserMfaEnabled]], uow: UnitOfWork) -> None:
-    """Mark MFA on, and keep the (encrypted) secret login will check codes against."""
-    latest = {e.payload.user_id: e.payload.secret_ciphertext for e in events}
-    await uow.conn.execute(ENABLE_MFA, list(latest), list(latest.values()))
+    """Mark MFA on, and keep the (encrypted) secret and the recovery codes' hashes login
+    checks codes against."""
+    latest = latest_per_key(
+        (e.payload for e in events), key=lambda p: p.user_id, rank=lambda p: p.version
+    )
+    await uow.conn.execute(
+        ENABLE_MFA,
+        [p.user_id for p in latest],
+        [p.secret_ciphertext for p in latest],
+        [",".join(p.recovery_code_hashes) for p in latest],
+        [p.version for p in latest],
+    )
 
 
-# A registration only inserts rows that do not exist yet. MFA changes state, so its ids
-# stay in the inbox (a late duplicate must not re-enable what a later event turned off).
+async def on_mfa_disabled(events: Sequence[Event[UserMfaDisabled]], uow: UnitOfWork) -> None:
+    """Mark MFA off: no secret, no recovery codes."""
+    latest = latest_per_key(
+        (e.payload for e in events), key=lambda p: p.user_id, rank=lambda p: p.version
+    )
+    await uow.conn.execute(DISABLE_MFA, [p.user_id for p in latest], [p.version for p in latest])
+
+
+async def on_mfa_code_used(events: Sequence[Event[UserMfaCodeUsed]], uow: UnitOfWork) -> None:
+    """Remember the last TOTP step each user used, and strike spent recovery codes."""
+    steps: dict[uuid.UUID, int] = {}
+    spent: dict[uuid.UUID, list[str]] = {}
+    for event in events:
+        used = event.payload
+        steps[used.user_id] = max(steps.get(used.user_id, 0), used.totp_step or 0)
+        spent.setdefault(used.user_id, [])
+        if used.recovery_code_hash is not None:
+            spent[used.user_id].append(used.recovery_code_hash)
+    await uow.conn.execute(
+        CODES_USED, list(steps), list(steps.values()), [",".join(spent[u]) for u in steps]
+    )
+
+
+# A registration only inserts rows that do not exist yet; a used code only raises a step
+# or strikes a code. MFA changes state, so its ids stay in the inbox (and its versions
+# keep a late enable from undoing a later disable).
 USERS = service(
     "users",
     subscribe(topics.USER_REGISTERED, on_user_registered, replay_safe=True),
     subscribe(topics.USER_MFA_ENABLED, on_mfa_enabled),
+    subscribe(topics.USER_MFA_DISABLED, on_mfa_disabled),
+    subscribe(topics.USER_MFA_CODE_USED, on_mfa_code_used, replay_safe=True),
     subscribe(topics.USER_ROLE_GRANTED, on_role_granted, replay_safe=True),
     tables=("users", "credentials"),
 )

@@ -1,10 +1,12 @@
 """The tutor's handlers: answers grounded in the lesson and the conversation; learning paths.
 
 Model calls happen in the consume loop's prepare steps (`answer_questions`,
-`draft_paths`), outside any transaction; the handlers then record the conversation and
-announce the outcome. Each call's result is held by event id (`HeldResults`): when the
-transaction that records it fails, the event's retry reuses it instead of asking (and
-paying for) the model again.
+`draft_paths`), outside any transaction; the handlers then decide each user's quota,
+record the conversation and announce the outcome. Each call's result is held by event id
+(`HeldResults`): when the transaction that records it fails, the event's retry reuses it
+instead of asking (and paying for) the model again. A lesson grounds an answer only when
+the asker may read it (an admin, the course's instructor, a confirmed enrolment);
+otherwise the question is answered without it.
 """
 
 from __future__ import annotations
@@ -18,18 +20,26 @@ import asyncpg
 from azora.consume.held import HeldResults
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
-from consumers.tutor import sql
+from consumers.tutor import quota, sql
 from consumers.tutor.gateway import ModelGateway, ModelResult
+from consumers.tutor.quota import Quotas
 from consumers.tutor.rules import (
     MALFORMED,
     AcceptedPath,
     Message,
+    Request,
     accepted_path,
     path_format,
     path_messages,
     question_messages,
+    quota_reason,
 )
-from schemas.learning import CoursePublished
+from schemas.learning import (
+    CoursePublished,
+    EnrollmentConfirmed,
+    EnrollmentRevoked,
+    UserRoleGranted,
+)
 from schemas.tutor import (
     LearningPathFailed,
     LearningPathGenerated,
@@ -41,20 +51,34 @@ from schemas.tutor import (
 
 # What a learning path's preparation settles: the model's result, and the accepted path.
 Drafted = tuple[ModelResult, AcceptedPath | None]
+QUESTIONS = "question"
+PATHS = "learning_path"
+# What prepare leaves for a command its quota will refuse: no model call was made.
+OVER_QUOTA = ModelResult(failure="over quota")
+
+
+def _requests(events: Sequence[Event[Any]]) -> list[Request]:
+    return [Request(e.envelope.event_id, e.payload.user_id, e.envelope.occurred_at) for e in events]
 
 
 async def answer_questions(
     model: ModelGateway,
+    quotas: Quotas,
     answers: HeldResults[ModelResult],
     events: Sequence[Event[TutorAsked]],
     pool: asyncpg.Pool,
 ) -> dict[uuid.UUID, Any]:
-    """Prepare step: the model's answer to each question (held ones reused), by event id."""
+    """Prepare step: the model's answer to each question within its quota (held ones
+    reused), by event id."""
     results: dict[uuid.UUID, Any] = {}
+    within = await quota.foreseen(pool, QUESTIONS, quotas.questions_per_hour, _requests(events))
     # Questions of one conversation in one batch: the later ones see the earlier answers.
     history: dict[uuid.UUID, list[Message]] = {}
     for event in events:
         q = event.payload
+        if event.envelope.event_id not in within:
+            results[event.envelope.event_id] = OVER_QUOTA
+            continue
         if q.conversation_id not in history:
             rows = await pool.fetch(sql.HISTORY, q.conversation_id)
             history[q.conversation_id] = [
@@ -62,7 +86,11 @@ async def answer_questions(
             ]
         result = answers.get(event.envelope.event_id)
         if result is None:
-            row = None if q.lesson_id is None else await pool.fetchrow(sql.LESSON, q.lesson_id)
+            row = (
+                None
+                if q.lesson_id is None
+                else await pool.fetchrow(sql.READABLE_LESSON, q.lesson_id, q.user_id)
+            )
             lesson = None if row is None else dict(row)
             messages = question_messages(q, lesson, history[q.conversation_id])
             result = answers.keep(event.envelope.event_id, await model.complete(messages))
@@ -77,13 +105,18 @@ async def answer_questions(
 
 async def draft_paths(
     model: ModelGateway,
+    quotas: Quotas,
     drafts: HeldResults[Drafted],
     events: Sequence[Event[LearningPathRequested]],
     pool: asyncpg.Pool,
 ) -> dict[uuid.UUID, Any]:
-    """Prepare step: a validated learning path (or why there is none) per request."""
+    """Prepare step: a validated learning path (or why there is none) per request in quota."""
     results: dict[uuid.UUID, Any] = {}
+    within = await quota.foreseen(pool, PATHS, quotas.paths_per_hour, _requests(events))
     for event in events:
+        if event.envelope.event_id not in within:
+            results[event.envelope.event_id] = (OVER_QUOTA, None)
+            continue
         drafted = drafts.get(event.envelope.event_id)
         if drafted is None:
             p = event.payload
@@ -111,7 +144,7 @@ async def _validated_path(
 
 
 async def on_course_published(events: Sequence[Event[CoursePublished]], uow: UnitOfWork) -> None:
-    """Keep the tutor's own copy of courses and lesson content."""
+    """Keep the tutor's own copy of courses, their instructors and lesson content."""
     courses = [e.payload for e in events]
     await uow.conn.execute(
         sql.KEEP_COURSES,
@@ -120,6 +153,11 @@ async def on_course_published(events: Sequence[Event[CoursePublished]], uow: Uni
         [c.description for c in courses],
         [c.category for c in courses],
         [c.level for c in courses],
+    )
+    await uow.conn.execute(
+        sql.KEEP_INSTRUCTORS,
+        [c.course_id for c in courses],
+        [c.instructor_id for c in courses],
     )
     lessons = [(c, lesson) for c in courses for m in c.modules for lesson in m.lessons]
     await uow.conn.execute(
@@ -132,12 +170,61 @@ async def on_course_published(events: Sequence[Event[CoursePublished]], uow: Uni
     )
 
 
-async def on_asked(events: Sequence[Event[TutorAsked]], uow: UnitOfWork) -> None:
-    """Record the exchange and announce the answer, or the failure."""
+async def _enrollments(
+    events: Sequence[Event[EnrollmentConfirmed]] | Sequence[Event[EnrollmentRevoked]],
+    status: str,
+    rank: int,
+    uow: UnitOfWork,
+) -> None:
+    facts = [e.payload for e in events]
+    await uow.conn.execute(
+        sql.KEEP_ENROLLMENTS,
+        [f.enrollment_id for f in facts],
+        [f.user_id for f in facts],
+        [f.course_id for f in facts],
+        [status] * len(facts),
+        [rank] * len(facts),
+    )
+
+
+async def on_enrollment_confirmed(
+    events: Sequence[Event[EnrollmentConfirmed]], uow: UnitOfWork
+) -> None:
+    """A learner may now read the course's lessons (and be tutored on them)."""
+    await _enrollments(events, "confirmed", 1, uow)
+
+
+async def on_enrollment_revoked(
+    events: Sequence[Event[EnrollmentRevoked]], uow: UnitOfWork
+) -> None:
+    """A refunded learner no longer reads the course's lessons."""
+    await _enrollments(events, "revoked", 2, uow)
+
+
+async def on_role_granted(events: Sequence[Event[UserRoleGranted]], uow: UnitOfWork) -> None:
+    """Admins read every lesson."""
+    admins = [e.payload.user_id for e in events if e.payload.role == "admin"]
+    if admins:
+        await uow.conn.execute(sql.KEEP_ADMINS, admins)
+
+
+async def on_asked(quotas: Quotas, events: Sequence[Event[TutorAsked]], uow: UnitOfWork) -> None:
+    """Admit each question within its user's quota, record the exchange, announce the outcome."""
+    limit = quotas.questions_per_hour
+    within = await quota.admit(uow.conn, QUESTIONS, limit, _requests(events))
     rows: list[tuple[Any, ...]] = []
     for event in events:
         q = event.payload
         result: ModelResult = uow.prepared[event.envelope.event_id]
+        if event.envelope.event_id not in within or result is OVER_QUOTA:
+            # `result is OVER_QUOTA` while admitted cannot happen (prepare counts the same
+            # rows); refusing it is the conservative reading if it ever did.
+            reason = quota_reason(limit, "questions")
+            uow.emit(
+                TutorFailed(question_id=q.question_id, user_id=q.user_id, reason=reason),
+                cause=event,
+            )
+            continue
         if result.completion is None:
             uow.emit(
                 TutorFailed(
@@ -173,12 +260,21 @@ async def on_asked(events: Sequence[Event[TutorAsked]], uow: UnitOfWork) -> None
 
 
 async def on_path_requested(
-    events: Sequence[Event[LearningPathRequested]], uow: UnitOfWork
+    quotas: Quotas, events: Sequence[Event[LearningPathRequested]], uow: UnitOfWork
 ) -> None:
-    """Announce the drafted path, or why there is none."""
+    """Admit each request within its user's quota; announce the drafted path, or why not."""
+    limit = quotas.paths_per_hour
+    within = await quota.admit(uow.conn, PATHS, limit, _requests(events))
     for event in events:
         p = event.payload
         result, draft = uow.prepared[event.envelope.event_id]
+        if event.envelope.event_id not in within or result is OVER_QUOTA:
+            reason = quota_reason(limit, "learning paths")
+            uow.emit(
+                LearningPathFailed(path_id=p.path_id, user_id=p.user_id, reason=reason),
+                cause=event,
+            )
+            continue
         if draft is None or result.completion is None:
             uow.emit(
                 LearningPathFailed(

@@ -6,11 +6,12 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from schemas.tutor import LearningPathRequested, PathStep, TutorAsked
+from schemas.tutor import QUOTA_EXCEEDED, LearningPathRequested, PathStep, TutorAsked
 
 SYSTEM = (
     "You are Azora's tutor. Answer the learner's question clearly and correctly. When a "
@@ -117,3 +118,46 @@ def accepted_path(text: str, known: set[uuid.UUID]) -> AcceptedPath | None:
     except ValidationError:
         return None
     return AcceptedPath(steps) if steps else None
+
+
+# Quotas count what was admitted within this window before a command.
+WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Request:
+    """A command a quota decides on: whose, and when it was made."""
+
+    command_id: uuid.UUID
+    user_id: uuid.UUID
+    at: datetime
+
+
+def admitted(
+    requests: Sequence[Request],
+    used: Mapping[uuid.UUID, Sequence[tuple[uuid.UUID, datetime]]],
+    limit: int,
+) -> set[uuid.UUID]:
+    """The requests that fit their user's quota, in order, given what each user already used.
+
+    A request already among the used ones was admitted before (a redelivery): it stays
+    admitted and is not counted twice. Every use within the window counts, later ones too,
+    so requests stamped by clocks a little apart never pass the limit together.
+    """
+    chosen: set[uuid.UUID] = set()
+    times = {user: dict(uses) for user, uses in used.items()}
+    for request in requests:
+        mine = times.setdefault(request.user_id, {})
+        if request.command_id in mine:
+            chosen.add(request.command_id)
+            continue
+        recent = sum(1 for at in mine.values() if at > request.at - WINDOW)
+        if recent < limit:
+            mine[request.command_id] = request.at
+            chosen.add(request.command_id)
+    return chosen
+
+
+def quota_reason(limit: int, what: str) -> str:
+    """Why a command was refused by its quota (the reason its command status shows)."""
+    return f"{QUOTA_EXCEEDED}: at most {limit} {what} an hour"

@@ -12,7 +12,8 @@ from azora.crypto import SecretBox
 from azora.settings import Settings
 from producers.ingress.bus import Bus
 from producers.ingress.passwords import Passwords
-from producers.ingress.throttle import LoginThrottle
+from producers.ingress.second_factor import UsedCodes
+from producers.ingress.throttle import LoginThrottle, RegistrationThrottle
 from producers.ingress.tokens import TokenService
 from producers.ingress.waiter import CommandWaiter
 
@@ -29,6 +30,8 @@ class IngressContext:
     waiter: CommandWaiter
     asyncapi: dict[str, Any]
     logins: LoginThrottle = field(default_factory=LoginThrottle)
+    codes: UsedCodes = field(default_factory=UsedCodes)
+    registrations: RegistrationThrottle = field(default_factory=RegistrationThrottle)
     pool: asyncpg.Pool | None = None
 
 

@@ -1,18 +1,24 @@
-"""Course endpoints: instructors publish; everyone browses, filters and searches."""
+"""Course endpoints: instructors publish; everyone browses, filters and searches.
+
+The outline of a course (titles, modules, lessons' titles, price) is public; a lesson's
+content is for those who paid for it or teach it: learners with a confirmed enrolment, the
+course's instructor, and admins.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from producers.ingress import queries
-from producers.ingress.auth import Ctx, CurrentUser
+from producers.ingress.auth import Ctx, CurrentUser, bearer_claims
 from producers.ingress.bus import derived_id
 from producers.ingress.commands import accepted, submit
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from producers.ingress.query_text import text_query
+from producers.ingress.tokens import AccessClaims
 from schemas.api import Course, CourseAccepted, CoursePage, CourseRequest, CourseSummary
 from schemas.learning import CoursePublishRequested, Lesson, Level, Module
 
@@ -31,6 +37,11 @@ ORDER BY CASE WHEN $3::text IS NULL THEN 0
 LIMIT $4 OFFSET $5
 """
 ONE = f"SELECT {COLUMNS}, modules FROM read.courses WHERE course_id = $1"
+# An active enrolment: confirmed (a revoked or pending one gives no access).
+ENROLLED = """
+SELECT EXISTS (SELECT 1 FROM read.enrollments
+               WHERE user_id = $1 AND course_id = $2 AND status = 'confirmed')
+"""
 
 
 @router.post(
@@ -83,13 +94,60 @@ async def browse(
     return CoursePage(items=[CourseSummary(**dict(row)) for row in rows])
 
 
-@router.get("/{course_id}", response_model=Course, responses={404: documented("Not found")})
-async def course(course_id: uuid.UUID, ctx: Ctx) -> Course:
-    """One course with its modules and lessons."""
+@router.get(
+    "/{course_id}",
+    response_model=Course,
+    # `content` is left out, not null, where the caller may not read it.
+    response_model_exclude_none=True,
+    responses={
+        401: documented("An Authorization header was sent, but its token is not valid"),
+        404: documented("Not found"),
+    },
+)
+async def course(course_id: uuid.UUID, request: Request, ctx: Ctx) -> Course:
+    """One course with its modules and lessons: the outline for everyone, each lesson's
+    `content` only for enrolled learners, the course's instructor and admins.
+
+    The route is public, so no security scheme is declared; send `Authorization: Bearer
+    <access token>` to be recognised.
+    """
+    # A token that is sent must be valid (401 otherwise): silently answering the outline
+    # would hide an expired token behind missing content.
+    authorization = request.headers.get("authorization")
+    caller = bearer_claims(ctx.tokens, authorization) if authorization else None
     row = await queries.fetch_one(ctx, ONE, course_id)
     if row is None:
         raise Problem(404, "not_found", "Course not found", "no published course with this id")
-    return Course(**dict(row))
+    course = Course(**dict(row))
+    if await _may_read_content(ctx, caller, row["instructor_id"], course_id):
+        return course
+    return outline(course)
+
+
+async def _may_read_content(
+    ctx: Ctx, caller: AccessClaims | None, instructor_id: uuid.UUID, course_id: uuid.UUID
+) -> bool:
+    if caller is None:
+        return False
+    if "admin" in caller.roles or caller.user_id == instructor_id:
+        return True
+    enrolled = await queries.fetch_one(ctx, ENROLLED, caller.user_id, course_id)
+    return bool(enrolled and enrolled[0])
+
+
+def outline(course: Course) -> Course:
+    """`course` without any lesson's content."""
+    modules = [
+        module.model_copy(
+            update={
+                "lessons": [
+                    lesson.model_copy(update={"content": None}) for lesson in module.lessons
+                ]
+            }
+        )
+        for module in course.modules
+    ]
+    return course.model_copy(update={"modules": modules})
 
 
 def course_request(

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel
 
-from schemas.accounts import UserMfaEnabled, UserRegistered
+from schemas.accounts import UserMfaDisabled, UserMfaEnabled, UserRegistered
 from schemas.learning import CoursePublished, EnrollmentConfirmed, EnrollmentProgressed
 from schemas.payments import PaymentIntentCreated, PaymentRefunded
 from schemas.tutor import LearningPathGenerated, TutorAnswered
@@ -21,6 +21,7 @@ from schemas.wallet import WalletTransferCompleted
 _TEMPLATES: dict[type[BaseModel], dict[str, str]] = {
     UserRegistered: {"me": "/v1/me", "login": "/v1/auth/login"},
     UserMfaEnabled: {"me": "/v1/me"},
+    UserMfaDisabled: {"me": "/v1/me"},
     CoursePublished: {"course": "/v1/courses/{course_id}"},
     EnrollmentConfirmed: {"enrollments": "/v1/enrollments", "course": "/v1/courses/{course_id}"},
     EnrollmentProgressed: {"enrollments": "/v1/enrollments"},

@@ -1,4 +1,5 @@
-"""Login throttling: failed logins lock the account, and the client address, for a while.
+"""Login and registration throttling: failed logins lock the account, and the client
+address, for a while; registrations are limited per address and in all.
 
 Why in-process, per ingress replica: the ingress writes nothing to Postgres by design, and
 recording failures as events (`user.login_failed` projected into a read model) would lag the
@@ -158,3 +159,67 @@ class LoginThrottle:
 
     def __len__(self) -> int:
         return len(self._tallies)
+
+
+class RegistrationThrottled(Exception):
+    """Too many registrations, from this address or from everyone: retry in `retry_after_s`."""
+
+    def __init__(self, retry_after_s: int, scope: str) -> None:
+        super().__init__(f"too many registrations {scope}; retry in {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+        self.scope = scope
+
+
+class RegistrationThrottle:
+    """Registrations per client address (a sliding window) and in all (a token bucket).
+
+    Checked before the password is hashed: each registration costs an argon2 hash (19 MiB,
+    tens of milliseconds of a core), so a flood must be refused before it costs anything.
+    In-process and per replica, like the login throttle, for the same reasons (see the
+    module's docstring); the global rate is per replica too.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_per_address: int = 20,
+        window_s: float = 3600.0,
+        per_second: float = 20.0,
+        burst: int = 40,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._max_per_address = max_per_address
+        self._window_s = window_s
+        self._per_second = per_second
+        self._burst = float(burst)
+        self._clock = clock
+        self._tokens = float(burst)
+        self._refilled_at = clock()
+        self._by_address: dict[str, deque[float]] = {}
+        self._calls = 0
+
+    def admit(self, address: str) -> None:
+        """Count one registration from `address`, or raise `RegistrationThrottled`."""
+        now = self._clock()
+        self._calls += 1
+        if self._calls % _SWEEP_EVERY == 0:
+            self._sweep(now)
+        recent = self._by_address.setdefault(address, deque())
+        while recent and recent[0] <= now - self._window_s:
+            recent.popleft()
+        if len(recent) >= self._max_per_address:
+            wait = recent[0] + self._window_s - now
+            raise RegistrationThrottled(max(1, math.ceil(wait)), "from this address")
+        self._tokens = min(self._burst, self._tokens + (now - self._refilled_at) * self._per_second)
+        self._refilled_at = now
+        if self._tokens < 1:
+            wait = (1 - self._tokens) / self._per_second
+            raise RegistrationThrottled(max(1, math.ceil(wait)), "right now")
+        self._tokens -= 1
+        recent.append(now)
+
+    def _sweep(self, now: float) -> None:
+        for address in list(self._by_address):
+            recent = self._by_address[address]
+            if not recent or recent[-1] <= now - self._window_s:
+                del self._by_address[address]

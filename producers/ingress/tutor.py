@@ -1,4 +1,4 @@
-"""Tutor endpoints: questions (with a per-user hourly quota) and learning paths."""
+"""Tutor endpoints: questions and learning paths (each with a per-user hourly quota)."""
 
 from __future__ import annotations
 
@@ -22,16 +22,19 @@ from schemas.api import (
     QuestionAccepted,
     QuestionRequest,
 )
-from schemas.tutor import LearningPathRequested, TutorAsked
+from schemas.tutor import QUOTA_EXCEEDED, LearningPathRequested, TutorAsked
 
 router = APIRouter(prefix="/v1", tags=["tutor"], responses=PROBLEM_RESPONSES)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
-# The quota counts the caller's questions of the last hour in the read model (it lags the
-# broker by milliseconds, so a burst may pass the limit by a question or two).
+# The quota is decided by the tutor service as it consumes each question (a burst is
+# admitted exactly up to the limit; the rest are rejected with the reason). This early
+# check on the read model only spares a caller who is plainly over it a round trip: it
+# counts the questions the tutor admitted, not those it refused for the quota.
 RECENT = """
 SELECT count(*) AS asked, min(asked_at) AS oldest FROM read.tutor_questions
 WHERE user_id = $1 AND asked_at > now() - interval '1 hour'
+  AND coalesce(reason, '') NOT LIKE $2 || '%'
 """
 QUESTION = """
 SELECT question_id, status, answer, model, tokens_in, tokens_out, latency_ms, reason
@@ -69,7 +72,7 @@ async def ask(
             raise Problem(
                 404, "not_found", "Conversation not found", "no such conversation of yours"
             )
-    recent = await queries.fetch_one(ctx, RECENT, user.user_id)
+    recent = await queries.fetch_one(ctx, RECENT, user.user_id, QUOTA_EXCEEDED)
     limit = ctx.settings.tutor_questions_per_hour
     if recent is not None and recent["asked"] >= limit:
         wait = 3600 - (datetime.now(UTC) - recent["oldest"]).total_seconds()

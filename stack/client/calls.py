@@ -74,15 +74,31 @@ def me() -> Call[api.Me]:
     return Call("GET", "/v1/me", api.Me)
 
 
-def mfa_setup() -> Call[api.MfaSetup]:
-    """POST /v1/auth/mfa/setup."""
-    return Call("POST", "/v1/auth/mfa/setup", api.MfaSetup)
+def mfa_setup(password: str | None = None, totp_code: str | None = None) -> Call[api.MfaSetup]:
+    """POST /v1/auth/mfa/setup (with MFA on: the password or a current code)."""
+    body = _body(api.MfaSetupRequest(password=password, totp_code=totp_code))
+    return Call("POST", "/v1/auth/mfa/setup", api.MfaSetup, body or None)
 
 
-def mfa_verify(code: str, key: str | None) -> Call[api.Accepted]:
-    """POST /v1/auth/mfa/verify."""
-    body = _body(api.MfaVerifyRequest(code=code))
-    return Call("POST", "/v1/auth/mfa/verify", api.Accepted, body, idempotency_key=key)
+def mfa_verify(
+    code: str, key: str | None, *, password: str | None = None, totp_code: str | None = None
+) -> Call[api.MfaVerifyAccepted]:
+    """POST /v1/auth/mfa/verify; the answer holds the recovery codes, shown this once."""
+    body = _body(api.MfaVerifyRequest(code=code, password=password, totp_code=totp_code))
+    return Call("POST", "/v1/auth/mfa/verify", api.MfaVerifyAccepted, body, idempotency_key=key)
+
+
+def mfa_disable(
+    password: str,
+    totp_code: str | None = None,
+    recovery_code: str | None = None,
+    key: str | None = None,
+) -> Call[api.Accepted]:
+    """POST /v1/auth/mfa/disable: the password, and a current code or a recovery code."""
+    body = _body(
+        api.MfaDisableRequest(password=password, totp_code=totp_code, recovery_code=recovery_code)
+    )
+    return Call("POST", "/v1/auth/mfa/disable", api.Accepted, body, idempotency_key=key)
 
 
 # Commands

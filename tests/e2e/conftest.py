@@ -43,6 +43,7 @@ def stack(
         AZORA_OPENAI_TIMEOUT_S="1",
         AZORA_TUTOR_MAX_ATTEMPTS="2",
         AZORA_TUTOR_QUESTIONS_PER_HOUR="5",
+        AZORA_TUTOR_PATHS_PER_HOUR="3",
         AZORA_LAG_POLL_INTERVAL_S="1",
         # The tests stand behind a trusted proxy at loopback: each speaks as a client
         # address of its own (X-Forwarded-For), so one test's failed logins never lock

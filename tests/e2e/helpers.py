@@ -204,3 +204,53 @@ async def card_intent(db: asyncpg.Pool, payment_id: str) -> str:
     intent: str = await until(found)
     assert intent, f"no PaymentIntent for payment {payment_id}"
     return intent
+
+
+async def a_published_course(
+    http: httpx.AsyncClient, world: World, db: asyncpg.Pool, **overrides: Any
+) -> tuple[str, dict[str, str]]:
+    """A course a new instructor published: its id, and the instructor's auth."""
+    instructor = await an_instructor(http, world, db)
+    accepted = await http.post(
+        "/v1/courses",
+        headers=instructor,
+        json=a_course(f"Course {uuid.uuid4().hex[:8]}", **overrides),
+    )
+    assert (await outcome(http, accepted))["status"] == "succeeded"
+    return accepted.json()["course_id"], instructor
+
+
+async def an_enrolled_learner(
+    http: httpx.AsyncClient, world: World, course_id: str, price_minor: int
+) -> tuple[uuid.UUID, dict[str, str]]:
+    """A new user who bought `course_id` from their wallet."""
+    user_id, auth = await a_user(http)
+    await top_up(world, user_id, price_minor)
+
+    async def funded() -> bool:
+        return (await balance(http, auth)).get("EUR", 0) >= price_minor
+
+    assert await until(funded)
+    accepted = await http.post(
+        "/v1/enrollments", headers=auth, json={"course_id": course_id, "pay_with": "wallet"}
+    )
+    assert accepted.status_code == 202, accepted.text
+    assert (await outcome(http, accepted))["status"] == "succeeded"
+    return user_id, auth
+
+
+async def an_admin(http: httpx.AsyncClient, world: World, db: asyncpg.Pool) -> dict[str, str]:
+    """A new user granted the admin role, logged in after the grant."""
+    email = an_email()
+    accepted = await register(http, email)
+    assert (await outcome(http, accepted))["status"] == "succeeded"
+    grant(world, accepted.json()["user_id"], "admin")
+
+    async def has_role() -> bool:
+        roles = await db.fetchval(
+            "SELECT roles FROM read.users WHERE user_id = $1", uuid.UUID(accepted.json()["user_id"])
+        )
+        return "admin" in (roles or [])
+
+    assert await until(has_role)
+    return bearer(await login(http, email))

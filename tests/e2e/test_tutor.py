@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -10,7 +11,15 @@ import httpx
 import pytest
 
 from consumers.tutor.rules import MALFORMED
-from tests.e2e.helpers import a_course, a_user, an_instructor, outcome
+from tests.e2e.helpers import (
+    a_course,
+    a_published_course,
+    a_user,
+    an_enrolled_learner,
+    an_instructor,
+    outcome,
+    until,
+)
 from tests.support.model_server import MODEL, ModelServer
 from tests.support.world import World
 
@@ -29,18 +38,44 @@ async def ask(
     return accepted, answer.json()
 
 
+def a_course_about(marker: str, price_minor: int) -> dict[str, Any]:
+    """A course whose one lesson's text is unique to this test."""
+    lesson = {"title": "What a log is", "content": f"A log is an ordered file {marker}"}
+    return {"price_minor": price_minor, "modules": [{"title": "Logs", "lessons": [lesson]}]}
+
+
+async def a_lesson(http: httpx.AsyncClient, course_id: str, auth: dict[str, str]) -> dict[str, Any]:
+    course = (await http.get(f"/v1/courses/{course_id}", headers=auth)).json()
+    lesson: dict[str, Any] = course["modules"][0]["lessons"][0]
+    return lesson
+
+
+def system_prompt(model_server: ModelServer, question: str) -> str:
+    ((_, sent),) = model_server.received(question)
+    return "\n".join(m["content"] for m in sent["messages"] if m["role"] == "system")
+
+
 async def test_an_answer_flows_with_the_lesson_and_the_conversation_so_far(
     http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool, model_server: ModelServer
 ) -> None:
-    instructor = await an_instructor(http, stack_world, db)
-    published = await http.post(
-        "/v1/courses", headers=instructor, json=a_course("Logs for tutors", price_minor=0)
-    )
-    course_id = published.json()["course_id"]
-    assert (await outcome(http, published))["status"] == "succeeded"
-    lesson = (await http.get(f"/v1/courses/{course_id}")).json()["modules"][0]["lessons"][0]
-    _, auth = await a_user(http)
     marker = uuid.uuid4().hex
+    course_id, instructor = await a_published_course(
+        http, stack_world, db, **a_course_about(marker, 900)
+    )
+    lesson = await a_lesson(http, course_id, instructor)
+    user_id, auth = await an_enrolled_learner(http, stack_world, course_id, 900)
+
+    async def tutor_knows_the_enrolment() -> bool:
+        # The tutor learns enrolments from events: wait until it has this one.
+        return bool(
+            await db.fetchval(
+                "SELECT count(*) FROM tutor.enrollments"
+                " WHERE user_id = $1 AND status = 'confirmed'",
+                user_id,
+            )
+        )
+
+    assert await until(tutor_knows_the_enrolment)
 
     first, answered = await ask(
         http, auth, f"What is a log? {marker}", course_id=course_id, lesson_id=lesson["lesson_id"]
@@ -50,10 +85,9 @@ async def test_an_answer_flows_with_the_lesson_and_the_conversation_so_far(
     assert answered["model"] == MODEL
     assert answered["usage"]["tokens_in"] == 12
     assert answered["usage"]["tokens_out"] == 7
-    ((_, sent),) = model_server.received(f"What is a log? {marker}")
-    assert any(
-        lesson["content"] in m["content"] for m in sent["messages"] if m["role"] == "system"
-    ), "the prompt carries the lesson's content"
+    assert lesson["content"] in system_prompt(model_server, f"What is a log? {marker}"), (
+        "the prompt carries the lesson's content"
+    )
 
     _, followed = await ask(
         http, auth, f"And offsets? {marker}", conversation_id=first.json()["conversation_id"]
@@ -152,3 +186,62 @@ async def test_the_question_quota_answers_429_past_its_limit(http: httpx.AsyncCl
 
 async def test_readiness_reports_the_tutor(http: httpx.AsyncClient) -> None:
     assert (await http.get("/readyz")).json()["tutor"] == "ok"
+
+
+async def test_a_question_about_a_lesson_the_asker_may_not_read_is_answered_without_its_text(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool, model_server: ModelServer
+) -> None:
+    marker = uuid.uuid4().hex
+    course_id, instructor = await a_published_course(
+        http, stack_world, db, **a_course_about(marker, 2500)
+    )
+    lesson = await a_lesson(http, course_id, instructor)
+    _, stranger = await a_user(http)
+    question = f"Tell me the lesson {marker}?"
+    _, answered = await ask(
+        http, stranger, question, course_id=course_id, lesson_id=lesson["lesson_id"]
+    )
+    assert answered["status"] == "answered"
+    prompt = system_prompt(model_server, question)
+    assert lesson["content"] not in prompt
+    assert f"A log is an ordered file {marker}" not in prompt
+
+
+async def test_questions_sent_at_once_past_the_quota_are_rejected_with_the_reason(
+    http: httpx.AsyncClient, model_server: ModelServer
+) -> None:
+    _, auth = await a_user(http)
+    marker = uuid.uuid4().hex
+    questions = [f"burst {n} {marker}" for n in range(12)]
+    sent = await asyncio.gather(
+        *(http.post("/v1/tutor/questions", headers=auth, json={"question": q}) for q in questions)
+    )
+    assert all(r.status_code in (202, 429) for r in sent), [r.text for r in sent]
+    accepted = [(q, r) for q, r in zip(questions, sent, strict=True) if r.status_code == 202]
+    settled = [await outcome(http, r) for _, r in accepted]
+    answered = [
+        q for (q, _), s in zip(accepted, settled, strict=True) if s["status"] == "succeeded"
+    ]
+    refused = [s for s in settled if s["status"] != "succeeded"]
+    assert len(answered) == 5, settled  # AZORA_TUTOR_QUESTIONS_PER_HOUR in this stack
+    assert all(s["status"] == "rejected" for s in refused)
+    assert all(s["reason"] == "quota exceeded: at most 5 questions an hour" for s in refused)
+    # A refused question never reaches the model (the provider bills every call).
+    reached = {q for q in questions if model_server.received(q)}
+    assert reached == set(answered)
+
+
+async def test_learning_paths_asked_for_at_once_past_the_quota_are_rejected_with_the_reason(
+    http: httpx.AsyncClient,
+) -> None:
+    _, auth = await a_user(http)
+    body = {"subject": f"streams {uuid.uuid4().hex}", "level": "beginner", "goals": ["learn"]}
+    sent = await asyncio.gather(
+        *(http.post("/v1/learning-paths", headers=auth, json=body) for _ in range(8))
+    )
+    assert all(r.status_code == 202 for r in sent)
+    settled = [await outcome(http, r) for r in sent]
+    assert sorted(s["status"] for s in settled) == ["rejected"] * 5 + ["succeeded"] * 3
+    assert {s["reason"] for s in settled if s["status"] == "rejected"} == {
+        "quota exceeded: at most 3 learning paths an hour"
+    }

@@ -46,7 +46,9 @@ def tutor_world(world: World, model_server: ModelServer) -> World:
 
 def tutor(world: World) -> Service:
     """The tutor service of this world, in a consumer group of its own."""
-    made = make_tutor(composition.tutor_model(world.settings))
+    made = make_tutor(
+        composition.tutor_model(world.settings), composition.tutor_quotas(world.settings)
+    )
     return dataclasses.replace(made, name=f"tutor-{uuid.uuid4().hex[:8]}")
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 async def test_every_question_fails_with_no_model_provider_configured(world: World) -> None:
     settings = world.settings.model_copy(update={"openai_api_key": None})
-    tutor = make_tutor(composition.tutor_model(settings))
+    tutor = make_tutor(composition.tutor_model(settings), composition.tutor_quotas(settings))
     question = uuid.uuid4()
     await world.publish(
         [

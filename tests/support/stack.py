@@ -39,6 +39,10 @@ def stack_env(
         "AZORA_STRIPE_API_BASE": stripe_mock,
         "AZORA_OPENAI_API_KEY": "test-key",
         "AZORA_OPENAI_BASE_URL": model_server_url,
+        # Every test registers its users from this one address, hundreds a run.
+        "AZORA_REGISTRATION_MAX_PER_ADDRESS": "1000000",
+        "AZORA_REGISTRATIONS_PER_SECOND": "10000",
+        "AZORA_REGISTRATION_BURST": "10000",
         **overrides,
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 from producers.ingress.body_limits import BodyLimit, RequestBodyLimits
 from producers.ingress.json_depth import deeper_than
 from producers.ingress.query_text import NO_NUL
+from producers.ingress.tokens import TokenService
 from tests.support.ingress_app import RecordingTransport, in_memory_app, in_memory_client
 from tests.support.secrets import random_secret_key
 
@@ -323,9 +325,12 @@ def test_a_body_within_the_limits_is_still_served_by_the_fast_path() -> None:
     served = "azora_ingress_fast_path_requests_total"
     before = REGISTRY.get_sample_value(served, {"outcome": "served"}) or 0.0
 
+    # A transfer: registration reads the client's address, so FastAPI serves it.
+    token = TokenService(SECRET, 3600, 3600).issue(uuid.uuid4(), ("student",), uuid.uuid4(), 0)
     answer = client.post(
-        "/v1/auth/register",
-        json={"email": "ada@example.org", "password": "correct horse battery", "display_name": "A"},
+        "/v1/wallet/transfers",
+        json={"to_user_id": str(uuid.uuid4()), "amount_minor": 100, "currency": "EUR"},
+        headers={"Authorization": f"Bearer {token.access_token}"},
     )
 
     assert answer.status_code == 202

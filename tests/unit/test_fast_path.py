@@ -65,7 +65,9 @@ VALID_BODIES: dict[str, Any] = {
     "/v1/auth/login": {"email": "ada@example.org", "password": "a sturdy passphrase 42"},
     "/v1/auth/refresh": {"refresh_token": "forged"},
     "/v1/auth/logout": {"refresh_token": "forged"},
+    "/v1/auth/mfa/setup": {"password": "a sturdy passphrase 42"},
     "/v1/auth/mfa/verify": {"code": "123456"},
+    "/v1/auth/mfa/disable": {"password": "a sturdy passphrase 42", "totp_code": "123456"},
     "/v1/courses": COURSE_BODY,
     "/v1/enrollments": {"course_id": str(COURSE)},
     "/v1/progress": {"course_id": str(COURSE), "lesson_id": str(uuid.uuid5(COURSE, "l"))},
@@ -77,7 +79,11 @@ VALID_BODIES: dict[str, Any] = {
 
 # POST routes with a JSON body that FastAPI keeps, and why.
 LEFT_TO_FASTAPI = {
+    "/v1/auth/register": "reads the client's address (the registration throttle)",
     "/v1/auth/login": "reads the client's address (the login throttle)",
+    "/v1/auth/mfa/setup": "reads the client's address (re-authentication counts as a login)",
+    "/v1/auth/mfa/verify": "reads the client's address (re-authentication counts as a login)",
+    "/v1/auth/mfa/disable": "reads the client's address (re-authentication counts as a login)",
     "/v1/auth/logout": "answers 204 with no response model",
 }
 

@@ -10,6 +10,7 @@ import pyotp
 from consumers.identity.rules import (
     EMAIL_TAKEN,
     NO_MFA_SETUP,
+    REAUTHENTICATE,
     WRONG_CODE,
     first_per_email,
     mfa_outcome,
@@ -76,3 +77,20 @@ def test_mfa_cannot_turn_on_without_a_setup() -> None:
     decision = mfa_outcome(enable("123456"), None, None)
     assert isinstance(decision.outcome, UserMfaEnableRejected)
     assert decision.outcome.reason == NO_MFA_SETUP
+
+
+def test_replacing_an_active_authenticator_needs_re_authentication() -> None:
+    secret = pyotp.random_base32()
+    now = datetime.now(UTC)
+    request = UserMfaEnableRequested(
+        user_id=uuid.uuid4(), code=pyotp.TOTP(secret).at(now), submitted_at=now
+    )
+    refused = mfa_outcome(request, "sealed", secret, active=True)
+    assert refused.activate is None
+    assert isinstance(refused.outcome, UserMfaEnableRejected)
+    assert refused.outcome.reason == REAUTHENTICATE
+    proven = request.model_copy(update={"reauthenticated": True})
+    replaced = mfa_outcome(proven, "sealed", secret, active=True, version=3)
+    assert replaced.activate == "sealed"
+    assert isinstance(replaced.outcome, UserMfaEnabled)
+    assert replaced.outcome.version == 3

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from consumers.tutor.rules import SYSTEM, accepted_path, question_messages
+from consumers.tutor.rules import SYSTEM, Request, accepted_path, admitted, question_messages
 from schemas.tutor import TutorAsked
 
 
@@ -38,3 +38,23 @@ def test_a_path_keeps_only_courses_azora_has_and_needs_a_step() -> None:
     assert draft.steps[0].course_ids == (known,)
     assert accepted_path(json.dumps({"steps": []}), {known}) is None
     assert accepted_path("not json", {known}) is None
+
+
+def test_a_quota_admits_in_order_up_to_the_limit_within_the_hour() -> None:
+    user, other = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    earlier = (uuid.uuid4(), now - timedelta(minutes=30))
+    stale = (uuid.uuid4(), now - timedelta(minutes=61))
+    burst = [Request(uuid.uuid4(), user, now) for _ in range(4)]
+    theirs = Request(uuid.uuid4(), other, now)
+    chosen = admitted([*burst, theirs], {user: [earlier, stale]}, limit=3)
+    assert chosen == {burst[0].command_id, burst[1].command_id, theirs.command_id}
+
+
+def test_a_redelivered_command_stays_admitted_and_is_not_counted_twice() -> None:
+    user = uuid.uuid4()
+    now = datetime.now(UTC)
+    seen = Request(uuid.uuid4(), user, now)
+    fresh = Request(uuid.uuid4(), user, now)
+    chosen = admitted([seen, fresh], {user: [(seen.command_id, now)]}, limit=2)
+    assert chosen == {seen.command_id, fresh.command_id}
