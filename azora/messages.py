@@ -13,6 +13,7 @@ from typing_extensions import TypeVar
 
 from azora.ids import name_uuid, random_uuid
 from azora.topics import TopicNames
+from schemas.base import READING
 from schemas.catalogue import TopicSpec
 from schemas.envelope import (
     HEADER_TRACEPARENT,
@@ -127,7 +128,13 @@ def decode(spec: TopicSpec[M], value: bytes | None) -> tuple[EnvelopeFields, M]:
     if value is None:
         raise DecodeError("empty record (tombstone) on a topic that carries events")
     try:
-        typed = typed_envelope(spec.model).model_validate_json(value)
+        # Tolerant reader: fields this code does not know (a newer producer's additive,
+        # optional ones, during a rolling upgrade) are ignored at every depth, and so are
+        # new values of extensible enums (READING). What we write stays strict: the models
+        # forbid unknown fields and values when built.
+        typed = typed_envelope(spec.model).model_validate_json(
+            value, extra="ignore", context=READING
+        )
     except ValidationError:
         _diagnose(spec, value)  # raises DecodeError with the precise reason
         raise
@@ -139,7 +146,7 @@ def decode(spec: TopicSpec[M], value: bytes | None) -> tuple[EnvelopeFields, M]:
 def _diagnose(spec: TopicSpec, value: bytes) -> None:
     """Say why `value` is not a valid record of `spec` (the slow path, for failures only)."""
     try:
-        envelope = Envelope.model_validate_json(value)
+        envelope = Envelope.model_validate_json(value, extra="ignore")
     except ValidationError as exc:
         raise DecodeError(f"invalid envelope: {_summary(exc)}") from exc
     if envelope.type != spec.type:
@@ -150,7 +157,7 @@ def _diagnose(spec: TopicSpec, value: bytes) -> None:
             f"(this code reads up to {SUPPORTED_SCHEMA_VERSION})"
         )
     try:
-        spec.model.model_validate(envelope.payload)
+        spec.model.model_validate(envelope.payload, extra="ignore", context=READING)
     except ValidationError as exc:
         raise DecodeError(f"invalid {spec.type} payload: {_summary(exc)}") from exc
     raise DecodeError("invalid record")  # unreachable for records the fast path refused

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.catalogue import CATALOGUE
+from schemas.compatibility import breaking_changes
 from schemas.envelope import Envelope
 
 SNAPSHOT_DIR = Path(__file__).parent / "snapshots"
@@ -40,43 +41,10 @@ def load_snapshot(stem: str, directory: Path = SNAPSHOT_DIR) -> dict[str, Any] |
     return loaded
 
 
-def incompatibilities(old: dict[str, Any], new: dict[str, Any], where: str = "") -> list[str]:
-    """Why `new` cannot replace `old` on the same topic (empty when the change is additive).
+def incompatibilities(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Why `new` cannot replace `old` on the same topic (empty: every change reads both ways).
 
-    Allowed: new optional fields, a dropped format. Refused: a removed field, a field
-    that became required, a changed type or format, a new required field. Other
-    constraints (lengths, patterns) are not compared.
+    The whole schema is compared (nested objects, `$defs`, enums, constraints, required
+    sets); `schemas.compatibility` says how each change is classified.
     """
-    problems: list[str] = []
-    old_props: dict[str, Any] = old.get("properties", {})
-    new_props: dict[str, Any] = new.get("properties", {})
-    old_required = set(old.get("required", []))
-    new_required = set(new.get("required", []))
-    for name in old_props:
-        if name not in new_props:
-            problems.append(f"{where}{name}: field removed")
-    for name in new_required - old_required:
-        problems.append(f"{where}{name}: field is now required")
-    for name, old_prop in old_props.items():
-        new_prop = new_props.get(name)
-        if new_prop is None:
-            continue
-        if _type_of(old_prop) != _type_of(new_prop):
-            problems.append(
-                f"{where}{name}: type changed from {_type_of(old_prop)} to {_type_of(new_prop)}"
-            )
-        # Dropping a format only relaxes; adding or changing one can refuse old data.
-        if new_prop.get("format") not in (None, old_prop.get("format")):
-            problems.append(f"{where}{name}: format changed")
-    return problems
-
-
-def _type_of(prop: dict[str, Any]) -> str:
-    if "type" in prop:
-        return json.dumps(prop["type"], sort_keys=True)
-    if "$ref" in prop:
-        return str(prop["$ref"])
-    for combinator in ("anyOf", "oneOf", "allOf"):
-        if combinator in prop:
-            return combinator + json.dumps(sorted(_type_of(option) for option in prop[combinator]))
-    return "any"
+    return [str(change) for change in breaking_changes(old, new)]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
-from schemas.base import ContractModel
+from schemas.base import ContractModel, Extensible
 from schemas.money import AmountMinor, BalanceMinor, Currency
 from schemas.topic import TopicSpec, command, event
 
@@ -49,13 +49,13 @@ class _Entry(ContractModel):
 class WalletCredited(_Entry):
     """Fact: a ledger entry added money to a wallet."""
 
-    reason: Literal["top_up", "transfer_in", "refund_reversal"]
+    reason: Annotated[Literal["top_up", "transfer_in", "refund_reversal"], *Extensible]
 
 
 class WalletDebited(_Entry):
     """Fact: a ledger entry took money; the balance never goes below zero."""
 
-    reason: Literal["transfer_out", "course_purchase", "refund"]
+    reason: Annotated[Literal["transfer_out", "course_purchase", "refund"], *Extensible]
 
 
 class WalletTransferCompleted(ContractModel):

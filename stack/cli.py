@@ -15,22 +15,19 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from prometheus_client import start_http_server
 
 from azora.aio import stop_on_signals
 from azora.runtime import die_with_parent
 from azora.settings import Settings
 from stack.dlq import dlq_app
+from stack.lag.cli import lag, lag_exporter
+from stack.process import configure_logging, serve_metrics
 from stack.rebuild.cli import projections_app
 from stack.replay.cli import replay_app
-
-if TYPE_CHECKING:
-    from stack.lag.report import GroupReport
 
 app = typer.Typer(help="Azora: an event-driven learning platform on Kafka.", no_args_is_help=True)
 topics_app = typer.Typer(help="Topics of the catalogue on the broker.", no_args_is_help=True)
@@ -38,16 +35,10 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(projections_app, name="projections")
 app.add_typer(replay_app, name="replay")
 app.add_typer(dlq_app, name="dlq")
+app.command("lag-exporter")(lag_exporter)
+app.command("lag")(lag)
 
 ROLES = ("identity", "learning", "wallet", "payments", "tutor", "projections")
-
-
-def _logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("AZORA_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
 
 
 @app.command()
@@ -61,7 +52,7 @@ def ingress(
     from azora import tracing
     from stack import composition
 
-    _logging()
+    configure_logging()
     settings = Settings()
     composition.start_tracing(settings, "ingress")
     try:
@@ -84,7 +75,7 @@ def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)
     from azora import tracing
     from stack import composition
 
-    _logging()
+    configure_logging()
     settings = Settings()
     if role not in composition.ROLES:
         raise typer.BadParameter(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
@@ -108,7 +99,7 @@ def relay() -> None:
     from azora import tracing
     from stack import composition
 
-    _logging()
+    configure_logging()
     settings = Settings()
 
     serve_metrics(settings)
@@ -123,96 +114,12 @@ def relay() -> None:
         tracing.shutdown()
 
 
-@app.command("lag-exporter")
-def lag_exporter(
-    port: Annotated[
-        int | None, typer.Option(help="Port of /metrics (AZORA_METRICS_PORT, else 9100)")
-    ] = None,
-) -> None:
-    """Export consumer lag (offsets, seconds, Burrow-style status) to Prometheus."""
-    from prometheus_client import REGISTRY
-
-    from stack.lag.collector import LagCollector
-    from stack.lag.exporter import watch_lag
-
-    _logging()
-    settings = Settings()
-    collector = LagCollector()
-    REGISTRY.register(collector)
-    serve_metrics(settings, port or settings.metrics_port or settings.lag_exporter_port)
-
-    async def main() -> None:
-        await watch_lag(settings, stop_on_signals(), collector.update)
-
-    asyncio.run(main())
-
-
-@app.command("lag")
-def lag(
-    watch: Annotated[bool, typer.Option("--watch", "-w", help="Keep refreshing")] = False,
-    partitions: Annotated[bool, typer.Option("--partitions", "-p", help="A row each")] = False,
-    samples: Annotated[
-        int, typer.Option(help="Samples to judge the status on before printing", min=1)
-    ] = 3,
-    interval: Annotated[float, typer.Option(help="Seconds between samples", min=0.1)] = 1.0,
-    groups: Annotated[
-        str | None, typer.Option(help="Regex of groups to show (AZORA_LAG_GROUPS)")
-    ] = None,
-    every: Annotated[
-        bool, typer.Option("--all", help="Also groups with no members and no offsets left")
-    ] = False,
-) -> None:
-    """Consumer lag as a table: offsets, seconds and status per group, coloured."""
-    from rich.console import Console
-    from rich.live import Live
-
-    from stack.lag.exporter import watch_lag
-    from stack.lag.table import lag_table
-
-    settings = Settings().model_copy(
-        update={"lag_poll_interval_s": interval, "lag_window": max(2, samples)}
-        | ({"lag_groups": groups} if groups else {})
-    )
-    console = Console()
-
-    async def main() -> None:
-        stop = stop_on_signals()
-        seen = 0
-        if watch:
-            with Live(console=console, auto_refresh=False) as live:
-
-                def refresh(reports: Sequence[GroupReport]) -> None:
-                    live.update(
-                        lag_table(_shown(reports, every), partitions=partitions), refresh=True
-                    )
-
-                await watch_lag(settings, stop, refresh)
-            return
-
-        def keep_last(reports: Sequence[GroupReport]) -> None:
-            nonlocal seen
-            seen += 1
-            if seen >= samples:
-                console.print(lag_table(_shown(reports, every), partitions=partitions))
-                stop.set()
-
-        await watch_lag(settings, stop, keep_last)
-
-    asyncio.run(main())
-
-
-def _shown(reports: Sequence[GroupReport], every: bool) -> list[GroupReport]:
-    # A group whose topics are gone and that nobody runs is history, not something to watch
-    # (Kafka forgets it once its offsets expire).
-    return [r for r in reports if every or r.members or r.partitions]
-
-
 @app.command("migrate")
 def migrate_command() -> None:
     """Apply database migrations (Alembic) up to the newest."""
     from azora import migrate
 
-    _logging()
+    configure_logging()
     migrate.upgrade(Settings().database_url)
     typer.echo("database schema is up to date")
 
@@ -275,7 +182,7 @@ def run(
     port: Annotated[int | None, typer.Option(help="Ingress port (AZORA_INGRESS_PORT)")] = None,
 ) -> None:
     """Run everything: the ingress, every consumer and the relay, restarting any that dies."""
-    _logging()
+    configure_logging()
     log = logging.getLogger("azora.run")
     children = {
         "ingress": ["ingress", *(["--port", str(port)] if port else [])],
@@ -326,18 +233,6 @@ def _child(args: list[str], metrics_port: int | None = None) -> subprocess.Popen
     return subprocess.Popen(
         [sys.executable, "-m", "stack", *args], preexec_fn=die_with_parent, env=env
     )
-
-
-def serve_metrics(settings: Settings, port: int | None = None) -> None:
-    """Serve this process's Prometheus metrics on `port` or AZORA_METRICS_PORT (when set)."""
-    port = port or settings.metrics_port
-    if not port:
-        return
-    try:
-        start_http_server(port, addr=settings.metrics_host)
-    except OSError as exc:
-        # Metrics are for watching; a taken port must not stop the work itself.
-        logging.getLogger("azora").error("cannot serve metrics on %s: %s", port, exc)
 
 
 def main() -> None:

@@ -19,8 +19,8 @@ from consumers.tutor import sql
 from consumers.tutor.gateway import ModelGateway, ModelResult
 from consumers.tutor.rules import (
     MALFORMED,
+    AcceptedPath,
     Message,
-    PathDraft,
     accepted_path,
     path_format,
     path_messages,
@@ -80,7 +80,7 @@ async def draft_paths(
 
 async def _validated_path(
     model: ModelGateway, messages: list[Message], known: set[uuid.UUID]
-) -> tuple[ModelResult, PathDraft | None]:
+) -> tuple[ModelResult, AcceptedPath | None]:
     for _ in range(2):  # malformed output is retried once
         result = await model.complete(messages, path_format())
         if result.completion is None:

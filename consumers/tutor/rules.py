@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schemas.tutor import LearningPathRequested, PathStep, TutorAsked
 
@@ -24,11 +25,30 @@ MALFORMED = "the model's output did not match the learning path schema (after on
 Message = dict[str, str]
 
 
-class PathDraft(BaseModel):
-    """What the model must produce for a learning path."""
+# The schema sent to the model (docstrings become its descriptions) stays inside the subset
+# OpenAI documents for strict structured outputs: every field required, no defaults, no
+# string lengths. The contract's own rules (`PathStep`) are applied by `accepted_path`.
+class StepDraft(BaseModel):
+    """One step: a title, what the learner will be able to do, and fitting course ids."""
 
     model_config = ConfigDict(extra="forbid")
-    steps: list[PathStep]
+    title: str
+    objectives: list[str] = Field(min_length=1, max_length=10)
+    course_ids: list[uuid.UUID] = Field(max_length=5)
+
+
+class PathDraft(BaseModel):
+    """A learning path: its steps in order."""
+
+    model_config = ConfigDict(extra="forbid")
+    steps: list[StepDraft]
+
+
+@dataclass(frozen=True)
+class AcceptedPath:
+    """A draft that passed the contract's rules, linking only to courses Azora has."""
+
+    steps: tuple[PathStep, ...]
 
 
 def path_format() -> dict[str, Any]:
@@ -79,19 +99,21 @@ def path_messages(
     ]
 
 
-def accepted_path(text: str, known: set[uuid.UUID]) -> PathDraft | None:
-    """The model's draft if it is a non-empty valid path (None: ask again).
+def accepted_path(text: str, known: set[uuid.UUID]) -> AcceptedPath | None:
+    """The model's draft if it is a non-empty path the contract accepts (None: ask again).
 
     It links only to courses Azora has: an invented id is dropped, not trusted.
     """
     try:
         draft = PathDraft.model_validate_json(text)
+        steps = tuple(
+            PathStep(
+                title=step.title,
+                objectives=tuple(step.objectives),
+                course_ids=tuple(c for c in step.course_ids if c in known),
+            )
+            for step in draft.steps
+        )
     except ValidationError:
         return None
-    if not draft.steps:
-        return None
-    steps = [
-        s.model_copy(update={"course_ids": tuple(c for c in s.course_ids if c in known)})
-        for s in draft.steps
-    ]
-    return PathDraft(steps=steps)
+    return AcceptedPath(steps) if steps else None

@@ -4,6 +4,10 @@ What it does is chosen per request by markers in the last user message, so concu
 tests never interfere: `#429` answers 429 with Retry-After: 1 the first time, `#hang`
 never answers, `#malformed` returns non-JSON to a structured-output request every time,
 `#malformed-once` only the first time. It records every request it received.
+
+Like OpenAI, it refuses (400, `invalid_request_error`) a strict structured-output request
+whose schema breaks the rules OpenAI documents (`tests/support/strict_schema.py`), so a
+schema OpenAI would refuse fails the tests too.
 """
 
 from __future__ import annotations
@@ -22,7 +26,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tests.support.strict_schema import strict_schema_errors
+
 MODEL = "fake-tutor-1"
+SCHEMA_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
 class ModelServer:
@@ -76,6 +83,19 @@ class ModelServer:
             )
         if "#hang" in last:
             await asyncio.sleep(3600)
+        refused = _refused_response_format(body.get("response_format"))
+        if refused is not None:
+            return JSONResponse(
+                {
+                    "error": {
+                        "message": refused,
+                        "type": "invalid_request_error",
+                        "param": "response_format",
+                        "code": "invalid_json_schema",
+                    }
+                },
+                status_code=400,
+            )
         if body.get("response_format"):
             malformed = ("#malformed-once" in last and first) or (
                 "#malformed" in last and "#malformed-once" not in last
@@ -99,6 +119,22 @@ class ModelServer:
                 "usage": {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19},
             }
         )
+
+
+def _refused_response_format(response_format: Any) -> str | None:
+    """OpenAI's reason to refuse a `json_schema` response format, if it has one."""
+    if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":
+        return None
+    spec = response_format.get("json_schema") or {}
+    name = spec.get("name", "")
+    if not SCHEMA_NAME.match(str(name)):
+        return f"Invalid 'response_format.json_schema.name': {name!r}"
+    if not spec.get("strict"):
+        return None
+    errors = strict_schema_errors(spec.get("schema"))
+    if not errors:
+        return None
+    return f"Invalid schema for response_format '{name}': {errors[0]}"
 
 
 def _path(body: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,31 @@
+"""What every long-running `azora` process sets up first: its logging and its /metrics."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from prometheus_client import start_http_server
+
+from azora.settings import Settings
+
+
+def configure_logging() -> None:
+    """Log lines at AZORA_LOG_LEVEL; aiokafka's chatter only from WARNING up."""
+    logging.basicConfig(
+        level=os.environ.get("AZORA_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+
+
+def serve_metrics(settings: Settings, port: int | None = None) -> None:
+    """Serve this process's Prometheus metrics on `port` or AZORA_METRICS_PORT (when set)."""
+    port = port or settings.metrics_port
+    if not port:
+        return
+    try:
+        start_http_server(port, addr=settings.metrics_host)
+    except OSError as exc:
+        # Metrics are for watching; a taken port must not stop the work itself.
+        logging.getLogger("azora").error("cannot serve metrics on %s: %s", port, exc)
