@@ -7,7 +7,9 @@
 - payments.cancellations: checkouts learning superseded, remembered even when the
   cancel request arrives before the payment's own request (they travel on two topics).
 - wallet.users: the users the wallet knows of (from user.registered): a transfer goes
-  to an existing user only.
+  to an existing user only. It starts empty: the wallet has no stored offset for
+  user.registered, so it reads the topic (kept for ever) from the beginning and learns
+  every user registered before this release.
 - learning.enrollments: only an enrolment in flight or confirmed blocks another one; a
   revoked (refunded) or superseded one no longer does.
 
