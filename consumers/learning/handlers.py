@@ -84,7 +84,12 @@ async def on_enrollment_requested(
         request = event.payload
         pair = (request.user_id, request.course_id)
         existing = live.get(pair)
-        if existing is not None and abandoned_checkout(existing):
+        # A request never supersedes its own enrolment (a re-published copy of it).
+        if (
+            existing is not None
+            and existing.enrollment_id != request.enrollment_id
+            and abandoned_checkout(existing)
+        ):
             _supersede(existing, event, uow)
             if existing.enrollment_id in opened:  # opened earlier in this very batch
                 r, _, n, e = opened[existing.enrollment_id]
