@@ -412,6 +412,9 @@ class Payment(BaseModel):
     purpose: str | None
     client_secret: str | None = None
     reason: str | None = None
+    # How much Stripe has refunded: the whole amount when `refunded`, part of it when
+    # `partially_refunded`.
+    refunded_minor: int | None = None
     updated_at: datetime
 
 

@@ -59,12 +59,33 @@ class PaymentSucceeded(ContractModel):
 
 
 class PaymentFailed(ContractModel):
-    """Fact: a payment cannot go through, with the reason."""
+    """Fact: a payment cannot go through, with the reason (final: its intent is canceled)."""
 
     payment_id: uuid.UUID
     user_id: uuid.UUID
     reason: str = Field(min_length=1, max_length=500)
     failed_at: AwareDatetime
+
+
+class PaymentAttemptFailed(ContractModel):
+    """Fact: an attempt to pay was declined; the PaymentIntent takes another payment method.
+
+    Not final: Stripe lets the customer try again on the same intent, which may still
+    succeed. A payment fails for good only when its intent is canceled (`payment.failed`).
+    """
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=500)
+    failed_at: AwareDatetime
+
+
+class PaymentCancelRequested(ContractModel):
+    """Command (from a saga): cancel a payment's PaymentIntent, e.g. an abandoned checkout."""
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class PaymentRefundRequested(ContractModel):
@@ -83,6 +104,18 @@ class PaymentRefunded(ContractModel):
     currency: Currency
     purpose: Purpose | None = None
     stripe_refund_id: str = Field(min_length=1, max_length=255)
+    refunded_at: AwareDatetime
+
+
+class PaymentPartiallyRefunded(ContractModel):
+    """Fact: Stripe refunded part of a payment; `refunded_minor` is the total refunded so far."""
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    amount_minor: AmountMinor
+    refunded_minor: AmountMinor
+    currency: Currency
+    purpose: Purpose
     refunded_at: AwareDatetime
 
 
@@ -131,6 +164,19 @@ PAYMENT_FAILED = event(
     description="A payment cannot go through, with the reason.",
     settles="rejected",
 )
+PAYMENT_ATTEMPT_FAILED = event(
+    "payment.attempt_failed",
+    PaymentAttemptFailed,
+    key="payment_id",
+    description="An attempt to pay was declined; the payment can still succeed.",
+)
+PAYMENT_CANCEL_REQUESTED = command(
+    "payment.cancel_requested",
+    PaymentCancelRequested,
+    key="payment_id",
+    description="A saga asked to cancel a payment's PaymentIntent (an abandoned checkout).",
+    tracked=False,
+)
 PAYMENT_REFUND_REQUESTED = command(
     "payment.refund_requested",
     PaymentRefundRequested,
@@ -143,6 +189,12 @@ PAYMENT_REFUNDED = event(
     key="payment_id",
     description="Stripe refunded a payment.",
     settles="succeeded",
+)
+PAYMENT_PARTIALLY_REFUNDED = event(
+    "payment.partially_refunded",
+    PaymentPartiallyRefunded,
+    key="payment_id",
+    description="Stripe refunded part of a payment (the total refunded so far).",
 )
 PAYMENT_REFUND_REJECTED = event(
     "payment.refund_rejected",
@@ -161,4 +213,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     PAYMENT_REFUND_REQUESTED,
     PAYMENT_REFUNDED,
     PAYMENT_REFUND_REJECTED,
+    PAYMENT_ATTEMPT_FAILED,
+    PAYMENT_CANCEL_REQUESTED,
+    PAYMENT_PARTIALLY_REFUNDED,
 )

@@ -69,7 +69,7 @@ class WalletTransferCompleted(ContractModel):
 
 
 class WalletTransferRejected(ContractModel):
-    """Fact: a transfer was refused (insufficient funds), and nothing moved."""
+    """Fact: a transfer was refused (insufficient funds, unknown recipient); nothing moved."""
 
     transfer_id: uuid.UUID
     from_user_id: uuid.UUID

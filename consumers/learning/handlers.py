@@ -12,7 +12,17 @@ from pydantic import BaseModel
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from consumers.learning import sql
-from consumers.learning.rules import Course, completion_refused, decide, progressed, published
+from consumers.learning.rules import (
+    Course,
+    Live,
+    abandoned_checkout,
+    completion_refused,
+    decide,
+    progressed,
+    published,
+    superseded,
+    unneeded_payment_refund,
+)
 from schemas import catalogue as topics
 from schemas.learning import (
     CoursePublishRequested,
@@ -53,47 +63,94 @@ async def on_publish_requested(
 async def on_enrollment_requested(
     events: Sequence[Event[EnrollmentRequested]], uow: UnitOfWork
 ) -> None:
-    """Confirm free enrolments; ask the wallet (or the card) to pay for the others."""
+    """Confirm free enrolments; ask the wallet (or the card) to pay for the others.
+
+    A request for a course whose card checkout was abandoned supersedes that checkout.
+    """
     requests = [e.payload for e in events]
     courses = {
         row["course_id"]: Course(row["price_minor"], row["currency"], tuple(row["lesson_ids"]))
         for row in await uow.conn.fetch(sql.COURSES, list({r.course_id for r in requests}))
     }
     live = {
-        (row["user_id"], row["course_id"])
+        (row["user_id"], row["course_id"]): Live(**dict(row))
         for row in await uow.conn.fetch(
             sql.LIVE, [r.user_id for r in requests], [r.course_id for r in requests]
         )
     }
-    opened = []
+    opened: dict[uuid.UUID, tuple[EnrollmentRequested, str, int, Event[EnrollmentRequested]]] = {}
+    superseded_stored: list[uuid.UUID] = []
     for event in events:
         request = event.payload
         pair = (request.user_id, request.course_id)
+        existing = live.get(pair)
+        # A request never supersedes its own enrolment (a re-published copy of it).
+        if (
+            existing is not None
+            and existing.enrollment_id != request.enrollment_id
+            and abandoned_checkout(existing)
+        ):
+            _supersede(existing, event, uow)
+            if existing.enrollment_id in opened:  # opened earlier in this very batch
+                r, _, n, e = opened[existing.enrollment_id]
+                opened[existing.enrollment_id] = (r, "rejected", n, e)
+            else:
+                superseded_stored.append(existing.enrollment_id)
+            del live[pair]
         course = courses.get(request.course_id)
         decision = decide(request, course, pair in live, event.envelope.occurred_at)
         if decision.status is not None and course is not None:
-            live.add(pair)
-            opened.append((request, decision.status, len(course.lesson_ids), event))
+            card = request.pay_with == "card"
+            live[pair] = Live(
+                request.enrollment_id,
+                request.user_id,
+                request.course_id,
+                decision.status,
+                enrollment_payment_id(request.enrollment_id) if card else None,
+                event.envelope.correlation_id,
+            )
+            opened[request.enrollment_id] = (
+                request,
+                decision.status,
+                len(course.lesson_ids),
+                event,
+            )
         if isinstance(decision.emit, PaymentRequested):
             # The card payment is a command of its own: its outcomes (an intent created)
             # must not settle the enrolment, which settles when the payment does.
             uow.emit(decision.emit, cause=event, correlation_id=decision.emit.payment_id)
         else:
             uow.emit(decision.emit, cause=event)
+    if superseded_stored:
+        await uow.conn.execute(sql.SUPERSEDE, superseded_stored)
     if opened:
+        rows = list(opened.values())
         await uow.conn.execute(
             sql.OPEN,
-            [r.enrollment_id for r, *_ in opened],
-            [r.user_id for r, *_ in opened],
-            [r.course_id for r, *_ in opened],
-            [s for _, s, _, _ in opened],
-            [n for _, _, n, _ in opened],
+            [r.enrollment_id for r, *_ in rows],
+            [r.user_id for r, *_ in rows],
+            [r.course_id for r, *_ in rows],
+            [s for _, s, _, _ in rows],
+            [n for _, _, n, _ in rows],
             [
                 enrollment_payment_id(r.enrollment_id) if r.pay_with == "card" else None
-                for r, *_ in opened
+                for r, *_ in rows
             ],
-            [e.envelope.correlation_id for *_, e in opened],
+            [e.envelope.correlation_id for *_, e in rows],
         )
+
+
+def _supersede(existing: Live, event: Event[EnrollmentRequested], uow: UnitOfWork) -> None:
+    """Reject an abandoned checkout's enrolment (settling its own command) and cancel its
+    payment (under the payment's correlation, so no outcome of it settles this request)."""
+    rejected, cancel = superseded(existing)
+    uow.emit(
+        rejected,
+        cause=event,
+        index=1,  # the request's own outcome may be an enrollment.rejected too
+        correlation_id=existing.command_id or existing.enrollment_id,
+    )
+    uow.emit(cancel, cause=event, correlation_id=cancel.payment_id)
 
 
 def is_course_purchase(debit: WalletDebited) -> bool:
@@ -174,11 +231,14 @@ async def on_lesson_completed(
 async def on_payment_settled(
     events: Sequence[Event[PaymentSucceeded | PaymentFailed]], uow: UnitOfWork
 ) -> None:
-    """A card payment for a course settled: confirm or reject its enrolment."""
+    """A card payment for a course settled: confirm or reject its enrolment; a payment
+    that succeeded for an enrolment no longer waiting for it is given back."""
     rows = await uow.conn.fetch(sql.BY_PAYMENT, [e.payload.payment_id for e in events])
-    by_payment = {row["payment_id"]: row["enrollment_id"] for row in rows}
+    by_payment = {row["payment_id"]: dict(row) for row in rows}
     causes = {
-        by_payment[e.payload.payment_id]: e for e in events if e.payload.payment_id in by_payment
+        by_payment[e.payload.payment_id]["enrollment_id"]: e
+        for e in events
+        if e.payload.payment_id in by_payment
     }
     if not causes:
         return
@@ -206,10 +266,20 @@ async def on_payment_settled(
             outcome = EnrollmentRejected(**fields, reason=f"payment failed: {reason}")
         # Settles the enrolment command, whose id the saga kept for this moment.
         uow.emit(outcome, cause=cause, correlation_id=row["command_id"])
+    moved = {row["enrollment_id"] for row in settled}
+    for payment_id, enrollment in by_payment.items():
+        cause = causes[enrollment["enrollment_id"]]
+        if enrollment["enrollment_id"] in moved or cause.spec is not topics.PAYMENT_SUCCEEDED:
+            continue
+        refund = unneeded_payment_refund(payment_id, enrollment["user_id"], enrollment["status"])
+        if refund is not None:
+            # A command of its own, so its outcome settles no other command.
+            uow.emit(refund, cause=cause, correlation_id=uuid.uuid5(payment_id, "unneeded"))
 
 
 async def on_payment_refunded(events: Sequence[Event[PaymentRefunded]], uow: UnitOfWork) -> None:
-    """A course's card payment was refunded: the enrolment it paid for ends."""
+    """A course's card payment was refunded in full: the enrolment it paid for ends (a
+    partial refund, `payment.partially_refunded`, leaves it active: a goodwill gesture)."""
     causes = {e.payload.payment_id: e for e in events if e.payload.purpose == "course_purchase"}
     if not causes:
         return

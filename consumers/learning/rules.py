@@ -4,6 +4,11 @@ Enrolments: free ones confirm at once; paid ones run a saga through the wallet o
 payment. enrollment.requested → (paid, wallet) wallet.debit_requested → wallet.debited →
 enrollment.confirmed, or wallet.debit_rejected → enrollment.rejected. Every event of the
 saga keeps the enrolment command's correlation id, so its status settles at the end.
+
+One enrolment per user and course is live (in flight or confirmed). A card checkout
+waiting for its payment is not kept forever: a new enrolment request supersedes it (it is
+rejected, and its PaymentIntent canceled), and a refunded (revoked) enrolment no longer
+counts, so the course can be bought again.
 """
 
 from __future__ import annotations
@@ -26,11 +31,13 @@ from schemas.learning import (
     LessonCompletionRequested,
     enrollment_payment_id,
 )
-from schemas.payments import PaymentRequested
+from schemas.payments import PaymentCancelRequested, PaymentRefundRequested, PaymentRequested
 from schemas.wallet import WalletDebitRequested
 
 UNKNOWN_COURSE = "unknown course"
 ALREADY_ENROLLED = "already enrolled in this course"
+SUPERSEDED = "superseded by a new enrolment in this course"
+ABANDONED = "checkout abandoned: superseded by a new enrolment"
 NOT_ENROLLED = "not enrolled in this course"
 NOT_A_LESSON = "not a lesson of this course"
 
@@ -55,6 +62,50 @@ class Decision:
 
     status: str | None
     emit: BaseModel
+
+
+@dataclass(frozen=True)
+class Live:
+    """An enrolment in flight or confirmed: the one that blocks another for its course."""
+
+    enrollment_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    status: str
+    payment_id: uuid.UUID | None
+    command_id: uuid.UUID | None
+
+
+def abandoned_checkout(live: Live) -> bool:
+    """Whether `live` is a card checkout still waiting for its payment, which a new request
+    supersedes (a wallet debit in flight settles by itself in moments, so it is not)."""
+    return live.status == "awaiting_payment" and live.payment_id is not None
+
+
+def superseded(live: Live) -> tuple[EnrollmentRejected, PaymentCancelRequested]:
+    """What superseding an abandoned checkout says: the enrolment is rejected, and its
+    PaymentIntent is to be canceled (so the old checkout can no longer take money)."""
+    if live.payment_id is None:
+        raise ValueError("only a card checkout has a payment to cancel")
+    return (
+        EnrollmentRejected(
+            enrollment_id=live.enrollment_id,
+            user_id=live.user_id,
+            course_id=live.course_id,
+            reason=SUPERSEDED,
+        ),
+        PaymentCancelRequested(payment_id=live.payment_id, user_id=live.user_id, reason=ABANDONED),
+    )
+
+
+def unneeded_payment_refund(
+    payment_id: uuid.UUID, user_id: uuid.UUID, enrollment_status: str
+) -> PaymentRefundRequested | None:
+    """A card payment that succeeded for an enrolment no longer waiting for it (superseded,
+    its intent not canceled in time) is given back; None when the enrolment took it."""
+    if enrollment_status != "rejected":
+        return None
+    return PaymentRefundRequested(payment_id=payment_id, user_id=user_id)
 
 
 def decide(

@@ -15,10 +15,18 @@ COURSES = """
 SELECT course_id, price_minor, currency, lesson_ids FROM learning.courses
 WHERE course_id = ANY($1::uuid[])
 """
+# An enrolment in flight or confirmed blocks another for the same course; a rejected,
+# revoked (refunded) or superseded one does not. Locked: a new request may supersede it.
 LIVE = """
-SELECT user_id, course_id FROM learning.enrollments
-WHERE status <> 'rejected' AND (user_id, course_id) IN
+SELECT enrollment_id, user_id, course_id, status, payment_id, command_id
+FROM learning.enrollments
+WHERE status IN ('awaiting_payment', 'confirmed') AND (user_id, course_id) IN
       (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+FOR UPDATE
+"""
+SUPERSEDE = """
+UPDATE learning.enrollments SET status = 'rejected', updated_at = now()
+WHERE enrollment_id = ANY($1::uuid[]) AND status = 'awaiting_payment'
 """
 OPEN = """
 INSERT INTO learning.enrollments
@@ -34,7 +42,8 @@ WHERE e.enrollment_id = t.enrollment_id AND e.status = 'awaiting_payment'
 RETURNING e.enrollment_id, e.user_id, e.course_id, e.total_lessons, e.command_id
 """
 BY_PAYMENT = """
-SELECT enrollment_id, payment_id FROM learning.enrollments WHERE payment_id = ANY($1::uuid[])
+SELECT enrollment_id, payment_id, user_id, status FROM learning.enrollments
+WHERE payment_id = ANY($1::uuid[])
 """
 ENROLLED = """
 SELECT e.enrollment_id, e.user_id, e.course_id, e.completed_lesson_ids, c.lesson_ids

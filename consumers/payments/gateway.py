@@ -37,6 +37,10 @@ class StripeGateway:
         """Refund a PaymentIntent in full, idempotently."""
         return await refund(self._client, payment_id, intent_id)
 
+    async def cancel(self, payment_id: uuid.UUID, intent_id: str) -> CancelResult:
+        """Cancel a PaymentIntent, idempotently (one that has gone through cannot be)."""
+        return await cancel(self._client, payment_id, intent_id)
+
     async def create_intent(self, payment: PaymentRequested) -> IntentResult:
         """A PaymentIntent for `payment` (the same one however often this is called)."""
         if self._client is None:
@@ -72,10 +76,18 @@ class StripeGateway:
 
 @dataclass(frozen=True)
 class RefundResult:
-    """A refund Stripe made, or why it would not."""
+    """A refund Stripe made (or had made before), or why it would not."""
 
     refund_id: str | None = None
     failure: str | None = None
+
+
+# Stripe's error code for a refund of a charge that is refunded in full already: after
+# the idempotency key's 24 hours, a repeated refund gets this instead of the first answer.
+ALREADY_REFUNDED = "charge_already_refunded"
+# Stripe's error code for a cancel of an intent that can no longer be canceled
+# (it succeeded, or is processing a payment).
+UNEXPECTED_STATE = "payment_intent_unexpected_state"
 
 
 def refund_key(payment_id: uuid.UUID) -> str:
@@ -94,13 +106,72 @@ async def refund(
             params={"payment_intent": intent_id},
             options={"idempotency_key": refund_key(payment_id)},
         )
-    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.AuthenticationError) as exc:
-        raise TransientError(f"Stripe unreachable or refusing our key: {exc}") from exc
     except stripe.StripeError as exc:
-        if (exc.http_status or 500) >= 500:
-            raise TransientError(f"Stripe error {exc.http_status}: {exc}") from exc
+        _raise_if_transient(exc)
+        if exc.code == ALREADY_REFUNDED:
+            # The money went back already (our first try, or Stripe's dashboard): that is
+            # the outcome asked for, not a refusal, so nothing is credited back.
+            return RefundResult(refund_id=await _existing_refund(client, intent_id))
         return RefundResult(failure=f"Stripe refused the refund: {exc.user_message or exc}")
     return RefundResult(refund_id=made.id)
+
+
+async def _existing_refund(client: stripe.StripeClient, intent_id: str) -> str:
+    """The id of a refund Stripe already made for `intent_id` (for the record)."""
+    try:
+        refunds = await client.v1.refunds.list_async(
+            params={"payment_intent": intent_id, "limit": 1}
+        )
+    except stripe.StripeError as exc:
+        _raise_if_transient(exc)
+        refunds = None
+    if refunds is not None and refunds.data:
+        return str(refunds.data[0].id)
+    return f"{ALREADY_REFUNDED}:{intent_id}"[:255]
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """Whether Stripe canceled an intent, or why not."""
+
+    canceled: bool
+    failure: str | None = None
+
+
+def cancel_key(payment_id: uuid.UUID) -> str:
+    """The idempotency key of a payment's cancellation."""
+    return f"azora-cancel-{payment_id}"
+
+
+async def cancel(
+    client: stripe.StripeClient | None, payment_id: uuid.UUID, intent_id: str
+) -> CancelResult:
+    """Cancel a PaymentIntent (the same cancellation however often this is called)."""
+    if client is None:
+        return CancelResult(canceled=False, failure=NO_PROVIDER)
+    try:
+        await client.v1.payment_intents.cancel_async(
+            intent_id,
+            params={"cancellation_reason": "abandoned"},
+            options={"idempotency_key": cancel_key(payment_id)},
+        )
+    except stripe.StripeError as exc:
+        _raise_if_transient(exc)
+        # Typically UNEXPECTED_STATE: the customer paid meanwhile. Stripe's webhook settles
+        # that payment, and whoever no longer needs it refunds it.
+        return CancelResult(canceled=False, failure=f"{exc.code or 'refused'}: {exc}"[:500])
+    return CancelResult(canceled=True)
+
+
+def _raise_if_transient(exc: stripe.StripeError) -> None:
+    """Stripe unreachable, rate limiting, refusing our key or failing (5xx): retry later."""
+    if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
+        raise TransientError(f"Stripe unreachable: {exc}") from exc
+    if isinstance(exc, stripe.AuthenticationError):
+        # A wrong key is the operator's to fix; skipping the call would lose it.
+        raise TransientError(f"Stripe refused our key: {exc}") from exc
+    if (exc.http_status or 500) >= 500:
+        raise TransientError(f"Stripe error {exc.http_status}: {exc}") from exc
 
 
 def make_client(

@@ -5,11 +5,20 @@ outside any transaction; the handlers then record what happened in the private
 `payments` schema. Webhook events arrive with ids derived from Stripe's event ids, so a
 redelivered webhook is a duplicate to the inbox, and a payment settles once.
 
+Stripe's PaymentIntent lifecycle: a declined attempt (`payment_intent.payment_failed`)
+leaves the intent waiting for another payment method, so the payment stays open
+(`payment.attempt_failed`); it fails for good when the intent is canceled (by Stripe's
+`payment_intent.canceled`, or by a saga's `payment.cancel_requested` for an abandoned
+checkout), and `payment_intent.succeeded` settles it once, after any number of declines.
+
 Refunds of wallet top-ups run as a saga: payment.refund_requested → wallet.debit_requested
 (purpose "refund") → wallet.debited → Stripe refund (prepare) → payment.refunded. If the
 wallet cannot cover it (the top-up was spent): payment.refund_rejected. If Stripe refuses
 after the wallet was debited: payment.refund_rejected with `reversed_minor`, which the
-wallet credits back. A course purchase is refunded through Stripe at once.
+wallet credits back. A course purchase is refunded through Stripe at once. Stripe's
+`charge_already_refunded` answer (a repeat after its idempotency window) counts as refunded.
+A refund made in Stripe's dashboard arrives as `charge.refunded`: in part, the payment is
+`partially_refunded` (with the amount); in full, a course purchase is `refunded`.
 """
 
 from __future__ import annotations
@@ -24,14 +33,24 @@ import asyncpg
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from consumers.payments import sql
-from consumers.payments.gateway import RefundResult, StripeGateway
-from consumers.payments.rules import FINAL, NOT_REFUNDABLE, intent_outcome, refunded, settle
+from consumers.payments.gateway import CancelResult, IntentResult, RefundResult, StripeGateway
+from consumers.payments.rules import (
+    NOT_REFUNDABLE,
+    OPEN,
+    intent_outcome,
+    refunded,
+    settle,
+    status_after,
+    stripe_refund,
+)
 from schemas.payments import (
+    PaymentCancelRequested,
+    PaymentFailed,
     PaymentIntentCreated,
+    PaymentRefunded,
     PaymentRefundRejected,
     PaymentRefundRequested,
     PaymentRequested,
-    PaymentSucceeded,
     PaymentWebhookReceived,
 )
 from schemas.wallet import WalletDebited, WalletDebitRejected, WalletDebitRequested
@@ -40,10 +59,22 @@ log = logging.getLogger(__name__)
 
 
 async def create_intents(
-    gateway: StripeGateway, events: Sequence[Event[PaymentRequested]], _: asyncpg.Pool
+    gateway: StripeGateway, events: Sequence[Event[PaymentRequested]], pool: asyncpg.Pool
 ) -> dict[uuid.UUID, Any]:
-    """Prepare step: a PaymentIntent per payment request (idempotent in Stripe)."""
-    return {e.envelope.event_id: await gateway.create_intent(e.payload) for e in events}
+    """Prepare step: a PaymentIntent per payment request (idempotent in Stripe), except for
+    a checkout canceled before its request came (no intent for nobody to pay)."""
+    canceled = {
+        row["payment_id"]: row["reason"]
+        for row in await pool.fetch(sql.CANCELLED, [e.payload.payment_id for e in events])
+    }
+    results: dict[uuid.UUID, Any] = {}
+    for event in events:
+        reason = canceled.get(event.payload.payment_id)
+        if reason is not None:
+            results[event.envelope.event_id] = IntentResult(failure=f"payment canceled: {reason}")
+        else:
+            results[event.envelope.event_id] = await gateway.create_intent(event.payload)
+    return results
 
 
 async def on_payment_requested(events: Sequence[Event[PaymentRequested]], uow: UnitOfWork) -> None:
@@ -76,36 +107,56 @@ async def on_webhook(events: Sequence[Event[PaymentWebhookReceived]], uow: UnitO
         sql.BY_INTENT, list({e.payload.stripe_payment_intent_id for e in events})
     )
     payments = {row["stripe_payment_intent_id"]: dict(row) for row in rows}
-    settled: dict[uuid.UUID, str] = {}
+    moved: dict[uuid.UUID, tuple[str, int | None]] = {}
     for event in events:
         payment = payments.get(event.payload.stripe_payment_intent_id)
         if payment is None:
             continue  # not one of ours
         at = event.envelope.occurred_at
         if event.payload.stripe_event_type == "charge.refunded":
-            # Refunded outside Azora (Stripe's dashboard). A course purchase is simply
-            # refunded; a top-up would need the wallet's money back, which it may have spent,
-            # so it is left for an operator (logged).
-            if payment["status"] == "succeeded" and payment["purpose"] == "course_purchase":
-                payment["status"] = settled[payment["payment_id"]] = "refunded"
-                uow.emit(refunded(payment, event.payload.stripe_event_id, at), cause=event)
-            elif payment["status"] == "succeeded":
-                log.warning(
-                    "payments: %s refunded in Stripe, not through Azora; the wallet "
-                    "was not debited",
-                    payment["payment_id"],
-                )
+            _refunded_in_stripe(payment, event, uow, moved)
             continue
-        if payment["status"] in FINAL:
-            continue  # already settled: a repeat changes nothing
         outcome = settle(payment, event.payload, at)
         if outcome is None:
-            continue
-        payment["status"] = "succeeded" if isinstance(outcome, PaymentSucceeded) else "failed"
-        settled[payment["payment_id"]] = payment["status"]
+            continue  # settled already, or nothing to do: a repeat changes nothing
+        status = status_after(outcome)
+        if status is not None:
+            payment["status"] = status
+            moved[payment["payment_id"]] = (status, None)
         uow.emit(outcome, cause=event)
-    if settled:
-        await uow.conn.execute(sql.MOVE, list(settled), list(settled.values()))
+    await _move(uow, moved)
+
+
+def _refunded_in_stripe(
+    payment: dict[str, Any],
+    event: Event[PaymentWebhookReceived],
+    uow: UnitOfWork,
+    moved: dict[uuid.UUID, tuple[str, int | None]],
+) -> None:
+    """A refund made in Stripe (its dashboard), in full or in part, reported by webhook."""
+    outcome = stripe_refund(
+        payment, event.payload.data, event.payload.stripe_event_id, event.envelope.occurred_at
+    )
+    if outcome is None:
+        return
+    if payment["purpose"] != "course_purchase":
+        # A top-up's money is in the wallet, which may have spent it: taking it back is an
+        # operator's decision, so the wallet is not debited.
+        log.warning(
+            "payments: %s refunded in Stripe (%s of %s), not through Azora; the wallet "
+            "was not debited",
+            payment["payment_id"],
+            getattr(outcome, "refunded_minor", payment["amount_minor"]),
+            payment["amount_minor"],
+        )
+        if isinstance(outcome, PaymentRefunded):
+            return  # the payment stays succeeded: its money is still in the wallet
+    if isinstance(outcome, PaymentRefunded):
+        payment["status"], payment["refunded_minor"] = "refunded", payment["amount_minor"]
+    else:
+        payment["status"], payment["refunded_minor"] = "partially_refunded", outcome.refunded_minor
+    moved[payment["payment_id"]] = (payment["status"], payment["refunded_minor"])
+    uow.emit(outcome, cause=event)
 
 
 async def _lock(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
@@ -113,10 +164,23 @@ async def _lock(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, di
     return {row["payment_id"]: dict(row) for row in await uow.conn.fetch(sql.LOCK, list(ids))}
 
 
-async def _move(uow: UnitOfWork, statuses: dict[uuid.UUID, str]) -> None:
-    """Set payments' statuses."""
-    if statuses:
-        await uow.conn.execute(sql.MOVE, list(statuses), list(statuses.values()))
+async def _move(uow: UnitOfWork, moved: dict[uuid.UUID, tuple[str, int | None]]) -> None:
+    """Set payments' statuses and, where given, how much of them is refunded."""
+    if moved:
+        await uow.conn.execute(
+            sql.MOVE,
+            list(moved),
+            [status for status, _ in moved.values()],
+            [refunded_minor for _, refunded_minor in moved.values()],
+        )
+
+
+def _status(status: str) -> tuple[str, int | None]:
+    return status, None
+
+
+def _fully_refunded(payment: dict[str, Any]) -> tuple[str, int | None]:
+    return "refunded", payment["amount_minor"]
 
 
 async def _refund_each(
@@ -149,23 +213,23 @@ async def on_refund_requested(
 ) -> None:
     """Refund a course purchase through Stripe; ask the wallet to give back a top-up first."""
     payments = await _lock(uow, [e.payload.payment_id for e in events])
-    moved: dict[uuid.UUID, str] = {}
+    moved: dict[uuid.UUID, tuple[str, int | None]] = {}
     for event in events:
         payment = payments.get(event.payload.payment_id)
-        status = moved.get(event.payload.payment_id) or (payment or {}).get("status")
+        status = moved.get(event.payload.payment_id, (None,))[0] or (payment or {}).get("status")
         result: RefundResult | None = uow.prepared.get(event.envelope.event_id)
         if payment is None or status != "succeeded":
             reason = NOT_REFUNDABLE
         elif payment["purpose"] == "course_purchase":
             if result is not None and result.refund_id is not None:
-                moved[payment["payment_id"]] = "refunded"
+                moved[payment["payment_id"]] = _fully_refunded(payment)
                 uow.emit(
                     refunded(payment, result.refund_id, event.envelope.occurred_at), cause=event
                 )
                 continue
             reason = result.failure if result and result.failure else "refund failed"
         else:
-            moved[payment["payment_id"]] = "refund_pending"
+            moved[payment["payment_id"]] = _status("refund_pending")
             uow.emit(
                 WalletDebitRequested(
                     debit_id=uuid.uuid5(payment["payment_id"], "refund-debit"),
@@ -208,17 +272,17 @@ async def on_wallet_debited(events: Sequence[Event[WalletDebited]], uow: UnitOfW
     """The wallet gave the money back: the refund is done, or Stripe refused and it reverses."""
     refunds = [e for e in events if e.envelope.event_id in uow.prepared]
     payments = await _lock(uow, [e.payload.reference for e in refunds])
-    moved: dict[uuid.UUID, str] = {}
+    moved: dict[uuid.UUID, tuple[str, int | None]] = {}
     for event in refunds:
         payment = payments.get(event.payload.reference)
         if payment is None or payment["status"] != "refund_pending":
             continue  # settled already: a repeat changes nothing
         result: RefundResult = uow.prepared[event.envelope.event_id]
         if result.refund_id is not None:
-            moved[payment["payment_id"]] = "refunded"
+            moved[payment["payment_id"]] = _fully_refunded(payment)
             uow.emit(refunded(payment, result.refund_id, event.envelope.occurred_at), cause=event)
         else:
-            moved[payment["payment_id"]] = "succeeded"
+            moved[payment["payment_id"]] = _status("succeeded")
             uow.emit(
                 PaymentRefundRejected(
                     payment_id=payment["payment_id"],
@@ -229,7 +293,7 @@ async def on_wallet_debited(events: Sequence[Event[WalletDebited]], uow: UnitOfW
                 ),
                 cause=event,
             )
-        payment["status"] = moved[payment["payment_id"]]
+        payment["status"] = moved[payment["payment_id"]][0]
     await _move(uow, moved)
 
 
@@ -238,18 +302,70 @@ async def on_wallet_debit_rejected(
 ) -> None:
     """The wallet could not give the money back (it was spent): the refund is refused."""
     payments = await _lock(uow, [e.payload.reference for e in events])
-    moved: dict[uuid.UUID, str] = {}
+    moved: dict[uuid.UUID, tuple[str, int | None]] = {}
     for event in events:
         payment = payments.get(event.payload.reference)
         if payment is None or payment["status"] != "refund_pending":
             continue  # not a refund (a course purchase, say), or settled already
-        moved[payment["payment_id"]] = "succeeded"
+        moved[payment["payment_id"]] = _status("succeeded")
         payment["status"] = "succeeded"
         uow.emit(
             PaymentRefundRejected(
                 payment_id=payment["payment_id"],
                 user_id=payment["user_id"],
                 reason=f"{event.payload.reason}: the top-up has been spent",
+            ),
+            cause=event,
+        )
+    await _move(uow, moved)
+
+
+async def cancel_checkouts(
+    gateway: StripeGateway, events: Sequence[Event[PaymentCancelRequested]], pool: asyncpg.Pool
+) -> dict[uuid.UUID, Any]:
+    """Prepare step for cancel requests: cancel in Stripe each intent still open."""
+    rows = await pool.fetch(sql.OPEN_INTENTS, list({e.payload.payment_id for e in events}))
+    intents = {row["payment_id"]: row["stripe_payment_intent_id"] for row in rows}
+    return {
+        e.envelope.event_id: await gateway.cancel(
+            e.payload.payment_id, intents[e.payload.payment_id]
+        )
+        for e in events
+        if e.payload.payment_id in intents
+    }
+
+
+async def on_cancel_requested(
+    events: Sequence[Event[PaymentCancelRequested]], uow: UnitOfWork
+) -> None:
+    """A checkout was abandoned: its payment fails for good once Stripe canceled the intent.
+
+    An intent Stripe would not cancel (the customer paid meanwhile) is left to its webhook:
+    the payment succeeds, and the saga that no longer needs it asks for a refund.
+    """
+    await uow.conn.execute(
+        sql.REMEMBER_CANCELLATIONS,
+        [e.payload.payment_id for e in events],
+        [e.payload.reason for e in events],
+    )
+    payments = await _lock(uow, [e.payload.payment_id for e in events])
+    moved: dict[uuid.UUID, tuple[str, int | None]] = {}
+    for event in events:
+        payment = payments.get(event.payload.payment_id)
+        result: CancelResult | None = uow.prepared.get(event.envelope.event_id)
+        if payment is None or payment["status"] not in OPEN or result is None:
+            continue
+        if not result.canceled:
+            log.info("payments: %s not canceled: %s", payment["payment_id"], result.failure)
+            continue
+        payment["status"] = "failed"
+        moved[payment["payment_id"]] = _status("failed")
+        uow.emit(
+            PaymentFailed(
+                payment_id=payment["payment_id"],
+                user_id=payment["user_id"],
+                reason=f"payment canceled: {event.payload.reason}"[:500],
+                failed_at=event.envelope.occurred_at,
             ),
             cause=event,
         )

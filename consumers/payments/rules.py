@@ -8,8 +8,10 @@ from typing import Any
 
 from consumers.payments.gateway import IntentResult
 from schemas.payments import (
+    PaymentAttemptFailed,
     PaymentFailed,
     PaymentIntentCreated,
+    PaymentPartiallyRefunded,
     PaymentRefunded,
     PaymentRequested,
     PaymentSucceeded,
@@ -17,8 +19,18 @@ from schemas.payments import (
 )
 
 NOT_REFUNDABLE = "only a succeeded payment can be refunded"
-# A webhook never moves a payment out of these (refunds have their own saga).
-FINAL = {"succeeded", "failed", "refund_pending", "refunded"}
+# Stripe's PaymentIntent lifecycle: a declined attempt puts the intent back to
+# `requires_payment_method`, where the customer may try another card; only a canceled
+# intent is final. So a payment is open (a webhook may settle it) while it waits for a
+# payment method. `failed` is final for Stripe too (a canceled intent never succeeds), but
+# a `succeeded` event is Stripe's word that money was captured: it is taken even then, so
+# a payment marked failed by an older release's reading of a declined attempt is credited.
+OPEN = {"requires_payment_method"}
+SETTLES_AS_SUCCEEDED = {"requires_payment_method", "failed"}
+# What a refund reported by Stripe (`charge.refunded`) may move: a captured payment.
+REFUNDABLE_BY_STRIPE = {"succeeded", "partially_refunded"}
+
+Settlement = PaymentSucceeded | PaymentFailed | PaymentAttemptFailed
 
 
 def intent_outcome(
@@ -45,10 +57,15 @@ def intent_outcome(
 
 def settle(
     payment: Mapping[str, Any], webhook: PaymentWebhookReceived, at: datetime
-) -> PaymentSucceeded | PaymentFailed | None:
-    """What a Stripe event means for a payment not yet settled (None: nothing)."""
+) -> Settlement | None:
+    """What a PaymentIntent event means for `payment` in its current status (None: nothing).
+
+    `succeeded` settles an open (or failed) payment once; `payment_failed` is one declined
+    attempt of an open payment, which stays open; `canceled` fails an open payment for good.
+    """
     kind = webhook.stripe_event_type
-    if kind == "payment_intent.succeeded":
+    status = payment["status"]
+    if kind == "payment_intent.succeeded" and status in SETTLES_AS_SUCCEEDED:
         # Amounts come from our own record, never from the webhook's body.
         return PaymentSucceeded(
             payment_id=payment["payment_id"],
@@ -59,16 +76,77 @@ def settle(
             course_id=payment["course_id"],
             succeeded_at=at,
         )
-    if kind in ("payment_intent.payment_failed", "payment_intent.canceled"):
-        error = webhook.data.get("last_payment_error") or {}
-        reason = str(error.get("message") or kind.replace("payment_intent.", "payment "))
+    if status not in OPEN:
+        return None
+    if kind == "payment_intent.payment_failed":
+        return PaymentAttemptFailed(
+            payment_id=payment["payment_id"],
+            user_id=payment["user_id"],
+            reason=_reason(webhook, "payment attempt declined"),
+            failed_at=at,
+        )
+    if kind == "payment_intent.canceled":
         return PaymentFailed(
             payment_id=payment["payment_id"],
             user_id=payment["user_id"],
-            reason=reason[:500],
+            reason=_reason(webhook, "payment canceled"),
             failed_at=at,
         )
     return None
+
+
+def status_after(outcome: Settlement) -> str | None:
+    """The status a payment moves to with `outcome` (None: it stays where it is)."""
+    if isinstance(outcome, PaymentSucceeded):
+        return "succeeded"
+    if isinstance(outcome, PaymentFailed):
+        return "failed"
+    return None  # a declined attempt: still waiting for a payment method
+
+
+def _reason(webhook: PaymentWebhookReceived, default: str) -> str:
+    error = webhook.data.get("last_payment_error") or {}
+    reason = error.get("message") if isinstance(error, dict) else None
+    if not reason and webhook.data.get("cancellation_reason"):
+        reason = f"{default}: {webhook.data['cancellation_reason']}"
+    return str(reason or default)[:500]
+
+
+def refunded_so_far(charge: Mapping[str, Any]) -> int | None:
+    """The total a `charge.refunded` event says is refunded (None: it does not say)."""
+    amount = charge.get("amount_refunded")
+    if isinstance(amount, int) and not isinstance(amount, bool) and amount >= 0:
+        return amount
+    return None
+
+
+def stripe_refund(
+    payment: Mapping[str, Any], charge: Mapping[str, Any], reference: str, at: datetime
+) -> PaymentRefunded | PaymentPartiallyRefunded | None:
+    """What a refund reported by Stripe means for a captured payment (None: nothing new).
+
+    Stripe reports the total refunded so far: less than the payment is a partial refund
+    (recorded, and only a larger total moves it again, so reordered or repeated events
+    change nothing); the whole amount is a refund.
+    """
+    if payment["status"] not in REFUNDABLE_BY_STRIPE:
+        return None
+    total = refunded_so_far(charge)
+    if total is None:
+        total = payment["amount_minor"] if charge.get("refunded") is True else 0
+    if total >= payment["amount_minor"]:
+        return refunded(payment, reference, at)
+    if total <= payment["refunded_minor"]:
+        return None
+    return PaymentPartiallyRefunded(
+        payment_id=payment["payment_id"],
+        user_id=payment["user_id"],
+        amount_minor=payment["amount_minor"],
+        refunded_minor=total,
+        currency=payment["currency"],
+        purpose=payment["purpose"],
+        refunded_at=at,
+    )
 
 
 def refunded(payment: Mapping[str, Any], refund_id: str, at: datetime) -> PaymentRefunded:

@@ -25,6 +25,11 @@ def make_payments(gateway: StripeGateway) -> Service:
             handlers.on_refund_requested,
             prepare=partial(handlers.refund_courses, gateway),
         ),
+        subscribe(
+            topics.PAYMENT_CANCEL_REQUESTED,
+            handlers.on_cancel_requested,
+            prepare=partial(handlers.cancel_checkouts, gateway),
+        ),
         # Of all wallet debits, payments acts on the refunds it asked the wallet for.
         subscribe(
             topics.WALLET_DEBITED,

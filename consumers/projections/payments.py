@@ -12,8 +12,10 @@ from azora.messages import Event
 from consumers.projections.batches import latest_per_key
 from schemas import catalogue as topics
 from schemas.payments import (
+    PaymentAttemptFailed,
     PaymentFailed,
     PaymentIntentCreated,
+    PaymentPartiallyRefunded,
     PaymentRefunded,
     PaymentRefundRejected,
     PaymentRequested,
@@ -27,25 +29,40 @@ PaymentFact = (
     | PaymentFailed
     | PaymentRefunded
     | PaymentRefundRejected
+    | PaymentAttemptFailed
+    | PaymentPartiallyRefunded
 )
 
 # Later in a payment's life ranks higher; a lower rank never overwrites a higher one.
-RANK = {"requested": 0, "requires_payment_method": 1, "succeeded": 2, "failed": 2, "refunded": 3}
+# `succeeded` outranks `failed`: Stripe's word that money was captured is the last word.
+RANK = {
+    "requested": 0,
+    "requires_payment_method": 1,
+    "failed": 2,
+    "succeeded": 3,
+    "partially_refunded": 4,
+    "refunded": 5,
+}
 STATUS = {
     topics.PAYMENT_REQUESTED: "requested",
     topics.PAYMENT_INTENT_CREATED: "requires_payment_method",
+    # A declined attempt: the intent waits for another payment method (the reason says why).
+    topics.PAYMENT_ATTEMPT_FAILED: "requires_payment_method",
     topics.PAYMENT_SUCCEEDED: "succeeded",
     topics.PAYMENT_FAILED: "failed",
+    topics.PAYMENT_PARTIALLY_REFUNDED: "partially_refunded",
     topics.PAYMENT_REFUNDED: "refunded",
     # A refused refund leaves the payment succeeded, with the reason on it.
     topics.PAYMENT_REFUND_REJECTED: "succeeded",
 }
 
+# A reason belongs to the status it came with: one from an earlier status (a declined
+# attempt, applied after the success) does not overwrite a later one.
 UPSERT = """
 INSERT INTO payments (payment_id, user_id, status, rank, amount_minor, currency, purpose,
-                           client_secret, stripe_payment_intent_id, reason)
+                           client_secret, stripe_payment_intent_id, reason, refunded_minor)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::smallint[], $5::bigint[],
-                     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+                     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[])
 ON CONFLICT (payment_id) DO UPDATE SET
     status = CASE WHEN EXCLUDED.rank > payments.rank
                   THEN EXCLUDED.status ELSE payments.status END,
@@ -56,7 +73,9 @@ ON CONFLICT (payment_id) DO UPDATE SET
     client_secret = COALESCE(payments.client_secret, EXCLUDED.client_secret),
     stripe_payment_intent_id = COALESCE(payments.stripe_payment_intent_id,
                                         EXCLUDED.stripe_payment_intent_id),
-    reason = COALESCE(EXCLUDED.reason, payments.reason),
+    reason = CASE WHEN EXCLUDED.rank >= payments.rank
+                  THEN COALESCE(EXCLUDED.reason, payments.reason) ELSE payments.reason END,
+    refunded_minor = GREATEST(payments.refunded_minor, EXCLUDED.refunded_minor),
     updated_at = now()
 """
 
@@ -74,6 +93,7 @@ class Row:
     client_secret: str | None
     intent: str | None
     reason: str | None
+    refunded_minor: int | None
 
 
 def row_of(event: Event[PaymentFact]) -> Row:
@@ -89,12 +109,27 @@ def row_of(event: Event[PaymentFact]) -> Row:
         getattr(p, "client_secret", None),
         getattr(p, "stripe_payment_intent_id", None),
         getattr(p, "reason", None),
+        _refunded_minor(p),
     )
+
+
+def _refunded_minor(payload: PaymentFact) -> int | None:
+    """How much of the payment is refunded, for the facts that say so."""
+    if isinstance(payload, PaymentPartiallyRefunded):
+        return payload.refunded_minor
+    if isinstance(payload, PaymentRefunded):
+        return payload.amount_minor
+    return None
+
+
+def _rank(row: Row) -> int:
+    # Partial refunds report a running total: of two, the larger is the later.
+    return RANK[row.status] * 10**13 + (row.refunded_minor or 0)
 
 
 async def on_payment_event(events: Sequence[Event[PaymentFact]], uow: UnitOfWork) -> None:
     """Move each payment's row forward."""
-    rows = latest_per_key(map(row_of, events), key=lambda row: row.payment_id)
+    rows = latest_per_key(map(row_of, events), key=lambda row: row.payment_id, rank=_rank)
     await uow.conn.execute(
         UPSERT,
         [r.payment_id for r in rows],
@@ -107,6 +142,7 @@ async def on_payment_event(events: Sequence[Event[PaymentFact]], uow: UnitOfWork
         [r.client_secret for r in rows],
         [r.intent for r in rows],
         [r.reason for r in rows],
+        [r.refunded_minor for r in rows],
     )
 
 
@@ -119,5 +155,7 @@ PAYMENT_VIEWS = service(
     subscribe(topics.PAYMENT_FAILED, on_payment_event, replay_safe=True),
     subscribe(topics.PAYMENT_REFUNDED, on_payment_event, replay_safe=True),
     subscribe(topics.PAYMENT_REFUND_REJECTED, on_payment_event, replay_safe=True),
+    subscribe(topics.PAYMENT_ATTEMPT_FAILED, on_payment_event, replay_safe=True),
+    subscribe(topics.PAYMENT_PARTIALLY_REFUNDED, on_payment_event, replay_safe=True),
     tables=("payments",),
 )

@@ -14,12 +14,14 @@ from azora.messages import Event
 from consumers.wallet import sql
 from consumers.wallet.rules import (
     INSUFFICIENT_FUNDS,
+    UNKNOWN_RECIPIENT,
     Account,
     Balance,
     Ledger,
     entry_fact,
     entry_id,
 )
+from schemas.accounts import UserRegistered
 from schemas.payments import PaymentRefundRejected, PaymentSucceeded
 from schemas.wallet import (
     WalletDebitRejected,
@@ -87,13 +89,37 @@ async def on_payment_succeeded(events: Sequence[Event[PaymentSucceeded]], uow: U
     await post(uow, [(e.payload.user_id, e.payload.currency) for e in top_ups], work)
 
 
+async def on_user_registered(events: Sequence[Event[UserRegistered]], uow: UnitOfWork) -> None:
+    """Remember who exists, so money is only ever transferred to a user."""
+    await uow.conn.execute(
+        sql.KNOW_USERS,
+        [e.payload.user_id for e in events],
+        [e.payload.registered_at for e in events],
+    )
+
+
 async def on_transfer_requested(
     events: Sequence[Event[WalletTransferRequested]], uow: UnitOfWork
 ) -> None:
-    """Move money between two wallets, or refuse with the reason."""
+    """Move money between two wallets, or refuse with the reason (nothing moves then)."""
+    rows = await uow.conn.fetch(sql.KNOWN_USERS, list({e.payload.to_user_id for e in events}))
+    known = {row["user_id"] for row in rows}
+    # A transfer to nobody is refused before anything is debited: money sent to a wallet
+    # nobody owns would be lost.
+    unknown = [e for e in events if e.payload.to_user_id not in known]
+    for event in unknown:
+        uow.emit(
+            WalletTransferRejected(
+                transfer_id=event.payload.transfer_id,
+                from_user_id=event.payload.from_user_id,
+                reason=UNKNOWN_RECIPIENT,
+            ),
+            cause=event,
+        )
+    transfers = [e for e in events if e.payload.to_user_id in known]
 
     def work(ledger: Ledger) -> None:
-        for event in events:
+        for event in transfers:
             p = event.payload
             moved = ledger.transfer(
                 (p.from_user_id, p.currency),
@@ -129,8 +155,8 @@ async def on_transfer_requested(
                 cause=event,
             )
 
-    accounts = [(e.payload.from_user_id, e.payload.currency) for e in events]
-    accounts += [(e.payload.to_user_id, e.payload.currency) for e in events]
+    accounts = [(e.payload.from_user_id, e.payload.currency) for e in transfers]
+    accounts += [(e.payload.to_user_id, e.payload.currency) for e in transfers]
     await post(uow, accounts, work)
 
 

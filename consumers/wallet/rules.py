@@ -10,6 +10,7 @@ from azora.ids import name_uuid
 from schemas.wallet import WalletCredited, WalletDebited
 
 INSUFFICIENT_FUNDS = "insufficient funds"
+UNKNOWN_RECIPIENT = "unknown recipient: no user has this id"
 
 Account = tuple[uuid.UUID, str]  # (user_id, currency)
 

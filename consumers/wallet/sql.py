@@ -23,3 +23,12 @@ FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[])
      AS t(user_id, currency, minor, version)
 WHERE b.user_id = t.user_id AND b.currency = t.currency
 """
+# The users the wallet knows of, learnt from user.registered (it never reads identity's
+# tables): a transfer goes to one of them only.
+KNOW_USERS = """
+INSERT INTO wallet.users (user_id, registered_at)
+SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) ON CONFLICT DO NOTHING
+"""
+KNOWN_USERS = """
+SELECT user_id FROM wallet.users WHERE user_id = ANY($1::uuid[])
+"""

@@ -31,7 +31,8 @@ WEBHOOK_PATH = router.prefix + WEBHOOK_ROUTE
 _WEBHOOK_NAMESPACE = uuid.UUID("0b9f7c1e-5d2a-4f8e-a3c6-7e1d4b2a9c58")
 
 PAYMENT = """
-SELECT payment_id, status, amount_minor, currency, purpose, client_secret, reason, updated_at
+SELECT payment_id, status, amount_minor, currency, purpose, client_secret, reason,
+       refunded_minor, updated_at
 FROM read.payments WHERE payment_id = $1 AND user_id = $2
 """
 
@@ -44,7 +45,17 @@ async def request_payment(
     response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> dict[str, Any]:
-    """Start a card payment; the PaymentIntent's client_secret appears on the payment."""
+    """Start a wallet top-up by card; the PaymentIntent's client_secret appears on the payment."""
+    if body.purpose == "course_purchase":
+        # A payment of its own would take any amount and enrol nobody: a course is bought
+        # through the enrolment saga, which prices it and enrols on the payment's success.
+        raise Problem(
+            422,
+            "course_purchase_by_enrollment",
+            "Courses are bought by enrolling",
+            "buy a course with POST /v1/enrollments and pay_with: card; "
+            "POST /v1/payments takes wallet top-ups only",
+        )
 
     async def build(command_id: uuid.UUID) -> PaymentRequested:
         return PaymentRequested(

@@ -71,7 +71,8 @@ async def transfer(
     response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> dict[str, Any]:
-    """Move money to another user; refused (at `status_url`) if the balance does not cover it."""
+    """Move money to another user; refused (at `status_url`) if the balance does not cover it
+    or no user has `to_user_id`."""
     if body.to_user_id == user.user_id:
         raise Problem(
             422,

@@ -254,3 +254,16 @@ async def an_admin(http: httpx.AsyncClient, world: World, db: asyncpg.Pool) -> d
 
     assert await until(has_role)
     return bearer(await login(http, email))
+
+
+async def known_to_the_wallet(db: asyncpg.Pool, user_id: uuid.UUID) -> bool:
+    """Wait until the wallet has seen `user_id` registered (it learns it from the log, so a
+    transfer sent in the same instant as the registration may find it unknown yet)."""
+
+    async def known() -> bool:
+        found: bool = await db.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM wallet.users WHERE user_id = $1)", user_id
+        )
+        return found
+
+    return bool(await until(known))

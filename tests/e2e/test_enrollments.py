@@ -235,3 +235,142 @@ async def test_a_course_refunded_in_stripes_dashboard_ends_the_enrolment_too(
     assert (await webhook(http, charge, secret)).status_code == 200
     assert await until(lambda: _payment_status(http, student, payment_id, "refunded"))
     assert await until(lambda: _status(http, student, "revoked"))
+
+
+async def a_card_checkout(
+    http: httpx.AsyncClient, auth: dict[str, str], db: asyncpg.Pool, course_id: str
+) -> tuple[httpx.Response, str]:
+    """A card enrolment whose PaymentIntent Stripe holds, nobody having paid it yet."""
+    accepted = await http.post(
+        "/v1/enrollments", headers=auth, json={"course_id": course_id, "pay_with": "card"}
+    )
+    assert accepted.status_code == 202
+    return accepted, await card_intent(db, accepted.json()["payment_id"])
+
+
+async def _enrollment(
+    http: httpx.AsyncClient, auth: dict[str, str], enrollment_id: str, status: str
+) -> dict[str, Any] | None:
+    items = (await http.get("/v1/enrollments", headers=auth)).json()["items"]
+    found = [e for e in items if e["enrollment_id"] == enrollment_id and e["status"] == status]
+    return found[0] if found else None
+
+
+async def _payment(
+    http: httpx.AsyncClient, auth: dict[str, str], payment_id: str, status: str
+) -> dict[str, Any] | None:
+    answer = await http.get(f"/v1/payments/{payment_id}", headers=auth)
+    if answer.status_code == 200 and answer.json()["status"] == status:
+        body: dict[str, Any] = answer.json()
+        return body
+    return None
+
+
+async def test_a_new_enrolment_supersedes_an_abandoned_card_checkout_and_cancels_its_intent(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    course = await published(http, stack_world, db, price=2500)
+    _, student = await a_user(http)
+    abandoned, _ = await a_card_checkout(http, student, db, course["course_id"])
+
+    again, intent = await a_card_checkout(http, student, db, course["course_id"])
+    old = await outcome(http, abandoned)
+    assert old["status"] == "rejected"
+    assert old["reason"] == "superseded by a new enrolment in this course"
+    canceled = await until(
+        lambda: _payment(http, student, abandoned.json()["payment_id"], "failed")
+    )
+    assert canceled["reason"].startswith("payment canceled")
+
+    secret = base_settings.required_secret("stripe_webhook_secret")
+    assert (await webhook(http, succeeded(intent, 2500), secret)).status_code == 200
+    assert (await outcome(http, again))["status"] == "succeeded"
+    assert await until(
+        lambda: _enrollment(http, student, again.json()["enrollment_id"], "confirmed")
+    )
+
+
+async def test_a_superseded_checkout_that_stripe_reports_paid_after_all_is_refunded(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    """The race a cancel can lose: the customer paid the old checkout as it was superseded."""
+    course = await published(http, stack_world, db, price=1800)
+    _, student = await a_user(http)
+    abandoned, old_intent = await a_card_checkout(http, student, db, course["course_id"])
+    again = await http.post(
+        "/v1/enrollments", headers=student, json={"course_id": course["course_id"]}
+    )
+    assert (await outcome(http, abandoned))["status"] == "rejected"
+
+    secret = base_settings.required_secret("stripe_webhook_secret")
+    assert (await webhook(http, succeeded(old_intent, 1800), secret)).status_code == 200
+    refunded = await until(
+        lambda: _payment(http, student, abandoned.json()["payment_id"], "refunded")
+    )
+    assert refunded["refunded_minor"] == 1800
+    assert (await outcome(http, again))["reason"] == "insufficient funds"
+    items = (await http.get("/v1/enrollments", headers=student)).json()["items"]
+    assert not [e for e in items if e["status"] == "confirmed"]
+
+
+async def test_a_refunded_course_can_be_bought_again(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    student, first, _ = await a_card_enrolment(http, stack_world, db, base_settings, 2000)
+    payment_id = first.json()["payment_id"]
+    assert await until(lambda: _payment_status(http, student, payment_id, "succeeded"))
+    refund = await http.post(f"/v1/payments/{payment_id}/refund", headers=student)
+    assert (await outcome(http, refund))["status"] == "succeeded"
+    assert await until(lambda: _enrollment(http, student, first.json()["enrollment_id"], "revoked"))
+    course_id = await db.fetchval(
+        "SELECT course_id FROM read.enrollments WHERE enrollment_id = $1",
+        uuid.UUID(first.json()["enrollment_id"]),
+    )
+
+    again, intent = await a_card_checkout(http, student, db, str(course_id))
+    secret = base_settings.required_secret("stripe_webhook_secret")
+    assert (await webhook(http, succeeded(intent, 2000), secret)).status_code == 200
+    assert (await outcome(http, again))["status"] == "succeeded"
+    assert await until(
+        lambda: _enrollment(http, student, again.json()["enrollment_id"], "confirmed")
+    )
+
+
+async def test_a_partial_refund_in_stripe_is_recorded_and_the_enrolment_stays_active(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    student, accepted, stripe_intent = await a_card_enrolment(
+        http, stack_world, db, base_settings, 3000
+    )
+    payment_id = accepted.json()["payment_id"]
+    enrollment_id = accepted.json()["enrollment_id"]
+    secret = base_settings.required_secret("stripe_webhook_secret")
+
+    def charge_refunded(refunded_minor: int) -> bytes:
+        return stripe_webhooks.event(
+            "charge.refunded",
+            {
+                "id": f"ch_{uuid.uuid4().hex[:20]}",
+                "object": "charge",
+                "amount": 3000,
+                "amount_refunded": refunded_minor,
+                "payment_intent": stripe_intent,
+                "refunded": refunded_minor == 3000,
+            },
+        )
+
+    assert (await webhook(http, charge_refunded(1000), secret)).status_code == 200
+    partial = await until(lambda: _payment(http, student, payment_id, "partially_refunded"))
+    assert partial["refunded_minor"] == 1000
+    assert await until(lambda: _enrollment(http, student, enrollment_id, "confirmed"))
+    private = await db.fetchval(
+        "SELECT status FROM learning.enrollments WHERE enrollment_id = $1",
+        uuid.UUID(enrollment_id),
+    )
+    assert private == "confirmed", "a partial refund leaves the enrolment active"
+
+    assert (await webhook(http, charge_refunded(3000), secret)).status_code == 200
+    assert (await until(lambda: _payment(http, student, payment_id, "refunded")))[
+        "refunded_minor"
+    ] == 3000
+    assert await until(lambda: _enrollment(http, student, enrollment_id, "revoked"))

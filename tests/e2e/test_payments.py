@@ -17,10 +17,12 @@ from tests.e2e.helpers import (
     a_top_up,
     a_user,
     balance,
+    known_to_the_wallet,
     succeeded,
     until,
     webhook,
 )
+from tests.support import stripe_webhooks
 from tests.support.world import World
 
 pytestmark = pytest.mark.e2e
@@ -158,6 +160,7 @@ async def test_a_spent_top_up_cannot_be_refunded_and_nothing_moves(
 ) -> None:
     _, auth = await a_user(http)
     payee, _ = await a_user(http)
+    assert await known_to_the_wallet(db, payee)
     secret = base_settings.required_secret("stripe_webhook_secret")
     payment_id = await a_paid_top_up(http, auth, db, 5000, secret)
     spent = await http.post(
@@ -188,3 +191,98 @@ async def test_only_a_succeeded_payment_of_ones_own_can_be_refunded(
     assert (
         await http.post(f"/v1/payments/{payment_id}/refund", headers=stranger)
     ).status_code == 404
+
+
+def declined(intent: str, message: str = "Your card was declined.") -> bytes:
+    """Stripe's event for a declined attempt: the intent waits for another payment method."""
+    return stripe_webhooks.event(
+        "payment_intent.payment_failed",
+        {
+            "id": intent,
+            "object": "payment_intent",
+            "status": "requires_payment_method",
+            "last_payment_error": {"code": "card_declined", "message": message},
+        },
+    )
+
+
+async def test_a_payment_declined_once_then_paid_with_another_card_credits_the_wallet_once(
+    http: httpx.AsyncClient, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    user, auth = await a_user(http)
+    payment_id, intent = await a_top_up(http, auth, db, 4200)
+    secret = base_settings.required_secret("stripe_webhook_secret")
+
+    assert (
+        await webhook(http, declined(intent, "Your card has insufficient funds."), secret)
+    ).status_code == 200
+    retry = await until(lambda: _payment_with_reason(http, auth, payment_id))
+    assert retry["status"] == "requires_payment_method"
+    assert retry["reason"] == "Your card has insufficient funds."
+
+    assert (await webhook(http, succeeded(intent, 4200), secret)).status_code == 200
+    assert await until(lambda: _payment(http, auth, payment_id, "succeeded"))
+    assert await until(lambda: _is(balance(http, auth), {"EUR": 4200}))
+    assert await _credits(db, user) == 1
+    assert await _ledger_sums_to_the_balance(db, user)
+
+
+async def test_only_a_canceled_intent_fails_a_payment_for_good(
+    http: httpx.AsyncClient, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    _, auth = await a_user(http)
+    payment_id, intent = await a_top_up(http, auth, db, 1300)
+    secret = base_settings.required_secret("stripe_webhook_secret")
+    canceled = stripe_webhooks.event(
+        "payment_intent.canceled",
+        {"id": intent, "object": "payment_intent", "status": "canceled"},
+    )
+    assert (await webhook(http, declined(intent), secret)).status_code == 200
+    assert (await webhook(http, canceled, secret)).status_code == 200
+    assert (await until(lambda: _payment(http, auth, payment_id, "failed")))["reason"]
+    assert await balance(http, auth) == {}
+
+
+async def test_a_direct_course_purchase_is_refused_with_a_pointer_to_enrolment(
+    http: httpx.AsyncClient,
+) -> None:
+    _, auth = await a_user(http)
+    answer = await http.post(
+        "/v1/payments",
+        headers=auth,
+        json={
+            "amount_minor": 1,
+            "currency": "EUR",
+            "purpose": "course_purchase",
+            "course_id": str(uuid.uuid4()),
+        },
+    )
+    assert answer.status_code == 422
+    problem = answer.json()
+    assert problem["type"] == "/problems/course_purchase_by_enrollment"
+    assert "POST /v1/enrollments" in problem["detail"]
+    assert "pay_with: card" in problem["detail"]
+
+
+async def _payment_with_reason(
+    http: httpx.AsyncClient, auth: dict[str, str], payment_id: str
+) -> dict[str, Any] | None:
+    answer = await http.get(f"/v1/payments/{payment_id}", headers=auth)
+    if answer.status_code == 200 and answer.json()["reason"]:
+        body: dict[str, Any] = answer.json()
+        return body
+    return None
+
+
+async def _ledger_sums_to_the_balance(db: asyncpg.Pool, user: uuid.UUID) -> bool:
+    """The wallet's private balances are the sums of its ledger, in every currency."""
+    rows = await db.fetch(
+        """
+        SELECT b.currency, b.balance_minor,
+               (SELECT coalesce(sum(amount_minor), 0) FROM wallet.ledger l
+                WHERE l.user_id = b.user_id AND l.currency = b.currency) AS total
+        FROM wallet.balances b WHERE b.user_id = $1
+        """,
+        user,
+    )
+    return all(row["balance_minor"] == row["total"] for row in rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import asyncpg
@@ -15,6 +16,7 @@ from tests.e2e.helpers import (
     a_user,
     an_instructor,
     balance,
+    known_to_the_wallet,
     outcome,
     top_up,
     until,
@@ -47,6 +49,7 @@ async def test_twenty_concurrent_debits_against_fifty_leave_exactly_five_and_zer
         course_ids.append(accepted.json()["course_id"])
     payer, auth = await a_user(http)
     payee, payee_auth = await a_user(http)
+    assert await known_to_the_wallet(db, payee)
     await top_up(stack_world, payer, 5000)
     assert await until(lambda: _is(balance(http, auth), {"EUR": 5000}))
 
@@ -93,3 +96,49 @@ async def test_the_wallet_needs_an_access_token(http: httpx.AsyncClient) -> None
 
 async def _is(value: Any, expected: Any) -> bool:
     return bool(await value == expected)
+
+
+async def test_a_transfer_to_an_unknown_user_is_rejected_with_a_reason_and_nothing_moves(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+) -> None:
+    payer, auth = await a_user(http)
+    await top_up(stack_world, payer, 5000)
+    assert await until(lambda: _is(balance(http, auth), {"EUR": 5000}))
+    nobody = uuid.uuid4()
+
+    accepted = await http.post(
+        "/v1/wallet/transfers",
+        headers=auth,
+        json={"to_user_id": str(nobody), "amount_minor": 3000, "currency": "EUR"},
+    )
+    assert accepted.status_code == 202
+    settled = await outcome(http, accepted)
+    assert settled["status"] == "rejected"
+    assert settled["reason"] == "unknown recipient: no user has this id"
+    assert await balance(http, auth) == {"EUR": 5000}
+    assert not await db.fetchval("SELECT count(*) FROM wallet.ledger WHERE user_id = $1", nobody)
+    assert (
+        await db.fetchval("SELECT sum(amount_minor) FROM wallet.ledger WHERE user_id = $1", payer)
+        == await db.fetchval(
+            "SELECT balance_minor FROM wallet.balances WHERE user_id = $1 AND currency = 'EUR'",
+            payer,
+        )
+        == 5000
+    )
+
+
+async def test_a_transfer_to_a_registered_user_goes_through(
+    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+) -> None:
+    payer, auth = await a_user(http)
+    payee, payee_auth = await a_user(http)
+    assert await known_to_the_wallet(db, payee)
+    await top_up(stack_world, payer, 2000)
+    assert await until(lambda: _is(balance(http, auth), {"EUR": 2000}))
+    accepted = await http.post(
+        "/v1/wallet/transfers",
+        headers=auth,
+        json={"to_user_id": str(payee), "amount_minor": 1500, "currency": "EUR"},
+    )
+    assert (await outcome(http, accepted))["status"] == "succeeded"
+    assert await until(lambda: _is(balance(http, payee_auth), {"EUR": 1500}))

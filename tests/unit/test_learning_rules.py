@@ -11,9 +11,13 @@ from consumers.learning.rules import (
     NOT_ENROLLED,
     UNKNOWN_COURSE,
     Course,
+    Live,
+    abandoned_checkout,
     completion_refused,
     decide,
     progressed,
+    superseded,
+    unneeded_payment_refund,
 )
 from schemas.learning import (
     EnrollmentConfirmed,
@@ -86,3 +90,22 @@ def test_progress_is_the_share_of_lessons_done_rounded_down() -> None:
     progress = progressed(a_completion(LESSONS[0]), uuid.uuid4(), LESSONS[:2], len(LESSONS))
     assert (progress.completed_lessons, progress.total_lessons) == (2, 3)
     assert progress.progress_percent == 66
+
+
+def test_only_a_card_checkout_waiting_for_its_payment_is_superseded() -> None:
+    user, course, payment = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    checkout = Live(uuid.uuid4(), user, course, "awaiting_payment", payment, uuid.uuid4())
+    assert abandoned_checkout(checkout)
+    assert not abandoned_checkout(Live(uuid.uuid4(), user, course, "awaiting_payment", None, None))
+    assert not abandoned_checkout(Live(uuid.uuid4(), user, course, "confirmed", payment, None))
+    rejected, cancel = superseded(checkout)
+    assert rejected.enrollment_id == checkout.enrollment_id
+    assert cancel.payment_id == payment
+
+
+def test_a_payment_that_came_too_late_for_its_enrolment_is_given_back() -> None:
+    payment, user = uuid.uuid4(), uuid.uuid4()
+    refund = unneeded_payment_refund(payment, user, "rejected")
+    assert refund is not None
+    assert refund.payment_id == payment
+    assert unneeded_payment_refund(payment, user, "confirmed") is None
