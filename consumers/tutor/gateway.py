@@ -99,7 +99,17 @@ class ModelGateway:
                 tokens_out = usage.completion_tokens if usage else 0
                 TOKENS.labels("in").inc(tokens_in)
                 TOKENS.labels("out").inc(tokens_out)
-                text = answer.choices[0].message.content or ""
+                if not answer.choices:
+                    # A 200 with nothing in it is the provider's bug, not a passing fault:
+                    # asking again bills again for the same nothing.
+                    FAILURES.labels("empty").inc()
+                    return ModelResult(failure="the model provider answered with no choices")
+                message = answer.choices[0].message
+                if message.refusal:
+                    # OpenAI's documented answer when a model declines (structured outputs).
+                    FAILURES.labels("refused").inc()
+                    return ModelResult(failure=f"the model declined: {message.refusal}")
+                text = message.content or ""
                 return ModelResult(
                     Completion(text, answer.model, tokens_in, tokens_out, int(seconds * 1000))
                 )

@@ -134,26 +134,25 @@ async def test_a_question_postgres_cannot_store_is_dead_lettered_after_a_single_
     assert len(model_server.received(marker)) == 1 + len(good), "and so was every other one"
 
 
-async def test_a_model_answering_with_no_choices_dead_letters_the_question_after_the_usual_attempts(
+async def test_a_model_answering_with_no_choices_fails_the_question_after_a_single_call(
     tutor_world: World, model_server: ModelServer
 ) -> None:
     marker = f"#empty-{uuid.uuid4().hex}"
     bad = question(f"Anything? #no-choices {marker}")
     good = question(f"What is a functor? {marker}-good")
     await tutor_world.publish([bad, good])
-    limit = tutor_world.settings.consumer_max_attempts
 
     async with running(tutor_world, tutor(tutor_world)):
-        (letter,) = await tutor_world.wait_for_records(tutor_world.names.dlq(ASKED), 1)
+        (failed,) = await tutor_world.wait_for_records(
+            tutor_world.names.physical(catalogue.TUTOR_FAILED), 1
+        )
         (answered,) = await tutor_world.wait_for_records(
             tutor_world.names.physical(catalogue.TUTOR_ANSWERED), 1
         )
 
-    headers = {k: v.decode() for k, v in letter.headers}
-    assert headers[dead_letters.ERROR_KIND] == "exhausted"
-    assert headers[dead_letters.ATTEMPTS] == str(limit)
-    assert "IndexError" in headers[dead_letters.ERROR]
-    assert json.loads(letter.value)["payload"]["question_id"] == str(bad.question_id)
+    [failure] = payloads([failed])
+    assert failure["question_id"] == str(bad.question_id)
+    assert "no choices" in str(failure["reason"])
     assert payloads([answered])[0]["question_id"] == str(good.question_id)
     asked_bad = [r for r in model_server.received(marker) if f"{marker}-good" not in json.dumps(r)]
-    assert len(asked_bad) == limit, "asked once per attempt, then given up on"
+    assert len(asked_bad) == 1, "a 200 with no choices is not asked again"

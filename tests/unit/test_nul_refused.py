@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from schemas import api
+from schemas.api import requests as api_requests
 from tests.support.ingress_app import RecordingTransport, in_memory_client
 from tests.unit.test_fast_path import BEARER, KEY, SECRET, VALID_BODIES
 
@@ -105,4 +106,4 @@ def test_every_request_model_of_the_contract_carries_the_rule() -> None:
         if isinstance(model, type) and model.__name__.endswith(("Request", "In"))
     ]
     assert requests
-    assert all(issubclass(model, api._Request) for model in requests)
+    assert all(issubclass(model, api_requests._Request) for model in requests)
