@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
 from producers.ingress import queries
@@ -19,6 +19,15 @@ from producers.ingress.http_metrics import COMMANDS, labelled
 from producers.ingress.links import links_for
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from schemas.api import CommandStatus
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Retry with the same key and body: same command, nothing new published",
+    ),
+]
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["commands"])

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Response
 
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
-from producers.ingress.commands import accepted, submit
+from producers.ingress.commands import IdempotencyKey, accepted, submit
 from producers.ingress.problems import PROBLEM_RESPONSES
 from schemas.api import (
     Accepted,
@@ -28,7 +28,6 @@ from schemas.learning import (
 )
 
 router = APIRouter(prefix="/v1", tags=["learning"], responses=PROBLEM_RESPONSES)
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 MINE = """
 SELECT enrollment_id, course_id, status, reason, completed_lessons, total_lessons,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Response
 
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
-from producers.ingress.commands import accepted, submit
+from producers.ingress.commands import IdempotencyKey, accepted, submit
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from schemas.api import (
     LearningPath,
@@ -25,7 +25,6 @@ from schemas.api import (
 from schemas.tutor import QUOTA_EXCEEDED, LearningPathRequested, TutorAsked
 
 router = APIRouter(prefix="/v1", tags=["tutor"], responses=PROBLEM_RESPONSES)
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 # The quota is decided by the tutor service as it consumes each question (a burst is
 # admitted exactly up to the limit; the rest are rejected with the reason). This early

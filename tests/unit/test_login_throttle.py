@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from azora.crypto import SecretBox
 from azora.settings import Settings
 from azora.topics import TopicNames
-from producers.ingress import accounts, tutor
+from producers.ingress import credentials, tutor
 from producers.ingress.app import create_app
 from producers.ingress.bus import Bus
 from producers.ingress.context import IngressContext
@@ -165,7 +165,7 @@ class ReadModels:
         self.question_owners: dict[uuid.UUID, uuid.UUID] = {}
 
     async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any] | None:
-        if sql == accounts.CREDENTIALS:
+        if sql == credentials.CREDENTIALS:
             return self.credentials.get(args[0])
         if sql == tutor.CONVERSATION_OWNER:
             owner = self.question_owners.get(args[0])
