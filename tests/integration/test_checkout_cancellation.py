@@ -18,6 +18,7 @@ from consumers.payments.gateway import StripeGateway, make_client
 from consumers.payments.service import make_payments
 from schemas import catalogue
 from schemas.payments import PaymentCancelRequested, PaymentRequested
+from tests.support.payments import cancellation_remembered
 from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -56,15 +57,7 @@ async def test_a_checkout_canceled_before_its_request_arrives_never_gets_an_inte
     async with running(world, make_payments(gateway)):
         await world.publish([cancel])
 
-        async def remembered() -> bool:
-            return bool(
-                await db.fetchval(
-                    "SELECT count(*) FROM payments.cancellations WHERE payment_id = $1",
-                    request.payment_id,
-                )
-            )
-
-        await eventually(remembered)
+        await eventually(lambda: cancellation_remembered(db, request.payment_id))
         await world.publish([request])
         await eventually(lambda: _failed(world, request.payment_id))
 

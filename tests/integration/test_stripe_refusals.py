@@ -26,6 +26,7 @@ from schemas.payments import (
     PaymentRequested,
     PaymentWebhookReceived,
 )
+from tests.support.payments import cancellation_remembered
 from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -217,15 +218,7 @@ async def test_a_checkout_stripe_will_not_cancel_stays_open_for_its_webhook(
         intent = await _intent(db, request.payment_id)
         await world.publish([cancel])
 
-        async def remembered() -> bool:
-            return bool(
-                await db.fetchval(
-                    "SELECT count(*) FROM payments.cancellations WHERE payment_id = $1",
-                    request.payment_id,
-                )
-            )
-
-        await eventually(remembered)
+        await eventually(lambda: cancellation_remembered(db, request.payment_id))
         await world.publish(
             [
                 PaymentWebhookReceived(
