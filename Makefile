@@ -79,8 +79,12 @@ run: setup ## Bring up the whole stack: make setup, then the ingress, every cons
 kcat: ## Fetch kcat from Debian's package into the state dir (the replay tests and the export benchmark compare with it)
 	infra/kcat/kcat.sh install
 
+.PHONY: oidc-mock
+oidc-mock: ## Fetch NAV's mock-oauth2-server with Maven into the state dir, each jar checked against infra/oidc/jars.sha256 (the provider sign-in tests run it)
+	infra/oidc/mock-oauth2-server.sh install
+
 .PHONY: test
-test: setup kcat promtool helm ## Run the whole suite (unit, integration, e2e, a bounded chaos run) against the real Kafka and Postgres
+test: setup kcat promtool helm oidc-mock ## Run the whole suite (unit, integration, e2e, a bounded chaos run) against the real Kafka and Postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: unit

@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from azora.oidc_settings import PROVIDER_NAME, HttpUrl, OidcProvider, return_url_problem
+
 # SHA-256 digests of every secret value this repository's source has ever spelled out
 # (git history keeps them, so anyone can sign with them): refused in every mode. `make run`
 # generates its own random development secrets instead (`infra/dev-secrets.sh`).
@@ -39,7 +41,10 @@ SecretName = Literal["secret_key", "stripe_webhook_secret"]
 class Settings(BaseSettings):
     """Everything a process needs to know about its surroundings."""
 
-    model_config = SettingsConfigDict(env_prefix="AZORA_", extra="ignore")
+    # `__` nests: AZORA_OIDC_PROVIDERS__GOOGLE__CLIENT_ID is oidc_providers["google"].client_id.
+    model_config = SettingsConfigDict(
+        env_prefix="AZORA_", extra="ignore", env_nested_delimiter="__"
+    )
 
     env: Literal["development", "test", "production"] = "development"
 
@@ -168,6 +173,24 @@ class Settings(BaseSettings):
     registrations_per_second: float = Field(default=20.0, gt=0)
     registration_burst: int = Field(default=40, ge=1)
 
+    # Sign-in with OpenID Connect providers (`producers/ingress/oidc/`); off while none is
+    # configured. Each is AZORA_OIDC_PROVIDERS__<NAME>__ISSUER, __CLIENT_ID and
+    # __CLIENT_SECRET (from the secret store), optionally __DISPLAY_NAME and __SCOPES.
+    oidc_providers: dict[str, OidcProvider] = {}
+    # Where browsers reach the ingress: each provider is registered with the redirect URI
+    # <this>/v1/auth/oidc/<name>/callback. With https, the flow cookie is Secure.
+    oidc_redirect_base_url: HttpUrl | None = None
+    # The pages a sign-in may send the browser back to (exact URLs, comma-separated; the
+    # first is the default). Nothing else is ever redirected to.
+    oidc_return_urls: Annotated[tuple[str, ...], NoDecode] = ()
+    # How long a started sign-in may take at the provider, how long the one-time code the
+    # browser brings back stays valid, and how long a re-authentication counts.
+    oidc_flow_ttl_s: int = Field(default=600, ge=30, le=3600)
+    oidc_code_ttl_s: int = Field(default=120, ge=10, le=600)
+    oidc_reauthentication_ttl_s: int = Field(default=300, ge=30, le=3600)
+    oidc_http_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    oidc_clock_skew_s: int = Field(default=60, ge=0, le=300)
+
     consumer_max_batch: int = Field(default=1000, ge=1)
     # The broker holds a fetch until this many bytes are there or the wait is up. A fetch
     # per record (min 1 byte) costs the broker, the client and Postgres (a transaction per
@@ -215,6 +238,32 @@ class Settings(BaseSettings):
                 "AZORA_CORS_ALLOW_ORIGINS='*' with credentials would let every site act as "
                 "the signed-in user: name the origins"
             )
+        return self
+
+    @field_validator("oidc_return_urls", mode="before")
+    @classmethod
+    def _comma_separated_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if not self.oidc_providers:
+            return self
+        for name, provider in self.oidc_providers.items():
+            if not PROVIDER_NAME.fullmatch(name):
+                raise ValueError(f"OIDC provider name {name!r}: lower case, digits, - or _")
+            if self.env == "production" and not provider.issuer.startswith("https://"):
+                raise ValueError(f"OIDC provider {name}: the issuer must be https in production")
+        if self.oidc_redirect_base_url is None or not self.oidc_return_urls:
+            raise ValueError(
+                "OIDC providers need AZORA_OIDC_REDIRECT_BASE_URL (where browsers reach the "
+                "ingress) and AZORA_OIDC_RETURN_URLS (where a sign-in may return to)"
+            )
+        for url in self.oidc_return_urls:
+            if problem := return_url_problem(url):
+                raise ValueError(f"AZORA_OIDC_RETURN_URLS: {problem}")
         return self
 
     @field_validator("trusted_proxies", mode="before")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from schemas import accounts, learning, operations, payments, tutor, wallet
+from schemas import accounts, learning, oidc, operations, payments, tutor, wallet
 from schemas.accounts import (
     SESSION_REFRESHED,
     SESSION_REVOKED,
@@ -36,6 +36,12 @@ from schemas.learning import (
     LESSON_COMPLETION_REJECTED,
     LESSON_COMPLETION_REQUESTED,
     USER_ROLE_GRANTED,
+)
+from schemas.oidc import (
+    USER_OIDC_SIGN_IN_ACCEPTED,
+    USER_OIDC_SIGN_IN_REJECTED,
+    USER_OIDC_SIGN_IN_REQUESTED,
+    USER_REGISTERED_WITH_PROVIDER,
 )
 from schemas.operations import DEAD_LETTER_REDRIVEN
 from schemas.payments import (
@@ -116,7 +122,11 @@ __all__ = [
     "USER_MFA_ENABLE_REJECTED",
     "USER_MFA_ENABLE_REQUESTED",
     "USER_MFA_SETUP_REQUESTED",
+    "USER_OIDC_SIGN_IN_ACCEPTED",
+    "USER_OIDC_SIGN_IN_REJECTED",
+    "USER_OIDC_SIGN_IN_REQUESTED",
     "USER_REGISTERED",
+    "USER_REGISTERED_WITH_PROVIDER",
     "USER_REGISTRATION_REJECTED",
     "USER_REGISTRATION_REQUESTED",
     "USER_ROLE_GRANTED",
@@ -133,6 +143,7 @@ __all__ = [
 
 CATALOGUE: tuple[TopicSpec, ...] = (
     *accounts.TOPICS,
+    *oidc.TOPICS,
     *learning.TOPICS,
     *payments.TOPICS,
     *wallet.TOPICS,

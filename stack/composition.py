@@ -151,6 +151,7 @@ def ingress_app(settings: Settings) -> FastAPI:
     from producers.ingress.app import create_app
     from producers.ingress.bus import Bus
     from producers.ingress.context import IngressContext
+    from producers.ingress.oidc.registry import OidcSignIn
     from producers.ingress.passwords import Passwords
     from producers.ingress.throttle import LoginThrottle, RegistrationThrottle
     from producers.ingress.tokens import TokenService
@@ -187,6 +188,7 @@ def ingress_app(settings: Settings) -> FastAPI:
             per_second=settings.registrations_per_second,
             burst=settings.registration_burst,
         ),
+        oidc=OidcSignIn(settings, secret) if settings.oidc_providers else None,
     )
     return create_app(ctx, kafka)
 

@@ -37,3 +37,23 @@ SET active_secret = NULL, pending_secret = NULL, version = identity.mfa.version 
     updated_at = now()
 RETURNING user_id, version
 """
+
+# Provider sign-ins: what a batch's decisions read, then write.
+LINKED_IDENTITIES = """
+SELECT issuer, subject, user_id FROM identity.oidc_identities
+WHERE (issuer, subject) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+"""
+
+EXISTING_ACCOUNTS = """
+SELECT user_id FROM identity.accounts WHERE user_id = ANY($1::uuid[])
+"""
+
+TAKEN_EMAILS = """
+SELECT email FROM identity.accounts WHERE email = ANY($1::text[])
+"""
+
+LINK_IDENTITIES = """
+INSERT INTO identity.oidc_identities (issuer, subject, user_id, provider, linked_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[])
+ON CONFLICT DO NOTHING
+"""

@@ -1,4 +1,5 @@
-"""The users projection: `read.users` (profiles) and `read.credentials` (what login checks)."""
+"""The users projection: `read.users` (profiles), `read.credentials` (what login checks) and
+`read.oidc_identities` (which account each provider identity signs in)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from consumers.projections.batches import latest_per_key
 from schemas import catalogue as topics
 from schemas.accounts import UserMfaCodeUsed, UserMfaDisabled, UserMfaEnabled, UserRegistered
 from schemas.learning import UserRoleGranted
+from schemas.oidc import UserOidcSignInAccepted, UserRegisteredWithProvider
 
 # Profiles and credentials in one statement: one round trip per batch, and the ids and
 # emails both tables take are sent (and encoded) once.
@@ -70,6 +72,13 @@ FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS t(user_id, step, spent)
 WHERE c.user_id = t.user_id
 """
 
+# Which account each provider identity signs in (the ingress checks a re-authentication
+# with a provider against it). A link is never moved, so inserting if absent is enough.
+LINK_IDENTITIES = """
+INSERT INTO oidc_identities (issuer, subject, user_id, provider, linked_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[])
+ON CONFLICT DO NOTHING
+"""
 
 GRANT_ROLES = """
 UPDATE users u
@@ -97,6 +106,38 @@ async def on_user_registered(events: Sequence[Event[UserRegistered]], uow: UnitO
         [",".join(u.roles) for u in users],
         [u.registered_at for u in users],
         [u.password_hash for u in users],
+    )
+
+
+async def on_registered_with_provider(
+    events: Sequence[Event[UserRegisteredWithProvider]], uow: UnitOfWork
+) -> None:
+    """Insert the profile of each user a provider sign-in created, and credentials with no
+    password (so the email is known, and MFA can still be turned on)."""
+    users = [event.payload for event in events]
+    await uow.conn.execute(
+        INSERT_USERS,
+        [u.user_id for u in users],
+        [u.email for u in users],
+        [u.display_name for u in users],
+        [",".join(u.roles) for u in users],
+        [u.registered_at for u in users],
+        [None for _ in users],
+    )
+
+
+async def on_sign_in_accepted(
+    events: Sequence[Event[UserOidcSignInAccepted]], uow: UnitOfWork
+) -> None:
+    """Remember which account each provider identity signs in."""
+    accepted = [event.payload for event in events]
+    await uow.conn.execute(
+        LINK_IDENTITIES,
+        [a.issuer for a in accepted],
+        [a.subject for a in accepted],
+        [a.user_id for a in accepted],
+        [a.provider for a in accepted],
+        [a.accepted_at for a in accepted],
     )
 
 
@@ -138,9 +179,10 @@ async def on_mfa_code_used(events: Sequence[Event[UserMfaCodeUsed]], uow: UnitOf
     )
 
 
-# A registration only inserts rows that do not exist yet; a used code only raises a step
-# or strikes a code. MFA changes state, so its ids stay in the inbox (and its versions
-# keep a late enable from undoing a later disable).
+# A registration (with a password or a provider) and a provider link only insert rows that
+# do not exist yet; a used code only raises a step or strikes a code. MFA changes state, so
+# its ids stay in the inbox (and its versions keep a late enable from undoing a later
+# disable).
 USERS = service(
     "users",
     subscribe(topics.USER_REGISTERED, on_user_registered, replay_safe=True),
@@ -148,5 +190,7 @@ USERS = service(
     subscribe(topics.USER_MFA_DISABLED, on_mfa_disabled),
     subscribe(topics.USER_MFA_CODE_USED, on_mfa_code_used, replay_safe=True),
     subscribe(topics.USER_ROLE_GRANTED, on_role_granted, replay_safe=True),
-    tables=("users", "credentials"),
+    subscribe(topics.USER_REGISTERED_WITH_PROVIDER, on_registered_with_provider, replay_safe=True),
+    subscribe(topics.USER_OIDC_SIGN_IN_ACCEPTED, on_sign_in_accepted, replay_safe=True),
+    tables=("users", "credentials", "oidc_identities"),
 )

@@ -22,6 +22,7 @@ from consumers.wallet.rules import (
     entry_id,
 )
 from schemas.accounts import UserRegistered
+from schemas.oidc import UserRegisteredWithProvider
 from schemas.payments import PaymentRefundRejected, PaymentSucceeded
 from schemas.wallet import (
     WalletDebitRejected,
@@ -89,8 +90,11 @@ async def on_payment_succeeded(events: Sequence[Event[PaymentSucceeded]], uow: U
     await post(uow, [(e.payload.user_id, e.payload.currency) for e in top_ups], work)
 
 
-async def on_user_registered(events: Sequence[Event[UserRegistered]], uow: UnitOfWork) -> None:
-    """Remember who exists, so money is only ever transferred to a user."""
+async def on_user_registered(
+    events: Sequence[Event[UserRegistered | UserRegisteredWithProvider]], uow: UnitOfWork
+) -> None:
+    """Remember who exists (with a password or through a provider), so money is only ever
+    transferred to a user."""
     await uow.conn.execute(
         sql.KNOW_USERS,
         [e.payload.user_id for e in events],

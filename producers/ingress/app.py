@@ -31,6 +31,8 @@ from producers.ingress.client_address import ClientAddress
 from producers.ingress.context import IngressContext
 from producers.ingress.fast_path import CommandFastPath
 from producers.ingress.http_metrics import RequestMetrics
+from producers.ingress.oidc import exchange as oidc_exchange
+from producers.ingress.oidc import routes as oidc_routes
 from producers.ingress.operation_ids import operation_id
 from producers.ingress.request_spans import RequestTracing
 from producers.ingress.transport import KafkaTransport
@@ -40,6 +42,8 @@ ROUTERS = (
     commands.router,
     accounts.router,
     mfa.router,
+    oidc_routes.router,
+    oidc_exchange.router,
     courses.router,
     enrollments.router,
     wallet.router,
@@ -79,6 +83,8 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
             with contextlib.suppress(asyncio.CancelledError):
                 await connecting
             await ctx.waiter.close()
+            if ctx.oidc is not None:
+                await ctx.oidc.close()
             await kafka.stop()
             await ctx.pool.close()
 

@@ -115,6 +115,20 @@ async def _recorded(ctx: IngressContext, command_id: uuid.UUID) -> Any:
         return None
 
 
+async def outcome(ctx: IngressContext, command_id: uuid.UUID, wait: float) -> Any:
+    """The command's recorded status, waiting up to `wait` seconds (at most 30) while it is
+    unknown or pending."""
+    row = await queries.command(ctx, command_id)
+    if wait > 0 and (row is None or row["status"] == "pending"):
+        async with ctx.waiter.watch(command_id) as settled:
+            row = await queries.command(ctx, command_id)
+            if row is None or row["status"] == "pending":
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(settled.wait(), timeout=min(wait, 30.0))
+                row = await queries.command(ctx, command_id)
+    return row
+
+
 @router.get(
     "/v1/commands/{command_id}",
     response_model=CommandStatus,
@@ -137,14 +151,7 @@ async def get_command(
     ] = 0,
 ) -> CommandStatus:
     """A command's status; with `wait`, answers as soon as it settles (LISTEN/NOTIFY)."""
-    row = await queries.command(ctx, command_id)
-    if wait > 0 and (row is None or row["status"] == "pending"):
-        async with ctx.waiter.watch(command_id) as settled:
-            row = await queries.command(ctx, command_id)
-            if row is None or row["status"] == "pending":
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(settled.wait(), timeout=min(wait, 30.0))
-                row = await queries.command(ctx, command_id)
+    row = await outcome(ctx, command_id, wait)
     if row is None:
         raise Problem(
             404,

@@ -11,6 +11,7 @@ from fastapi import Request
 from azora.crypto import SecretBox
 from azora.settings import Settings
 from producers.ingress.bus import Bus
+from producers.ingress.oidc.registry import OidcSignIn
 from producers.ingress.passwords import Passwords
 from producers.ingress.second_factor import UsedCodes
 from producers.ingress.throttle import LoginThrottle, RegistrationThrottle
@@ -32,6 +33,8 @@ class IngressContext:
     logins: LoginThrottle = field(default_factory=LoginThrottle)
     codes: UsedCodes = field(default_factory=UsedCodes)
     registrations: RegistrationThrottle = field(default_factory=RegistrationThrottle)
+    # Sign-in with providers; None: off (no provider configured).
+    oidc: OidcSignIn | None = None
     pool: asyncpg.Pool | None = None
 
 

@@ -23,6 +23,7 @@ from producers.ingress.credentials import (
     second_factor_used,
 )
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
+from producers.ingress.reauthentication import reauthenticated_by_provider
 from producers.ingress.second_factor import (
     recovery_codes,
     recovery_hash,
@@ -66,6 +67,7 @@ async def mfa_setup(
         user.user_id,
         body.password if body else None,
         body.totp_code if body else None,
+        body.reauthentication_token if body else None,
     )
     secret = pyotp.random_base32()
     profile = await queries.fetch_one(ctx, queries.USER, user.user_id)
@@ -104,7 +106,9 @@ async def mfa_verify(
     code, from when the command succeeds. Replacing an authenticator (MFA already on) needs
     the password or a current code of the old one.
     """
-    reauthenticated = await _changing_mfa(ctx, request, user.user_id, body.password, body.totp_code)
+    reauthenticated = await _changing_mfa(
+        ctx, request, user.user_id, body.password, body.totp_code, body.reauthentication_token
+    )
     submitted_at = datetime.now(UTC)
     key = ctx.settings.required_secret("secret_key")
 
@@ -146,14 +150,21 @@ async def mfa_disable(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, object]:
-    """Turn MFA off: the password and a current code (or a recovery code) are required."""
+    """Turn MFA off: the password and a current code (or a recovery code) are required.
+
+    An account without a password (created by a provider sign-in) sends a
+    `reauthentication_token` from a fresh sign-in with its provider instead.
+    """
     row = await queries.fetch_one(ctx, CREDENTIALS_OF, user.user_id)
     if row is None or not row["mfa_secret"]:
         raise Problem(409, "mfa_not_enabled", "MFA is not on", "there is no MFA to turn off")
     attempt = login_attempt(ctx, row["email"], request)
     try:
         used = None
-        if await ctx.passwords.verify(row["password_hash"], body.password):
+        if reauthenticated_by_provider(ctx, body.reauthentication_token, user.user_id) or (
+            body.password is not None
+            and await ctx.passwords.verify(row["password_hash"], body.password)
+        ):
             used = second_factor_used(ctx, row, body.totp_code, body.recovery_code)
         if used is None:
             attempt.failed()
@@ -193,14 +204,18 @@ async def _changing_mfa(
     user_id: uuid.UUID,
     password: str | None,
     totp_code: str | None,
+    reauthentication_token: str | None = None,
 ) -> bool:
-    """Whether the caller re-authenticated (password or current code) to change MFA.
+    """Whether the caller re-authenticated (password, current code, or a fresh sign-in with
+    a provider) to change MFA.
 
     Required while MFA is on (403 otherwise). What is sent is checked even when MFA looks
     off (the read model may lag a just-enabled MFA; identity then refuses an unproven
     replacement), and wrong guesses count toward the login lockout, so a stolen access
     token cannot be used to guess the password.
     """
+    if reauthenticated_by_provider(ctx, reauthentication_token, user_id):
+        return True
     row = await queries.fetch_one(ctx, CREDENTIALS_OF, user_id)
     if row is None:
         return False
@@ -210,7 +225,8 @@ async def _changing_mfa(
                 403,
                 "reauthentication_required",
                 "Re-authentication required",
-                "MFA is on: send your password or a current code (password or totp_code)",
+                "MFA is on: send your password or a current code (password or totp_code), "
+                "or a reauthentication_token",
             )
         return False
     attempt = login_attempt(ctx, row["email"], request)

@@ -113,11 +113,25 @@ class RefreshRequest(_Request):
     refresh_token: str = Field(min_length=1, max_length=4096)
 
 
+# Proof of a fresh sign-in with a provider (POST /v1/auth/oidc/reauthentication): where a
+# password is asked, an account without one sends this instead.
+ReauthenticationToken = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=4096,
+        description="From a fresh sign-in with a provider; stands in for the password",
+    ),
+]
+
+
 class MfaSetupRequest(_Request):
-    """With MFA already on, starting over needs the password or a current code."""
+    """With MFA already on, starting over needs the password, a current code, or a
+    re-authentication with a provider."""
 
     password: str | None = Field(default=None, min_length=1, max_length=256)
     totp_code: TotpCode | None = None
+    reauthentication_token: ReauthenticationToken | None = None
 
 
 class MfaVerifyRequest(_Request):
@@ -127,12 +141,15 @@ class MfaVerifyRequest(_Request):
     code: str = Field(pattern=r"^[0-9]{6}$")
     password: str | None = Field(default=None, min_length=1, max_length=256)
     totp_code: TotpCode | None = None
+    reauthentication_token: ReauthenticationToken | None = None
 
 
 class MfaDisableRequest(_Request):
-    """Turning MFA off: the password, and a current code or a recovery code."""
+    """Turning MFA off: the password (or, for an account without one, a re-authentication
+    with a provider), and a current code or a recovery code."""
 
-    password: str = Field(min_length=1, max_length=256)
+    password: str | None = Field(default=None, min_length=1, max_length=256)
+    reauthentication_token: ReauthenticationToken | None = None
     totp_code: TotpCode | None = None
     recovery_code: RecoveryCode | None = None
 
@@ -140,6 +157,8 @@ class MfaDisableRequest(_Request):
     def _one_second_factor(self) -> MfaDisableRequest:
         if (self.totp_code is None) == (self.recovery_code is None):
             raise ValueError("send exactly one of totp_code and recovery_code")
+        if (self.password is None) == (self.reauthentication_token is None):
+            raise ValueError("send exactly one of password and reauthentication_token")
         return self
 
 

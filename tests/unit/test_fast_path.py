@@ -75,6 +75,9 @@ VALID_BODIES: dict[str, Any] = {
     "/v1/payments": {"amount_minor": 5000, "currency": "EUR", "purpose": "wallet_top_up"},
     "/v1/tutor/questions": {"question": "What is a partition?"},
     "/v1/learning-paths": {"subject": "Kafka", "level": "beginner", "goals": ["run a broker"]},
+    "/v1/auth/oidc/token": {"code": "forged"},
+    "/v1/auth/oidc/reauthentication": {"code": "forged"},
+    "/v1/auth/oidc/{provider}/tickets": {"purpose": "reauthenticate"},
 }
 
 # POST routes with a JSON body that FastAPI keeps, and why.
@@ -85,6 +88,9 @@ LEFT_TO_FASTAPI = {
     "/v1/auth/mfa/verify": "reads the client's address (re-authentication counts as a login)",
     "/v1/auth/mfa/disable": "reads the client's address (re-authentication counts as a login)",
     "/v1/auth/logout": "answers 204 with no response model",
+    "/v1/auth/oidc/token": "reads the client's address (a second factor counts as a login)",
+    "/v1/auth/oidc/{provider}/tickets": "reads the client's address (re-authentication "
+    "counts as a login)",
 }
 
 Case = tuple[str, Any, dict[str, str]]
