@@ -11,17 +11,17 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 
 from azora.settings import Settings
 from consumers.identity.service import make_identity
 from consumers.projections import projections_service
 from stack import composition
-from tests.support.oidc_provider import Browser, MockProvider
+from tests.support.oidc_provider import Browser, MockProvider, returned
 from tests.support.processes import free_port, spawn
 from tests.support.world import World, created, new_world, running
 
@@ -163,7 +163,8 @@ async def test_the_start_redirects_with_state_nonce_and_an_s256_pkce_challenge(
     assert params["client_id"] == CLIENT_ID
     assert params["code_challenge_method"] == "S256"
     assert len(params["code_challenge"]) == 43
-    assert len(params["state"]) >= 43 and len(params["nonce"]) >= 43
+    assert len(params["state"]) >= 43
+    assert len(params["nonce"]) >= 43
     assert params["redirect_uri"] == f"{browser.ingress}/v1/auth/oidc/{PROVIDER}/callback"
     cookie = next(c for c in browser.http.cookies.jar if c.name.startswith("azora_oidc_"))
     assert cookie.path == "/v1/auth/oidc"
@@ -270,3 +271,222 @@ async def test_an_id_token_the_provider_signed_for_someone_else_or_too_long_ago_
 
     assert answer.status_code == 401
     assert answer.json()["type"] == f"/problems/{refusal}"
+
+
+PASSWORD = "a sturdy passphrase for tests 42"
+
+
+async def settled(browser: Browser, accepted: httpx.Response) -> dict[str, Any]:
+    """The outcome of the command a 202 accepted, once it settles."""
+    assert accepted.status_code == 202, accepted.text
+    answer = await browser.http.get(
+        f"{browser.ingress}{accepted.json()['status_url']}", params={"wait": 20}
+    )
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+async def registered(browser: Browser, email: str) -> dict[str, Any]:
+    """Register `email` with a password, sign in, and answer the tokens."""
+    signed_up = await browser.http.post(
+        f"{browser.ingress}/v1/auth/register",
+        json={"email": email, "password": PASSWORD, "display_name": "Grace"},
+    )
+    assert (await settled(browser, signed_up))["status"] == "succeeded"
+    login = await browser.http.post(
+        f"{browser.ingress}/v1/auth/login", json={"email": email, "password": PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    tokens: dict[str, Any] = login.json()
+    return tokens
+
+
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def ticket(browser: Browser, tokens: dict[str, Any], **body: str) -> httpx.Response:
+    return await browser.http.post(
+        f"{browser.ingress}/v1/auth/oidc/{PROVIDER}/tickets", json=body, headers=bearer(tokens)
+    )
+
+
+async def test_a_verified_email_of_a_password_account_is_refused_with_how_to_link_it(
+    browser: Browser,
+) -> None:
+    subject, claims = someone()
+    await registered(browser, claims["email"])
+
+    back = await browser.sign_in(PROVIDER, subject, claims)
+    answer = await exchange(browser, back.query["oidc_code"])
+
+    assert answer.status_code == 403
+    assert answer.json()["type"] == "/problems/provider_sign_in_refused"
+    assert "sign in with your password, then link mock" in answer.json()["detail"]
+
+
+async def test_an_email_the_provider_has_not_verified_gets_no_account(browser: Browser) -> None:
+    subject, claims = someone()
+
+    back = await browser.sign_in(PROVIDER, subject, {**claims, "email_verified": False})
+    answer = await exchange(browser, back.query["oidc_code"])
+
+    assert answer.status_code == 403
+    assert "has not verified this email" in answer.json()["detail"]
+
+
+async def test_the_owner_of_a_password_account_links_the_provider_and_then_signs_in_with_it(
+    browser: Browser,
+) -> None:
+    subject, claims = someone()
+    tokens = await registered(browser, claims["email"])
+    owner = (await me(browser, tokens))["user_id"]
+
+    started = await ticket(browser, tokens, purpose="link", password=PASSWORD)
+    linked = await browser.sign_in(PROVIDER, subject, claims, ticket=started.json()["ticket"])
+    after_link = await exchange(browser, linked.query["oidc_code"])
+    later = await browser.sign_in(PROVIDER, subject, claims)
+    signed_in = await exchange(browser, later.query["oidc_code"])
+
+    assert started.status_code == 200, started.text
+    assert after_link.status_code == 200, after_link.text
+    assert signed_in.status_code == 200, signed_in.text
+    assert (await me(browser, signed_in.json()))["user_id"] == owner
+
+
+async def test_linking_a_provider_needs_the_password_not_just_an_access_token(
+    browser: Browser,
+) -> None:
+    _, claims = someone()
+    tokens = await registered(browser, claims["email"])
+
+    without = await ticket(browser, tokens, purpose="link")
+    wrong = await ticket(browser, tokens, purpose="link", password="not the password at all")
+
+    assert without.status_code == 403
+    assert wrong.status_code == 403
+    assert wrong.json()["type"] == "/problems/reauthentication_failed"
+
+
+async def signed_up_with_provider(
+    browser: Browser, subject: str, claims: dict[str, Any]
+) -> dict[str, Any]:
+    back = await browser.sign_in(PROVIDER, subject, claims)
+    answer = await exchange(browser, back.query["oidc_code"])
+    assert answer.status_code == 200, answer.text
+    tokens: dict[str, Any] = answer.json()
+    return tokens
+
+
+async def reauthenticated(
+    browser: Browser, tokens: dict[str, Any], subject: str, claims: dict[str, Any]
+) -> httpx.Response:
+    """A fresh round-trip with the provider (it says when the person signed in: now)."""
+    started = await ticket(browser, tokens, purpose="reauthenticate")
+    authorize = await browser.start(PROVIDER, ticket=started.json()["ticket"])
+    callback = await browser.sign_in_at_provider(authorize, subject, claims)
+    return await browser.come_back(callback)
+
+
+async def test_an_account_without_a_password_turns_mfa_off_after_a_fresh_provider_sign_in(
+    browser: Browser,
+) -> None:
+    subject, claims = someone()
+    tokens = await signed_up_with_provider(browser, subject, claims)
+    setup = await browser.http.post(
+        f"{browser.ingress}/v1/auth/mfa/setup", json={}, headers=bearer(tokens)
+    )
+    totp = pyotp.TOTP(setup.json()["secret"])
+    enabled = await browser.http.post(
+        f"{browser.ingress}/v1/auth/mfa/verify", json={"code": totp.now()}, headers=bearer(tokens)
+    )
+    recovery_codes = enabled.json()["recovery_codes"]
+    assert (await settled(browser, enabled))["status"] == "succeeded"
+
+    back = await reauthenticated(
+        browser, tokens, subject, {**claims, "auth_time": int(time.time())}
+    )
+    code = returned(back.headers["location"]).query["reauthentication_code"]
+    proof = await browser.http.post(
+        f"{browser.ingress}/v1/auth/oidc/reauthentication",
+        json={"code": code},
+        headers=bearer(tokens),
+    )
+    disabled = await browser.http.post(
+        f"{browser.ingress}/v1/auth/mfa/disable",
+        json={
+            "reauthentication_token": proof.json()["reauthentication_token"],
+            "recovery_code": recovery_codes[0],
+        },
+        headers=bearer(tokens),
+    )
+
+    assert back.status_code == 302, back.text
+    assert proof.status_code == 200, proof.text
+    assert (await settled(browser, disabled))["status"] == "succeeded"
+    assert (await me(browser, tokens))["mfa_enabled"] is False
+
+
+async def test_a_reauthentication_asks_the_provider_for_a_fresh_login(browser: Browser) -> None:
+    subject, claims = someone()
+    tokens = await signed_up_with_provider(browser, subject, claims)
+    started = await ticket(browser, tokens, purpose="reauthenticate")
+
+    authorize = httpx.URL(await browser.start(PROVIDER, ticket=started.json()["ticket"]))
+
+    assert authorize.params["prompt"] == "login"
+    assert authorize.params["max_age"] == "0"
+
+
+async def test_a_reauthentication_the_provider_does_not_call_fresh_is_refused(
+    browser: Browser,
+) -> None:
+    subject, claims = someone()
+    tokens = await signed_up_with_provider(browser, subject, claims)
+
+    no_time = await reauthenticated(browser, tokens, subject, claims)
+    stale = await reauthenticated(
+        browser, tokens, subject, {**claims, "auth_time": int(time.time()) - 3600}
+    )
+
+    assert no_time.status_code == 401
+    assert stale.status_code == 401
+    assert stale.json()["type"] == "/problems/not_fresh"
+
+
+async def test_a_reauthentication_as_another_provider_account_is_refused(
+    browser: Browser,
+) -> None:
+    subject, claims = someone()
+    tokens = await signed_up_with_provider(browser, subject, claims)
+    other, other_claims = someone()
+
+    answer = await reauthenticated(
+        browser, tokens, other, {**other_claims, "auth_time": int(time.time())}
+    )
+
+    assert answer.status_code == 403
+    assert answer.json()["type"] == "/problems/other_identity"
+
+
+async def test_a_provider_sign_in_of_an_account_with_mfa_needs_its_code(browser: Browser) -> None:
+    subject, claims = someone()
+    tokens = await signed_up_with_provider(browser, subject, claims)
+    setup = await browser.http.post(
+        f"{browser.ingress}/v1/auth/mfa/setup", json={}, headers=bearer(tokens)
+    )
+    totp = pyotp.TOTP(setup.json()["secret"])
+    enabled = await browser.http.post(
+        f"{browser.ingress}/v1/auth/mfa/verify", json={"code": totp.now()}, headers=bearer(tokens)
+    )
+    assert (await settled(browser, enabled))["status"] == "succeeded"
+
+    back = await browser.sign_in(PROVIDER, subject, claims)
+    without = await exchange(browser, back.query["oidc_code"])
+    with_code = await exchange(
+        browser, back.query["oidc_code"], recovery_code=enabled.json()["recovery_codes"][0]
+    )
+
+    assert without.status_code == 401
+    assert without.json()["type"] == "/problems/mfa_required"
+    assert with_code.status_code == 200, with_code.text

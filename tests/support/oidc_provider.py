@@ -119,7 +119,8 @@ class Browser:
     ) -> str:
         """Fill in the provider's login page; the callback URL the provider redirects to."""
         page = await self.http.get(authorize_url)
-        assert page.status_code == 200 and 'name="username"' in page.text, page.text[:500]
+        assert page.status_code == 200, page.text[:500]
+        assert 'name="username"' in page.text, page.text[:500]
         # The form posts to the page's own URL (no action attribute).
         answer = await self.http.post(
             authorize_url, data={"username": subject, "claims": json.dumps(claims)}
