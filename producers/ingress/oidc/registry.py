@@ -35,7 +35,6 @@ class OidcSignIn:
             secret,
             code_ttl_s=settings.oidc_code_ttl_s,
             reauthentication_ttl_s=settings.oidc_reauthentication_ttl_s,
-            clock=clock,
         )
         # States whose callback this replica has taken: a replayed callback is refused.
         self.states = OneTime(clock)
