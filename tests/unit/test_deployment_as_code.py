@@ -26,6 +26,7 @@ import pytest
 import yaml
 from kubernetes_validate.utils import latest_version
 
+from azora.oidc_settings import OidcProvider
 from azora.settings import Settings
 from tests.support.secrets import random_secret_key, random_webhook_secret
 
@@ -467,13 +468,21 @@ def test_every_setting_the_chart_gives_is_one_azora_reads() -> None:
         "config.otlpEndpoint=http://otel-collector:4318",
         "config.topicPrefix=t1.",
         "config.extra.AZORA_DATABASE_SSLCERT=/etc/azora/database-client/tls.crt",
+        "config.oidc.redirectBaseUrl=https://api.example.org",
+        "config.oidc.returnUrls={https://app.example.org/signed-in}",
+        "config.oidc.providers.google.issuer=https://accounts.google.com",
+        "config.oidc.providers.google.clientId=client-1",
+        "config.oidc.providers.google.displayName=Google",
+        "config.oidc.providers.google.scopes=openid email",
+        "secrets.oidcClientSecrets.google=" + random_secret_key(),
     )
     docs = render(PRODUCTION, sets=everything)
     given = set(of_kind(docs, "ConfigMap")["azora"]["data"]) | set(
         of_kind(docs, "Secret")["azora"]["data"]
     )
 
-    assert given - settings_env_names() - NON_SETTINGS_ENV == set()
+    assert "AZORA_OIDC_PROVIDERS__GOOGLE__CLIENT_SECRET" in given
+    assert given - settings_env_names() - provider_env_names(given) - NON_SETTINGS_ENV == set()
     assert len(given) >= 30
 
 
@@ -817,6 +826,12 @@ def test_the_image_gets_every_package_pyproject_lists_and_nothing_local() -> Non
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def provider_env_names(given: set[str]) -> set[str]:
+    """The names among `given` that set a field of an OIDC provider (nested settings)."""
+    fields = "|".join(name.upper() for name in OidcProvider.model_fields)
+    return {n for n in given if re.fullmatch(rf"AZORA_OIDC_PROVIDERS__[A-Z0-9_]+__({fields})", n)}
 
 
 def settings_env_names() -> set[str]:

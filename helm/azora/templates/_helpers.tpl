@@ -120,6 +120,23 @@ AZORA_CORS_ALLOW_ORIGINS: {{ join "," . | quote }}
 {{- if $c.corsAllowCredentials }}
 AZORA_CORS_ALLOW_CREDENTIALS: "true"
 {{- end }}
+{{- with $c.oidc.redirectBaseUrl }}
+AZORA_OIDC_REDIRECT_BASE_URL: {{ . | quote }}
+{{- end }}
+{{- with $c.oidc.returnUrls }}
+AZORA_OIDC_RETURN_URLS: {{ join "," . | quote }}
+{{- end }}
+{{- range $name, $p := $c.oidc.providers }}
+{{- $prefix := printf "AZORA_OIDC_PROVIDERS__%s__" (upper $name) }}
+{{ $prefix }}ISSUER: {{ required (printf "config.oidc.providers.%s.issuer is required" $name) $p.issuer | quote }}
+{{ $prefix }}CLIENT_ID: {{ required (printf "config.oidc.providers.%s.clientId is required" $name) $p.clientId | quote }}
+{{- with $p.displayName }}
+{{ $prefix }}DISPLAY_NAME: {{ . | quote }}
+{{- end }}
+{{- with $p.scopes }}
+{{ $prefix }}SCOPES: {{ . | quote }}
+{{- end }}
+{{- end }}
 AZORA_INGRESS_HOST: "0.0.0.0"
 AZORA_INGRESS_PORT: {{ .Values.ingress.port | quote }}
 AZORA_METRICS_HOST: "0.0.0.0"
@@ -158,6 +175,9 @@ AZORA_KAFKA_SASL_PASSWORD: {{ . | b64enc | quote }}
 {{- end }}
 {{- with $s.kafkaSslKeyPassword }}
 AZORA_KAFKA_SSL_KEY_PASSWORD: {{ . | b64enc | quote }}
+{{- end }}
+{{- range $name, $secret := $s.oidcClientSecrets }}
+{{ printf "AZORA_OIDC_PROVIDERS__%s__CLIENT_SECRET" (upper $name) }}: {{ $secret | b64enc | quote }}
 {{- end }}
 {{- end }}
 
