@@ -31,6 +31,7 @@ from producers.ingress.client_address import ClientAddress
 from producers.ingress.context import IngressContext
 from producers.ingress.fast_path import CommandFastPath
 from producers.ingress.http_metrics import RequestMetrics
+from producers.ingress.oidc import callback as oidc_callback
 from producers.ingress.oidc import exchange as oidc_exchange
 from producers.ingress.oidc import routes as oidc_routes
 from producers.ingress.operation_ids import operation_id
@@ -43,6 +44,7 @@ ROUTERS = (
     accounts.router,
     mfa.router,
     oidc_routes.router,
+    oidc_callback.router,
     oidc_exchange.router,
     courses.router,
     enrollments.router,

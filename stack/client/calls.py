@@ -89,16 +89,66 @@ def mfa_verify(
 
 
 def mfa_disable(
-    password: str,
+    password: str | None,
     totp_code: str | None = None,
     recovery_code: str | None = None,
     key: str | None = None,
+    *,
+    reauthentication_token: str | None = None,
 ) -> Call[api.Accepted]:
-    """POST /v1/auth/mfa/disable: the password, and a current code or a recovery code."""
+    """POST /v1/auth/mfa/disable: the password (or a re-authentication token from a
+    provider), and a current code or a recovery code."""
     body = _body(
-        api.MfaDisableRequest(password=password, totp_code=totp_code, recovery_code=recovery_code)
+        api.MfaDisableRequest(
+            password=password,
+            reauthentication_token=reauthentication_token,
+            totp_code=totp_code,
+            recovery_code=recovery_code,
+        )
     )
     return Call("POST", "/v1/auth/mfa/disable", api.Accepted, body, idempotency_key=key)
+
+
+# Sign-in with a provider (start and callback are browser navigations, not calls)
+def sign_in_providers() -> Call[api.SignInProviders]:
+    """GET /v1/auth/oidc/providers."""
+    return Call("GET", "/v1/auth/oidc/providers", api.SignInProviders)
+
+
+def exchange_provider_code(
+    code: str, totp_code: str | None = None, recovery_code: str | None = None
+) -> Call[api.Tokens]:
+    """POST /v1/auth/oidc/token: tokens for the code a provider sign-in returned with."""
+    body = _body(
+        api.ProviderCodeRequest(code=code, totp_code=totp_code, recovery_code=recovery_code)
+    )
+    return Call("POST", "/v1/auth/oidc/token", api.Tokens, body)
+
+
+def provider_ticket(
+    provider: str,
+    purpose: Literal["link", "reauthenticate"],
+    *,
+    password: str | None = None,
+    reauthentication_token: str | None = None,
+    totp_code: str | None = None,
+) -> Call[api.ProviderTicket]:
+    """POST /v1/auth/oidc/{provider}/tickets: where to navigate to link or re-authenticate."""
+    body = _body(
+        api.ProviderTicketRequest(
+            purpose=purpose,
+            password=password,
+            reauthentication_token=reauthentication_token,
+            totp_code=totp_code,
+        )
+    )
+    return Call("POST", f"/v1/auth/oidc/{provider}/tickets", api.ProviderTicket, body)
+
+
+def exchange_reauthentication_code(code: str) -> Call[api.Reauthenticated]:
+    """POST /v1/auth/oidc/reauthentication: a re-authentication token for the code."""
+    body = _body(api.ReauthenticationCodeRequest(code=code))
+    return Call("POST", "/v1/auth/oidc/reauthentication", api.Reauthenticated, body)
 
 
 # Commands

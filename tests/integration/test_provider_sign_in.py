@@ -490,3 +490,27 @@ async def test_a_provider_sign_in_of_an_account_with_mfa_needs_its_code(browser:
     assert without.status_code == 401
     assert without.json()["type"] == "/problems/mfa_required"
     assert with_code.status_code == 200, with_code.text
+
+
+async def test_a_provider_email_a_registration_would_refuse_is_refused_at_the_callback(
+    browser: Browser,
+) -> None:
+    subject, claims = someone()
+    callback = await browser.sign_in_at_provider(
+        await browser.start(PROVIDER), subject, {**claims, "email": "ada\u0000@example.org"}
+    )
+
+    answer = await browser.come_back(callback)
+
+    assert answer.status_code == 400
+    assert answer.json()["type"] == "/problems/email_invalid"
+
+
+async def test_control_characters_in_the_providers_name_do_not_reach_the_profile(
+    browser: Browser,
+) -> None:
+    subject, claims = someone()
+
+    tokens = await signed_up_with_provider(browser, subject, {**claims, "name": "Ada\u0000\n"})
+
+    assert (await me(browser, tokens))["display_name"] == "Ada"

@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from azora.settings import Settings
 from producers.ingress.oidc.registry import OidcSignIn
+from schemas import api
+from stack.client import calls
 from tests.support.ingress_app import RecordingTransport, in_memory_app, in_memory_client
 from tests.support.secrets import random_secret_key
 
@@ -109,3 +111,21 @@ def test_the_api_document_describes_every_provider_sign_in_endpoint() -> None:
     assert {"302", "400", "401", "403", "502"} <= set(callback["responses"])
     assert "/v1/auth/oidc/token" in paths
     assert "/v1/auth/oidc/{provider}/tickets" in paths
+
+
+def test_the_typed_client_describes_the_provider_calls_a_portal_makes() -> None:
+    client = in_memory_client(RecordingTransport(), SECRET)
+
+    listed = client.get(calls.sign_in_providers().path)
+    code = calls.exchange_provider_code("a-code", totp_code="123456")
+    ticket = calls.provider_ticket("google", "link", password="a sturdy passphrase 42")
+
+    assert api.SignInProviders.model_validate(listed.json()).providers == []
+    assert (code.path, code.json) == (
+        "/v1/auth/oidc/token",
+        {"code": "a-code", "totp_code": "123456"},
+    )
+    assert ticket.path == "/v1/auth/oidc/google/tickets"
+    assert ticket.json == {"purpose": "link", "password": "a sturdy passphrase 42"}
+    with pytest.raises(ValidationError):
+        calls.mfa_disable(None, totp_code="123456")  # neither password nor re-authentication
