@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 PROVIDER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 HttpUrl = Annotated[str, Field(pattern=r"^https?://[^\s#?]+$", max_length=500)]
@@ -23,6 +23,15 @@ class OidcProvider(BaseModel):
     client_secret: SecretStr
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
     scopes: str = Field(default="openid email profile", pattern=r"^[\x21\x23-\x5b\x5d-\x7e ]+$")
+
+    @field_validator("scopes")
+    @classmethod
+    def _openid_and_email(cls, scopes: str) -> str:
+        # Without `openid` there is no ID token; without `email`, nobody to sign in.
+        missing = {"openid", "email"} - set(scopes.split())
+        if missing:
+            raise ValueError(f"scopes must include {' and '.join(sorted(missing))}")
+        return scopes
 
 
 def return_url_problem(url: str) -> str | None:

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from azora.oidc_settings import OidcProvider
 from producers.ingress.oidc.id_tokens import IdTokenRejected, verify_id_token
-from producers.ingress.oidc.providers import Provider, ProviderUnavailable
+from producers.ingress.oidc.providers import CodeRefused, Provider, ProviderUnavailable
 
 ISSUER = "https://id.example.org"
 CLIENT = "azora-client"
@@ -38,9 +38,10 @@ def public_jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
 class InMemoryProvider:
     """Answers discovery and the key set; counts how often the keys are fetched."""
 
-    def __init__(self, issuer: str = ISSUER) -> None:
+    def __init__(self, issuer: str = ISSUER, token_answer: httpx.Response | None = None) -> None:
         self.issuer = issuer
         self.key_fetches = 0
+        self.token_answer = token_answer or httpx.Response(200, json={"id_token": "x"})
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/.well-known/openid-configuration":
@@ -56,6 +57,8 @@ class InMemoryProvider:
         if request.url.path == "/jwks":
             self.key_fetches += 1
             return httpx.Response(200, json={"keys": [public_jwk(KEY, "k1")]})
+        if request.url.path == "/token":
+            return self.token_answer
         return httpx.Response(404)
 
 
@@ -198,3 +201,24 @@ async def test_a_discovery_document_naming_another_issuer_is_not_used() -> None:
 
     with pytest.raises(ProviderUnavailable, match="names issuer"):
         await impostor.metadata()
+
+
+async def test_a_code_the_provider_refuses_is_the_persons_problem() -> None:
+    refusing = InMemoryProvider(token_answer=httpx.Response(400, json={"error": "invalid_grant"}))
+
+    with pytest.raises(CodeRefused, match="invalid_grant"):
+        await provider(refusing).exchange("a-code", "a-verifier")
+
+
+async def test_a_provider_refusing_this_client_is_an_operators_problem_not_the_persons() -> None:
+    refusing = InMemoryProvider(token_answer=httpx.Response(401, json={"error": "invalid_client"}))
+
+    with pytest.raises(ProviderUnavailable, match="check the client id and secret"):
+        await provider(refusing).exchange("a-code", "a-verifier")
+
+
+async def test_an_answer_larger_than_the_bound_is_not_read_whole() -> None:
+    huge = InMemoryProvider(token_answer=httpx.Response(200, content=b"x" * (300 * 1024)))
+
+    with pytest.raises(ProviderUnavailable, match="exceeds"):
+        await provider(huge).exchange("a-code", "a-verifier")

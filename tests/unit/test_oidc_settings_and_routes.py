@@ -55,8 +55,16 @@ def test_sign_in_with_providers_is_off_by_default() -> None:
         ({"oidc_return_urls": "https://app.example.org/#/done"}, "without a fragment"),
         ({"oidc_providers": {"Google!": PROVIDER}}, "lower case"),
         ({"oidc_providers": {"google": {**PROVIDER, "client_secret": None}}}, "client_secret"),
+        ({"oidc_providers": {"google": {**PROVIDER, "scopes": "profile email"}}}, "openid"),
     ],
-    ids=["no redirect base", "no return URL", "a fragment", "a bad name", "no client secret"],
+    ids=[
+        "no redirect base",
+        "no return URL",
+        "a fragment",
+        "a bad name",
+        "no client secret",
+        "no openid scope",
+    ],
 )
 def test_an_incomplete_provider_configuration_is_refused_at_start(
     changes: dict[str, Any], complaint: str

@@ -120,6 +120,11 @@ class Provider:
             raise ProviderUnavailable(f"the token endpoint did not answer: {exc!r}") from exc
         if answer.status_code in (400, 401):
             error = _json_or_empty(body).get("error", f"HTTP {answer.status_code}")
+            if error == "invalid_client" or answer.status_code == 401:
+                # Our configuration is wrong, not the person's code: an operator must act.
+                raise ProviderUnavailable(
+                    f"the provider refused this client ({error}): check the client id and secret"
+                )
             raise CodeRefused(f"the provider refused the code ({error})")
         if answer.status_code != 200:
             raise ProviderUnavailable(f"the token endpoint answered {answer.status_code}")
