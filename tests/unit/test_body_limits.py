@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from starlette.types import Message, Receive, Scope, Send
 
+from azora.oidc_settings import PROVIDER_NAME
 from producers.ingress.body_limits import BodyLimit, RequestBodyLimits
 from producers.ingress.json_depth import deeper_than
 from producers.ingress.query_text import NO_NUL
@@ -295,13 +296,16 @@ def test_every_text_query_parameter_is_bounded_and_refuses_nul() -> None:
         assert "maxLength" in schema, f"{method} {path} ?{name} is unbounded"
 
 
-def test_every_path_parameter_is_a_uuid() -> None:
+def test_every_path_parameter_is_a_uuid_or_a_provider_name() -> None:
     document = in_memory_app(RecordingTransport(), SECRET).openapi()
     checked = 0
     for path, operations in document["paths"].items():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
-                if parameter["in"] == "path":
+                if parameter["in"] == "path" and parameter["name"] == "provider":
+                    # A sign-in provider's name, as the settings allow names.
+                    assert parameter["schema"].get("pattern") == f"^{PROVIDER_NAME.pattern}$"
+                elif parameter["in"] == "path":
                     assert parameter["schema"].get("format") == "uuid", (path, parameter)
                     checked += 1
     assert checked >= 5, "no path parameter found: the walk is broken"

@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -28,12 +28,14 @@ from producers.ingress.oidc.providers import CodeRefused, Provider
 from producers.ingress.oidc.registry import OidcSignIn
 from producers.ingress.oidc.web import (
     REDIRECT,
+    ProviderName,
     provider_of,
     redirect,
     unavailable_is_502,
     with_query,
 )
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
+from producers.ingress.query_text import text_query
 from schemas.api.requests import Email
 from schemas.oidc import UserOidcSignInRequested
 
@@ -71,13 +73,13 @@ class _Vouched(BaseModel):
     },
 )
 async def callback(
-    provider: str,
+    provider: ProviderName,
     request: Request,
     ctx: Ctx,
-    code: Annotated[str | None, Query(max_length=4096)] = None,
-    state: Annotated[str | None, Query(max_length=512)] = None,
-    error: Annotated[str | None, Query(max_length=200)] = None,
-    error_description: Annotated[str | None, Query(max_length=500)] = None,
+    code: Annotated[str | None, text_query(4096)] = None,
+    state: Annotated[str | None, text_query(512)] = None,
+    error: Annotated[str | None, text_query(200)] = None,
+    error_description: Annotated[str | None, text_query(500)] = None,
 ) -> RedirectResponse:
     """Where the provider sends the browser back: verify, sign in, return to the app."""
     oidc, chosen = provider_of(ctx, provider)

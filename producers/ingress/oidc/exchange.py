@@ -25,6 +25,7 @@ from producers.ingress.credentials import (
 )
 from producers.ingress.oidc.registry import OidcSignIn
 from producers.ingress.oidc.tickets import TicketInvalid
+from producers.ingress.oidc.web import ProviderName
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from producers.ingress.reauthentication import reauthenticated_by_provider
 from producers.ingress.tokens import TokenPair
@@ -134,7 +135,11 @@ async def exchange_reauthentication(
     },
 )
 async def create_ticket(
-    provider: str, body: ProviderTicketRequest, user: CurrentUser, request: Request, ctx: Ctx
+    provider: ProviderName,
+    body: ProviderTicketRequest,
+    user: CurrentUser,
+    request: Request,
+    ctx: Ctx,
 ) -> ProviderTicket:
     """A ticket to start linking `provider` to your account, or re-authenticating with it."""
     oidc = _enabled(ctx)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
 from producers.ingress.auth import Ctx
@@ -19,12 +19,14 @@ from producers.ingress.oidc.flow import COOKIE_PATH, Purpose, cookie_name, new_f
 from producers.ingress.oidc.tickets import TicketInvalid
 from producers.ingress.oidc.web import (
     REDIRECT,
+    ProviderName,
     provider_of,
     redirect,
     unavailable_is_502,
     with_query,
 )
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
+from producers.ingress.query_text import text_query
 from schemas.api import SignInProvider, SignInProviders
 
 router = APIRouter(prefix="/v1/auth/oidc", tags=["accounts"], responses=PROBLEM_RESPONSES)
@@ -56,14 +58,14 @@ async def list_providers(ctx: Ctx) -> SignInProviders:
     },
 )
 async def start(
-    provider: str,
+    provider: ProviderName,
     ctx: Ctx,
     return_to: Annotated[
-        str | None, Query(max_length=2000, description="One of AZORA_OIDC_RETURN_URLS")
+        str | None, text_query(2000, description="One of AZORA_OIDC_RETURN_URLS")
     ] = None,
     ticket: Annotated[
         str | None,
-        Query(max_length=4096, description="From POST /v1/auth/oidc/{provider}/tickets"),
+        text_query(4096, description="From POST /v1/auth/oidc/{provider}/tickets"),
     ] = None,
 ) -> RedirectResponse:
     """Send the browser to the provider's sign-in page (a top-level navigation, not a fetch).

@@ -4,17 +4,23 @@ turning a provider that does not answer into a 502."""
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from fastapi import Path
 from fastapi.responses import RedirectResponse
 
+from azora.oidc_settings import PROVIDER_NAME
 from producers.ingress.context import IngressContext
 from producers.ingress.oidc.providers import Provider, ProviderUnavailable
 from producers.ingress.oidc.registry import OidcSignIn
 from producers.ingress.problems import Problem
 
 T = TypeVar("T")
+# A provider's name in a path: as the settings allow it, so no other text reaches a lookup.
+ProviderName = Annotated[
+    str, Path(pattern=f"^{PROVIDER_NAME.pattern}$", description="A configured provider's name")
+]
 REDIRECT: dict[int | str, dict[str, Any]] = {
     302: {"description": "To the provider (start) or back to the return URL (callback)"},
 }
