@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from schemas.accounts import UserMfaDisabled, UserMfaEnabled, UserRegistered
 from schemas.learning import CoursePublished, EnrollmentConfirmed, EnrollmentProgressed
+from schemas.oidc import UserOidcSignInAccepted
 from schemas.payments import PaymentIntentCreated, PaymentRefunded
 from schemas.tutor import LearningPathGenerated, TutorAnswered
 from schemas.wallet import WalletTransferCompleted
@@ -22,6 +23,7 @@ _TEMPLATES: dict[type[BaseModel], dict[str, str]] = {
     UserRegistered: {"me": "/v1/me", "login": "/v1/auth/login"},
     UserMfaEnabled: {"me": "/v1/me"},
     UserMfaDisabled: {"me": "/v1/me"},
+    UserOidcSignInAccepted: {"me": "/v1/me", "tokens": "/v1/auth/oidc/token"},
     CoursePublished: {"course": "/v1/courses/{course_id}"},
     EnrollmentConfirmed: {"enrollments": "/v1/enrollments", "course": "/v1/courses/{course_id}"},
     EnrollmentProgressed: {"enrollments": "/v1/enrollments"},
