@@ -783,37 +783,69 @@ def test_the_dockerfile_passes_hadolint() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_image_is_multi_stage_and_the_final_stage_is_slim_non_root_and_runs_azora() -> None:
-    build, final = dockerfile_stages()
-    final_text = "\n".join(final)
+def stages_by_name() -> dict[str, list[str]]:
+    """Each stage by its `AS` name; the unnamed last stage (the default target) as ""."""
+    named = {}
+    for stage in dockerfile_stages():
+        words = stage[0].split()
+        named[words[3] if len(words) == 4 and words[2].upper() == "AS" else ""] = stage
+    return named
 
-    assert build[0].endswith(" AS build")
+
+def test_the_image_is_multi_stage_and_the_final_stage_is_slim_non_root_and_runs_azora() -> None:
+    stages = stages_by_name()
+    build, base, final = stages["build"], stages["base"], stages[""]
+    runtime = "\n".join(base + final)
+
+    assert list(stages) == ["build", "build-tools", "base", "tools", ""]
+    assert dockerfile_stages()[-1] == final  # the default target
     assert "build-essential" in "\n".join(build)
-    assert final[0] == "FROM ${PYTHON_IMAGE}"
-    assert "apt-get" not in final_text
-    assert "build-essential" not in final_text
+    assert base[0] == "FROM ${PYTHON_IMAGE} AS base"
+    assert final[0] == "FROM base"
+    assert "apt-get" not in runtime
+    assert "build-essential" not in runtime
     assert [line for line in final if line.startswith("COPY")] == [
         "COPY --from=build /opt/azora /opt/azora"
     ]
-    users = [line for line in final if line.startswith("USER ")]
-    assert users == ["USER 10001:10001"]
-    assert final.index(users[0]) > max(i for i, line in enumerate(final) if line.startswith("RUN"))
-    assert 'ENTRYPOINT ["azora"]' in final
+    assert [line for line in base if line.startswith("COPY")] == []
+    for stage in (final, stages["tools"]):
+        assert [line for line in stage if line.startswith("USER ")] == ["USER 10001:10001"]
+        assert not [line for line in stage if line.startswith("RUN")]
+    assert 'ENTRYPOINT ["azora"]' in base
     assert 'CMD ["ingress"]' in final
     assert "ARG PYTHON_IMAGE=python:3.11-slim-bookworm" in DOCKERFILE.read_text()
 
 
-def test_the_image_gets_every_package_pyproject_lists_and_nothing_local() -> None:
+def test_the_image_installs_the_lock_with_hashes_and_every_package_and_nothing_local() -> None:
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     include = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
     packages = [pattern.rstrip("*") for pattern in include]
-    build = dockerfile_stages()[0]
+    build = stages_by_name()["build"]
     ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
 
     for package in packages:
         assert f"COPY {package} ./{package}" in build, package
     assert "COPY pyproject.toml ./" in build
+    installs = [line for line in build if " pip install" in line]
+    assert installs[0] == "RUN pip install --require-hashes -r requirements/runtime.txt"
+    # Azora itself resolves nothing and builds with the locked setuptools.
+    assert installs[1].startswith("RUN pip install --no-deps --no-build-isolation . ")
+    assert len(installs) == 2
     assert {".git", ".azora", ".venv", "tests"} <= set(ignored)
+    assert "requirements" not in ignored
+
+
+def test_only_the_tools_image_carries_the_parquet_extra() -> None:
+    stages = stages_by_name()
+
+    assert stages["build-tools"][0] == "FROM build AS build-tools"
+    assert stages["build-tools"][1].startswith(
+        "RUN pip install --require-hashes -r requirements/tools.txt"
+    )
+    assert "COPY --from=build-tools /opt/azora /opt/azora" in stages["tools"]
+    assert stages["tools"][0] == "FROM base AS tools"
+    everything_else = [line for name, s in stages.items() if name != "build-tools" for line in s]
+    assert not [line for line in everything_else if "tools.txt" in line and "pip" in line]
 
 
 # ----------------------------------------------------------------------------- helpers
