@@ -2,8 +2,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-VENV      ?= .venv
-PYTHON    ?= python3.11
+# Azora supports Python 3.11, 3.12 and 3.13; `make unit PYTHON_VERSION=3.13` tests another
+# in a venv of its own. Every venv installs from the same lock (requirements/, `make lock`).
+PYTHON_VERSION ?= 3.11
+VENV      ?= $(if $(filter 3.11,$(PYTHON_VERSION)),.venv,.venv-$(PYTHON_VERSION))
+PYTHON    ?= $(shell infra/python/find.sh $(PYTHON_VERSION))
+LOCK      := requirements/dev.txt
 PY        := $(VENV)/bin/python
 AZORA     := $(PY) -m stack
 STAMP     := $(VENV)/.installed
@@ -39,15 +43,36 @@ endif
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
+# Exactly the locked versions, each checked against its hashes; then Azora itself, built by
+# the locked setuptools (no unpinned build backend); `pip check` fails when pyproject.toml asks
+# for something the lock lacks.
+$(STAMP): pyproject.toml $(LOCK)
+	@test -n "$(PYTHON)" || { infra/python/find.sh $(PYTHON_VERSION); exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes -r $(LOCK)
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
 	@touch $@
 
 .PHONY: venv
-venv: $(STAMP) ## Create the virtualenv and install Azora with its dev tools
+venv: $(STAMP) ## Create the virtualenv (PYTHON_VERSION=3.11, 3.12 or 3.13) from the lock: Azora with its dev tools
+
+# uv resolves for every supported Python at once (--universal) and writes pip's hashed
+# requirements files: dev (what make and CI install), runtime (the image), tools (the
+# tools image: runtime + the parquet extra). runtime and tools are held to dev's versions.
+UV_COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet --group build $(if $(UPGRADE),--upgrade)
+
+# Not `venv` first: after pyproject.toml changed, the venv cannot be made until the lock is.
+# uv alone comes in, at the version and hashes the current lock gives.
+.PHONY: lock
+lock: ## Re-resolve requirements/*.txt from pyproject.toml (UPGRADE=1 moves every pin to the newest allowed)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(VENV)/bin/uv || { awk '/^uv==/ {p = 1; print; next} p && /^ +--hash/ {print; next} {p = 0}' \
+	  $(LOCK) > $(VENV)/uv-lock.txt && $(PY) -m pip install -q --require-hashes -r $(VENV)/uv-lock.txt; }
+	$(UV_COMPILE) --extra dev -o requirements/dev.txt
+	$(UV_COMPILE) -c requirements/dev.txt -o requirements/runtime.txt
+	$(UV_COMPILE) -c requirements/dev.txt --extra parquet -o requirements/tools.txt
 
 .PHONY: up
 up: ## Start Kafka, Postgres and stripe-mock (fetched the first time; only stripe-mock when KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL are both given)

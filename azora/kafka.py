@@ -121,6 +121,11 @@ def make_consumer(settings: Settings, group: str, client_id: str) -> AIOKafkaCon
         max_partition_fetch_bytes=4 * 1024 * 1024,
         fetch_max_wait_ms=settings.consumer_fetch_wait_ms,
         fetch_min_bytes=settings.consumer_fetch_min_bytes,
+        # How often aiokafka's fetch routine wakes when nothing happens (default 200 ms).
+        # Everything that needs a fetch sent wakes it at once (a fetch answered, records
+        # consumed, a seek, a rebalance), so this is only its safety net: five wakes a
+        # second per consumer of an idle stack for nothing (`azora/consume/polling.py`).
+        consumer_timeout_ms=1000,
         # Leave a slow batch (a retry storm) time before the group evicts this member.
         max_poll_interval_ms=600_000,
         session_timeout_ms=settings.consumer_session_timeout_ms,

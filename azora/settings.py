@@ -198,6 +198,11 @@ class Settings(BaseSettings):
     # a 20 ms wait per hop batches records and keeps p99 lower than answering at once.
     consumer_fetch_wait_ms: int = Field(default=20, ge=0)
     consumer_fetch_min_bytes: int = Field(default=64 * 1024, ge=1)
+    # Those two hold while records flow. After a poll that found nothing, the next fetch asks
+    # for one byte and the broker may hold it this long (`azora/consume/polling.py`): an
+    # idle consumer asks about once a second instead of fifty times, and the first record
+    # after a lull is answered the moment it arrives. Below aiokafka's 40 s request timeout.
+    consumer_idle_fetch_wait_ms: int = Field(default=1000, ge=0, le=30_000)
     # Handler errors that are neither transient nor permanent get this many tries, then the DLQ.
     consumer_max_attempts: int = Field(default=5, ge=1)
     # A record body larger than this is dead-lettered without being decoded.

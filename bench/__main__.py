@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from azora.settings import Settings
-from bench import end_to_end, export, ingress, projection, rebuild, result
+from bench import end_to_end, export, idle, ingress, projection, rebuild, result
 from bench.projection_report import as_result
 
-BENCHMARKS = ("ingress", "projection", "end_to_end", "export", "rebuild")
+BENCHMARKS = ("ingress", "projection", "end_to_end", "export", "rebuild", "idle")
 
 
 def _arguments() -> argparse.Namespace:
@@ -71,6 +71,8 @@ def main() -> None:
         "end_to_end": end_to_end.run,
         # The figure: a projection rebuilt from a million events.
         "rebuild": lambda: rebuild.run(args.rebuild_events),
+        # The idle goal: a stack with no traffic, as `make run` leaves it.
+        "idle": idle.run,
     }
     results: list[result.Result] = []
     failed: dict[str, str] = {}

@@ -249,7 +249,7 @@ async def _through_the_stack(settings: Settings, prefix: str, users: list[uuid.U
                 await asyncio.sleep(0.2)
             seen = dict(visible.at)
         await http.close()
-        rss = {name: servers.peak_rss_mib(pid) for name, pid in _children(stack.pid).items()}
+        rss = {name: servers.peak_rss_mib(pid) for name, pid in servers.children(stack.pid).items()}
     finally:
         servers.stop(stack)
     latencies = [
@@ -308,17 +308,6 @@ async def _ready(base: str, stack: subprocess.Popen[bytes]) -> None:
                 pass
             await asyncio.sleep(0.2)
     raise RuntimeError("azora run never became ready")
-
-
-def _children(pid: int) -> dict[str, int]:
-    listed = subprocess.run(["pgrep", "-a", "-P", str(pid)], capture_output=True, text=True)
-    children = {}
-    for line in listed.stdout.splitlines():
-        child, _, command = line.partition(" ")
-        words = command.split()
-        name = " ".join(words[words.index("stack") + 1 :]) if "stack" in words else command
-        children[name] = int(child)
-    return children
 
 
 async def _baseline(settings: Settings, prefix: str) -> dict[str, float]:

@@ -21,7 +21,9 @@ def free_port() -> int:
         return port
 
 
-def start(command: Sequence[str], env: dict[str, str], ready_url: str) -> subprocess.Popen[bytes]:
+def start(
+    command: Sequence[str], env: dict[str, str], ready_url: str, timeout: float = 60.0
+) -> subprocess.Popen[bytes]:
     """Start `command` (dies with us) and wait until `ready_url` answers 200."""
     process = subprocess.Popen(
         [sys.executable, *command],
@@ -30,7 +32,7 @@ def start(command: Sequence[str], env: dict[str, str], ready_url: str) -> subpro
         stderr=subprocess.DEVNULL,
         preexec_fn=die_with_parent,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{command} exited with {process.returncode}")
@@ -59,3 +61,15 @@ def peak_rss_mib(pid: int) -> float:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmHWM for pid {pid}")
+
+
+def children(pid: int) -> dict[str, int]:
+    """The child processes of `azora run` by role (`consume payments`, `relay`, ...)."""
+    listed = subprocess.run(["pgrep", "-a", "-P", str(pid)], capture_output=True, text=True)
+    found = {}
+    for line in listed.stdout.splitlines():
+        child, _, command = line.partition(" ")
+        words = command.split()
+        name = " ".join(words[words.index("stack") + 1 :]) if "stack" in words else command
+        found[name] = int(child)
+    return found

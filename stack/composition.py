@@ -198,6 +198,7 @@ def loop_settings(settings: Settings) -> LoopSettings:
     return LoopSettings(
         max_batch=settings.consumer_max_batch,
         fetch_wait_ms=settings.consumer_fetch_wait_ms,
+        idle_fetch_wait_ms=settings.consumer_idle_fetch_wait_ms,
         max_attempts=settings.consumer_max_attempts,
         max_record_bytes=settings.consumer_max_record_bytes,
         kafka_commit_interval_s=settings.consumer_kafka_commit_interval_s,

@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer
 from azora.consume.batch import Batch
 from azora.consume.decoding import Decoder
 from azora.consume.observation import Observer
+from azora.consume.polling import AdaptivePolling
 from azora.consume.service import Service
 
 # Records fetched and decoded between two yields to the event loop (see `next_batch`).
@@ -27,13 +28,16 @@ class Fetcher:
         *,
         max_batch: int,
         fetch_wait_ms: int,
+        idle_fetch_wait_ms: int,
         observer: Observer,
     ) -> None:
         self._consumer = consumer
         self._decoder = decoder
         self._service = service
         self._max_batch = max_batch
-        self._fetch_wait_ms = fetch_wait_ms
+        self.polling = AdaptivePolling(
+            consumer, busy_poll_ms=fetch_wait_ms, idle_wait_ms=idle_fetch_wait_ms
+        )
         self._observer = observer
         # Applied batches, freed a slice at a time (see `spent`).
         self._spent: list[Batch] = []
@@ -48,7 +52,7 @@ class Fetcher:
         The previous batches' objects are freed in the same slices.
         """
         batch = Batch()
-        wait_ms = self._fetch_wait_ms
+        wait_ms = self.polling.poll_timeout_ms
         first_slice_at: float | None = None
         decoding = 0.0
         while (room := self._max_batch - batch.size) > 0:
@@ -56,6 +60,8 @@ class Fetcher:
             self._free_spent(SLICE)
             if not fetched:
                 break
+            # Before the next await, so the fetcher's next request already batches.
+            self.polling.busy()
             started = time.perf_counter()
             first_slice_at = first_slice_at or started
             batch.extend(self._decoder.decode(fetched))
@@ -65,6 +71,8 @@ class Fetcher:
         batch.unique(self._service)  # here, not on the applier's time
         if batch.size:
             self._observer.decoded(batch, first_slice_at or time.perf_counter(), decoding)
+        elif first_slice_at is None:
+            self.polling.idle()  # a whole poll found nothing
         return batch
 
     def spent(self, batch: Batch) -> None:

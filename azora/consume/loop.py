@@ -35,6 +35,7 @@ class ConsumeLoop(RecordsApplier):
             self.service,
             max_batch=self.settings.max_batch,
             fetch_wait_ms=self.settings.fetch_wait_ms,
+            idle_fetch_wait_ms=self.settings.idle_fetch_wait_ms,
             observer=self.observer,
         )
         self.consumer.subscribe(self.service.physical_topics(self.names), listener=self._seeker())

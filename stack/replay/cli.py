@@ -15,7 +15,7 @@ from azora.settings import Settings
 from azora.topics import TopicNames
 from stack.replay.export import ExportRequest, Summary, export
 from stack.replay.filters import Filters
-from stack.replay.formats import Format, format_for
+from stack.replay.formats import Format, MissingExtraError, format_for, require_support
 from stack.replay.selection import MissingTopicsError, select_topics
 from stack.replay.window import parse_bound
 
@@ -97,6 +97,11 @@ def export_command(
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
+    try:
+        require_support(request.format)
+    except MissingExtraError as exc:
+        typer.echo(f"azora replay export: {exc}", err=True)
+        raise typer.Exit(2) from None
     summary = _run(settings, request, output)
     typer.echo(summary.line(), err=True)
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from azora.settings import Settings
 from stack.replay.atomic import atomic_output
 from stack.replay.filters import Filters
-from stack.replay.formats import Format, open_writer
+from stack.replay.formats import Format, open_writer, require_support
 from stack.replay.progress import ExportProgress
 from stack.replay.reader import WindowReader, replay_consumer
 from stack.replay.rows import decode_envelope
@@ -74,6 +74,7 @@ async def export(
     """Run one export; the output file appears only if it completes."""
     if request.output is None and request.format is not Format.JSONL:
         raise ValueError(f"{request.format} cannot be streamed to stdout; give a file")
+    require_support(request.format)  # before anything is read
     started = clock()
     partitions = await partitions_of(settings, request.topics)
     consumer = replay_consumer(settings)

@@ -61,6 +61,19 @@ CRDS = {
 }
 # Read from the environment by the CLI itself rather than by Settings.
 NON_SETTINGS_ENV = {"AZORA_LOG_LEVEL"}
+# Services only a profile starts, and which.
+PROFILED = {"stripe-mock": ["dev"], "postgres-port": ["dev"], "tools": ["tools"]}
+ENV_EXAMPLE = REPO / ".env.example"
+# Values .env.example must leave blank (compose refuses to start while the required ones are).
+ENV_SECRETS = {
+    "AZORA_SECRET_KEY",
+    "AZORA_STRIPE_WEBHOOK_SECRET",
+    "POSTGRES_PASSWORD",
+    "GRAFANA_ADMIN_PASSWORD",
+    "OPENAI_API_KEY",
+    "AZORA_KAFKA_SASL_PASSWORD",
+    "AZORA_KAFKA_SSL_KEY_PASSWORD",
+}
 # The secrets compose.yml must refuse to start without.
 COMPOSE_SECRETS = (
     "AZORA_SECRET_KEY",
@@ -666,7 +679,13 @@ def test_compose_runs_every_azora_process_from_one_image() -> None:
         "prometheus",
         "grafana",
         "otel-collector",
+        *PROFILED,
     }
+    assert not [
+        name
+        for name, s in compose()["services"].items()
+        if name not in PROFILED and "profiles" in s
+    ]
 
 
 def test_every_compose_service_waits_for_what_it_needs_and_has_a_health_check() -> None:
@@ -703,6 +722,92 @@ def test_compose_refuses_to_start_without_its_secrets() -> None:
     env = compose()["x-azora-environment"]
     assert env["AZORA_ENV"] == "production"
     assert set(env) - settings_env_names() - NON_SETTINGS_ENV == set()
+
+
+def test_the_dev_profile_adds_stripe_mock_and_postgres_on_the_hosts_loopback() -> None:
+    services = compose()["services"]
+
+    for name, profiles in PROFILED.items():
+        assert services[name]["profiles"] == profiles, name
+    assert services["stripe-mock"]["image"].startswith("stripe/stripe-mock:")
+    forward = services["postgres-port"]
+    assert forward["ports"] == ["127.0.0.1:${POSTGRES_DEV_PORT:-54329}:5432"]
+    assert forward["command"][-1] == "tcp-connect:postgres:5432"
+    assert forward["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    # Only that profile publishes the database; the stack itself never does.
+    assert "ports" not in services["postgres"]
+    assert compose()["x-azora-environment"]["AZORA_STRIPE_API_BASE"] == (
+        "${AZORA_STRIPE_API_BASE:-}"
+    )
+
+
+def test_the_tools_profile_runs_the_tools_image_with_the_stacks_settings() -> None:
+    tools = compose()["services"]["tools"]
+
+    assert tools["build"] == {"context": ".", "target": "tools"}
+    assert tools["environment"] == compose()["x-azora-environment"]
+    assert tools["volumes"] == ["exports:/home/azora/exports"]
+    assert "exports" in compose()["volumes"]
+
+
+def env_example() -> dict[str, str]:
+    """Every `NAME=value` of .env.example, commented out (`# NAME=value`) or not."""
+    entries: dict[str, str] = {}
+    for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
+        if match := re.fullmatch(r"(?:# )?([A-Z][A-Z0-9_]*)=(.*)", line):
+            assert match[1] not in entries, f"{match[1]} twice"
+            entries[match[1]] = match[2]
+    return entries
+
+
+def active_env_example() -> dict[str, str]:
+    lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def test_the_env_example_names_every_variable_compose_reads_and_every_setting() -> None:
+    compose_reads = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", COMPOSE.read_text(encoding="utf-8")))
+    listed = set(env_example())
+
+    assert compose_reads <= set(active_env_example())
+    missing = [
+        names
+        for names in (setting_env_names(field) for field in Settings.model_fields)
+        if not names & listed
+    ]
+    assert missing == [], "add them to .env.example"
+    assert listed - compose_reads - settings_env_names() - NON_SETTINGS_ENV == set()
+
+
+def test_the_env_example_holds_no_secret_and_compose_refuses_to_start_on_it() -> None:
+    given = env_example()
+
+    assert {name: given[name] for name in ENV_SECRETS if given.get(name)} == {}
+    assert set(COMPOSE_SECRETS) - {"STRIPE_API_KEY"} <= ENV_SECRETS
+    # stripe-mock's key: test mode, and worthless against Stripe itself.
+    assert given["STRIPE_API_KEY"].startswith("sk_test_")
+
+
+def test_the_env_examples_commented_settings_are_azoras_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in settings_env_names():
+        monkeypatch.delenv(name, raising=False)
+    commented = {
+        name: value
+        for name, value in env_example().items()
+        if name not in active_env_example() and name.startswith("AZORA_")
+    }
+    # A blank one stands for "unset": uncommented as it is, it would set an empty value.
+    blank = {name.removeprefix("AZORA_").lower() for name, value in commented.items() if not value}
+    uncommented = tmp_path / "env"
+    uncommented.write_text("\n".join(f"{n}={v}" for n, v in commented.items() if v))
+
+    from_file = Settings(_env_file=uncommented)  # type: ignore[call-arg]
+
+    # None, "" or (): unset by default.
+    assert [name for name in blank if Settings.model_fields[name].default] == []
+    assert from_file == Settings(_env_file=None)  # type: ignore[call-arg]
 
 
 def test_compose_mounts_the_repositorys_prometheus_grafana_and_collector_configs() -> None:
@@ -792,37 +897,69 @@ def test_the_dockerfile_passes_hadolint() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_image_is_multi_stage_and_the_final_stage_is_slim_non_root_and_runs_azora() -> None:
-    build, final = dockerfile_stages()
-    final_text = "\n".join(final)
+def stages_by_name() -> dict[str, list[str]]:
+    """Each stage by its `AS` name; the unnamed last stage (the default target) as ""."""
+    named = {}
+    for stage in dockerfile_stages():
+        words = stage[0].split()
+        named[words[3] if len(words) == 4 and words[2].upper() == "AS" else ""] = stage
+    return named
 
-    assert build[0].endswith(" AS build")
+
+def test_the_image_is_multi_stage_and_the_final_stage_is_slim_non_root_and_runs_azora() -> None:
+    stages = stages_by_name()
+    build, base, final = stages["build"], stages["base"], stages[""]
+    runtime = "\n".join(base + final)
+
+    assert list(stages) == ["build", "build-tools", "base", "tools", ""]
+    assert dockerfile_stages()[-1] == final  # the default target
     assert "build-essential" in "\n".join(build)
-    assert final[0] == "FROM ${PYTHON_IMAGE}"
-    assert "apt-get" not in final_text
-    assert "build-essential" not in final_text
+    assert base[0] == "FROM ${PYTHON_IMAGE} AS base"
+    assert final[0] == "FROM base"
+    assert "apt-get" not in runtime
+    assert "build-essential" not in runtime
     assert [line for line in final if line.startswith("COPY")] == [
         "COPY --from=build /opt/azora /opt/azora"
     ]
-    users = [line for line in final if line.startswith("USER ")]
-    assert users == ["USER 10001:10001"]
-    assert final.index(users[0]) > max(i for i, line in enumerate(final) if line.startswith("RUN"))
-    assert 'ENTRYPOINT ["azora"]' in final
+    assert [line for line in base if line.startswith("COPY")] == []
+    for stage in (final, stages["tools"]):
+        assert [line for line in stage if line.startswith("USER ")] == ["USER 10001:10001"]
+        assert not [line for line in stage if line.startswith("RUN")]
+    assert 'ENTRYPOINT ["azora"]' in base
     assert 'CMD ["ingress"]' in final
     assert "ARG PYTHON_IMAGE=python:3.11-slim-bookworm" in DOCKERFILE.read_text()
 
 
-def test_the_image_gets_every_package_pyproject_lists_and_nothing_local() -> None:
+def test_the_image_installs_the_lock_with_hashes_and_every_package_and_nothing_local() -> None:
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     include = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
     packages = [pattern.rstrip("*") for pattern in include]
-    build = dockerfile_stages()[0]
+    build = stages_by_name()["build"]
     ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
 
     for package in packages:
         assert f"COPY {package} ./{package}" in build, package
     assert "COPY pyproject.toml ./" in build
+    installs = [line for line in build if " pip install" in line]
+    assert installs[0] == "RUN pip install --require-hashes -r requirements/runtime.txt"
+    # Azora itself resolves nothing and builds with the locked setuptools.
+    assert installs[1].startswith("RUN pip install --no-deps --no-build-isolation . ")
+    assert len(installs) == 2
     assert {".git", ".azora", ".venv", "tests"} <= set(ignored)
+    assert "requirements" not in ignored
+
+
+def test_only_the_tools_image_carries_the_parquet_extra() -> None:
+    stages = stages_by_name()
+
+    assert stages["build-tools"][0] == "FROM build AS build-tools"
+    assert stages["build-tools"][1].startswith(
+        "RUN pip install --require-hashes -r requirements/tools.txt"
+    )
+    assert "COPY --from=build-tools /opt/azora /opt/azora" in stages["tools"]
+    assert stages["tools"][0] == "FROM base AS tools"
+    everything_else = [line for name, s in stages.items() if name != "build-tools" for line in s]
+    assert not [line for line in everything_else if "tools.txt" in line and "pip" in line]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -836,10 +973,11 @@ def provider_env_names(given: set[str]) -> set[str]:
 
 def settings_env_names() -> set[str]:
     """Every environment variable Settings reads: AZORA_<field>, and the aliases."""
-    names = set()
-    for field_name, field in Settings.model_fields.items():
-        names.add(f"AZORA_{field_name.upper()}")
-        alias = field.validation_alias
-        choices = getattr(alias, "choices", [alias] if isinstance(alias, str) else [])
-        names.update(str(choice) for choice in choices)
-    return names
+    return {name for field in Settings.model_fields for name in setting_env_names(field)}
+
+
+def setting_env_names(field_name: str) -> set[str]:
+    """The environment variables one setting is read from: AZORA_<field>, and its aliases."""
+    alias = Settings.model_fields[field_name].validation_alias
+    choices = getattr(alias, "choices", [alias] if isinstance(alias, str) else [])
+    return {f"AZORA_{field_name.upper()}", *(str(choice) for choice in choices)}
