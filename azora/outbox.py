@@ -64,6 +64,9 @@ class OutboxRelay:
     ) -> None:
         self.dsn = dsn
         self.database = databases.where(dsn)
+        # Every database's series exists from the start, at zero until its first send.
+        metrics.OUTBOX_SENT.labels(self.database)
+        metrics.OUTBOX_DEPTH.labels(self.database)
         # Beaten on every pass, every wait for the lock and every retry: /healthz.
         self.heartbeat = heartbeat or Heartbeat("relay", float("inf"))
         self.pool = pool

@@ -18,7 +18,7 @@ from azora import databases, db
 from azora.aio import keep_trying
 from azora.consume.loop import ConsumeLoop
 from azora.consume.service import Service
-from azora.health.heartbeat import BeatOnEveryHook, Heartbeat
+from azora.health.heartbeat import Heartbeat, LoopHeartbeat
 from azora.health.probes import Check, NotYet, Probes, database_check, kafka_check
 from azora.kafka import make_consumer
 from azora.outbox import OutboxRelay
@@ -73,7 +73,7 @@ async def run_services(
                 topic_names,
                 loop_settings(settings),
                 group=group,
-                observers=[BeatOnEveryHook(heartbeat)],
+                observers=[LoopHeartbeat(heartbeat)],
             )
         await asyncio.gather(*(loop.run(stop) for loop in loops.values()))
     finally:

@@ -53,25 +53,28 @@ class Heartbeat:
         return self.silent_for() <= self.deadline_s
 
 
-class BeatOnEveryHook(Observer):
-    """Beats a heartbeat whenever the consume loop works: it polled, a batch moved on.
+class LoopHeartbeat(Observer):
+    """Beats a consume loop's heartbeat while it works, as its observer.
 
-    (Not on Kafka commits: they go out in the background, even from a wedged loop.)
+    Idle, the loop is alive while it polls. With a batch in hand, only the batch moving on
+    counts (a handler done, an attempt failed, the commit): the fetcher goes on polling
+    while the applier works, so a poll then says nothing of a handler that never returns.
+    (Nor do Kafka commits: they go out in the background, even from a wedged loop.)
     """
 
     def __init__(self, heartbeat: Heartbeat) -> None:
         self._heartbeat = heartbeat
+        self._applying = 0
+
+    def polled(self) -> None:
+        if not self._applying:
+            self._heartbeat.beat()
 
     def assigned(self, partitions: Collection[TopicPartition]) -> None:
         self._heartbeat.beat()
 
-    def polled(self) -> None:
-        self._heartbeat.beat()
-
-    def decoded(self, batch: Batch, started: float, seconds: float) -> None:
-        self._heartbeat.beat()
-
     def applying(self, batch: Batch) -> None:
+        self._applying += 1
         self._heartbeat.beat()
 
     def handled(self, spec: TopicSpec, seconds: float) -> None:
@@ -87,4 +90,5 @@ class BeatOnEveryHook(Observer):
         self._heartbeat.beat()
 
     def ended(self, batch: Batch, error: BaseException | None) -> None:
+        self._applying = max(0, self._applying - 1)
         self._heartbeat.beat()
