@@ -19,11 +19,13 @@ import pytest
 from azora.settings import Settings
 from bench.databases import fresh_database
 from tests.support.model_server import ModelServer
-from tests.support.processes import free_port
+from tests.support.processes import free_port, free_port_block
 from tests.support.second_postgres import answers, second_cluster, second_cluster_port
 from tests.support.stack import stack_env, start_stack, stop_stack
 from tests.support.world import World, created, new_world
 
+# Ports above each base `azora run` may number its children with.
+PORTS_PER_BASE = 32
 # The services whose databases are on the second cluster, and the schema each gets there.
 ON_THE_SECOND_CLUSTER = {"identity": "identity", "wallet": "wallet", "payments": "payments"}
 
@@ -63,8 +65,10 @@ def stack(
 ) -> Iterator[str]:
     """`azora run` on a free port; yields its base URL once /readyz answers 200."""
     port = free_port()
-    metrics_base = free_port()
-    health_base = free_port()
+    # `azora run` numbers its children's /metrics ports and probe ports from two bases:
+    # ranges that must not overlap.
+    metrics_base = free_port_block(2 * PORTS_PER_BASE)
+    health_base = metrics_base + PORTS_PER_BASE
     settings = stack_world.settings
     env = stack_env(
         settings,
@@ -88,7 +92,7 @@ def stack(
         },
     )
     log = tmp_path_factory.mktemp("stack") / "azora-run.log"
-    process = start_stack(env, Path(log), timeout=90)
+    process = start_stack(env, Path(log), timeout=240)
     try:
         os.environ["AZORA_TEST_METRICS_PORT_BASE"] = str(metrics_base)
         os.environ["AZORA_TEST_HEALTH_PORT_BASE"] = str(health_base)
