@@ -30,7 +30,9 @@ def second_cluster_port() -> int:
 def second_cluster(port: int) -> Iterator[str]:
     """Start the second cluster on `port` (unless it runs); yield its admin URL; stop it
     afterwards if it was started here."""
-    state = Path(os.environ.get("AZORA_STATE_DIR", REPO / ".azora")) / "second-postgres"
+    # Absolute, as `make clean` names it (the script keys a fallback location on the path).
+    state = Path(os.path.abspath(os.environ.get("AZORA_STATE_DIR", REPO / ".azora")))
+    state /= "second-postgres"
     env = {**os.environ, "AZORA_STATE_DIR": str(state), "AZORA_PG_PORT": str(port)}
     running = _script("status", env).returncode == 0
     if not running:
