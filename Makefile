@@ -161,5 +161,6 @@ clean: ## Stop everything and delete all local state in the state dir (Kafka and
 	-$(STRIPE_MOCK) stop
 	-$(KAFKA) stop
 	-$(POSTGRES) clean
+	-AZORA_STATE_DIR="$(abspath $(or $(AZORA_STATE_DIR),.azora))/second-postgres" $(POSTGRES) clean
 	rm -rf $${AZORA_STATE_DIR:-.azora}
 	@echo "state removed"

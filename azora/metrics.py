@@ -46,8 +46,13 @@ DEAD_LETTERS = Counter(
     "Records sent to a dead-letter topic.",
     ["group", "topic"],
 )
-OUTBOX_SENT = Counter("azora_outbox_sent_total", "Outbox records published by the relay.")
-OUTBOX_DEPTH = Gauge("azora_outbox_depth", "Outbox records waiting after the relay's last pass.")
+# By database (`host:port/name`): one relay process publishes the outbox of each.
+OUTBOX_SENT = Counter(
+    "azora_outbox_sent_total", "Outbox records published by the relay.", ["database"]
+)
+OUTBOX_DEPTH = Gauge(
+    "azora_outbox_depth", "Outbox records waiting after the relay's last pass.", ["database"]
+)
 OUTBOX_DELAY = Histogram(
     "azora_outbox_relay_delay_seconds",
     "From an outbox row's insert to the broker's ack.",

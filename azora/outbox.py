@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from azora import channels, db, metrics, tracing
+from azora import channels, databases, db, metrics, tracing
 from azora.aio import sleep_or_stop, wait_any
 from azora.consume.errors import is_transient
+from azora.health.heartbeat import Heartbeat
 from azora.messages import header_value, headers_from_json
 from azora.producer_errors import needs_new_producer
 from schemas.envelope import HEADER_EVENT_ID, HEADER_TRACEPARENT
@@ -59,8 +60,15 @@ class OutboxRelay:
         backoff_max_s: float = 30.0,
         inbox_retention_s: float = 7 * 24 * 3600,
         renew_producer: Callable[[AIOKafkaProducer], Awaitable[AIOKafkaProducer]] | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self.dsn = dsn
+        self.database = databases.where(dsn)
+        # Every database's series exists from the start, at zero until its first send.
+        metrics.OUTBOX_SENT.labels(self.database)
+        metrics.OUTBOX_DEPTH.labels(self.database)
+        # Beaten on every pass, every wait for the lock and every retry: /healthz.
+        self.heartbeat = heartbeat or Heartbeat("relay", float("inf"))
         self.pool = pool
         self.producer = producer
         self.batch = batch
@@ -77,6 +85,7 @@ class OutboxRelay:
         delay = 0.2
         stale_producer = False
         while not stop.is_set():
+            self.heartbeat.beat()
             try:
                 if stale_producer and self.renew_producer is not None:
                     self.producer = await self.renew_producer(self.producer)
@@ -98,6 +107,7 @@ class OutboxRelay:
         conn = await db.connect(self.dsn)
         try:
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
+                self.heartbeat.beat()  # a standby waiting to take over is alive too
                 if stop.is_set():
                     return
                 await sleep_or_stop(1.0, stop)
@@ -105,6 +115,7 @@ class OutboxRelay:
             wake = asyncio.Event()
             await conn.add_listener(channels.OUTBOX, lambda *_: wake.set())
             while not stop.is_set():
+                self.heartbeat.beat()
                 wake.clear()
                 await self._prune_inbox_now_and_then()
                 sent = await self.publish_once()
@@ -135,8 +146,9 @@ class OutboxRelay:
     async def publish_once(self) -> int:
         """Publish one batch of the oldest rows; return how many went out."""
         rows = await self.pool.fetch(FETCH, self.batch)
+        depth = metrics.OUTBOX_DEPTH.labels(self.database)
         if not rows:
-            metrics.OUTBOX_DEPTH.set(0)
+            depth.set(0)
             return 0
         pending = []
         for row in rows:
@@ -151,11 +163,8 @@ class OutboxRelay:
         now = datetime.now(UTC)
         for row in rows:
             metrics.OUTBOX_DELAY.observe((now - row["created_at"]).total_seconds())
-        metrics.OUTBOX_SENT.inc(len(rows))
-        if len(rows) == self.batch:
-            metrics.OUTBOX_DEPTH.set(await self.pool.fetchval(DEPTH))
-        else:
-            metrics.OUTBOX_DEPTH.set(0)
+        metrics.OUTBOX_SENT.labels(self.database).inc(len(rows))
+        depth.set(await self.pool.fetchval(DEPTH) if len(rows) == self.batch else 0)
         return len(rows)
 
 

@@ -36,6 +36,17 @@ ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?
 # A long value of a few repeated characters ("x" * 40) is no secret either.
 MIN_DISTINCT_CHARACTERS = 8
 SecretName = Literal["secret_key", "stripe_webhook_secret"]
+# Who may be given a Postgres database of its own: every service, the projections, and the
+# ingress's read side (`azora.databases` says which database each one uses).
+DATABASE_OWNERS = (
+    "identity",
+    "learning",
+    "payments",
+    "wallet",
+    "tutor",
+    "projections",
+    "ingress",
+)
 
 
 class Settings(BaseSettings):
@@ -58,6 +69,15 @@ class Settings(BaseSettings):
         default="postgresql://azora@127.0.0.1:54329/azora",
         validation_alias=AliasChoices("AZORA_DATABASE_URL", "DATABASE_URL"),
     )
+    # A database of its own for a service, the projections, or the ingress's read side
+    # (AZORA_<OWNER>_DATABASE_URL); unset, the owner uses DATABASE_URL (`azora.databases`).
+    identity_database_url: str | None = None
+    learning_database_url: str | None = None
+    payments_database_url: str | None = None
+    wallet_database_url: str | None = None
+    tutor_database_url: str | None = None
+    projections_database_url: str | None = None
+    ingress_database_url: str | None = None
     db_pool_max: int = 10
     # Postgres TLS, named as libpq names it. Folded into the DSN's query, where asyncpg
     # reads it for every pool and connection (and migrations). Unset: asyncpg's default,
@@ -113,6 +133,16 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=0, ge=0, le=65535)
     metrics_port_base: int = Field(default=9101, ge=1, le=65000)
+    # Where a consumer, the relay or the lag exporter answers /healthz and /readyz (0: not
+    # served), apart from /metrics; `azora run` numbers its children's ports from the base.
+    health_host: str = "127.0.0.1"
+    health_port: int = Field(default=0, ge=0, le=65535)
+    health_port_base: int = Field(default=9201, ge=1, le=65000)
+    # A loop silent for longer than this (no poll, no batch begun or committed, no retry) is
+    # wedged: /healthz answers 503. Longer than the slowest batch (the tutor's model calls
+    # run one after another) and than the retry backoff; shorter than the 10 minutes after
+    # which Kafka evicts a member that stopped polling.
+    health_deadline_s: float = Field(default=300.0, gt=0)
 
     # The lag exporter: how often it samples, how many samples a status is judged over,
     # which groups it watches (a regex; default: every group of this topic prefix), and
@@ -334,9 +364,13 @@ class Settings(BaseSettings):
             "sslcert": self.database_sslcert,
             "sslkey": self.database_sslkey,
         }
-        self.database_url = with_query(
-            self.database_url, {k: v for k, v in wanted.items() if v is not None}
-        )
+        given = {k: v for k, v in wanted.items() if v is not None}
+        self.database_url = with_query(self.database_url, given)
+        for owner in DATABASE_OWNERS:
+            name = f"{owner}_database_url"
+            own: str | None = getattr(self, name)
+            if own is not None:
+                setattr(self, name, with_query(own, given))
         return self
 
 

@@ -73,7 +73,7 @@ async def consume(
     settings: Settings, names: TopicNames, group: str, events: int, batch: int
 ) -> Consumed:
     """Run the users projection's handlers as group `group` until `events` are applied."""
-    # What `composition.run_services` does to a consumer process before its loops start.
+    # What `workers.run_services` does to a consumer process before its loops start.
     runtime.tune_gc_for_batches()
     # The projection itself under a private group name (any future Service knob included).
     service = dataclasses.replace(USERS, name=group)

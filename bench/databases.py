@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 
 import asyncpg
 
@@ -13,13 +13,21 @@ from azora import migrate
 
 
 @contextlib.asynccontextmanager
-async def fresh_database(url: str, *, checkpoint_first: bool = False) -> AsyncIterator[str]:
-    """Create and migrate a database beside `url`'s; yield its URL; drop it afterwards.
+async def fresh_database(
+    url: str,
+    *,
+    checkpoint_first: bool = False,
+    schemas: Collection[str] = migrate.EVERY_SCHEMA,
+    revision: str = "head",
+    label: str = "t",
+) -> AsyncIterator[str]:
+    """Create a database beside `url`'s with `schemas` (default: all) migrated to `revision`;
+    yield its URL; drop it afterwards. `label` goes into its name (`azora_<label><random>`).
 
     `checkpoint_first`: create it by file copy, which makes Postgres checkpoint first, so
     a benchmark does not meet the checkpoint the previous one's writes were heading for.
     """
-    name = f"azora_t{uuid.uuid4().hex[:12]}"
+    name = f"azora_{label}{uuid.uuid4().hex[:12]}"
     base, _, _ = url.rpartition("/")
     admin = await asyncpg.connect(url)
     strategy = " STRATEGY FILE_COPY" if checkpoint_first else ""
@@ -30,7 +38,7 @@ async def fresh_database(url: str, *, checkpoint_first: bool = False) -> AsyncIt
     private = f"{base}/{name}"
     try:
         # Alembic runs its own event loop: keep it off this one.
-        await asyncio.to_thread(migrate.upgrade, private)
+        await asyncio.to_thread(migrate.upgrade, private, schemas, revision)
         yield private
     finally:
         await _drop(url, name)

@@ -28,7 +28,7 @@ from bench.produce import produce
 from bench.result import Result
 from consumers.projections import projections_service
 from schemas.catalogue import USER_REGISTERED
-from stack import composition
+from stack import composition, workers
 from stack.rebuild.runner import ProjectionRebuild
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ async def run(events: int) -> Result:
 async def _live_catches_up(settings: Settings, names: TopicNames, events: int) -> float:
     stop = asyncio.Event()
     started = time.perf_counter()
-    task = asyncio.create_task(composition.run_services(settings, [projections_service()], stop))
+    task = asyncio.create_task(workers.run_services(settings, [projections_service()], stop))
     topic = names.physical(USER_REGISTERED)
     conn = await asyncpg.connect(settings.database_url)
     try:

@@ -20,12 +20,13 @@ from typing import Annotated
 
 import typer
 
+from azora import databases
 from azora.aio import stop_on_signals
 from azora.runtime import die_with_parent
 from azora.settings import Settings
 from stack.dlq import dlq_app
 from stack.lag.cli import lag, lag_exporter
-from stack.process import configure_logging, serve_metrics
+from stack.process import configure_logging, serve_metrics, serving_probes
 from stack.rebuild.cli import projections_app
 from stack.replay.cli import replay_app
 
@@ -88,7 +89,12 @@ def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)
     composition.start_tracing(settings, role)
 
     async def main() -> None:
-        await composition.run_services(settings, selected, stop_on_signals())
+        from azora.health.probes import Probes
+        from stack import workers
+
+        probes = Probes(settings.health_deadline_s)
+        async with serving_probes(settings, probes):
+            await workers.run_services(settings, selected, stop_on_signals(), probes=probes)
 
     try:
         asyncio.run(main())
@@ -98,7 +104,7 @@ def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)
 
 @app.command()
 def relay() -> None:
-    """Publish the outbox to Kafka until SIGTERM."""
+    """Publish the outbox of every database to Kafka until SIGTERM (a relay per database)."""
     from azora import tracing
     from stack import composition
 
@@ -109,7 +115,12 @@ def relay() -> None:
     composition.start_tracing(settings, "relay")
 
     async def main() -> None:
-        await composition.run_relay(settings, stop_on_signals())
+        from azora.health.probes import Probes
+        from stack import workers
+
+        probes = Probes(settings.health_deadline_s)
+        async with serving_probes(settings, probes):
+            await workers.run_relay(settings, stop_on_signals(), probes=probes)
 
     try:
         asyncio.run(main())
@@ -118,13 +129,34 @@ def relay() -> None:
 
 
 @app.command("migrate")
-def migrate_command() -> None:
-    """Apply database migrations (Alembic) up to the newest."""
+def migrate_command(
+    service: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only this service's database and schema (repeatable): "
+            + ", ".join(databases.SERVICES)
+        ),
+    ] = None,
+) -> None:
+    """Create or update the schemas in every service's database (Alembic), up to the newest.
+
+    Each database gets the consume loop's schema and the schemas of the services using it.
+    """
     from azora import migrate
 
     configure_logging()
-    migrate.upgrade(Settings().database_url)
-    typer.echo("database schema is up to date")
+    settings = Settings()
+    owners = service or list(databases.SERVICES)
+    unknown = [owner for owner in owners if owner not in databases.SERVICES]
+    if unknown:
+        raise typer.BadParameter(
+            f"{', '.join(unknown)}: choose from {', '.join(databases.SERVICES)} "
+            "(the ingress keeps no schema: it reads the projections' database)"
+        )
+    for url, sharing in databases.by_database(settings, owners).items():
+        schemas = databases.schemas_of(sharing)
+        migrate.upgrade(url, schemas)
+        typer.echo(f"{databases.where(url)}: azora, {', '.join(schemas)} up to date")
 
 
 @topics_app.command("apply")
@@ -202,20 +234,26 @@ def run(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    # The ingress serves /metrics itself; every other child on a port of its own.
-    ports = {name: Settings().metrics_port_base + n for n, name in enumerate(children)}
-    ports.pop("ingress")
+    # The ingress serves /metrics, /healthz and /readyz itself; every other child serves
+    # /metrics on a port of its own, and its probes on another, numbered alike from the bases.
+    settings = Settings()
+    ports = {
+        name: (settings.metrics_port_base + n, settings.health_port_base + n)
+        for n, name in enumerate(children)
+        if name != "ingress"
+    }
     for name, args in children.items():
-        processes[name] = _child(args, ports.get(name))
+        processes[name] = _child(args, *ports.get(name, (None, None)))
     log.info("started %s", ", ".join(f"{n} (pid {p.pid})" for n, p in processes.items()))
-    log.info("metrics: %s", ", ".join(f"{n} :{p}/metrics" for n, p in ports.items()))
+    log.info("metrics: %s", ", ".join(f"{n} :{m}/metrics" for n, (m, _) in ports.items()))
+    log.info("probes: %s", ", ".join(f"{n} :{h}/healthz" for n, (_, h) in ports.items()))
     while not stopping:
         time.sleep(0.5)
         for name, process in processes.items():
             if process.poll() is not None and not stopping:
                 log.warning("%s exited with %s; restarting", name, process.returncode)
                 time.sleep(1.0)
-                processes[name] = _child(children[name], ports.get(name))
+                processes[name] = _child(children[name], *ports.get(name, (None, None)))
     for process in processes.values():
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -228,11 +266,15 @@ def run(
     log.info("stopped")
 
 
-def _child(args: list[str], metrics_port: int | None = None) -> subprocess.Popen[bytes]:
+def _child(
+    args: list[str], metrics_port: int | None = None, health_port: int | None = None
+) -> subprocess.Popen[bytes]:
     # Children go down with `azora run`, even when it is SIGKILLed.
     env = dict(os.environ)
     if metrics_port is not None:
         env["AZORA_METRICS_PORT"] = str(metrics_port)
+    if health_port is not None:
+        env["AZORA_HEALTH_PORT"] = str(health_port)
     return subprocess.Popen(
         [sys.executable, "-m", "stack", *args], preexec_fn=die_with_parent, env=env
     )

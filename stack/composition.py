@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiokafka import AIOKafkaProducer
 from pydantic import BaseModel
 
-from azora import db, tracing
-from azora.aio import keep_trying
-from azora.consume.loop import ConsumeLoop
+from azora import databases, tracing
 from azora.consume.service import Service
 from azora.consume.settings import LoopSettings
 from azora.crypto import SecretBox
-from azora.kafka import make_consumer, make_producer
+from azora.kafka import make_producer
 from azora.messages import build_envelope, encode, message_key
-from azora.outbox import OutboxRelay
-from azora.runtime import tune_gc_for_batches
 from azora.settings import Settings
 from azora.topics import TopicNames
 from schemas.catalogue import spec_for
@@ -174,7 +169,7 @@ def ingress_app(settings: Settings) -> FastAPI:
         tokens=TokenService(secret, settings.access_token_ttl_s, settings.refresh_token_ttl_s),
         passwords=Passwords(),
         secrets=secret_box(settings),
-        waiter=CommandWaiter(settings.database_url),
+        waiter=CommandWaiter(databases.url_for(settings, "ingress")),
         asyncapi=asyncapi_document(make_broker(settings), topic_names),
         logins=LoginThrottle(
             max_failures=settings.login_max_failures,
@@ -207,62 +202,6 @@ def loop_settings(settings: Settings) -> LoopSettings:
     )
 
 
-async def run_services(
-    settings: Settings, selected: Sequence[Service], stop: asyncio.Event
-) -> None:
-    """Run a consume loop per service until `stop`; each finishes its batch first."""
-    tune_gc_for_batches()
-    pool = await _pool_when_ready(settings, stop)
-    if pool is None:
-        return
-    try:
-        topic_names = names(settings)
-        loops = [
-            ConsumeLoop(
-                service,
-                make_consumer(settings, topic_names.group(service.name), f"azora-{service.name}"),
-                pool,
-                topic_names,
-                loop_settings(settings),
-                group=topic_names.group(service.name),
-            )
-            for service in selected
-        ]
-        await asyncio.gather(*(loop.run(stop) for loop in loops))
-    finally:
-        await pool.close()
-
-
-async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
-    """Run the outbox relay until `stop`."""
-    pool = await _pool_when_ready(settings, stop)
-    if pool is None:
-        return
-    producer = await keep_trying(lambda: started_producer(settings, "azora-relay"), stop, "Kafka")
-    if producer is None:
-        await pool.close()
-        return
-
-    async def renew(old: AIOKafkaProducer) -> AIOKafkaProducer:
-        await old.stop()
-        return await started_producer(settings, "azora-relay")
-
-    relay = OutboxRelay(
-        settings.database_url,
-        pool,
-        producer,
-        batch=settings.relay_batch,
-        backoff_max_s=settings.retry_backoff_max_s,
-        inbox_retention_s=settings.inbox_retention_s,
-        renew_producer=renew,
-    )
-    try:
-        await relay.run(stop)
-    finally:
-        await relay.producer.stop()
-        await pool.close()
-
-
 async def started_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
     """A connected producer (a failed start leaves nothing open)."""
     producer = make_producer(settings, client_id)
@@ -290,11 +229,3 @@ async def publish(settings: Settings, payload: BaseModel, *, actor: str) -> None
         )
     finally:
         await producer.stop()
-
-
-async def _pool_when_ready(settings: Settings, stop: asyncio.Event) -> db.Pool | None:
-    return await keep_trying(
-        lambda: db.create_pool(settings.database_url, min_size=1, max_size=settings.db_pool_max),
-        stop,
-        "Postgres",
-    )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from azora import databases
 from azora.settings import Settings
 from stack.output import Output
 
@@ -158,7 +159,7 @@ def redrive_command(
         from azora.messages import OutgoingMessage
         from schemas.envelope import utcnow
 
-        conn = await db.connect(settings.database_url)
+        conn = await db.connect(databases.url_for(settings, "projections"))
         try:
             if origin is not None:
                 rows = await records.dead_letters_of(
@@ -227,7 +228,7 @@ def _id(given: str) -> uuid.UUID:
 async def _with_connection(settings: Settings, query: Any, *args: Any) -> Any:
     from azora import db
 
-    conn = await db.connect(settings.database_url)
+    conn = await db.connect(databases.url_for(settings, "projections"))
     try:
         return await query(conn, *args)
     finally:

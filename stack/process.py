@@ -1,12 +1,16 @@
-"""What every long-running `azora` process sets up first: its logging and its /metrics."""
+"""What every long-running `azora` process sets up first: its logging, /metrics and probes."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import AsyncIterator
 
 from prometheus_client import start_http_server
 
+from azora.health import server
+from azora.health.probes import Probes
 from azora.settings import Settings
 
 
@@ -29,3 +33,14 @@ def serve_metrics(settings: Settings, port: int | None = None) -> None:
     except OSError as exc:
         # Metrics are for watching; a taken port must not stop the work itself.
         logging.getLogger("azora").error("cannot serve metrics on %s: %s", port, exc)
+
+
+@contextlib.asynccontextmanager
+async def serving_probes(settings: Settings, probes: Probes) -> AsyncIterator[None]:
+    """Answer /healthz and /readyz from `probes` on AZORA_HEALTH_PORT (when set) meanwhile."""
+    health = await server.serve(probes, settings.health_host, settings.health_port)
+    try:
+        yield
+    finally:
+        if health is not None:
+            await health.close()

@@ -69,6 +69,7 @@ class Fetcher:
             wait_ms = 0  # a batch takes what is buffered; it does not wait to fill up
             await asyncio.sleep(0)
         batch.unique(self._service)  # here, not on the applier's time
+        self._observer.polled()
         if batch.size:
             self._observer.decoded(batch, first_slice_at or time.perf_counter(), decoding)
         elif first_slice_at is None:

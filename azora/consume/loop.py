@@ -27,6 +27,9 @@ from azora.consume.records import RecordsApplier
 class ConsumeLoop(RecordsApplier):
     """Runs one service's consumer group until `stop` is set, fetching its own batches."""
 
+    # From the consumer's start until the loop ends: what readiness asks of the loop.
+    running = False
+
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; the batch in hand is finished and committed first."""
         fetcher = Fetcher(
@@ -40,6 +43,7 @@ class ConsumeLoop(RecordsApplier):
         )
         self.consumer.subscribe(self.service.physical_topics(self.names), listener=self._seeker())
         await self.consumer.start()
+        self.running = True
         # Decoded batches wait here for the applier task, so fetching and decoding the next
         # batch overlap with Postgres applying this one (two processes on two cores), the
         # applier goes from one transaction straight to the next, and batches are still
@@ -63,6 +67,7 @@ class ConsumeLoop(RecordsApplier):
             ready.put_nowait(None)
             await applier  # the batches handed over are applied; what broke it is raised
         finally:
+            self.running = False
             if not applier.done():
                 applier.cancel()
             # Kafka's copy of the offsets goes out before the consumer stops, never after.

@@ -39,6 +39,9 @@ class Observer:
     def assigned(self, partitions: Collection[TopicPartition]) -> None:
         """Newly assigned partitions were positioned at their stored offsets."""
 
+    def polled(self) -> None:
+        """A fetch came back, with records or none: the loop is polling (once per batch)."""
+
     def decoded(self, batch: Batch, started: float, seconds: float) -> None:
         """A batch was fetched and decoded; `started` (perf_counter) and time spent decoding."""
 
@@ -73,6 +76,10 @@ class Observers(Observer):
     def assigned(self, partitions: Collection[TopicPartition]) -> None:
         for observer in self._all:
             observer.assigned(partitions)
+
+    def polled(self) -> None:
+        for observer in self._all:
+            observer.polled()
 
     def decoded(self, batch: Batch, started: float, seconds: float) -> None:
         for observer in self._all:

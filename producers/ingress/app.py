@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from starlette.routing import BaseRoute
 
-from azora import db
+from azora import databases, db
 from azora.aio import keep_trying
 from azora.runtime import tune_gc_for_requests
 from producers.ingress import (
@@ -69,8 +69,11 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
+        # The read models live in the projections' database (or AZORA_INGRESS_DATABASE_URL).
         ctx.pool = await db.create_pool(
-            ctx.settings.database_url, min_size=0, max_size=ctx.settings.db_pool_max
+            databases.url_for(ctx.settings, "ingress"),
+            min_size=0,
+            max_size=ctx.settings.db_pool_max,
         )
         await ctx.waiter.start()
         connecting = asyncio.create_task(_connect_until_ready(kafka, stop))

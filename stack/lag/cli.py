@@ -11,7 +11,7 @@ import typer
 from azora.aio import stop_on_signals
 from azora.settings import Settings
 from stack.output import Output
-from stack.process import configure_logging, serve_metrics
+from stack.process import configure_logging, serve_metrics, serving_probes
 
 if TYPE_CHECKING:
     from stack.lag.report import GroupReport
@@ -25,6 +25,7 @@ def lag_exporter(
     """Export consumer lag (offsets, seconds, Burrow-style status) to Prometheus."""
     from prometheus_client import REGISTRY
 
+    from azora.health.probes import Probes
     from stack.lag.collector import LagCollector
     from stack.lag.exporter import watch_lag
 
@@ -35,7 +36,9 @@ def lag_exporter(
     serve_metrics(settings, port or settings.metrics_port or settings.lag_exporter_port)
 
     async def main() -> None:
-        await watch_lag(settings, stop_on_signals(), collector.update)
+        probes = Probes(settings.health_deadline_s)
+        async with serving_probes(settings, probes):
+            await watch_lag(settings, stop_on_signals(), collector.update, probes=probes)
 
     asyncio.run(main())
 

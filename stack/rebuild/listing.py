@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from azora import db, kafka
+from azora import databases, db, kafka
 from azora.consume import store
 from azora.consume.service import Service
 from azora.settings import Settings
@@ -41,7 +41,7 @@ async def list_projections(
 ) -> list[ProjectionState]:
     """Versions from Postgres, positions from the stored offsets, ends from Kafka."""
     ends = await _end_offsets(settings, {t for p in projections for t in p.physical_topics(names)})
-    pool = await db.create_pool(settings.database_url, min_size=1, max_size=1)
+    pool = await db.create_pool(databases.url_for(settings, "projections"), min_size=1, max_size=1)
     try:
         async with pool.acquire() as conn:
             return [await _state(conn, projection, names, ends) for projection in projections]

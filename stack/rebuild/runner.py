@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from azora import db, kafka
+from azora import databases, db, kafka
 from azora.consume import store
 from azora.consume.records import RecordsApplier
 from azora.consume.service import Service
@@ -113,7 +113,9 @@ class ProjectionRebuild:
     async def run(self, stop: asyncio.Event) -> Outcome | None:
         """Rebuild and swap; None when `stop` came first (running again resumes it)."""
         started = time.monotonic()
-        live_pool = await db.create_pool(self.settings.database_url, min_size=1, max_size=2)
+        live_pool = await db.create_pool(
+            databases.url_for(self.settings, "projections"), min_size=1, max_size=2
+        )
         try:
             async with live_pool.acquire() as conn:
                 shadow, resumed = await versions.begin(
@@ -132,7 +134,10 @@ class ProjectionRebuild:
                 shadow.group,
             )
             shadow_pool = await db.create_pool(
-                self.settings.database_url, min_size=1, max_size=2, read_models=shadow.schema
+                databases.url_for(self.settings, "projections"),
+                min_size=1,
+                max_size=2,
+                read_models=shadow.schema,
             )
             consumer = self._consumer(shadow.group)
             await consumer.start()

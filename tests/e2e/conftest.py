@@ -1,19 +1,33 @@
-"""The whole stack as `azora run` starts it, in a private topic namespace, over real HTTP."""
+"""The whole stack as `azora run` starts it, in a private topic namespace, over real HTTP.
+
+Identity, the wallet and payments keep their state on a second Postgres cluster, each in a
+database of its own, as a deployment with a database per service does; everything else is
+on the repo's own cluster. So every journey crosses services that share no database.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
 from azora.settings import Settings
+from bench.databases import fresh_database
 from tests.support.model_server import ModelServer
-from tests.support.processes import free_port
+from tests.support.processes import free_port, free_port_block
+from tests.support.second_postgres import answers, second_cluster, second_cluster_port
 from tests.support.stack import stack_env, start_stack, stop_stack
 from tests.support.world import World, created, new_world
+
+# Ports above each base `azora run` may number its children with.
+PORTS_PER_BASE = 32
+# The services whose databases are on the second cluster, and the schema each gets there.
+ON_THE_SECOND_CLUSTER = {"identity": "identity", "wallet": "wallet", "payments": "payments"}
 
 
 @pytest.fixture(scope="session")
@@ -24,15 +38,37 @@ async def stack_world(base_settings: Settings) -> AsyncIterator[World]:
 
 
 @pytest.fixture(scope="session")
+async def service_databases() -> AsyncIterator[dict[str, str]]:
+    """A database per service of ON_THE_SECOND_CLUSTER, on the second cluster: its URL by
+    service. AZORA_E2E_SECOND_DATABASE_URL names a server to use instead of starting one."""
+    given = os.environ.get("AZORA_E2E_SECOND_DATABASE_URL")
+    with contextlib.ExitStack() as cluster:
+        admin = given or cluster.enter_context(second_cluster(second_cluster_port()))
+        if not await answers(admin):
+            pytest.fail(f"no Postgres answers at {admin} (is another cluster on its port?)")
+        async with contextlib.AsyncExitStack() as databases:
+            yield {
+                service: await databases.enter_async_context(
+                    fresh_database(admin, schemas=[schema], label=f"e2e_{service}_")
+                )
+                for service, schema in ON_THE_SECOND_CLUSTER.items()
+            }
+
+
+@pytest.fixture(scope="session")
 def stack(
     stack_world: World,
+    service_databases: dict[str, str],
     stripe_mock: str,
     model_server: ModelServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """`azora run` on a free port; yields its base URL once /readyz answers 200."""
     port = free_port()
-    metrics_base = free_port()
+    # `azora run` numbers its children's /metrics ports and probe ports from two bases:
+    # ranges that must not overlap.
+    metrics_base = free_port_block(2 * PORTS_PER_BASE)
+    health_base = metrics_base + PORTS_PER_BASE
     settings = stack_world.settings
     env = stack_env(
         settings,
@@ -40,6 +76,7 @@ def stack(
         metrics_base=metrics_base,
         stripe_mock=stripe_mock,
         model_server_url=model_server.base_url,
+        AZORA_HEALTH_PORT_BASE=str(health_base),
         AZORA_OPENAI_TIMEOUT_S="1",
         AZORA_TUTOR_MAX_ATTEMPTS="2",
         AZORA_TUTOR_QUESTIONS_PER_HOUR="5",
@@ -49,11 +86,16 @@ def stack(
         # address of its own (X-Forwarded-For), so one test's failed logins never lock
         # out another's.
         AZORA_TRUSTED_PROXIES="127.0.0.1/32",
+        **{
+            f"AZORA_{service.upper()}_DATABASE_URL": url
+            for service, url in service_databases.items()
+        },
     )
     log = tmp_path_factory.mktemp("stack") / "azora-run.log"
-    process = start_stack(env, Path(log), timeout=90)
+    process = start_stack(env, Path(log), timeout=240)
     try:
         os.environ["AZORA_TEST_METRICS_PORT_BASE"] = str(metrics_base)
+        os.environ["AZORA_TEST_HEALTH_PORT_BASE"] = str(health_base)
         yield f"http://127.0.0.1:{port}"
     finally:
         stop_stack(process, timeout=30)
@@ -64,3 +106,11 @@ async def http(stack: str) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the running stack."""
     async with httpx.AsyncClient(base_url=stack, timeout=40) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+async def wallet_db(service_databases: dict[str, str]) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on the wallet's own database, for assertions on its ledger."""
+    pool = await asyncpg.create_pool(service_databases["wallet"], min_size=1, max_size=2)
+    yield pool
+    await pool.close()

@@ -8,6 +8,7 @@ from collections.abc import Awaitable
 import httpx
 import pytest
 
+from azora.databases import where
 from stack.cli import ROLES
 from tests.e2e.helpers import an_email, outcome, register
 from tests.support.world import World, eventually
@@ -22,7 +23,7 @@ def metrics_port(child: str) -> int:
 
 
 async def test_consumers_and_the_relay_report_what_they_did(
-    http: httpx.AsyncClient, stack_world: World
+    http: httpx.AsyncClient, stack_world: World, service_databases: dict[str, str]
 ) -> None:
     assert (await outcome(http, await register(http, an_email())))["status"] == "succeeded"
     async with httpx.AsyncClient(timeout=5) as scrape:
@@ -33,9 +34,11 @@ async def test_consumers_and_the_relay_report_what_they_did(
     group = stack_world.names.group("identity")
     assert f'azora_consumer_events_total{{group="{group}"' in identity
     assert "azora_consumer_batch_seconds_bucket" in identity
-    sent = [line for line in relay.splitlines() if line.startswith("azora_outbox_sent_total ")]
-    assert sent
-    assert float(sent[0].split()[1]) >= 1
+    # A series per database whose outbox the relay publishes: the stack's four.
+    sent = [line for line in relay.splitlines() if line.startswith("azora_outbox_sent_total{")]
+    relayed = {stack_world.settings.database_url, *service_databases.values()}
+    assert sorted(_label(line, "database") for line in sent) == sorted(map(where, relayed))
+    assert sum(float(line.split()[-1]) for line in sent) >= 1
     assert "python_gc_objects_collected_total" in ingress
     assert (
         'azora_http_requests_total{method="POST",route="/v1/auth/register",status="202"}' in ingress
@@ -66,3 +69,8 @@ async def test_the_lag_exporter_reports_every_consumer_group_of_the_stack(
 
 async def _contains(text: Awaitable[str], needle: str) -> bool:
     return needle in await text
+
+
+def _label(line: str, name: str) -> str:
+    """A label's value in an exposition line (`metric{name="value",...} 1.0`)."""
+    return line.split(f'{name}="', 1)[1].split('"', 1)[0]

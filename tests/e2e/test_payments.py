@@ -40,7 +40,7 @@ async def test_a_top_up_holds_a_payment_intent_with_a_client_secret(
 
 
 async def test_the_same_webhook_delivered_five_times_credits_once(
-    http: httpx.AsyncClient, db: asyncpg.Pool, base_settings: Settings
+    http: httpx.AsyncClient, db: asyncpg.Pool, wallet_db: asyncpg.Pool, base_settings: Settings
 ) -> None:
     user, auth = await a_user(http)
     payment_id, intent = await a_top_up(http, auth, db, 5000)
@@ -56,7 +56,7 @@ async def test_the_same_webhook_delivered_five_times_credits_once(
     assert await until(lambda: _payment(http, auth, payment_id, "succeeded"))
     # Another event id for the same outcome changes nothing either.
     assert (await webhook(http, succeeded(intent, 5000), secret)).status_code == 200
-    credits = await until(lambda: _credits(db, user), timeout=3)
+    credits = await until(lambda: _credits(wallet_db, user), timeout=3)
     assert credits == 1
     assert await balance(http, auth) == {"EUR": 5000}
 
@@ -156,11 +156,11 @@ async def test_a_refunded_top_up_leaves_the_wallet_and_the_payment_says_refunded
 
 
 async def test_a_spent_top_up_cannot_be_refunded_and_nothing_moves(
-    http: httpx.AsyncClient, db: asyncpg.Pool, base_settings: Settings
+    http: httpx.AsyncClient, db: asyncpg.Pool, wallet_db: asyncpg.Pool, base_settings: Settings
 ) -> None:
     _, auth = await a_user(http)
     payee, _ = await a_user(http)
-    assert await known_to_the_wallet(db, payee)
+    assert await known_to_the_wallet(wallet_db, payee)
     secret = base_settings.required_secret("stripe_webhook_secret")
     payment_id = await a_paid_top_up(http, auth, db, 5000, secret)
     spent = await http.post(
@@ -207,7 +207,7 @@ def declined(intent: str, message: str = "Your card was declined.") -> bytes:
 
 
 async def test_a_payment_declined_once_then_paid_with_another_card_credits_the_wallet_once(
-    http: httpx.AsyncClient, db: asyncpg.Pool, base_settings: Settings
+    http: httpx.AsyncClient, db: asyncpg.Pool, wallet_db: asyncpg.Pool, base_settings: Settings
 ) -> None:
     user, auth = await a_user(http)
     payment_id, intent = await a_top_up(http, auth, db, 4200)
@@ -223,8 +223,8 @@ async def test_a_payment_declined_once_then_paid_with_another_card_credits_the_w
     assert (await webhook(http, succeeded(intent, 4200), secret)).status_code == 200
     assert await until(lambda: _payment(http, auth, payment_id, "succeeded"))
     assert await until(lambda: _is(balance(http, auth), {"EUR": 4200}))
-    assert await _credits(db, user) == 1
-    assert await _ledger_sums_to_the_balance(db, user)
+    assert await _credits(wallet_db, user) == 1
+    assert await _ledger_sums_to_the_balance(wallet_db, user)
 
 
 async def test_only_a_canceled_intent_fails_a_payment_for_good(

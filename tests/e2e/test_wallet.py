@@ -35,7 +35,11 @@ async def test_a_top_up_credits_the_wallet(http: httpx.AsyncClient, stack_world:
 
 
 async def test_twenty_concurrent_debits_against_fifty_leave_exactly_five_and_zero(
-    http: httpx.AsyncClient, stack: str, stack_world: World, db: asyncpg.Pool
+    http: httpx.AsyncClient,
+    stack: str,
+    stack_world: World,
+    db: asyncpg.Pool,
+    wallet_db: asyncpg.Pool,
 ) -> None:
     instructor = await an_instructor(http, stack_world, db)
     course_ids = []
@@ -49,7 +53,7 @@ async def test_twenty_concurrent_debits_against_fifty_leave_exactly_five_and_zer
         course_ids.append(accepted.json()["course_id"])
     payer, auth = await a_user(http)
     payee, payee_auth = await a_user(http)
-    assert await known_to_the_wallet(db, payee)
+    assert await known_to_the_wallet(wallet_db, payee)
     await top_up(stack_world, payer, 5000)
     assert await until(lambda: _is(balance(http, auth), {"EUR": 5000}))
 
@@ -64,12 +68,14 @@ async def test_twenty_concurrent_debits_against_fifty_leave_exactly_five_and_zer
     rejected = [s.reason for s in settled if s.status == "rejected"]
     assert len(succeeded) == 5
     assert rejected == ["insufficient funds"] * 15
-    debits = await db.fetchval(
+    debits = await wallet_db.fetchval(
         "SELECT count(*) FROM wallet.ledger WHERE user_id = $1 AND amount_minor < 0", payer
     )
     assert debits == 5
     assert (
-        await db.fetchval("SELECT sum(amount_minor) FROM wallet.ledger WHERE user_id = $1", payer)
+        await wallet_db.fetchval(
+            "SELECT sum(amount_minor) FROM wallet.ledger WHERE user_id = $1", payer
+        )
         == 0
     )
     assert await until(lambda: _is(balance(http, auth), {"EUR": 0}))
@@ -99,7 +105,7 @@ async def _is(value: Any, expected: Any) -> bool:
 
 
 async def test_a_transfer_to_an_unknown_user_is_rejected_with_a_reason_and_nothing_moves(
-    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+    http: httpx.AsyncClient, stack_world: World, wallet_db: asyncpg.Pool
 ) -> None:
     payer, auth = await a_user(http)
     await top_up(stack_world, payer, 5000)
@@ -116,10 +122,13 @@ async def test_a_transfer_to_an_unknown_user_is_rejected_with_a_reason_and_nothi
     assert settled["status"] == "rejected"
     assert settled["reason"] == "unknown recipient: no user has this id"
     assert await balance(http, auth) == {"EUR": 5000}
-    assert not await db.fetchval("SELECT count(*) FROM wallet.ledger WHERE user_id = $1", nobody)
+    entries = "SELECT count(*) FROM wallet.ledger WHERE user_id = $1"
+    assert not await wallet_db.fetchval(entries, nobody)
     assert (
-        await db.fetchval("SELECT sum(amount_minor) FROM wallet.ledger WHERE user_id = $1", payer)
-        == await db.fetchval(
+        await wallet_db.fetchval(
+            "SELECT sum(amount_minor) FROM wallet.ledger WHERE user_id = $1", payer
+        )
+        == await wallet_db.fetchval(
             "SELECT balance_minor FROM wallet.balances WHERE user_id = $1 AND currency = 'EUR'",
             payer,
         )
@@ -128,11 +137,11 @@ async def test_a_transfer_to_an_unknown_user_is_rejected_with_a_reason_and_nothi
 
 
 async def test_a_transfer_to_a_registered_user_goes_through(
-    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+    http: httpx.AsyncClient, stack_world: World, wallet_db: asyncpg.Pool
 ) -> None:
     payer, auth = await a_user(http)
     payee, payee_auth = await a_user(http)
-    assert await known_to_the_wallet(db, payee)
+    assert await known_to_the_wallet(wallet_db, payee)
     await top_up(stack_world, payer, 2000)
     assert await until(lambda: _is(balance(http, auth), {"EUR": 2000}))
     accepted = await http.post(

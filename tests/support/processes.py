@@ -25,3 +25,21 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def free_port_block(size: int) -> int:
+    """The first of `size` consecutive TCP ports nothing listens on right now."""
+    for _ in range(200):
+        base = free_port()
+        if base + size <= 65535 and all(_bindable(base + n) for n in range(size)):
+            return base
+    raise RuntimeError(f"no {size} consecutive free ports found")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True

@@ -20,7 +20,7 @@ from azora.settings import Settings
 from azora.topics import TopicNames
 from schemas.catalogue import TopicSpec, spec_for
 from schemas.envelope import Envelope
-from stack import composition
+from stack import composition, workers
 
 
 @dataclass
@@ -140,9 +140,9 @@ async def _forget(world: World) -> None:
 async def running(world: World, *services: Service, relay: bool = True) -> AsyncIterator[None]:
     """Run `services` (and the relay) in this event loop while the block runs."""
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(composition.run_services(world.settings, services, stop))]
+    tasks = [asyncio.create_task(workers.run_services(world.settings, services, stop))]
     if relay:
-        tasks.append(asyncio.create_task(composition.run_relay(world.settings, stop)))
+        tasks.append(asyncio.create_task(workers.run_relay(world.settings, stop)))
     try:
         yield
     finally:

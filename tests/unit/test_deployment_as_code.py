@@ -7,6 +7,7 @@ tool fails the test with the make target that installs it.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import re
@@ -402,13 +403,47 @@ def test_every_long_running_container_has_health_and_readiness_probes_and_resour
     for name, deployment in of_kind(docs, "Deployment").items():
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
         ports = {port["name"] for port in container["ports"]}
+        startup = container["startupProbe"]["httpGet"]
         liveness = container["livenessProbe"]["httpGet"]
         readiness = container["readinessProbe"]["httpGet"]
-        assert liveness["path"] == "/healthz", name
+        assert startup["path"] == liveness["path"] == "/healthz", name
         assert readiness["path"] == "/readyz", name
-        assert {liveness["port"], readiness["port"]} <= ports, name
+        assert {startup["port"], liveness["port"], readiness["port"]} <= ports, name
         assert container["resources"]["requests"]["memory"], name
         assert container["resources"]["limits"]["memory"], name
+
+
+def test_workers_are_probed_on_a_port_of_their_own_and_not_on_their_metrics() -> None:
+    docs = render(PRODUCTION)
+    config = of_kind(docs, "ConfigMap")["azora"]["data"]
+    workers = {n: d for n, d in of_kind(docs, "Deployment").items() if n != "azora-ingress"}
+
+    assert len(workers) == len(ROLES) + 2
+    for name, deployment in workers.items():
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+        assert ports["health"] != ports["metrics"], name
+        assert str(ports["health"]) == config["AZORA_HEALTH_PORT"], name
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            assert container[probe]["httpGet"]["port"] == "health", (name, probe)
+    assert config["AZORA_HEALTH_HOST"] == "0.0.0.0"
+    assert float(config["AZORA_HEALTH_DEADLINE_S"]) > 0
+    # A worker whose database is down is unready, and still scraped.
+    for name, service in of_kind(docs, "Service").items():
+        if name.endswith("-metrics"):
+            assert service["spec"]["publishNotReadyAddresses"] is True, name
+
+
+def test_the_chart_writes_a_database_url_per_service_it_is_given() -> None:
+    wallet = "postgresql://wallet:pw@wallet-db:5432/wallet"
+    docs = render(sets=(*INLINE_SECRETS, f"secrets.serviceDatabaseUrls.wallet={wallet}"))
+    data = of_kind(docs, "Secret")["azora"]["data"]
+
+    assert base64.b64decode(data["AZORA_WALLET_DATABASE_URL"]).decode() == wallet
+    assert "AZORA_IDENTITY_DATABASE_URL" not in data
+    assert "no such owner" in refused(
+        *INLINE_SECRETS, f"secrets.serviceDatabaseUrls.billing={wallet}"
+    )
 
 
 def test_the_setup_job_migrates_then_applies_the_topics_before_install_and_upgrade() -> None:
@@ -488,6 +523,7 @@ def test_every_setting_the_chart_gives_is_one_azora_reads() -> None:
         "config.oidc.providers.google.displayName=Google",
         "config.oidc.providers.google.scopes=openid email",
         "secrets.oidcClientSecrets.google=" + random_secret_key(),
+        "secrets.serviceDatabaseUrls.projections=postgresql://azora:pw@read-db:5432/read",
     )
     docs = render(PRODUCTION, sets=everything)
     given = set(of_kind(docs, "ConfigMap")["azora"]["data"]) | set(
@@ -549,6 +585,8 @@ WHOLE_VALUES = (
     "securityContext",
     "liveness",
     "readiness",
+    "startup",
+    "serviceDatabaseUrls",
 )
 
 
@@ -706,7 +744,7 @@ def test_every_compose_service_waits_for_what_it_needs_and_has_a_health_check() 
         )
         assert service["depends_on"]["kafka"] == {"condition": "service_healthy"}, name
         test = service["healthcheck"]["test"]
-        port = "8000/healthz" if name == "ingress" else "9100/metrics"
+        port = "8000/healthz" if name == "ingress" else "8081/healthz"
         assert test[:2] == ["CMD", "python"], name
         assert port in test[-1], name
     assert services["grafana"]["depends_on"] == {"prometheus": {"condition": "service_healthy"}}

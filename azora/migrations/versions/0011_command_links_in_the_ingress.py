@@ -17,7 +17,9 @@ branch_labels = None
 depends_on = None
 
 # Each statement runs on the live table and on a rebuild's shadow copy, if one is building.
+# The tables' names are built with format(): the comment says whose they are.
 _EVERY_COPY = """
+-- schema: read
 DO $$
 DECLARE target text;
 BEGIN

@@ -141,6 +141,9 @@ AZORA_INGRESS_HOST: "0.0.0.0"
 AZORA_INGRESS_PORT: {{ .Values.ingress.port | quote }}
 AZORA_METRICS_HOST: "0.0.0.0"
 AZORA_METRICS_PORT: {{ .Values.metrics.port | quote }}
+AZORA_HEALTH_HOST: "0.0.0.0"
+AZORA_HEALTH_PORT: {{ .Values.probes.port | quote }}
+AZORA_HEALTH_DEADLINE_S: {{ .Values.probes.deadlineSeconds | quote }}
 AZORA_LAG_POLL_INTERVAL_S: {{ .Values.lagExporter.pollIntervalSeconds | quote }}
 {{- range $name, $value := $c.extra }}
 {{ $name }}: {{ $value | toString | quote }}
@@ -151,6 +154,14 @@ AZORA_LAG_POLL_INTERVAL_S: {{ .Values.lagExporter.pollIntervalSeconds | quote }}
 {{- define "azora.secretData" -}}
 {{- $s := .Values.secrets -}}
 DATABASE_URL: {{ required "secrets.databaseUrl is required (or name an existing Secret in secrets.existingSecret)" $s.databaseUrl | b64enc | quote }}
+{{- range $owner, $url := $s.serviceDatabaseUrls }}
+{{- if not (has $owner (list "identity" "learning" "payments" "wallet" "tutor" "projections" "ingress")) }}
+{{- fail (printf "secrets.serviceDatabaseUrls.%s: no such owner (identity, learning, payments, wallet, tutor, projections, ingress)" $owner) }}
+{{- end }}
+{{- with $url }}
+AZORA_{{ upper $owner }}_DATABASE_URL: {{ . | b64enc | quote }}
+{{- end }}
+{{- end }}
 {{- /* In every mode: the ingress and identity refuse to start without them. */}}
 {{- if lt (len $s.secretKey) 32 }}
 {{- fail "secrets.secretKey must be 32 characters or more (AZORA_SECRET_KEY)" }}
@@ -285,8 +296,15 @@ volumes:
     {{- include "azora.volumeMounts" .root | nindent 4 }}
 {{- end }}
 
-{{/* Probes on /healthz (liveness) and /readyz (readiness) of a named port. */}}
+{{/* Probes of a named port: startup and liveness on /healthz, readiness on /readyz. The
+     startup probe holds the liveness probe off while the process starts (imports, the first
+     connections), however long that takes up to its failure threshold. */}}
 {{- define "azora.probes" -}}
+startupProbe:
+  httpGet:
+    path: /healthz
+    port: {{ .port }}
+  {{- toYaml .root.Values.probes.startup | nindent 2 }}
 livenessProbe:
   httpGet:
     path: /healthz
@@ -344,7 +362,10 @@ spec:
             - name: metrics
               containerPort: {{ $root.Values.metrics.port }}
               protocol: TCP
-          {{- include "azora.probes" (dict "root" $root "port" "metrics") | nindent 10 }}
+            - name: health
+              containerPort: {{ $root.Values.probes.port }}
+              protocol: TCP
+          {{- include "azora.probes" (dict "root" $root "port" "health") | nindent 10 }}
           resources:
             {{- toYaml .resources | nindent 12 }}
 ---
@@ -364,6 +385,9 @@ metadata:
 spec:
   type: ClusterIP
   clusterIP: None
+  # A worker that is not ready (its database down) is scraped all the same: that is when
+  # its metrics matter most.
+  publishNotReadyAddresses: true
   selector:
     {{- include "azora.selectorLabels" (dict "root" $root "component" .component) | nindent 4 }}
   ports:
