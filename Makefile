@@ -80,11 +80,11 @@ kcat: ## Fetch kcat from Debian's package into the state dir (the replay tests a
 	infra/kcat/kcat.sh install
 
 .PHONY: test
-test: setup kcat promtool helm ## Run the whole suite (unit, integration, e2e, a bounded chaos run) against the real Kafka and Postgres
+test: setup kcat promtool helm alerting ## Run the whole suite (unit, integration, e2e, alerting, a bounded chaos run) against the real Kafka and Postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: unit
-unit: venv promtool helm ## Run the unit tests only (no services; fetches promtool and helm once)
+unit: venv promtool helm alerting ## Run the unit tests only (no services; fetches promtool, amtool and helm once)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 .PHONY: wrk
@@ -98,6 +98,11 @@ chaos: setup ## The full chaos run: 10,000+ commands, 12 kills, a broker and a P
 .PHONY: promtool
 promtool: ## Fetch promtool from Debian's prometheus package into the state dir (the alert-rule tests run it)
 	bash infra/prometheus/promtool.sh install
+
+.PHONY: alerting
+alerting: ## Fetch Prometheus, Alertmanager and amtool from Debian's packages into the state dir (the alerting test runs them)
+	bash infra/prometheus/prometheus.sh install
+	bash infra/alertmanager/alertmanager.sh install
 
 .PHONY: helm
 helm: ## Build helm (go install, once) and fetch the Compose spec and CRD schemas (the deployment checks use them)
