@@ -53,10 +53,16 @@ async def submit(
     request: BaseModel,
     idempotency_key: str | None,
     build: Callable[[uuid.UUID], Awaitable[BaseModel]],
+    scope: str | None = None,
 ) -> uuid.UUID:
-    """Publish the command `build` makes, once per Idempotency-Key; return its id."""
+    """Publish the command `build` makes, once per Idempotency-Key; return its id.
+
+    `route` names the command in the metrics, so it is one of a fixed few names and never
+    holds an id; an Idempotency-Key is scoped to the caller and `scope` (the route unless
+    the command is about one resource, such as the payment a refund is for).
+    """
     command = ctx.bus.command_id(
-        actor=actor, route=route, request=request, idempotency_key=idempotency_key
+        actor=actor, route=scope or route, request=request, idempotency_key=idempotency_key
     )
     if command.from_idempotency_key:
         seen = await _recorded(ctx, command.id)
