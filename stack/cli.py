@@ -52,8 +52,8 @@ def ingress(
     from azora import tracing
     from stack import composition
 
-    configure_logging()
     settings = Settings()
+    configure_logging(settings, "ingress")
     composition.start_tracing(settings, "ingress")
     try:
         uvicorn.run(
@@ -63,6 +63,10 @@ def ingress(
             loop="uvloop",
             http="httptools",
             log_level="warning",
+            # uvicorn's own logging setup and access log are off: its lines go through
+            # Azora's (azora/logs.py), and the ingress logs each request itself when
+            # AZORA_LOG_ACCESS is set, by route template rather than raw path and client.
+            log_config=None,
             access_log=False,
             # Who the client is behind a proxy is the ingress's own rule
             # (AZORA_TRUSTED_PROXIES): uvicorn's would trust loopback's headers by default.
@@ -78,8 +82,8 @@ def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)
     from azora import tracing
     from stack import composition
 
-    configure_logging()
     settings = Settings()
+    configure_logging(settings, role)
     if role not in composition.ROLES:
         raise typer.BadParameter(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
     selected = composition.services_for(settings, role)
@@ -102,8 +106,8 @@ def relay() -> None:
     from azora import tracing
     from stack import composition
 
-    configure_logging()
     settings = Settings()
+    configure_logging(settings, "relay")
 
     serve_metrics(settings)
     composition.start_tracing(settings, "relay")
@@ -122,8 +126,9 @@ def migrate_command() -> None:
     """Apply database migrations (Alembic) up to the newest."""
     from azora import migrate
 
-    configure_logging()
-    migrate.upgrade(Settings().database_url)
+    settings = Settings()
+    configure_logging(settings, "migrate")
+    migrate.upgrade(settings.database_url)
     typer.echo("database schema is up to date")
 
 
@@ -185,7 +190,7 @@ def run(
     port: Annotated[int | None, typer.Option(help="Ingress port (AZORA_INGRESS_PORT)")] = None,
 ) -> None:
     """Run everything: the ingress, every consumer and the relay, restarting any that dies."""
-    configure_logging()
+    configure_logging(Settings(), "run")
     log = logging.getLogger("azora.run")
     children = {
         "ingress": ["ingress", *(["--port", str(port)] if port else [])],

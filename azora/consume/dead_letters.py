@@ -127,6 +127,13 @@ class DeadLetters:
             record.partition,
             record.offset,
             reason,
+            extra={
+                "fields": {
+                    "topic": record.topic,
+                    "partition": record.partition,
+                    "offset": record.offset,
+                }
+            },
         )
         return dead_letter(
             record,

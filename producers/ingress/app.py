@@ -32,6 +32,7 @@ from producers.ingress.context import IngressContext
 from producers.ingress.fast_path import CommandFastPath
 from producers.ingress.http_metrics import RequestMetrics
 from producers.ingress.operation_ids import operation_id
+from producers.ingress.request_logs import RequestLogs
 from producers.ingress.request_spans import RequestTracing
 from producers.ingress.transport import KafkaTransport
 
@@ -113,6 +114,8 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
     # traces and metrics (which see preflights too); its headers reach 4xx answers as well,
     # so a browser app can read why it was refused.
     cors.install(app, settings)
+    # Inside the tracing middleware: its span is current when the access line is written.
+    app.add_middleware(RequestLogs, access=settings.log_access)
     app.add_middleware(RequestTracing)
     # Added last, so it runs outermost: its latency includes the tracing middleware's.
     app.add_middleware(RequestMetrics)

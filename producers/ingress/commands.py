@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
+from azora import logs
 from producers.ingress import queries
 from producers.ingress.auth import Ctx
 from producers.ingress.context import IngressContext
@@ -64,6 +65,8 @@ async def submit(
     command = ctx.bus.command_id(
         actor=actor, route=scope or route, request=request, idempotency_key=idempotency_key
     )
+    # The rest of the request's lines (a publish failure, the access line) name the command.
+    logs.bind(command_id=str(command.id))
     if command.from_idempotency_key:
         seen = await _recorded(ctx, command.id)
         if seen is not None:

@@ -64,7 +64,7 @@ CRDS = {
     ("keda.sh/v1alpha1", "ScaledObject"): "crd-scaledobjects.yaml",
 }
 # Read from the environment by the CLI itself rather than by Settings.
-NON_SETTINGS_ENV = {"AZORA_LOG_LEVEL"}
+NON_SETTINGS_ENV: set[str] = set()
 # The secrets compose.yml must refuse to start without.
 COMPOSE_SECRETS = (
     "AZORA_SECRET_KEY",
