@@ -118,7 +118,8 @@ def test_requests_naming_new_ids_add_no_series_to_the_ingress_metrics(
     refunds = [
         labels
         for name, labels in ingress_samples()
-        if name == "azora_ingress_commands" and labels.get("route", "").startswith("payments.refund")
+        if name == "azora_ingress_commands"
+        and labels.get("route", "").startswith("payments.refund")
     ]
     assert {labels["route"] for labels in refunds} == {"payments.refund"}
 
