@@ -100,7 +100,7 @@ promtool: ## Fetch promtool from Debian's prometheus package into the state dir 
 	bash infra/prometheus/promtool.sh install
 
 .PHONY: alerting
-alerting: ## Fetch Prometheus, Alertmanager and amtool from Debian's packages into the state dir (the alerting test runs them)
+alerting: ## Fetch Prometheus from Debian's package and build Alertmanager and amtool (go install, once) into the state dir (the alerting test runs them)
 	bash infra/prometheus/prometheus.sh install
 	bash infra/alertmanager/alertmanager.sh install
 

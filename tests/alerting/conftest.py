@@ -85,7 +85,8 @@ def alert_stack(
         AZORA_LOG_LEVEL="WARNING",
     )
     log = tmp_path_factory.mktemp("alerting") / "azora-run.log"
-    process = start_stack(env, log, timeout=120)
+    # Generous: nine processes start at once, on a machine that may be busy.
+    process = start_stack(env, log, timeout=300)
     try:
         yield Stack(process, ingress_port, metrics_base)
     finally:

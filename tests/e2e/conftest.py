@@ -79,7 +79,8 @@ def stack(
         # A line per request too: the secrets check reads them with the rest.
         AZORA_LOG_ACCESS="true",
     )
-    process = start_stack(env, stack_log, timeout=90)
+    # Generous: nine processes start at once, on a machine that may be busy.
+    process = start_stack(env, stack_log, timeout=240)
     try:
         os.environ["AZORA_TEST_METRICS_PORT_BASE"] = str(metrics_base)
         yield f"http://127.0.0.1:{port}"
