@@ -90,17 +90,20 @@ def prometheus_config(
     ingress_port: int,
     metrics_base: int,
     alertmanager_port: int,
-    interval: str = "1s",
+    scrape_interval: str = "2s",
+    evaluation_interval: str = "1s",
 ) -> str:
     """The shipped prometheus.yml pointed at a stack started with `ingress_port` and
     `metrics_base`, an Alertmanager on `alertmanager_port`, the rendered `rules`, scraping
-    and evaluating every `interval`."""
+    every `scrape_interval` (each scrape may take as long: a busy machine answers slowly, and
+    a failed scrape would reset every pending alert of its target) and evaluating every
+    `evaluation_interval`."""
     config: dict[str, Any] = yaml.safe_load(text)
     config["global"] = {
         **config.get("global", {}),
-        "scrape_interval": interval,
-        "scrape_timeout": interval,
-        "evaluation_interval": interval,
+        "scrape_interval": scrape_interval,
+        "scrape_timeout": scrape_interval,
+        "evaluation_interval": evaluation_interval,
     }
     config["rule_files"] = [str(rules)]
     for job in config["scrape_configs"]:
