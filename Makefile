@@ -109,11 +109,11 @@ oidc-mock: ## Fetch NAV's mock-oauth2-server with Maven into the state dir, each
 	infra/oidc/mock-oauth2-server.sh install
 
 .PHONY: test
-test: setup kcat promtool helm oidc-mock ## Run the whole suite (unit, integration, e2e, a bounded chaos run) against the real Kafka and Postgres
+test: setup kcat promtool helm oidc-mock alerting ## Run the whole suite (unit, integration, e2e, alerting, a bounded chaos run) against the real Kafka and Postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: unit
-unit: venv promtool helm ## Run the unit tests only (no services; fetches promtool and helm once)
+unit: venv promtool helm alerting ## Run the unit tests only (no services; fetches promtool, amtool and helm once)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 .PHONY: wrk
@@ -127,6 +127,11 @@ chaos: setup ## The full chaos run: 10,000+ commands, 12 kills, a broker and a P
 .PHONY: promtool
 promtool: ## Fetch promtool from Debian's prometheus package into the state dir (the alert-rule tests run it)
 	bash infra/prometheus/promtool.sh install
+
+.PHONY: alerting
+alerting: ## Fetch Prometheus from Debian's package and build Alertmanager and amtool (go install, once) into the state dir (the alerting test runs them)
+	bash infra/prometheus/prometheus.sh install
+	bash infra/alertmanager/alertmanager.sh install
 
 .PHONY: helm
 helm: ## Build helm (go install, once) and fetch the Compose spec and CRD schemas (the deployment checks use them)

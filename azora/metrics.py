@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from azora.consume.dead_letters import origin_topic
 from azora.consume.observation import BatchOutcome, Observer
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ RETRIES = Counter(
 )
 DEAD_LETTERS = Counter(
     "azora_consumer_dead_letters_total",
-    "Records sent to a dead-letter topic.",
+    "Records sent to a dead-letter topic, by the topic they failed on.",
     ["group", "topic"],
 )
 # By database (`host:port/name`): one relay process publishes the outbox of each.
@@ -89,8 +90,10 @@ class ConsumerMetrics(Observer):
             duplicates = count - applied[topic] - ignored[topic]
             EVENTS.labels(group, topic, "duplicate").inc(duplicates)
         for message in outcome.dead:
-            DEAD_LETTERS.labels(group, message.topic).inc()
-            EVENTS.labels(group, message.topic, "dead_lettered").inc()
+            # Counted under the topic the record failed on, like its other outcomes.
+            topic = origin_topic(message)
+            DEAD_LETTERS.labels(group, topic).inc()
+            EVENTS.labels(group, topic, "dead_lettered").inc()
 
     def skipped(self, record: RawRecord) -> None:
         EVENTS.labels(self._group, record.topic, "skipped").inc()

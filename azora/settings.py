@@ -128,6 +128,13 @@ class Settings(BaseSettings):
     tutor_questions_per_hour: int = Field(default=30, ge=1)
     tutor_paths_per_hour: int = Field(default=10, ge=1)
 
+    # Log lines (azora/logs.py): from this level up, as JSON objects one a line (for Loki,
+    # Elasticsearch, `jq`) or as text for a person at a terminal; `log_access` adds a line
+    # per HTTP request at the ingress (method, route template, status, duration).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    log_access: bool = False
+
     # Where a consumer or relay process serves /metrics (0: not served). `azora run` gives
     # each child its own port from AZORA_METRICS_PORT_BASE upwards.
     metrics_host: str = "127.0.0.1"
@@ -248,6 +255,13 @@ class Settings(BaseSettings):
     # this (a relay re-send comes within seconds, a client retry within hours) is applied.
     inbox_retention_s: int = Field(default=7 * 24 * 3600, ge=3600)
     relay_batch: int = Field(default=1000, ge=1)
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any, info: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "log_level" else value.lower()
 
     @field_validator("cors_allow_origins", mode="before")
     @classmethod

@@ -53,8 +53,8 @@ def ingress(
     from azora import tracing
     from stack import composition
 
-    configure_logging()
     settings = Settings()
+    configure_logging(settings, "ingress")
     composition.start_tracing(settings, "ingress")
     try:
         uvicorn.run(
@@ -64,6 +64,10 @@ def ingress(
             loop="uvloop",
             http="httptools",
             log_level="warning",
+            # uvicorn's own logging setup and access log are off: its lines go through
+            # Azora's (azora/logs.py), and the ingress logs each request itself when
+            # AZORA_LOG_ACCESS is set, by route template rather than raw path and client.
+            log_config=None,
             access_log=False,
             # Who the client is behind a proxy is the ingress's own rule
             # (AZORA_TRUSTED_PROXIES): uvicorn's would trust loopback's headers by default.
@@ -79,8 +83,8 @@ def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)
     from azora import tracing
     from stack import composition
 
-    configure_logging()
     settings = Settings()
+    configure_logging(settings, role)
     if role not in composition.ROLES:
         raise typer.BadParameter(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
     selected = composition.services_for(settings, role)
@@ -108,8 +112,8 @@ def relay() -> None:
     from azora import tracing
     from stack import composition
 
-    configure_logging()
     settings = Settings()
+    configure_logging(settings, "relay")
 
     serve_metrics(settings)
     composition.start_tracing(settings, "relay")
@@ -144,8 +148,8 @@ def migrate_command(
     """
     from azora import migrate
 
-    configure_logging()
     settings = Settings()
+    configure_logging(settings, "migrate")
     owners = service or list(databases.SERVICES)
     unknown = [owner for owner in owners if owner not in databases.SERVICES]
     if unknown:
@@ -217,7 +221,7 @@ def run(
     port: Annotated[int | None, typer.Option(help="Ingress port (AZORA_INGRESS_PORT)")] = None,
 ) -> None:
     """Run everything: the ingress, every consumer and the relay, restarting any that dies."""
-    configure_logging()
+    configure_logging(Settings(), "run")
     log = logging.getLogger("azora.run")
     children = {
         "ingress": ["ingress", *(["--port", str(port)] if port else [])],

@@ -9,18 +9,15 @@ from collections.abc import AsyncIterator
 
 from prometheus_client import start_http_server
 
+from azora import logs
 from azora.health import server
 from azora.health.probes import Probes
 from azora.settings import Settings
 
 
-def configure_logging() -> None:
-    """Log lines at AZORA_LOG_LEVEL; aiokafka's chatter only from WARNING up."""
-    logging.basicConfig(
-        level=os.environ.get("AZORA_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+def configure_logging(settings: Settings, role: str) -> None:
+    """Log lines of `role` at AZORA_LOG_LEVEL in AZORA_LOG_FORMAT (azora/logs.py)."""
+    logs.configure(role, level=settings.log_level, form=settings.log_format)
 
 
 def serve_metrics(settings: Settings, port: int | None = None) -> None:

@@ -17,6 +17,11 @@ from tests.support.secrets import random_secret_key, random_webhook_secret
 from tests.support.world import World, created, new_world
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `last` run after all the others (in their own order)."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+
+
 @pytest.fixture(scope="session")
 def base_settings() -> Settings:
     """Settings from the environment (the Makefile points them at the repo's own services)."""

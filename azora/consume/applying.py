@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from azora import metrics
+from azora import logs, metrics
 from azora.aio import sleep_or_stop
 from azora.consume import store
 from azora.consume.attempts import Attempts
@@ -85,7 +85,8 @@ class BatchApplier:
         """
         self.observer.applying(batch)
         try:
-            done = await self._until_committed(batch, stop)
+            with logs.bound(group=self.group):
+                done = await self._until_committed(batch, stop)
         except BaseException as exc:
             self.observer.ended(batch, exc)
             raise
@@ -192,7 +193,8 @@ class BatchApplier:
                 if self._attempts.given_up(counted_as) is not None:
                     continue  # given up on already: no outside call is made for it again
                 try:
-                    prepared.update(await step([event], self.pool))
+                    with logs.bound(**logs.event_fields(event, batch.traces.get(event_id))):
+                        prepared.update(await step([event], self.pool))
                 except Exception as exc:
                     if is_transient(exc):
                         raise
@@ -273,7 +275,14 @@ class BatchApplier:
         for spec, group in by_spec.items():
             started = time.perf_counter()
             self._handling = group
-            await self.service.handlers[spec](group, uow)
+            # A handler's lines name its event when it has one, else the topic it works on.
+            where = (
+                logs.event_fields(group[0], uow.traces.get(group[0].envelope.event_id))
+                if len(group) == 1
+                else {"topic": group[0].topic}
+            )
+            with logs.bound(**where):
+                await self.service.handlers[spec](group, uow)
             self._handling = ()
             self.observer.handled(spec, time.perf_counter() - started)
 
@@ -284,7 +293,8 @@ class BatchApplier:
         handlers = self.service.handlers
 
         async def handle(event: Event[Any]) -> None:
-            await handlers[event.spec]([event], uow)
+            with logs.bound(**logs.event_fields(event, uow.traces.get(event.envelope.event_id))):
+                await handlers[event.spec]([event], uow)
 
         return await self._one_by_one.apply(
             events,
@@ -298,7 +308,8 @@ class BatchApplier:
     def _letter_for(self, event: Event[Any], error: Exception, attempts: int) -> OutgoingMessage:
         kind = "permanent" if is_permanent(error) else "exhausted"
         reason = f"{type(error).__name__}: {error}"
-        return self.dead_letters.letter(failed_event(event), reason, kind, attempts)
+        with logs.bound(**logs.event_fields(event)):
+            return self.dead_letters.letter(failed_event(event), reason, kind, attempts)
 
     async def _raw(
         self, records: Sequence[RawRecord], uow: UnitOfWork, *, careful: bool
@@ -332,6 +343,7 @@ class BatchApplier:
     def _skip(self, skipped: Sequence[GivenUp[RawRecord]]) -> None:
         for each in skipped:
             record = each.item
+            where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
             log.error(
                 "%s: skipping dead letter %s[%d]@%d after %d attempts: %r",
                 self.group,
@@ -340,6 +352,7 @@ class BatchApplier:
                 record.offset,
                 each.attempts,
                 each.error,
+                extra={"fields": where},
             )
             self.observer.skipped(record)
 

@@ -79,6 +79,14 @@ def dead_letter(
     )
 
 
+def origin_topic(letter: OutgoingMessage) -> str:
+    """The topic a dead letter's record failed on (its own topic is that one's .dlq)."""
+    for key, value in letter.headers:
+        if key == ORIGIN_TOPIC:
+            return value.decode()
+    return letter.topic
+
+
 def failed_record(record: ConsumerRecord) -> FailedRecord:
     """What a dead letter of a fetched record copies of it."""
     return FailedRecord(
@@ -127,6 +135,13 @@ class DeadLetters:
             record.partition,
             record.offset,
             reason,
+            extra={
+                "fields": {
+                    "topic": record.topic,
+                    "partition": record.partition,
+                    "offset": record.offset,
+                }
+            },
         )
         return dead_letter(
             record,

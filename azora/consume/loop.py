@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
+from azora import logs
 from azora.consume.batch import Batch
 from azora.consume.fetching import Fetcher
 from azora.consume.offsets import SeekToStoredOffsets
@@ -32,6 +33,8 @@ class ConsumeLoop(RecordsApplier):
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; the batch in hand is finished and committed first."""
+        # Every line this loop's tasks log (fetching, seeking, applying) names its group.
+        logs.bind(group=self.group)
         fetcher = Fetcher(
             self.consumer,
             self.decoder,

@@ -4,7 +4,8 @@
 #   - the Compose Specification's JSON schema, as compose-go (Docker Compose's own loader)
 #     ships it, for compose.yml;
 #   - the CustomResourceDefinitions of the kinds the chart renders beyond Kubernetes' own:
-#     ServiceMonitor and PrometheusRule (prometheus-operator), ScaledObject (KEDA).
+#     ServiceMonitor, PrometheusRule and AlertmanagerConfig (prometheus-operator),
+#     ScaledObject (KEDA).
 # Kubernetes' own kinds are checked against the schemas the kubernetes-validate package
 # bundles (a dev dependency in pyproject.toml).
 #   schemas.sh install   fetch them into <state>/schemas (once; a no-op afterwards)
@@ -20,6 +21,7 @@ FILES=(
   "github.com/compose-spec/compose-go/v2@v2.16.2 schema/compose-spec.json compose-spec.json"
   "github.com/prometheus-operator/prometheus-operator@v0.85.0 example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml crd-servicemonitors.yaml"
   "github.com/prometheus-operator/prometheus-operator@v0.85.0 example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml crd-prometheusrules.yaml"
+  "github.com/prometheus-operator/prometheus-operator@v0.85.0 example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml crd-alertmanagerconfigs.yaml"
   "github.com/kedacore/keda/v2@v2.21.0 config/crd/bases/keda.sh_scaledobjects.yaml crd-scaledobjects.yaml"
 )
 

@@ -1,22 +1,29 @@
 """Copy what the chart carries from infra/ into helm/azora/files, and write the partitions
 each consumer group reads. Helm reads only files inside the chart, so the alert rules and the
-dashboards live there as copies; tests/unit/test_deployment_as_code.py holds them identical.
+dashboards live there as copies, and the Alertmanager routes of
+infra/alertmanager/alertmanager.yml as an AlertmanagerConfig's spec (prometheus-operator's
+spelling of the same routes); tests/unit/test_deployment_as_code.py holds them identical.
 
     python infra/helm/sync.py          (or `make helm-sync`)
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "helm" / "azora"
 FILES = CHART / "files"
 ALERTS = REPO / "infra" / "prometheus" / "alerts.yml"
 DASHBOARDS = REPO / "infra" / "grafana" / "dashboards"
+ALERTMANAGER = REPO / "infra" / "alertmanager" / "alertmanager.yml"
 
 PARTITIONS_HEADER = """\
 # Written by `make helm-sync` (infra/helm/sync.py) from the topic catalogue
@@ -32,6 +39,72 @@ def copies() -> dict[Path, Path]:
     for dashboard in sorted(DASHBOARDS.glob("*.json")):
         pairs[dashboard] = FILES / "dashboards" / dashboard.name
     return pairs
+
+
+ALERTMANAGER_CONFIG_HEADER = """\
+# Written by `make helm-sync` (infra/helm/sync.py) from infra/alertmanager/alertmanager.yml:
+# its routes, inhibitions and receivers as an AlertmanagerConfig (monitoring.coreos.com/v1alpha1)
+# spells them. templates/alertmanagerconfig.yaml gives the receivers their integrations from
+# values. Do not edit; a test compares it with the source.
+"""
+# Alertmanager's matcher syntax: name, operator, quoted value.
+_MATCHER = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:\\.|[^"\\])*)"\s*$')
+_DURATIONS = {"group_wait": "groupWait", "group_interval": "groupInterval"}
+
+
+def crd_matchers(matchers: list[str]) -> list[dict[str, str]]:
+    """Alertmanager's `name="value"` matchers as AlertmanagerConfig's objects."""
+    found = []
+    for matcher in matchers:
+        parsed = _MATCHER.match(matcher)
+        if parsed is None:
+            raise ValueError(f"cannot read the matcher {matcher!r}")
+        name, operator, value = parsed.groups()
+        found.append({"name": name, "value": value.replace('\\"', '"'), "matchType": operator})
+    return found
+
+
+def crd_route(route: dict[str, Any]) -> dict[str, Any]:
+    """An alertmanager.yml route (and its children) as an AlertmanagerConfig route."""
+    known = {"receiver", "group_by", "group_wait", "group_interval", "repeat_interval"}
+    known |= {"matchers", "routes", "continue"}
+    if set(route) - known:
+        raise ValueError(f"no AlertmanagerConfig spelling for {sorted(set(route) - known)}")
+    out: dict[str, Any] = {"receiver": route["receiver"]}
+    if "group_by" in route:
+        out["groupBy"] = list(route["group_by"])
+    for key, crd_key in {**_DURATIONS, "repeat_interval": "repeatInterval"}.items():
+        if key in route:
+            out[crd_key] = route[key]
+    if "matchers" in route:
+        out["matchers"] = crd_matchers(route["matchers"])
+    if route.get("continue"):
+        out["continue"] = True
+    if "routes" in route:
+        out["routes"] = [crd_route(child) for child in route["routes"]]
+    return out
+
+
+def alertmanager_config_spec(config: dict[str, Any]) -> dict[str, Any]:
+    """The spec of an AlertmanagerConfig that routes as `config` (alertmanager.yml) does."""
+    return {
+        "route": crd_route(config["route"]),
+        "inhibitRules": [
+            {
+                "sourceMatch": crd_matchers(rule["source_matchers"]),
+                "targetMatch": crd_matchers(rule["target_matchers"]),
+                "equal": list(rule.get("equal", [])),
+            }
+            for rule in config.get("inhibit_rules", [])
+        ],
+        "receivers": [{"name": receiver["name"]} for receiver in config["receivers"]],
+    }
+
+
+def alertmanager_config_yaml() -> str:
+    config = yaml.safe_load(ALERTMANAGER.read_text(encoding="utf-8"))
+    body = yaml.safe_dump(alertmanager_config_spec(config), sort_keys=False, width=100)
+    return ALERTMANAGER_CONFIG_HEADER + body
 
 
 def group_partitions() -> dict[str, int]:
@@ -78,11 +151,13 @@ def sync() -> list[str]:
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, copy)
             changed.append(f"copied {source.relative_to(REPO)}")
-    partitions = FILES / "partitions.yaml"
-    text = partitions_yaml()
-    if not partitions.exists() or partitions.read_text(encoding="utf-8") != text:
-        partitions.write_text(text, encoding="utf-8")
-        changed.append(f"wrote {partitions.relative_to(REPO)}")
+    for written, text in (
+        (FILES / "partitions.yaml", partitions_yaml()),
+        (FILES / "alertmanagerconfig.yaml", alertmanager_config_yaml()),
+    ):
+        if not written.exists() or written.read_text(encoding="utf-8") != text:
+            written.write_text(text, encoding="utf-8")
+            changed.append(f"wrote {written.relative_to(REPO)}")
     return changed
 
 

@@ -35,6 +35,7 @@ from producers.ingress.oidc import callback as oidc_callback
 from producers.ingress.oidc import exchange as oidc_exchange
 from producers.ingress.oidc import routes as oidc_routes
 from producers.ingress.operation_ids import operation_id
+from producers.ingress.request_logs import RequestLogs
 from producers.ingress.request_spans import RequestTracing
 from producers.ingress.transport import KafkaTransport
 
@@ -124,6 +125,8 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
     # traces and metrics (which see preflights too); its headers reach 4xx answers as well,
     # so a browser app can read why it was refused.
     cors.install(app, settings)
+    # Inside the tracing middleware: its span is current when the access line is written.
+    app.add_middleware(RequestLogs, access=settings.log_access)
     app.add_middleware(RequestTracing)
     # Added last, so it runs outermost: its latency includes the tracing middleware's.
     app.add_middleware(RequestMetrics)

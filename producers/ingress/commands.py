@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
+from azora import logs
 from producers.ingress import queries
 from producers.ingress.auth import Ctx
 from producers.ingress.context import IngressContext
@@ -53,11 +54,19 @@ async def submit(
     request: BaseModel,
     idempotency_key: str | None,
     build: Callable[[uuid.UUID], Awaitable[BaseModel]],
+    scope: str | None = None,
 ) -> uuid.UUID:
-    """Publish the command `build` makes, once per Idempotency-Key; return its id."""
+    """Publish the command `build` makes, once per Idempotency-Key; return its id.
+
+    `route` names the command in the metrics, so it is one of a fixed few names and never
+    holds an id; an Idempotency-Key is scoped to the caller and `scope` (the route unless
+    the command is about one resource, such as the payment a refund is for).
+    """
     command = ctx.bus.command_id(
-        actor=actor, route=route, request=request, idempotency_key=idempotency_key
+        actor=actor, route=scope or route, request=request, idempotency_key=idempotency_key
     )
+    # The rest of the request's lines (a publish failure, the access line) name the command.
+    logs.bind(command_id=str(command.id))
     if command.from_idempotency_key:
         seen = await _recorded(ctx, command.id)
         if seen is not None:

@@ -119,7 +119,9 @@ async def request_refund(
 
     command_id = await submit(
         ctx,
-        route=f"payments.refund.{payment_id}",
+        route="payments.refund",
+        # The same Idempotency-Key on two payments asks for two refunds.
+        scope=f"payments.refund.{payment_id}",
         actor=str(user.user_id),
         request=RefundRequest(payment_id=payment_id),
         idempotency_key=idempotency_key,

@@ -29,8 +29,8 @@ def lag_exporter(
     from stack.lag.collector import LagCollector
     from stack.lag.exporter import watch_lag
 
-    configure_logging()
     settings = Settings()
+    configure_logging(settings, "lag-exporter")
     collector = LagCollector()
     REGISTRY.register(collector)
     serve_metrics(settings, port or settings.metrics_port or settings.lag_exporter_port)

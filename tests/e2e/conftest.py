@@ -22,12 +22,15 @@ from tests.support.model_server import ModelServer
 from tests.support.processes import free_port, free_port_block
 from tests.support.second_postgres import answers, second_cluster, second_cluster_port
 from tests.support.stack import stack_env, start_stack, stop_stack
+from tests.support.used_secrets import UsedSecrets
 from tests.support.world import World, created, new_world
 
 # Ports above each base `azora run` may number its children with.
 PORTS_PER_BASE = 32
 # The services whose databases are on the second cluster, and the schema each gets there.
 ON_THE_SECOND_CLUSTER = {"identity": "identity", "wallet": "wallet", "payments": "payments"}
+# The OpenAI key the stack is given (the model server in the tests takes any).
+OPENAI_KEY = "test-key-of-the-e2e-run"
 
 
 @pytest.fixture(scope="session")
@@ -56,12 +59,34 @@ async def service_databases() -> AsyncIterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
+def stack_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where every process of the e2e stack writes its log lines."""
+    return tmp_path_factory.mktemp("stack") / "azora-run.log"
+
+
+@pytest.fixture(scope="session")
+def used_secrets(stack_world: World) -> UsedSecrets:
+    """The secrets of the e2e run: the stack's own, and every one its HTTP traffic carried."""
+    from tests.e2e.helpers import PASSWORD
+
+    used = UsedSecrets()
+    settings = stack_world.settings
+    used.add(
+        settings.required_secret("secret_key"),
+        settings.required_secret("stripe_webhook_secret"),
+        PASSWORD,
+        OPENAI_KEY,
+    )
+    return used
+
+
+@pytest.fixture(scope="session")
 def stack(
     stack_world: World,
     service_databases: dict[str, str],
     stripe_mock: str,
     model_server: ModelServer,
-    tmp_path_factory: pytest.TempPathFactory,
+    stack_log: Path,
 ) -> Iterator[str]:
     """`azora run` on a free port; yields its base URL once /readyz answers 200."""
     port = free_port()
@@ -90,9 +115,12 @@ def stack(
             f"AZORA_{service.upper()}_DATABASE_URL": url
             for service, url in service_databases.items()
         },
+        AZORA_OPENAI_API_KEY=OPENAI_KEY,
+        # A line per request too: the secrets check reads them with the rest.
+        AZORA_LOG_ACCESS="true",
     )
-    log = tmp_path_factory.mktemp("stack") / "azora-run.log"
-    process = start_stack(env, Path(log), timeout=240)
+    # Generous: nine processes start at once, on a machine that may be busy.
+    process = start_stack(env, stack_log, timeout=240)
     try:
         os.environ["AZORA_TEST_METRICS_PORT_BASE"] = str(metrics_base)
         os.environ["AZORA_TEST_HEALTH_PORT_BASE"] = str(health_base)
@@ -102,9 +130,11 @@ def stack(
 
 
 @pytest.fixture
-async def http(stack: str) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the running stack."""
-    async with httpx.AsyncClient(base_url=stack, timeout=40) as client:
+async def http(stack: str, used_secrets: UsedSecrets) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the running stack; the secrets it sends and gets are remembered."""
+    async with httpx.AsyncClient(
+        base_url=stack, timeout=40, event_hooks=used_secrets.hooks()
+    ) as client:
         yield client
 
 

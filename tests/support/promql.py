@@ -66,6 +66,71 @@ def variable_query_metric_names(query: str) -> set[str]:
     return metric_names(metric)
 
 
+# Aggregations that may take their grouping clause before the parenthesis: sum by (x) (...).
+_AGGREGATIONS = frozenset(
+    {"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values"}
+    | {"bottomk", "topk", "quantile", "limitk", "limit_ratio"}
+)
+_GROUPING_KEYWORDS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
+_SELECTOR_STRING = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`')
+
+
+def selectors(promql: str) -> list[tuple[str, str]]:
+    """Every metric a PromQL expression selects, with the text between its braces ("" when
+    it has none), in order: `rate(a{x="1"}[5m]) / b` gives [("a", 'x="1"'), ("b", "")]."""
+    found: list[tuple[str, str]] = []
+    i, n = 0, len(promql)
+    while i < n:
+        char = promql[i]
+        if char in "\"'`":
+            string = _SELECTOR_STRING.match(promql, i)
+            i = string.end() if string else n
+            continue
+        if char == "[":
+            i = promql.index("]", i) + 1
+            continue
+        if char == "{":
+            i = _closing_brace(promql, i) + 1
+            continue
+        if char == "$":
+            variable = _GRAFANA_VARIABLE.match(promql, i)
+            i = variable.end() if variable else i + 1
+            continue
+        word = _IDENTIFIER.match(promql, i)
+        if word is None:
+            i += 1
+            continue
+        name, i = word.group(), word.end()
+        rest = promql[i:].lstrip()
+        if name.lower() in _GROUPING_KEYWORDS and rest.startswith("("):
+            i = promql.index(")", i) + 1
+        elif _not_a_metric(name, rest):
+            continue
+        elif promql.startswith("{", i):
+            end = _closing_brace(promql, i)
+            found.append((name, promql[i + 1 : end].strip()))
+            i = end + 1
+        else:
+            found.append((name, ""))
+    return found
+
+
+def _not_a_metric(name: str, rest: str) -> bool:
+    """A keyword, or a function or aggregation (`rest` is what follows `name`)."""
+    if rest.startswith("(") or name.lower() in _KEYWORDS:
+        return True
+    return name in _AGGREGATIONS and re.match(r"(by|without)\s*\(", rest) is not None
+
+
+def _closing_brace(promql: str, opening: int) -> int:
+    """Where the matcher list opened at `opening` ends (a `}` in a quoted value does not)."""
+    i = opening + 1
+    while promql[i] != "}":
+        string = _SELECTOR_STRING.match(promql, i)
+        i = string.end() if string else i + 1
+    return i
+
+
 _RULE_KEY = re.compile(r"^(?P<indent>\s*)(?:-\s+)?(?P<key>alert|record|expr):\s*(?P<value>.*)$")
 _BLOCK_INDICATOR = re.compile(r"^[|>][+-]?$")
 

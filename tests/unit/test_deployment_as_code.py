@@ -41,6 +41,10 @@ DASHBOARDS = REPO / "infra" / "grafana" / "dashboards"
 HELM_SH = REPO / "infra" / "helm" / "helm.sh"
 SCHEMAS_SH = REPO / "infra" / "helm" / "schemas.sh"
 PROMTOOL_SH = PROMETHEUS / "promtool.sh"
+ALERTMANAGER_SH = REPO / "infra" / "alertmanager" / "alertmanager.sh"
+ALERTMANAGER_YML = REPO / "infra" / "alertmanager" / "alertmanager.yml"
+# Where the rules' runbook_url points until a deployment says where its docs are served.
+RUNBOOK_BASE = "https://azora.invalid/"
 SYNC = REPO / "infra" / "helm" / "sync.py"
 
 ROLES = ("identity", "learning", "wallet", "payments", "tutor", "projections")
@@ -58,6 +62,7 @@ INLINE_SECRETS = (
 CRDS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "crd-servicemonitors.yaml",
     ("monitoring.coreos.com/v1", "PrometheusRule"): "crd-prometheusrules.yaml",
+    ("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig"): "crd-alertmanagerconfigs.yaml",
     ("keda.sh/v1alpha1", "ScaledObject"): "crd-scaledobjects.yaml",
 }
 # Read from the environment by the CLI itself rather than by Settings.
@@ -174,6 +179,7 @@ VALUES_CASES = {
             "ingress.ingress.enabled=true",
             "metrics.serviceMonitor.enabled=true",
             "metrics.prometheusRule.enabled=true",
+            "metrics.alertmanagerConfig.enabled=true",
             "grafanaDashboards.enabled=true",
             "extraVolumes[0].name=pg-client",
             "extraVolumes[0].secret.secretName=azora-pg-client",
@@ -205,9 +211,17 @@ def strict(schema: Any) -> Any:
     return out
 
 
+class CrdLoader(yaml.SafeLoader):
+    """YAML 1.1 reads a bare `=` (AlertmanagerConfig's matchType enum) as the "value" tag;
+    in the CRDs, written for YAML 1.2 readers, it is the string "="."""
+
+
+CrdLoader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)
+
+
 @cache
 def crd_validator(api_version: str, kind: str) -> jsonschema.protocols.Validator:
-    crd = yaml.safe_load(schema_file(CRDS[api_version, kind]).read_text(encoding="utf-8"))
+    crd = yaml.load(schema_file(CRDS[api_version, kind]).read_text(encoding="utf-8"), CrdLoader)
     group, version = api_version.split("/")
     assert crd["spec"]["group"] == group
     assert crd["spec"]["names"]["kind"] == kind
@@ -272,11 +286,14 @@ def test_the_schema_check_refuses_an_unknown_field_and_a_wrong_type() -> None:
     deployment["spec"]["template"]["spec"]["containers"][0]["livenessProb"] = {}
     monitor = json.loads(json.dumps(of_kind(docs, "ServiceMonitor")["azora"]))
     monitor["spec"]["endpoints"][0]["intervall"] = "15s"
+    routes = json.loads(json.dumps(of_kind(docs, "AlertmanagerConfig")["azora"]))
+    routes["spec"]["route"]["groupBy"] = "alertname"
     scaled = json.loads(json.dumps(of_kind(docs, "ScaledObject")["azora-consumer-payments"]))
     scaled["spec"]["maxReplicaCount"] = "three"
 
     assert schema_errors(deployment)
     assert schema_errors(monitor)
+    assert schema_errors(routes)
     assert schema_errors(scaled)
 
 
@@ -300,6 +317,7 @@ def test_production_values_render_every_part_of_the_deployment() -> None:
     assert set(of_kind(docs, "PodDisruptionBudget")) == set(deployments) - {"azora-lag-exporter"}
     assert set(of_kind(docs, "ServiceMonitor")) == {"azora"}
     assert set(of_kind(docs, "PrometheusRule")) == {"azora"}
+    assert set(of_kind(docs, "AlertmanagerConfig")) == {"azora"}
     assert set(of_kind(docs, "ScaledObject")) == {
         "azora-consumer-payments",
         "azora-consumer-tutor",
@@ -587,6 +605,9 @@ WHOLE_VALUES = (
     "readiness",
     "startup",
     "serviceDatabaseUrls",
+    # A receiver's integrations (metrics.alertmanagerConfig.receivers.*): free-form.
+    "critical",
+    "warning",
 )
 
 
@@ -649,11 +670,95 @@ def test_the_service_monitor_gives_the_job_and_role_labels_the_rules_and_dashboa
 
 
 def test_the_chart_carries_exactly_the_alert_rules_of_infra_prometheus() -> None:
-    rules = of_kind(render(PRODUCTION), "PrometheusRule")["azora"]
+    monitoring = ("metrics.prometheusRule.enabled=true",)
+    rules = of_kind(render(sets=monitoring), "PrometheusRule")["azora"]
 
     copy = CHART / "files" / "alerts.yml"
     assert copy.read_bytes() == (PROMETHEUS / "alerts.yml").read_bytes(), "run `make helm-sync`"
     assert rules["spec"] == yaml.safe_load((PROMETHEUS / "alerts.yml").read_text())
+
+
+def test_the_charts_runbook_base_url_moves_every_runbook_url_and_nothing_else() -> None:
+    production = yaml.safe_load(PRODUCTION.read_text(encoding="utf-8"))
+    base = production["metrics"]["prometheusRule"]["runbookBaseUrl"]
+    source = (PROMETHEUS / "alerts.yml").read_text(encoding="utf-8")
+
+    rules = of_kind(render(PRODUCTION), "PrometheusRule")["azora"]
+
+    moved = source.replace(f"runbook_url: {RUNBOOK_BASE}", f"runbook_url: {base}")
+    assert rules["spec"] == yaml.safe_load(moved)
+    urls = [
+        rule["annotations"]["runbook_url"]
+        for group in rules["spec"]["groups"]
+        for rule in group["rules"]
+    ]
+    assert len(urls) == source.count("- alert:") >= 12
+    assert all(url.startswith(f"{base}docs/runbooks/") for url in urls)
+
+
+def test_the_chart_routes_alerts_as_infra_alertmanager_does() -> None:
+    sync = sync_module()
+    source = yaml.safe_load(ALERTMANAGER_YML.read_text(encoding="utf-8"))
+    production = yaml.safe_load(PRODUCTION.read_text(encoding="utf-8"))
+    given = production["metrics"]["alertmanagerConfig"]["receivers"]
+
+    config = of_kind(render(PRODUCTION), "AlertmanagerConfig")["azora"]["spec"]
+
+    copy = (CHART / "files" / "alertmanagerconfig.yaml").read_text(encoding="utf-8")
+    assert copy == sync.alertmanager_config_yaml(), "run `make helm-sync`"
+    expected = sync.alertmanager_config_spec(source)
+    assert config["route"] == expected["route"]
+    assert config["inhibitRules"] == expected["inhibitRules"]
+    assert config["receivers"] == [
+        {"name": "azora-critical", **given["critical"]},
+        {"name": "azora-warning", **given["warning"]},
+    ]
+    routes = {r["matchers"][0]["value"]: r["receiver"] for r in config["route"]["routes"]}
+    assert routes == {"critical": "azora-critical", "warning": "azora-warning"}
+
+
+def test_the_chart_routes_alerts_to_receivers_without_integrations_unless_given_some() -> None:
+    config = of_kind(
+        render(sets=("metrics.alertmanagerConfig.enabled=true",)), "AlertmanagerConfig"
+    )["azora"]["spec"]
+
+    assert config["receivers"] == [{"name": "azora-critical"}, {"name": "azora-warning"}]
+
+
+@pytest.mark.parametrize(
+    ("matcher", "expected"),
+    [
+        ('severity="critical"', {"name": "severity", "value": "critical", "matchType": "="}),
+        ('alertname=~"A|B"', {"name": "alertname", "value": "A|B", "matchType": "=~"}),
+        ('job != "x"', {"name": "job", "value": "x", "matchType": "!="}),
+        ('summary!~"say \\"hi\\""', {"name": "summary", "value": 'say "hi"', "matchType": "!~"}),
+    ],
+)
+def test_helm_sync_reads_alertmanagers_matchers(matcher: str, expected: dict[str, str]) -> None:
+    assert sync_module().crd_matchers([matcher]) == [expected]
+
+
+def test_helm_sync_refuses_a_route_it_cannot_spell_for_prometheus_operator() -> None:
+    with pytest.raises(ValueError, match="mute_time_intervals"):
+        sync_module().crd_route({"receiver": "r", "mute_time_intervals": ["nights"]})
+
+
+def test_the_alertmanager_config_passes_amtool_and_routes_by_severity() -> None:
+    installed(ALERTMANAGER_SH, "alerting")
+    config = yaml.safe_load(ALERTMANAGER_YML.read_text(encoding="utf-8"))
+
+    result = subprocess.run(
+        ["bash", str(ALERTMANAGER_SH), "check"], capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
+    routes = {tuple(r["matchers"]): r["receiver"] for r in config["route"]["routes"]}
+    assert routes == {
+        ('severity="critical"',): "azora-critical",
+        ('severity="warning"',): "azora-warning",
+    }
+    assert {"alertname", "namespace", "group"} <= set(config["route"]["group_by"])
 
 
 def test_the_chart_carries_exactly_the_dashboards_of_infra_grafana() -> None:
@@ -715,6 +820,7 @@ def test_compose_runs_every_azora_process_from_one_image() -> None:
         "kafka",
         "postgres",
         "prometheus",
+        "alertmanager",
         "grafana",
         "otel-collector",
         *PROFILED,
@@ -729,7 +835,7 @@ def test_compose_runs_every_azora_process_from_one_image() -> None:
 def test_every_compose_service_waits_for_what_it_needs_and_has_a_health_check() -> None:
     services = compose()["services"]
 
-    for name in ("kafka", "postgres", "prometheus", "grafana"):
+    for name in ("kafka", "postgres", "prometheus", "alertmanager", "grafana"):
         assert services[name]["healthcheck"]["test"], name
     assert services["setup"]["depends_on"] == {
         "kafka": {"condition": "service_healthy"},
@@ -858,6 +964,9 @@ def test_compose_mounts_the_repositorys_prometheus_grafana_and_collector_configs
         "./infra/grafana/provisioning:/etc/grafana/provisioning:ro",
         "./infra/grafana/dashboards:/var/lib/grafana/dashboards:ro",
     } <= set(services["grafana"]["volumes"])
+    assert "./infra/alertmanager:/etc/alertmanager:ro" in services["alertmanager"]["volumes"]
+    alertmanager_flag = "--config.file=/etc/alertmanager/alertmanager.yml"
+    assert alertmanager_flag in services["alertmanager"]["command"]
     collector = "./infra/otel/collector.yml:/etc/otelcol/collector.yml:ro"
     assert collector in services["otel-collector"]["volumes"]
     assert compose()["x-azora-environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == (
@@ -900,6 +1009,8 @@ def test_the_compose_prometheus_config_is_valid_and_scrapes_every_process_under_
         ("azora-lag-exporter", "lag-exporter", None),
     }
     assert config["rule_files"] == ["alerts.yml"]
+    (alertmanagers,) = config["alerting"]["alertmanagers"]
+    assert alertmanagers["static_configs"] == [{"targets": ["alertmanager:9093"]}]
 
 
 # --------------------------------------------------------------------------- the image

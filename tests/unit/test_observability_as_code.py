@@ -1,16 +1,20 @@
 """Alert rules and dashboards as code: they query only metrics the code exports, they parse,
-and the rules do what their unit tests (infra/prometheus/alerts_test.yml) say."""
+the rules do what their unit tests (infra/prometheus/alerts_test.yml) say, and both keep the
+conventions an on-call engineer relies on: a severity Alertmanager routes on, a runbook per
+alert, dashboards that pick their datasource and namespace and link to each other."""
 
 from __future__ import annotations
 
 import importlib
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from prometheus_client import REGISTRY
 
 from stack.lag.names import SAMPLE_NAMES
@@ -18,6 +22,7 @@ from tests.support.promql import (
     metric_names,
     rule_count,
     rule_file_expressions,
+    selectors,
     variable_query_metric_names,
 )
 
@@ -31,7 +36,12 @@ DASHBOARD_UIDS = {
     "services.json": "azora-services",
     "ingress.json": "azora-ingress",
 }
-DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
+DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
+NAMESPACE_MATCHER = 'namespace=~"$namespace"'
+RUNBOOKS = REPO / "docs" / "runbooks"
+# Where runbook_url points until a deployment says where its docs are served.
+RUNBOOK_BASE = "https://azora.invalid/"
+ALERTMANAGER = REPO / "infra" / "alertmanager" / "alertmanager.yml"
 
 # The modules that register the processes' metrics in prometheus_client's default registry.
 METRIC_MODULES = ("azora.metrics", "producers.ingress.http_metrics", "consumers.tutor.gateway")
@@ -139,7 +149,9 @@ def as_promql(query: str) -> str:
         query = inner.rpartition(",")[0] if "," in inner else "up"
     for variable, value in GRAFANA_INTERVALS.items():
         query = query.replace(variable, value)
-    return query.replace("$replay", "false").replace("$group", ".*").replace("$route", ".*")
+    for variable, value in (("$replay", "false"), ("$namespace", ".*"), ("$group", ".*")):
+        query = query.replace(variable, value)
+    return query.replace("$route", ".*")
 
 
 # ---------------------------------------------------------------------- the metric check
@@ -337,10 +349,129 @@ def test_the_consumer_lag_dashboard_has_group_and_replay_variables_and_named_sta
         if any("status_code" in t.get("expr", "") for t in panel.get("targets", []))
     ]
 
-    assert set(variables) == {"group", "replay"}
+    assert set(variables) == {"datasource", "namespace", "group", "replay"}
     assert variables["replay"]["current"]["value"] == "false"  # replay groups hidden at first
     assert status_panels
     for panel in status_panels:
         (mapping,) = panel["fieldConfig"]["defaults"]["mappings"]
         texts = {value: option["text"] for value, option in mapping["options"].items()}
         assert texts == {"0": "OK", "1": "WARN", "2": "STALL", "3": "STOP", "4": "ERR"}
+
+
+def test_every_dashboard_asks_for_its_datasource_and_namespace_and_the_group_where_it_has_one() -> (
+    None
+):
+    wanted = {
+        "consumer-lag.json": {"datasource", "namespace", "group"},
+        "services.json": {"datasource", "namespace", "group"},
+        "ingress.json": {"datasource", "namespace"},
+    }
+    for name, board in dashboards().items():
+        variables = {v["name"]: v for v in board["templating"]["list"]}
+        assert wanted[name] <= set(variables), name
+        assert variables["datasource"]["type"] == "datasource", name
+        assert variables["datasource"]["query"] == "prometheus", name
+        namespace = variables["namespace"]
+        # All must also match series without the label (compose, a local Prometheus).
+        assert (namespace["includeAll"], namespace["allValue"]) == (True, ".*"), name
+        for variable in variables.values():
+            if variable["type"] == "query" and variable["name"] != "namespace":
+                query = variable["query"]["query"]
+                assert NAMESPACE_MATCHER in query, (name, variable["name"])
+
+
+def test_every_series_a_dashboard_selects_is_filtered_by_the_namespace_variable() -> None:
+    unfiltered = [
+        (name, metric, matchers)
+        for name, queries in dashboard_queries().items()
+        for query in queries
+        if not query.startswith("label_values:")
+        for metric, matchers in selectors(query)
+        if NAMESPACE_MATCHER not in matchers
+    ]
+    counted = sum(
+        len(selectors(query))
+        for queries in dashboard_queries().values()
+        for query in queries
+        if not query.startswith("label_values:")
+    )
+
+    assert unfiltered == []
+    assert counted >= 50
+
+
+def test_the_dashboards_link_to_each_other_keeping_the_variables_and_the_time_range() -> None:
+    boards = dashboards()
+    for name, board in boards.items():
+        (link,) = [link for link in board["links"] if link["type"] == "dashboards"]
+        assert link["tags"] == ["azora"], name
+        assert (link["includeVars"], link["keepTime"]) == (True, True), name
+        assert "azora" in board["tags"], name
+    data_links = [
+        (name, link["url"])
+        for name, board in boards.items()
+        for panel in panels(board)
+        for link in panel.get("fieldConfig", {}).get("defaults", {}).get("links", [])
+    ]
+    targets = {re.match(r"/d/([\w-]+)/", url).group(1) for _, url in data_links}  # type: ignore[union-attr]
+    assert targets == {"azora-services", "azora-consumer-lag"}
+    assert targets <= set(DASHBOARD_UIDS.values())
+    for name, url in data_links:
+        assert "${datasource:queryparam}&${namespace:queryparam}" in url, (name, url)
+        assert url.endswith("&${__url_time_range}"), (name, url)
+    assert {name for name, _ in data_links} == set(DASHBOARD_UIDS)
+
+
+def test_a_selector_check_finds_a_series_without_the_namespace_matcher() -> None:
+    query = 'sum by (le) (rate(a_bucket{namespace=~"$namespace"}[5m])) / b_total{job="x"}'
+
+    missing = [m for m, matchers in selectors(query) if NAMESPACE_MATCHER not in matchers]
+
+    assert missing == ["b_total"]
+
+
+# ---------------------------------------------------------------------- alert conventions
+
+
+def alert_rules() -> list[dict[str, Any]]:
+    rules = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))
+    return [rule for group in rules["groups"] for rule in group["rules"] if "alert" in rule]
+
+
+def test_every_alert_is_critical_or_warning_and_has_a_runbook_page_of_its_own() -> None:
+    alerts = alert_rules()
+    pages = {path.name for path in RUNBOOKS.glob("*.md")} - {"README.md"}
+
+    for rule in alerts:
+        name = rule["alert"]
+        assert rule["labels"]["severity"] in ("critical", "warning"), name
+        assert set(rule["annotations"]) == {"summary", "description", "runbook_url"}, name
+        assert rule["annotations"]["runbook_url"] == f"{RUNBOOK_BASE}docs/runbooks/{name}.md"
+    assert pages == {f"{rule['alert']}.md" for rule in alerts}
+    assert len(alerts) >= 13
+
+
+def test_every_runbook_says_what_the_alert_means_how_to_confirm_it_and_how_to_fix_it() -> None:
+    index = (RUNBOOKS / "README.md").read_text(encoding="utf-8")
+
+    for rule in alert_rules():
+        name = rule["alert"]
+        page = (RUNBOOKS / f"{name}.md").read_text(encoding="utf-8")
+        headings = re.findall(r"^## (.+)$", page, flags=re.MULTILINE)
+        assert page.startswith(f"# {name}\n"), name
+        assert headings == ["What it means", "How to confirm", "How to fix"], name
+        assert f"**Severity:** {rule['labels']['severity']}." in page, name
+        assert f"[{name}.md]({name}.md)" in index, name
+
+
+def test_alertmanager_has_a_route_for_every_severity_the_rules_use() -> None:
+    config = yaml.safe_load(ALERTMANAGER.read_text(encoding="utf-8"))
+    routed = {
+        re.fullmatch(r'severity="(\w+)"', matcher).group(1): route["receiver"]  # type: ignore[union-attr]
+        for route in config["route"]["routes"]
+        for matcher in route["matchers"]
+    }
+    used = {rule["labels"]["severity"] for rule in alert_rules()}
+
+    assert used == set(routed) == {"critical", "warning"}
+    assert {r["name"] for r in config["receivers"]} == set(routed.values())

@@ -111,6 +111,8 @@ AZORA_STRIPE_API_BASE: {{ . | quote }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
 AZORA_LOG_LEVEL: {{ $c.logLevel | quote }}
+AZORA_LOG_FORMAT: {{ $c.logFormat | quote }}
+AZORA_LOG_ACCESS: {{ $c.logAccess | quote }}
 {{- with $c.trustedProxies }}
 AZORA_TRUSTED_PROXIES: {{ join "," . | quote }}
 {{- end }}
