@@ -61,6 +61,12 @@ export class TokenSession {
     return stored;
   }
 
+  /** Take tokens kept elsewhere (say, read back from the browser's storage). */
+  restore(tokens: StoredTokens): void {
+    this.current = tokens;
+    this.onChange?.(tokens);
+  }
+
   /** Forget the tokens (logout, or a refresh the server refused). */
   clear(): void {
     if (this.current === null) return;
