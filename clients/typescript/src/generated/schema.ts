@@ -1618,6 +1618,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
         };
     };
     checkLiveness: {
@@ -1640,6 +1649,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
         };
     };
     getMetrics: {
@@ -1657,6 +1675,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
             };
         };
     };
@@ -1676,6 +1703,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency does not answer */
@@ -1714,14 +1750,13 @@ export interface operations {
                     "application/json": components["schemas"]["DeadLetterPage"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Only admins manage dead letters */
@@ -1730,28 +1765,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Request body too large (the reason names the limit) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -1760,8 +1792,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -1786,14 +1817,13 @@ export interface operations {
                     "application/json": components["schemas"]["DeadLetter"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Only admins manage dead letters */
@@ -1802,8 +1832,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No such dead letter */
@@ -1812,28 +1841,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Request body too large (the reason names the limit) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -1842,8 +1868,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -1868,14 +1893,13 @@ export interface operations {
                     "application/json": components["schemas"]["RedriveAccepted"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Only admins manage dead letters */
@@ -1884,8 +1908,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No such dead letter */
@@ -1894,8 +1917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description This dead letter cannot be re-driven */
@@ -1904,28 +1926,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Request body too large (the reason names the limit) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -1934,8 +1953,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -1962,14 +1980,13 @@ export interface operations {
                     "application/json": components["schemas"]["Tokens"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Wrong email or password, or a second factor missing or wrong */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -1978,18 +1995,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Too many failed logins: locked for now (see Retry-After) */
@@ -1998,8 +2013,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2008,8 +2031,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2034,14 +2056,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not authenticated */
+            /** @description The refresh token is invalid or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -2050,18 +2071,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2070,8 +2098,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2101,14 +2128,13 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The password, or the code, is wrong (or the code was used already) */
@@ -2117,8 +2143,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description MFA is not on */
@@ -2127,8 +2152,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -2137,18 +2161,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Too many failed attempts: locked for now (see Retry-After) */
@@ -2157,8 +2179,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2167,8 +2197,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2195,14 +2224,13 @@ export interface operations {
                     "application/json": components["schemas"]["MfaSetup"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description MFA is on: send the password or a current code (or they were wrong) */
@@ -2211,8 +2239,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -2221,18 +2248,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Too many failed attempts: locked for now (see Retry-After) */
@@ -2241,8 +2266,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2251,8 +2284,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2282,14 +2314,13 @@ export interface operations {
                     "application/json": components["schemas"]["MfaVerifyAccepted"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description MFA is on: send the password or a current code (or they were wrong) */
@@ -2298,8 +2329,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -2308,18 +2338,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Too many failed attempts: locked for now (see Retry-After) */
@@ -2328,8 +2356,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2338,8 +2374,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2366,14 +2401,13 @@ export interface operations {
                     "application/json": components["schemas"]["Tokens"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description The refresh token is invalid, expired or reused, or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -2382,18 +2416,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2402,8 +2443,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2433,34 +2473,22 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationAccepted"];
                 };
             };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
             /** @description Request body too large (the reason names the limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Too many registrations from this address, or in all */
@@ -2469,8 +2497,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2479,8 +2515,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2514,18 +2549,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2534,8 +2576,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2565,34 +2606,22 @@ export interface operations {
                     "application/json": components["schemas"]["CoursePage"];
                 };
             };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Request body too large (the reason names the limit) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2601,8 +2630,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2631,14 +2659,13 @@ export interface operations {
                     "application/json": components["schemas"]["CourseAccepted"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Only instructors publish courses */
@@ -2647,8 +2674,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -2657,18 +2683,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2677,8 +2710,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2709,8 +2741,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
@@ -2719,28 +2750,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Request body too large (the reason names the limit) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2749,8 +2777,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2773,34 +2800,22 @@ export interface operations {
                     "application/json": components["schemas"]["Enrollments"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Request body too large (the reason names the limit) */
-            413: {
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2809,8 +2824,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2840,14 +2854,13 @@ export interface operations {
                     "application/json": components["schemas"]["EnrollmentAccepted"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -2856,18 +2869,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2876,8 +2896,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2907,14 +2926,13 @@ export interface operations {
                     "application/json": components["schemas"]["PathAccepted"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -2923,18 +2941,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -2943,8 +2968,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -2969,14 +2993,13 @@ export interface operations {
                     "application/json": components["schemas"]["LearningPath"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
@@ -2985,28 +3008,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Request body too large (the reason names the limit) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -3015,8 +3035,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -3039,14 +3058,13 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No profile for this account yet */
@@ -3055,28 +3073,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Request body too large (the reason names the limit) */
-            413: {
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -3085,8 +3091,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -3115,14 +3120,13 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentAccepted"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -3131,18 +3135,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -3151,8 +3162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -3177,14 +3187,13 @@ export interface operations {
                     "application/json": components["schemas"]["Payment"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
@@ -3193,28 +3202,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Request body too large (the reason names the limit) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -3223,8 +3229,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -3251,14 +3256,13 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
@@ -3267,8 +3271,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not refundable */
@@ -3277,28 +3280,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Request body too large (the reason names the limit) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -3307,8 +3307,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -3338,14 +3337,13 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -3354,18 +3352,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -3374,8 +3379,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -3405,14 +3409,13 @@ export interface operations {
                     "application/json": components["schemas"]["QuestionAccepted"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description conversation_id names another user's conversation */
@@ -3421,8 +3424,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -3431,18 +3433,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Question quota used up (see Retry-After) */
@@ -3451,8 +3451,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -3461,8 +3469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -3487,14 +3494,13 @@ export interface operations {
                     "application/json": components["schemas"]["Question"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
@@ -3503,28 +3509,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Request body too large (the reason names the limit) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -3533,8 +3536,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -3557,34 +3559,22 @@ export interface operations {
                     "application/json": components["schemas"]["Wallet"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Request body too large (the reason names the limit) */
-            413: {
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -3593,8 +3583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -3621,34 +3610,31 @@ export interface operations {
                     "application/json": components["schemas"]["TransactionPage"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Request body too large (the reason names the limit) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -3657,8 +3643,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -3687,14 +3672,13 @@ export interface operations {
                     "application/json": components["schemas"]["TransferAccepted"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated: no valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -3703,18 +3687,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -3723,8 +3714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
@@ -3767,18 +3757,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large (the reason names the limit) */
@@ -3787,18 +3766,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request (`errors` says where and why) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description A dependency is unavailable (Retry-After says when to try again) */
@@ -3807,8 +3793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDocument"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
