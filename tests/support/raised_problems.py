@@ -12,7 +12,7 @@ import inspect
 import re
 import types
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -47,7 +47,7 @@ def _ingress_functions_named_by(function: Callable[..., Any]) -> Iterator[Callab
     """The ingress's functions that `function` names, directly or as `module.name`."""
     names = set(_names(function.__code__))
     for name in names:
-        target = function.__globals__.get(name)  # type: ignore[attr-defined]
+        target = function.__globals__.get(name)
         if _is_ingress_function(target):
             yield target
         elif isinstance(target, types.ModuleType) and target.__name__.startswith(PACKAGE):
@@ -64,5 +64,5 @@ def _names(code: types.CodeType) -> Iterator[str]:
             yield from _names(constant)
 
 
-def _is_ingress_function(value: Any) -> bool:
+def _is_ingress_function(value: Any) -> TypeGuard[Callable[..., Any]]:
     return inspect.isfunction(value) and value.__module__.startswith(PACKAGE)
