@@ -10,8 +10,8 @@ import uuid
 
 import httpx
 
+import stack.client.calls as calls
 from schemas import api
-from stack.client import calls
 from stack.client.base import Api, AzoraError, Command, M, command_id_of, read
 from stack.client.calls import Call
 from stack.client.methods.accounts import AccountMethods

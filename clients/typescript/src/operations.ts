@@ -68,7 +68,7 @@ export function operationMethods(http: Client<paths>, session: TokenSession) {
       session.clear();
     },
     getMe: () => answered(http.GET("/v1/me")),
-    setUpMfa: (body?: Schemas["MfaSetupRequest"]) => answered(http.POST("/v1/auth/mfa/setup", { body: body ?? null })),
+    setUpMfa: (body?: Schemas["MfaSetupRequest"]) => answered(http.POST("/v1/auth/mfa/setup", { body })),
     verifyMfa: (body: Schemas["MfaVerifyRequest"], options?: CommandOptions) =>
       command((key) => http.POST("/v1/auth/mfa/verify", { body, params: keyed(key) }), options),
     disableMfa: (body: Schemas["MfaDisableRequest"], options?: CommandOptions) =>

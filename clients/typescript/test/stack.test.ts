@@ -139,6 +139,16 @@ describe("the TypeScript client against the stack", { skip: baseUrl ? false : "A
     await assert.rejects(azora.waitForCommand(randomUUID(), { timeoutMs: 1500, holdSeconds: 1 }), CommandWaitTimeout);
   });
 
+  test("asks the tutor, starts MFA and is refused the admin's dead letters", async () => {
+    const { azora } = await aSignedInClient();
+    const asked = await azora.askTutor({ question: "What is a consumer group?" });
+    assert.equal((await azora.waitForCommand(asked)).status, "succeeded");
+    assert.ok((await azora.getTutorQuestion(asked.question_id)).answer);
+    const setup = await azora.setUpMfa();
+    assert.match(setup.otpauth_uri, /^otpauth:\/\/totp\//);
+    await assert.rejects(azora.listDeadLetters(), (error: unknown) => error instanceof AzoraError && error.kind === "forbidden");
+  });
+
   test("lists courses and reads the service's health", async () => {
     const azora = createAzoraClient({ baseUrl: baseUrl! });
     assert.deepEqual(await azora.checkLiveness(), { status: "ok" });

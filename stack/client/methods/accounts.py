@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import stack.client.calls as calls
 from schemas import api
-from stack.client import calls
 from stack.client.base import Blocking, Command, checked, command_id_of, operation
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import stack.client.calls as calls
 from schemas import api
-from stack.client import calls
 from stack.client.base import Blocking, checked, operation
 
 
