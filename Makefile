@@ -15,6 +15,8 @@ KAFKA     := infra/kafka/kafka.sh
 POSTGRES  := infra/postgres/postgres.sh
 STRIPE_MOCK := infra/stripe/stripe-mock.sh
 PYTEST_ARGS ?=
+TS_CLIENT := clients/typescript
+TS_DEPS   := $(TS_CLIENT)/node_modules/.azora-installed
 
 # The repo's own Kafka and Postgres, unless the caller gives both addresses: then those are
 # used as they are and nothing is started here.
@@ -109,12 +111,26 @@ oidc-mock: ## Fetch NAV's mock-oauth2-server with Maven into the state dir, each
 	infra/oidc/mock-oauth2-server.sh install
 
 .PHONY: test
-test: setup kcat promtool helm oidc-mock alerting ## Run the whole suite (unit, integration, e2e, alerting, a bounded chaos run) against the real Kafka and Postgres
+test: setup kcat promtool helm oidc-mock alerting ts-deps ## Run the whole suite (unit, integration, e2e, alerting, a bounded chaos run) against the real Kafka and Postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: unit
-unit: venv promtool helm alerting ## Run the unit tests only (no services; fetches promtool, amtool and helm once)
+unit: venv promtool helm alerting ts-deps ## Run the unit tests only (no services; fetches promtool, amtool and helm once, the TypeScript client's npm packages from its lockfile)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+$(TS_DEPS): $(TS_CLIENT)/package-lock.json $(TS_CLIENT)/package.json
+	@command -v npm >/dev/null || { echo "needs Node 20+ and npm"; exit 1; }
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: ts-deps
+ts-deps: $(TS_DEPS) ## Install the TypeScript client's npm packages from its lockfile (npm ci, once per lockfile change)
+
+.PHONY: ts-client
+ts-client: venv ts-deps ## Regenerate the TypeScript client from the app's OpenAPI document (commit the result)
+	$(AZORA) openapi --output $(TS_CLIENT)/openapi.json
+	cd $(TS_CLIENT) && npm run --silent generate
+	cd $(TS_CLIENT) && npm run --silent typecheck
 
 .PHONY: wrk
 wrk: ## Fetch wrk from Debian's package into the state dir (the ingress benchmark drives both servers with it)

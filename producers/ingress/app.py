@@ -20,6 +20,7 @@ from producers.ingress import (
     courses,
     enrollments,
     mfa,
+    openapi_document,
     payments,
     problems,
     service_routes,
@@ -103,6 +104,7 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
     )
     app.state.ctx = ctx
     problems.install(app)
+    openapi_document.install(app)
     # Innermost, added first: metrics and traces see fast-path requests like any other.
     # The routers are included without a prefix, so their route paths are the app's.
     if fast_path:
