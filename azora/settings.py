@@ -147,6 +147,12 @@ class Settings(BaseSettings):
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
     cors_allow_credentials: bool = False
     cors_max_age_s: int = Field(default=600, ge=0, le=86_400)
+    # The student portal's built files (`make portal` writes them), served at /portal/ when
+    # the folder exists; empty: not served (a static host elsewhere serves it).
+    portal_dir: str = "web/portal/dist"
+    # Development only (stripe-mock): lets a signed-in user settle their own card payment
+    # through a webhook the ingress signs itself. Refused in production.
+    dev_payment_controls: bool = False
 
     # Signs tokens and seals TOTP secrets; only the ingress and identity need it, so the
     # other processes (and the operators' tools) run without it.
@@ -214,6 +220,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "AZORA_CORS_ALLOW_ORIGINS='*' with credentials would let every site act as "
                 "the signed-in user: name the origins"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _no_dev_controls_in_production(self) -> Settings:
+        if self.env == "production" and self.dev_payment_controls:
+            raise ValueError(
+                "AZORA_DEV_PAYMENT_CONTROLS lets users settle their own payments: "
+                "never in production"
             )
         return self
 

@@ -11,6 +11,7 @@ import pytest
 
 from azora.settings import Settings
 from tests.support.model_server import ModelServer
+from tests.support.portal import PORTAL_DIST
 from tests.support.processes import free_port
 from tests.support.stack import stack_env, start_stack, stop_stack
 from tests.support.world import World, created, new_world
@@ -24,10 +25,17 @@ async def stack_world(base_settings: Settings) -> AsyncIterator[World]:
 
 
 @pytest.fixture(scope="session")
+def portal_origin() -> str:
+    """The other origin the browser tests serve the portal from (CORS lets it call)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="session")
 def stack(
     stack_world: World,
     stripe_mock: str,
     model_server: ModelServer,
+    portal_origin: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """`azora run` on a free port; yields its base URL once /readyz answers 200."""
@@ -49,6 +57,11 @@ def stack(
         # address of its own (X-Forwarded-For), so one test's failed logins never lock
         # out another's.
         AZORA_TRUSTED_PROXIES="127.0.0.1/32",
+        # The portal (tests/e2e/browser): served at /portal/ from its build, called from
+        # a second origin too, and its card payments settled by the development control.
+        AZORA_PORTAL_DIR=str(PORTAL_DIST),
+        AZORA_CORS_ALLOW_ORIGINS=portal_origin,
+        AZORA_DEV_PAYMENT_CONTROLS="true",
     )
     log = tmp_path_factory.mktemp("stack") / "azora-run.log"
     process = start_stack(env, Path(log), timeout=90)

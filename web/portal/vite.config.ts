@@ -7,5 +7,7 @@ export default defineConfig({
   base: "./",
   plugins: [react()],
   build: { outDir: "dist", emptyOutDir: true, sourcemap: false },
+  // `make portal-dev`: the API of `make run` on the dev server's own origin (no CORS).
+  server: { proxy: { "/v1": "http://127.0.0.1:8000" } },
   test: { environment: "node", include: ["src/**/*.test.ts"] },
 });

@@ -1,8 +1,7 @@
-// The portal's frame: a skip link, the navigation, and the page the hash names. On each
-// page change the new page's heading takes the focus, so keyboard and screen-reader users
-// start where the content does.
+// The portal's frame: a skip link, the navigation, and the page the hash names (whose
+// heading takes the focus when it opens: components/PageHeading.tsx).
 
-import { useEffect, useRef } from "react";
+import { useRef } from "react";
 import type { ReactNode } from "react";
 
 import { Course } from "./pages/Course";
@@ -16,6 +15,7 @@ import { Wallet } from "./pages/Wallet";
 import { navigate, useRoute } from "./router";
 import type { Route } from "./router";
 import { useSession } from "./session";
+import { PageHeading } from "./components/PageHeading";
 
 const SIGNED_IN_ONLY = new Set<Route["name"]>(["wallet", "security", "paths"]);
 
@@ -23,10 +23,6 @@ export function App() {
   const route = useRoute();
   const { me, signOut, api } = useSession();
   const main = useRef<HTMLElement>(null);
-
-  useEffect(() => {
-    main.current?.querySelector<HTMLElement>("h1")?.focus({ preventScroll: false });
-  }, [route]);
 
   const needsSignIn = SIGNED_IN_ONLY.has(route.name) && !api.signedIn;
   return (
@@ -115,7 +111,7 @@ function Page({ route }: { route: Route }) {
     case "not-found":
       return (
         <section>
-          <h1 tabIndex={-1}>Not found</h1>
+          <PageHeading>Not found</PageHeading>
           <p>
             Nothing lives at “{route.path}”. <a href="#/courses">Browse the courses</a>.
           </p>

@@ -8,6 +8,8 @@ export interface Loaded<T> {
   error: string | null;
   loading: boolean;
   reload: () => void;
+  /** Show a fresher answer read elsewhere (see `readUntil`). */
+  replace: (value: T) => void;
 }
 
 export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Loaded<T> {
@@ -39,7 +41,11 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
   }, [...deps, round]);
 
   const reload = useCallback(() => setRound((n) => n + 1), []);
-  return { data, error, loading, reload };
+  const replace = useCallback((value: T) => {
+    setData(value);
+    setError(null);
+  }, []);
+  return { data, error, loading, reload, replace };
 }
 
 /** Ask `read` again (0.5 s apart, slowing to 3 s) until `done` holds, then give its value. */
@@ -62,5 +68,23 @@ export async function pollUntil<T>(
       });
     });
     delay = Math.min(delay * 1.5, 3000);
+  }
+}
+
+// Read models follow a command's outcome by moments (each is its own projection): after a
+// command succeeds, a page reads until the change shows, for at most this long.
+const CATCH_UP_MS = 20_000;
+
+/** Read `loaded`'s resource until `done` holds (or CATCH_UP_MS passes), then show it. */
+export async function readUntil<T>(
+  loaded: Loaded<T>,
+  read: (signal: AbortSignal) => Promise<T>,
+  done: (value: T) => boolean,
+): Promise<void> {
+  const signal = AbortSignal.timeout(CATCH_UP_MS);
+  try {
+    loaded.replace(await pollUntil(read, done, signal));
+  } catch {
+    loaded.reload(); // it never showed: show what there is
   }
 }

@@ -9,10 +9,11 @@ import { useCommand } from "../commands/useCommand";
 import { ErrorMessage } from "../components/Field";
 import { ProgressBar } from "../components/ProgressBar";
 import { doneLessons } from "../done";
-import { useLoad } from "../load";
+import { readUntil, useLoad } from "../load";
 import { href } from "../router";
 import { useSession } from "../session";
 import { priceOf } from "./Courses";
+import { PageHeading } from "../components/PageHeading";
 
 /** The enrolment that counts for a course: a confirmed one, else the latest. */
 export function liveEnrolment(items: Enrollment[], courseId: string): Enrollment | null {
@@ -32,16 +33,21 @@ export function useCourse(courseId: string) {
 }
 
 export function Course({ courseId }: { courseId: string }) {
-  const { me } = useSession();
+  const { api, me } = useSession();
   const { course, enrolments, enrolment } = useCourse(courseId);
   if (course.error) return <ErrorMessage error={course.error} />;
   if (!course.data) return <p role="status">Loading the course…</p>;
   const data = course.data;
   const enrolled = enrolment?.status === "confirmed";
   const done = me ? doneLessons(me.user_id, courseId) : new Set<string>();
-  const reload = () => {
+  // Once enrolled, the enrolment shows as confirmed, and then the lessons' content.
+  const reload = async () => {
+    await readUntil(
+      enrolments,
+      (signal) => api.enrollments(signal),
+      (items) => liveEnrolment(items, courseId)?.status === "confirmed",
+    );
     course.reload();
-    enrolments.reload();
   };
 
   return (
@@ -49,16 +55,16 @@ export function Course({ courseId }: { courseId: string }) {
       <p>
         <a href="#/courses">← All courses</a>
       </p>
-      <h1 tabIndex={-1}>{data.title}</h1>
+      <PageHeading>{data.title}</PageHeading>
       <p>{data.description}</p>
       <p className="meta">
         {data.level} · {data.category} · <strong>{priceOf(data.price_minor, data.currency)}</strong>
       </p>
-      {enrolled && enrolment ? (
+      {enrolled && enrolment && (
         <ProgressBar percent={enrolment.progress_percent} label="Course progress" />
-      ) : (
-        <Enrol course={data} enrolment={enrolment} onEnrolled={reload} />
       )}
+      {/* Stays once enrolled, so the enrolment's outcome stays in view. */}
+      <Enrol course={data} enrolment={enrolment} onEnrolled={reload} />
       <h2>Lessons</h2>
       {data.modules.map((module) => (
         <section key={module.module_id} className="module">
@@ -115,6 +121,11 @@ function Enrol({ course, enrolment, onEnrolled }: EnrolProps) {
 
   const free = course.price_minor === 0;
   const price = priceOf(course.price_minor, course.currency);
+  if (enrolment?.status === "confirmed") {
+    return command.state.phase === "idle" ? null : (
+      <CommandStatus label="Enrolment" state={command.state} />
+    );
+  }
   return (
     <div className="enrol callout">
       {enrolment && enrolment.status !== "confirmed" && (

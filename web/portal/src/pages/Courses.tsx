@@ -9,6 +9,7 @@ import { useLoad } from "../load";
 import { formatMoney } from "../money";
 import { href, navigate } from "../router";
 import { useSession } from "../session";
+import { PageHeading } from "../components/PageHeading";
 
 const LEVELS = ["", "beginner", "intermediate", "advanced"] as const;
 
@@ -41,7 +42,7 @@ export function Courses({ query }: { query: string }) {
 
   return (
     <section>
-      <h1 tabIndex={-1}>Courses</h1>
+      <PageHeading>Courses</PageHeading>
       <form className="search" role="search" onSubmit={search}>
         <Field
           label="Search courses"

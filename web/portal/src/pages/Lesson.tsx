@@ -10,10 +10,11 @@ import { useCommand } from "../commands/useCommand";
 import { ErrorMessage, TextArea } from "../components/Field";
 import { ProgressBar } from "../components/ProgressBar";
 import { doneLessons, markDone } from "../done";
-import { pollUntil } from "../load";
+import { pollUntil, readUntil } from "../load";
 import { href } from "../router";
 import { useSession } from "../session";
-import { useCourse } from "./Course";
+import { liveEnrolment, useCourse } from "./Course";
+import { PageHeading } from "../components/PageHeading";
 
 export function Lesson({ courseId, lessonId }: { courseId: string; lessonId: string }) {
   const { api, me } = useSession();
@@ -32,11 +33,19 @@ export function Lesson({ courseId, lessonId }: { courseId: string; lessonId: str
   const done = me ? doneLessons(me.user_id, courseId).has(lessonId) : false;
 
   async function complete() {
+    const before = enrolment?.completed_lessons ?? 0;
     const settled = await command.run(() => api.completeLesson(courseId, lessonId));
     if (settled.phase === "succeeded" && me) {
       markDone(me.user_id, courseId, lessonId);
       setMarked((n) => n + 1);
-      enrolments.reload();
+      await readUntil(
+        enrolments,
+        (signal) => api.enrollments(signal),
+        (items) => {
+          const now = liveEnrolment(items, courseId);
+          return now !== null && (now.completed_lessons > before || now.progress_percent === 100);
+        },
+      );
     }
   }
 
@@ -45,7 +54,7 @@ export function Lesson({ courseId, lessonId }: { courseId: string; lessonId: str
       <p>
         <a href={href({ name: "course", courseId })}>← {course.data.title}</a>
       </p>
-      <h1 tabIndex={-1}>{lesson.title}</h1>
+      <PageHeading>{lesson.title}</PageHeading>
       {enrolment?.status === "confirmed" && (
         <ProgressBar percent={enrolment.progress_percent} label="Course progress" />
       )}

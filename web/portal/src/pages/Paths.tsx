@@ -10,6 +10,7 @@ import { Field, TextArea } from "../components/Field";
 import { pollUntil } from "../load";
 import { href } from "../router";
 import { useSession } from "../session";
+import { PageHeading } from "../components/PageHeading";
 
 export function Paths() {
   const { api } = useSession();
@@ -46,7 +47,7 @@ export function Paths() {
 
   return (
     <section>
-      <h1 tabIndex={-1}>Learning path</h1>
+      <PageHeading>Learning path</PageHeading>
       <form className="panel" onSubmit={submit}>
         <Field
           label="Subject"

@@ -10,6 +10,7 @@ import { useCommand } from "../commands/useCommand";
 import { Field } from "../components/Field";
 import { useApi } from "../session";
 import { LAST_EMAIL } from "./SignIn";
+import { PageHeading } from "../components/PageHeading";
 
 export function Register() {
   const api = useApi();
@@ -26,7 +27,7 @@ export function Register() {
 
   return (
     <section className="narrow">
-      <h1 tabIndex={-1}>Create an account</h1>
+      <PageHeading>Create an account</PageHeading>
       <form onSubmit={submit}>
         <Field
           label="Email"

@@ -4,19 +4,32 @@
 import { useState } from "react";
 import type { FormEvent } from "react";
 
+import type { AzoraApi } from "../api/endpoints";
 import type { MfaSetup } from "../api/types";
 import { CommandStatus } from "../commands/CommandStatus";
 import { useCommand } from "../commands/useCommand";
 import { ErrorMessage, Field } from "../components/Field";
 import { QrCode } from "../components/QrCode";
+import { pollUntil } from "../load";
 import { useSession } from "../session";
+import { PageHeading } from "../components/PageHeading";
+
+/** Wait (a while at most) until the profile's read model shows MFA as `enabled`. */
+async function profileShows(api: AzoraApi, enabled: boolean): Promise<void> {
+  const signal = AbortSignal.timeout(20_000);
+  await pollUntil(
+    (s) => api.me(s),
+    (me) => me.mfa_enabled === enabled,
+    signal,
+  ).catch(() => {});
+}
 
 export function Security() {
   const { me } = useSession();
   if (!me) return <p role="status">Loading your profile…</p>;
   return (
     <section>
-      <h1 tabIndex={-1}>Account and security</h1>
+      <PageHeading>Account and security</PageHeading>
       <dl className="profile">
         <dt>Name</dt>
         <dd>{me.display_name}</dd>
@@ -59,6 +72,7 @@ function SetUp({ replacing }: { replacing: boolean }) {
     const settled = await command.run(() => api.mfaVerify(code, replacing ? password : undefined));
     if (settled.phase === "succeeded") {
       setSetup(null);
+      await profileShows(api, true);
       await reloadMe();
     }
   }
@@ -138,7 +152,10 @@ function TurnOff() {
   async function submit(event: FormEvent) {
     event.preventDefault();
     const settled = await command.run(() => api.mfaDisable(password, code));
-    if (settled.phase === "succeeded") await reloadMe();
+    if (settled.phase === "succeeded") {
+      await profileShows(api, false);
+      await reloadMe();
+    }
   }
 
   return (

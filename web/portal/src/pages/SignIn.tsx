@@ -1,12 +1,13 @@
 // Sign in: email and password, then a code from the authenticator when MFA is on.
 
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { FormEvent } from "react";
 
 import { ApiError } from "../api/http";
 import { ErrorMessage, Field } from "../components/Field";
 import { navigate } from "../router";
 import { useSession } from "../session";
+import { PageHeading } from "../components/PageHeading";
 
 export const LAST_EMAIL = "azora.lastEmail";
 
@@ -20,6 +21,11 @@ export function SignIn() {
   const [busy, setBusy] = useState(false);
   const codeInput = useRef<HTMLInputElement>(null);
 
+  // The code field, once it appears, is where the person's attention goes next.
+  useEffect(() => {
+    if (needsCode) codeInput.current?.focus();
+  }, [needsCode]);
+
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
@@ -32,8 +38,6 @@ export function SignIn() {
     } catch (failure) {
       if (failure instanceof ApiError && failure.kind === "mfa_required") {
         setNeedsCode(true);
-        // The new field is where the person's attention goes next.
-        setTimeout(() => codeInput.current?.focus(), 0);
       } else {
         setError(failure instanceof Error ? failure.message : String(failure));
         if (failure instanceof ApiError && failure.kind === "mfa_invalid") setCode("");
@@ -45,7 +49,7 @@ export function SignIn() {
 
   return (
     <section className="narrow">
-      <h1 tabIndex={-1}>Sign in</h1>
+      <PageHeading>Sign in</PageHeading>
       <form onSubmit={submit} noValidate={false}>
         <Field
           label="Email"

@@ -8,9 +8,10 @@ import { CardPayment } from "../components/CardPayment";
 import { CommandStatus } from "../commands/CommandStatus";
 import { useCommand } from "../commands/useCommand";
 import { ErrorMessage, Field } from "../components/Field";
-import { useLoad } from "../load";
+import { readUntil, useLoad } from "../load";
 import { formatMoney, parseMoney } from "../money";
 import { useSession } from "../session";
+import { PageHeading } from "../components/PageHeading";
 
 const CURRENCY = "EUR";
 const REASONS: Record<string, string> = {
@@ -26,15 +27,20 @@ export function Wallet() {
   const { api, me } = useSession();
   const balances = useLoad((signal) => api.balances(signal), [api]);
   const [historyRound, setHistoryRound] = useState(0);
-  const refresh = () => {
-    balances.reload();
+  const euros = balances.data?.find((b) => b.currency === CURRENCY)?.balance_minor ?? 0;
+  // Money moved: read the balance until it shows the change, then the history.
+  const refresh = async () => {
+    await readUntil(
+      balances,
+      (signal) => api.balances(signal),
+      (now) => (now.find((b) => b.currency === CURRENCY)?.balance_minor ?? 0) !== euros,
+    );
     setHistoryRound((n) => n + 1);
   };
-  const euros = balances.data?.find((b) => b.currency === CURRENCY)?.balance_minor ?? 0;
 
   return (
     <section>
-      <h1 tabIndex={-1}>Wallet</h1>
+      <PageHeading>Wallet</PageHeading>
       <ErrorMessage error={balances.error} />
       <p className="balance" aria-live="polite">
         Balance: <strong data-testid="balance">{formatMoney(euros, CURRENCY)}</strong>
@@ -58,7 +64,7 @@ export function Wallet() {
   );
 }
 
-function TopUp({ onCredited }: { onCredited: () => void }) {
+function TopUp({ onCredited }: { onCredited: () => Promise<void> }) {
   const { api } = useSession();
   const command = useCommand<Awaited<ReturnType<typeof api.topUp>>>();
   const [amount, setAmount] = useState("");
@@ -90,14 +96,14 @@ function TopUp({ onCredited }: { onCredited: () => void }) {
       {paymentId && (
         <CardPayment
           paymentId={paymentId}
-          onSettled={(payment) => payment.status === "succeeded" && onCredited()}
+          onSettled={(payment) => payment.status === "succeeded" && void onCredited()}
         />
       )}
     </form>
   );
 }
 
-function Transfer({ onSent }: { onSent: () => void }) {
+function Transfer({ onSent }: { onSent: () => Promise<void> }) {
   const { api } = useSession();
   const command = useCommand();
   const [to, setTo] = useState("");
@@ -110,7 +116,7 @@ function Transfer({ onSent }: { onSent: () => void }) {
     setError(minor === null ? "Enter a positive amount in euros, such as 25 or 12.50." : null);
     if (minor === null) return;
     const settled = await command.run(() => api.transfer(to.trim(), minor, CURRENCY));
-    if (settled.phase === "succeeded") onSent();
+    if (settled.phase === "succeeded") await onSent();
   }
 
   return (
