@@ -64,7 +64,8 @@ def stack(
         AZORA_DEV_PAYMENT_CONTROLS="true",
     )
     log = tmp_path_factory.mktemp("stack") / "azora-run.log"
-    process = start_stack(env, Path(log), timeout=90)
+    # Generous: on a busy machine the consumers take a while to join their groups.
+    process = start_stack(env, Path(log), timeout=240)
     try:
         os.environ["AZORA_TEST_METRICS_PORT_BASE"] = str(metrics_base)
         yield f"http://127.0.0.1:{port}"
