@@ -11,6 +11,8 @@ KAFKA     := infra/kafka/kafka.sh
 POSTGRES  := infra/postgres/postgres.sh
 STRIPE_MOCK := infra/stripe/stripe-mock.sh
 PYTEST_ARGS ?=
+TS_CLIENT := clients/typescript
+TS_DEPS   := $(TS_CLIENT)/node_modules/.azora-installed
 
 # The repo's own Kafka and Postgres, unless the caller gives both addresses: then those are
 # used as they are and nothing is started here.
@@ -90,7 +92,7 @@ kcat: ## Fetch kcat from Debian's package into the state dir (the replay tests a
 	infra/kcat/kcat.sh install
 
 .PHONY: test
-test: setup kcat promtool helm portal chromium ## Run the whole suite (the portal's unit tests, then unit, integration, e2e with the browser tests, a bounded chaos run) against the real Kafka and Postgres
+test: setup kcat promtool helm ts-deps portal chromium ## Run the whole suite (the portal's unit tests, then unit, integration, e2e with the browser tests, a bounded chaos run) against the real Kafka and Postgres
 	cd $(PORTAL) && npm test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -114,9 +116,23 @@ chromium: ## Install Debian's chromium package when /usr/bin/chromium is missing
 	@test -x /usr/bin/chromium || { apt-get update -q && apt-get install -y -q chromium; }
 
 .PHONY: unit
-unit: venv promtool helm $(PORTAL_DEPS) ## Run the unit tests only: the portal's (vitest) and Python's (no services; fetches promtool and helm once)
+unit: venv promtool helm ts-deps $(PORTAL_DEPS) ## Run the unit tests only: the portal's (vitest) and Python's (no services; fetches promtool and helm once, npm packages from the lockfiles)
 	cd $(PORTAL) && npm test
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+$(TS_DEPS): $(TS_CLIENT)/package-lock.json $(TS_CLIENT)/package.json
+	@command -v npm >/dev/null || { echo "needs Node 20+ and npm"; exit 1; }
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: ts-deps
+ts-deps: $(TS_DEPS) ## Install the TypeScript client's npm packages from its lockfile (npm ci, once per lockfile change)
+
+.PHONY: ts-client
+ts-client: venv ts-deps ## Regenerate the TypeScript client from the app's OpenAPI document (commit the result)
+	$(AZORA) openapi --output $(TS_CLIENT)/openapi.json
+	cd $(TS_CLIENT) && npm run --silent generate
+	cd $(TS_CLIENT) && npm run --silent typecheck
 
 .PHONY: wrk
 wrk: ## Fetch wrk from Debian's package into the state dir (the ingress benchmark drives both servers with it)

@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -125,6 +126,23 @@ def migrate_command() -> None:
     configure_logging()
     migrate.upgrade(Settings().database_url)
     typer.echo("database schema is up to date")
+
+
+@app.command("openapi")
+def openapi_command(
+    output: Annotated[
+        Path | None, typer.Option(help="Write it to this file instead of standard output")
+    ] = None,
+) -> None:
+    """Print the ingress's OpenAPI document (built in memory: no server needed)."""
+    from stack.openapi import as_text, document
+
+    text = as_text(document())
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}")
 
 
 @topics_app.command("apply")

@@ -89,7 +89,10 @@ async def register(
 @router.post(
     "/auth/login",
     response_model=Tokens,
-    responses={429: documented("Too many failed logins: locked for now (see Retry-After)")},
+    responses={
+        401: documented("Wrong email or password, or a second factor missing or wrong"),
+        429: documented("Too many failed logins: locked for now (see Retry-After)"),
+    },
 )
 async def login(body: LoginRequest, request: Request, ctx: Ctx) -> Tokens:
     """Tokens for valid credentials (and a valid TOTP code when MFA is on).
@@ -119,7 +122,13 @@ async def login(body: LoginRequest, request: Request, ctx: Ctx) -> Tokens:
     return _tokens(pair)
 
 
-@router.post("/auth/refresh", response_model=Tokens)
+@router.post(
+    "/auth/refresh",
+    response_model=Tokens,
+    responses={
+        401: documented("The refresh token is invalid, expired or reused, or its session ended")
+    },
+)
 async def refresh(body: RefreshRequest, ctx: Ctx) -> Tokens:
     """New tokens for a refresh token; the one presented stops working."""
     claims = _refresh_claims(ctx, body.refresh_token)
@@ -154,7 +163,11 @@ async def refresh(body: RefreshRequest, ctx: Ctx) -> Tokens:
     return _tokens(pair)
 
 
-@router.post("/auth/logout", status_code=204)
+@router.post(
+    "/auth/logout",
+    status_code=204,
+    responses={401: documented("The refresh token is invalid or expired")},
+)
 async def logout(body: RefreshRequest, ctx: Ctx) -> Response:
     """End the session the refresh token belongs to."""
     await _revoke(ctx, _refresh_claims(ctx, body.refresh_token), "logout")

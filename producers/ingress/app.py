@@ -21,6 +21,7 @@ from producers.ingress import (
     dev_payments,
     enrollments,
     mfa,
+    openapi_document,
     payments,
     portal,
     problems,
@@ -93,6 +94,7 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
     )
     app.state.ctx = ctx
     problems.install(app)
+    openapi_document.install(app)
     # Innermost, added first: metrics and traces see fast-path requests like any other.
     # The routers are included without a prefix, so their route paths are the app's.
     if fast_path:

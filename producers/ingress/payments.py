@@ -135,10 +135,36 @@ class RefundRequest(BaseModel):
     payment_id: uuid.UUID
 
 
+# Read raw (the signature covers the exact bytes), so declared here for the document only.
+STRIPE_EVENT_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "title": "StripeEvent",
+                "description": "A Stripe event, signed in the Stripe-Signature header",
+                "type": "object",
+                "required": ["id", "type", "data"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "type": {"type": "string"},
+                    "data": {
+                        "type": "object",
+                        "required": ["object"],
+                        "properties": {"object": {"type": "object"}},
+                    },
+                },
+            }
+        }
+    },
+}
+
+
 @router.post(
     WEBHOOK_ROUTE,
     tags=["webhooks"],
     responses={400: documented("Bad signature, stale timestamp or malformed event")},
+    openapi_extra={"requestBody": STRIPE_EVENT_BODY},
 )
 async def stripe_webhook(
     request: Request,

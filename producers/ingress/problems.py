@@ -130,15 +130,25 @@ def _allowed_methods(request: Request) -> list[str]:
     return allowed
 
 
+PROBLEM_SCHEMA_REF = "#/components/schemas/ProblemDocument"
+# Marks an error every router declares: `openapi_document` keeps it only on the operations it
+# can happen to ("authenticated", "body", "input" or "always").
+APPLIES = "x-azora-applies"
+
+
 def documented(description: str) -> dict[str, Any]:
     """An OpenAPI response entry for a problem document."""
     return {"model": ProblemDocument, "content": {PROBLEM_JSON: {}}, "description": description}
 
 
-# For OpenAPI: every documented error answer has this shape.
+def _declared(description: str, applies: str) -> dict[str, Any]:
+    return {**documented(description), APPLIES: applies}
+
+
+# For OpenAPI: the errors any operation of a router may answer, each where it applies.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: documented("Not authenticated"),
-    413: documented("Request body too large (the reason names the limit)"),
-    422: documented("Invalid request"),
-    503: documented("A dependency is unavailable (Retry-After says when to try again)"),
+    401: _declared("Not authenticated: no valid access token", "authenticated"),
+    413: _declared("Request body too large (the reason names the limit)", "body"),
+    422: _declared("Invalid request (`errors` says where and why)", "input"),
+    503: _declared("A dependency is unavailable (Retry-After says when to try again)", "always"),
 }

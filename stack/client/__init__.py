@@ -12,6 +12,7 @@ contract's request models (`schemas.api`): one the API would refuse raises pydan
 """
 
 from stack.client import calls
+from stack.client.base import operations_of
 from stack.client.clients import AsyncAzoraClient, AzoraClient, AzoraError
 
-__all__ = ["AsyncAzoraClient", "AzoraClient", "AzoraError", "calls"]
+__all__ = ["AsyncAzoraClient", "AzoraClient", "AzoraError", "calls", "operations_of"]

@@ -41,3 +41,24 @@ async def test_the_async_client_does_the_same(stack: str) -> None:
         me, wallet = await asyncio.gather(azora.me(), azora.wallet())
         assert me.email == email
         assert wallet.balances == []
+
+
+def test_the_sync_client_asks_the_tutor_plans_a_path_and_sets_up_mfa(stack: str) -> None:
+    email = an_email()
+    with AzoraClient(stack) as azora:
+        azora.wait(azora.register(email, PASSWORD, "Grace"))
+        azora.login(email, PASSWORD)
+        asked = azora.ask_tutor("What is a consumer group?")
+        assert azora.wait(asked).status == "succeeded"
+        assert azora.tutor_question(asked.question_id).answer
+        planned = azora.request_learning_path("Kafka", "beginner", ["run a broker"])
+        assert azora.wait(planned).status == "succeeded"
+        assert azora.learning_path(planned.path_id).steps
+        setup = azora.mfa_setup()
+        assert setup.otpauth_uri.startswith("otpauth://totp/")
+        assert azora.readiness()["status"] == "ready"
+        with pytest.raises(AzoraError) as not_admin:
+            azora.dead_letters()
+        assert not_admin.value.status == 403
+        azora.logout()
+        assert azora.token is None

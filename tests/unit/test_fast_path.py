@@ -75,6 +75,11 @@ VALID_BODIES: dict[str, Any] = {
     "/v1/payments": {"amount_minor": 5000, "currency": "EUR", "purpose": "wallet_top_up"},
     "/v1/tutor/questions": {"question": "What is a partition?"},
     "/v1/learning-paths": {"subject": "Kafka", "level": "beginner", "goals": ["run a broker"]},
+    "/v1/webhooks/stripe": {
+        "id": "evt_1",
+        "type": "payment_intent.succeeded",
+        "data": {"object": {}},
+    },
 }
 
 # POST routes with a JSON body that FastAPI keeps, and why.
@@ -85,6 +90,7 @@ LEFT_TO_FASTAPI = {
     "/v1/auth/mfa/verify": "reads the client's address (re-authentication counts as a login)",
     "/v1/auth/mfa/disable": "reads the client's address (re-authentication counts as a login)",
     "/v1/auth/logout": "answers 204 with no response model",
+    "/v1/webhooks/stripe": "reads the raw body (Stripe signs its exact bytes)",
 }
 
 Case = tuple[str, Any, dict[str, str]]

@@ -1,0 +1,84 @@
+"""Every API call described once (method, path, body, answer model); both clients run them.
+
+Bodies are built from the contract's request models (`schemas.api`), the ones the ingress
+serves: a field renamed there is a type error here, and a body the API would refuse is
+refused before it is sent.
+"""
+
+from stack.client.calls.accounts import (
+    asyncapi,
+    command,
+    liveness,
+    login,
+    logout,
+    me,
+    metrics,
+    mfa_disable,
+    mfa_setup,
+    mfa_verify,
+    readiness,
+    refresh,
+    register,
+)
+from stack.client.calls.base import Call
+from stack.client.calls.learning import (
+    ask_tutor,
+    complete_lesson,
+    course,
+    courses,
+    enrol,
+    enrollments,
+    learning_path,
+    publish_course,
+    request_learning_path,
+    tutor_question,
+)
+from stack.client.calls.money import (
+    dead_letter,
+    dead_letters,
+    pay,
+    payment,
+    redrive,
+    refund,
+    stripe_webhook,
+    transactions,
+    transfer,
+    wallet,
+)
+
+__all__ = [
+    "Call",
+    "ask_tutor",
+    "asyncapi",
+    "command",
+    "complete_lesson",
+    "course",
+    "courses",
+    "dead_letter",
+    "dead_letters",
+    "enrol",
+    "enrollments",
+    "learning_path",
+    "liveness",
+    "login",
+    "logout",
+    "me",
+    "metrics",
+    "mfa_disable",
+    "mfa_setup",
+    "mfa_verify",
+    "pay",
+    "payment",
+    "publish_course",
+    "readiness",
+    "redrive",
+    "refresh",
+    "refund",
+    "register",
+    "request_learning_path",
+    "stripe_webhook",
+    "transactions",
+    "transfer",
+    "tutor_question",
+    "wallet",
+]
