@@ -44,8 +44,10 @@ endif
 PORTAL       := web/portal
 PORTAL_DEPS  := $(PORTAL)/node_modules/.installed
 PORTAL_BUILD := $(PORTAL)/dist/index.html
-PORTAL_SRC   := $(shell find $(PORTAL)/src -type f 2>/dev/null) $(PORTAL)/index.html \
-                $(PORTAL)/vite.config.ts $(PORTAL)/tsconfig.json
+# It compiles Azora's TypeScript client (clients/typescript) from source, with the client's
+# own npm packages (ts-deps).
+PORTAL_SRC   := $(shell find $(PORTAL)/src clients/typescript/src -type f 2>/dev/null) \
+                $(PORTAL)/index.html $(PORTAL)/vite.config.ts $(PORTAL)/tsconfig.json
 
 .PHONY: help
 help: ## List the targets
@@ -96,7 +98,7 @@ test: setup kcat promtool helm ts-deps portal chromium ## Run the whole suite (t
 	cd $(PORTAL) && npm test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-$(PORTAL_DEPS): $(PORTAL)/package.json $(PORTAL)/package-lock.json
+$(PORTAL_DEPS): $(PORTAL)/package.json $(PORTAL)/package-lock.json $(TS_DEPS)
 	@command -v npm >/dev/null || { echo "the portal needs Node.js 20.19+ with npm"; exit 1; }
 	cd $(PORTAL) && npm ci --no-audit --no-fund
 	@touch $@

@@ -1,6 +1,7 @@
 // Reading things for a page: loading, the answer, or the error in words; and polling a
 // resource until it reaches a state (payments, tutor answers, learning paths).
 
+import { describeError } from "./api/problems";
 import { useCallback, useEffect, useRef, useState } from "react";
 
 export interface Loaded<T> {
@@ -32,7 +33,7 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
       })
       .catch((failure: unknown) => {
         if (controller.signal.aborted) return;
-        setError(failure instanceof Error ? failure.message : String(failure));
+        setError(describeError(failure));
       })
       .finally(() => {
         if (!controller.signal.aborted) setLoading(false);

@@ -4,7 +4,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState } 
 import type { ReactNode } from "react";
 
 import { AzoraApi } from "./api/endpoints";
-import { Http, sessionTokenStore } from "./api/http";
+import { storedSession } from "./api/session";
 import type { Me } from "./api/types";
 import type { PortalConfig } from "./config";
 
@@ -30,9 +30,9 @@ export function SessionProvider({
   const api = useMemo(
     () =>
       new AzoraApi(
-        new Http(config.apiBase, sessionTokenStore(window.sessionStorage), undefined, () =>
-          setMe(null),
-        ),
+        // The client needs an absolute base; "" means the page's own origin.
+        config.apiBase || window.location.origin,
+        storedSession(window.sessionStorage, () => setMe(null)),
       ),
     [config.apiBase],
   );

@@ -1,11 +1,22 @@
-// Every Azora endpoint the portal calls, one method each (docs/api.md has what they do).
-// Commands answer 202 with an `Accepted` body; `waitForCommand` follows them to the end.
+// What the portal asks of the API, over Azora's TypeScript client (clients/typescript):
+// its generated calls, token refresh and Idempotency-Key retries. Pages call this, never
+// fetch; the methods keep the pages' own names and shapes.
 
-import { Http } from "./http";
+import {
+  type AzoraClient,
+  AzoraError,
+  type CommandOptions,
+  type CommandStatus,
+  createAzoraClient,
+  type FetchLike,
+  isProblemDocument,
+  type TokenSession,
+} from "@azora/client";
+
+import { newIdempotencyKey } from "./problems";
 import type {
   Accepted,
   Balance,
-  CommandStatus,
   Course,
   CourseSummary,
   DevSettlement,
@@ -15,222 +26,185 @@ import type {
   MfaSetup,
   Payment,
   Question,
-  Tokens,
   TransactionPage,
 } from "./types";
 
 export interface CourseQuery {
   q?: string;
-  category?: string;
-  level?: string;
+  level?: "beginner" | "intermediate" | "advanced";
   limit?: number;
-  offset?: number;
+}
+
+// A command is followed as long as the page shows it: a card checkout waits for a person.
+const FOLLOW_FOR_MS = 60 * 60 * 1000;
+// The longest hold the API grants to `GET /v1/commands/{id}?wait=`.
+const HOLD_S = 25;
+
+/** The key each command carries (made here: the client's needs a secure origin). */
+function keyed(): CommandOptions {
+  return { idempotencyKey: newIdempotencyKey() };
+}
+
+// The development payment control is left out of the OpenAPI document, so the generated
+// client has no method (or type) for it; it goes through the same signed fetch.
+interface UntypedPost {
+  POST(
+    path: string,
+    init: { params: { path: Record<string, string> }; body: unknown },
+  ): Promise<{ data?: unknown; error?: unknown; response: Response }>;
 }
 
 export class AzoraApi {
-  constructor(readonly http: Http) {}
+  readonly client: AzoraClient;
 
-  get signedIn(): boolean {
-    return this.http.signedIn;
+  constructor(baseUrl: string, session: TokenSession, fetch?: FetchLike) {
+    this.client = createAzoraClient({ baseUrl, session, fetch });
   }
 
+  get signedIn(): boolean {
+    return this.client.session.tokens !== null;
+  }
+
+  /** The command's outcome, every status read passed to `onUpdate` (pending ones too). */
   waitForCommand(
     accepted: Accepted,
     onUpdate?: (status: CommandStatus) => void,
     signal?: AbortSignal,
   ): Promise<CommandStatus> {
-    return this.http.waitForCommand(accepted, onUpdate, signal);
+    return this.client.waitForCommand(accepted, {
+      timeoutMs: FOLLOW_FOR_MS,
+      holdSeconds: HOLD_S,
+      onStatus: onUpdate,
+      signal,
+    });
   }
 
   // Accounts
 
   register(email: string, password: string, displayName: string): Promise<Accepted> {
-    return this.http.request("POST", "/v1/auth/register", {
-      body: { email, password, display_name: displayName },
-      command: true,
-    });
+    return this.client.register({ email, password, display_name: displayName }, keyed());
   }
 
   async login(email: string, password: string, totpCode?: string): Promise<void> {
-    const body: Record<string, string> = { email, password };
-    if (totpCode) body.totp_code = totpCode;
-    const tokens = await this.http.request<Tokens>("POST", "/v1/auth/login", { body });
-    this.http.setTokens(tokens);
+    await this.client.login({ email, password, totp_code: totpCode || null });
   }
 
   async logout(): Promise<void> {
-    const refreshToken = this.http.refreshToken();
-    this.http.setTokens(null);
-    if (refreshToken) {
-      await this.http.request("POST", "/v1/auth/logout", { body: { refresh_token: refreshToken } });
+    try {
+      await this.client.logout();
+    } finally {
+      this.client.session.clear(); // signed out here even if the API is unreachable
     }
   }
 
-  me(signal?: AbortSignal): Promise<Me> {
-    return this.http.request("GET", "/v1/me", { auth: true, signal });
+  me(): Promise<Me> {
+    return this.client.getMe();
   }
 
   mfaSetup(password?: string): Promise<MfaSetup> {
-    return this.http.request("POST", "/v1/auth/mfa/setup", {
-      body: password ? { password } : {},
-      auth: true,
-    });
+    return this.client.setUpMfa(password ? { password } : {});
   }
 
-  mfaVerify(code: string, password?: string): Promise<Accepted & { recovery_codes: string[] }> {
-    return this.http.request("POST", "/v1/auth/mfa/verify", {
-      body: password ? { code, password } : { code },
-      auth: true,
-      command: true,
-    });
+  mfaVerify(code: string, password?: string) {
+    return this.client.verifyMfa(password ? { code, password } : { code }, keyed());
   }
 
   mfaDisable(password: string, totpCode: string): Promise<Accepted> {
-    return this.http.request("POST", "/v1/auth/mfa/disable", {
-      body: { password, totp_code: totpCode },
-      auth: true,
-      command: true,
-    });
+    return this.client.disableMfa({ password, totp_code: totpCode }, keyed());
   }
 
   // Courses, enrolments, progress
 
-  async courses(query: CourseQuery, signal?: AbortSignal): Promise<CourseSummary[]> {
-    const page = await this.http.request<{ items: CourseSummary[] }>("GET", "/v1/courses", {
-      query: { ...query },
-      signal,
+  async courses(query: CourseQuery): Promise<CourseSummary[]> {
+    const page = await this.client.listCourses({
+      q: query.q || undefined,
+      level: query.level,
+      limit: query.limit,
     });
     return page.items;
   }
 
-  course(courseId: string, signal?: AbortSignal): Promise<Course> {
-    // Signed in, the token shows the lessons' content to those enrolled.
-    return this.http.request("GET", `/v1/courses/${encodeURIComponent(courseId)}`, {
-      auth: this.signedIn,
-      signal,
-    });
+  course(courseId: string): Promise<Course> {
+    // Signed in, the session's token shows the lessons' content to those enrolled.
+    return this.client.getCourse(courseId);
   }
 
-  enrol(
-    courseId: string,
-    payWith: "wallet" | "card",
-  ): Promise<Accepted & { enrollment_id: string; payment_id: string | null }> {
-    return this.http.request("POST", "/v1/enrollments", {
-      body: { course_id: courseId, pay_with: payWith },
-      auth: true,
-      command: true,
-    });
+  enrol(courseId: string, payWith: "wallet" | "card") {
+    return this.client.enrol({ course_id: courseId, pay_with: payWith }, keyed());
   }
 
-  async enrollments(signal?: AbortSignal): Promise<Enrollment[]> {
-    const page = await this.http.request<{ items: Enrollment[] }>("GET", "/v1/enrollments", {
-      auth: true,
-      signal,
-    });
-    return page.items;
+  async enrollments(): Promise<Enrollment[]> {
+    return (await this.client.listEnrollments()).items;
   }
 
   completeLesson(courseId: string, lessonId: string): Promise<Accepted> {
-    return this.http.request("POST", "/v1/progress", {
-      body: { course_id: courseId, lesson_id: lessonId },
-      auth: true,
-      command: true,
-    });
+    return this.client.completeLesson({ course_id: courseId, lesson_id: lessonId }, keyed());
   }
 
   // Wallet and payments
 
-  async balances(signal?: AbortSignal): Promise<Balance[]> {
-    const wallet = await this.http.request<{ balances: Balance[] }>("GET", "/v1/wallet", {
-      auth: true,
-      signal,
-    });
-    return wallet.balances;
+  async balances(): Promise<Balance[]> {
+    return (await this.client.getWallet()).balances;
   }
 
-  transactions(before?: string, signal?: AbortSignal): Promise<TransactionPage> {
-    return this.http.request("GET", "/v1/wallet/transactions", {
-      query: { limit: 20, before },
-      auth: true,
-      signal,
-    });
+  transactions(before?: string): Promise<TransactionPage> {
+    return this.client.listWalletTransactions({ limit: 20, before });
   }
 
   transfer(toUserId: string, amountMinor: number, currency: string): Promise<Accepted> {
-    return this.http.request("POST", "/v1/wallet/transfers", {
-      body: { to_user_id: toUserId, amount_minor: amountMinor, currency },
-      auth: true,
-      command: true,
-    });
+    return this.client.transfer(
+      { to_user_id: toUserId, amount_minor: amountMinor, currency },
+      keyed(),
+    );
   }
 
-  topUp(amountMinor: number, currency: string): Promise<Accepted & { payment_id: string }> {
-    return this.http.request("POST", "/v1/payments", {
-      body: { amount_minor: amountMinor, currency, purpose: "wallet_top_up" },
-      auth: true,
-      command: true,
-    });
+  topUp(amountMinor: number, currency: string) {
+    return this.client.requestPayment(
+      { amount_minor: amountMinor, currency, purpose: "wallet_top_up" },
+      keyed(),
+    );
   }
 
-  payment(paymentId: string, signal?: AbortSignal): Promise<Payment> {
-    return this.http.request("GET", `/v1/payments/${encodeURIComponent(paymentId)}`, {
-      auth: true,
-      signal,
-    });
+  payment(paymentId: string): Promise<Payment> {
+    return this.client.getPayment(paymentId);
   }
 
   /** Development stacks only (AZORA_DEV_PAYMENT_CONTROLS): the ingress signs a Stripe
    * webhook for this payment and receives it; the browser never holds the secret. */
-  devSettle(paymentId: string, outcome: DevSettlement): Promise<{ event_type: string }> {
-    return this.http.request("POST", `/v1/dev/payments/${encodeURIComponent(paymentId)}/settle`, {
+  async devSettle(paymentId: string, outcome: DevSettlement): Promise<void> {
+    const untyped = this.client.http as unknown as UntypedPost;
+    const { error, response } = await untyped.POST("/v1/dev/payments/{payment_id}/settle", {
+      params: { path: { payment_id: paymentId } },
       body: { outcome },
-      auth: true,
     });
+    if (!response.ok) {
+      throw new AzoraError(response.status, isProblemDocument(error) ? error : null, response);
+    }
   }
 
   // The tutor
 
-  ask(
-    question: string,
-    courseId?: string,
-    lessonId?: string,
-    conversationId?: string,
-  ): Promise<Accepted & { question_id: string; conversation_id: string }> {
-    return this.http.request("POST", "/v1/tutor/questions", {
-      body: {
+  ask(question: string, courseId?: string, lessonId?: string, conversationId?: string) {
+    return this.client.askTutor(
+      {
         question,
         course_id: courseId,
         lesson_id: lessonId,
         conversation_id: conversationId,
       },
-      auth: true,
-      command: true,
-    });
+      keyed(),
+    );
   }
 
-  question(questionId: string, signal?: AbortSignal): Promise<Question> {
-    return this.http.request("GET", `/v1/tutor/questions/${encodeURIComponent(questionId)}`, {
-      auth: true,
-      signal,
-    });
+  question(questionId: string): Promise<Question> {
+    return this.client.getTutorQuestion(questionId);
   }
 
-  requestPath(
-    subject: string,
-    level: string,
-    goals: string[],
-  ): Promise<Accepted & { path_id: string }> {
-    return this.http.request("POST", "/v1/learning-paths", {
-      body: { subject, level, goals },
-      auth: true,
-      command: true,
-    });
+  requestPath(subject: string, level: "beginner" | "intermediate" | "advanced", goals: string[]) {
+    return this.client.requestLearningPath({ subject, level, goals }, keyed());
   }
 
-  path(pathId: string, signal?: AbortSignal): Promise<LearningPath> {
-    return this.http.request("GET", `/v1/learning-paths/${encodeURIComponent(pathId)}`, {
-      auth: true,
-      signal,
-    });
+  path(pathId: string): Promise<LearningPath> {
+    return this.client.getLearningPath(pathId);
   }
 }

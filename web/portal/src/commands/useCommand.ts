@@ -3,7 +3,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 
-import { ApiError } from "../api/http";
+import { describeError } from "../api/problems";
 import type { Accepted, CommandStatus } from "../api/types";
 import { useApi } from "../session";
 
@@ -20,12 +20,11 @@ export const IDLE: CommandState<never> = { phase: "idle", reason: null, accepted
 
 /** What a settled (or refused) command's status means for the page. */
 export function settle<A extends Accepted>(accepted: A, status: CommandStatus): CommandState<A> {
-  return { phase: status.status, reason: status.reason, accepted };
+  return { phase: status.status, reason: status.reason ?? null, accepted };
 }
 
 export function refused(error: unknown): CommandState<never> {
-  const reason = error instanceof Error ? error.message : String(error);
-  return { phase: "refused", reason, accepted: null };
+  return { phase: "refused", reason: describeError(error), accepted: null };
 }
 
 export interface Command<A extends Accepted> {
@@ -69,8 +68,8 @@ export function useCommand<A extends Accepted = Accepted>(): Command<A> {
         return show(settle(accepted, status));
       } catch (error) {
         if (controller.signal.aborted) return { phase: "pending", reason: null, accepted };
-        const reason = error instanceof ApiError ? error.message : String(error);
-        return show({ phase: "refused", reason: `lost track of the command: ${reason}`, accepted });
+        const reason = `lost track of the command: ${describeError(error)}`;
+        return show({ phase: "refused", reason, accepted });
       }
     },
     [api],

@@ -4,6 +4,7 @@
 // With a real Stripe account the page would confirm `client_secret` with Stripe.js here;
 // that script comes from Stripe's own servers, so this portal shows the intent instead.
 
+import { describeError } from "../api/problems";
 import { useEffect, useState } from "react";
 
 import type { DevSettlement, Payment } from "../api/types";
@@ -37,7 +38,7 @@ export function CardPayment({ paymentId, onSettled }: CardPaymentProps) {
     // Shows each state as it comes (the intent appearing, a declined card) until the
     // payment settles; a settlement sent from here starts it again at the quick pace.
     pollUntil(
-      (signal) => api.payment(paymentId, signal).catch(() => null),
+      () => api.payment(paymentId).catch(() => null),
       (seen) => seen !== null && SETTLED.has(seen.status),
       controller.signal,
       (seen) => seen && setPayment(seen),
@@ -53,7 +54,7 @@ export function CardPayment({ paymentId, onSettled }: CardPaymentProps) {
       await api.devSettle(paymentId, outcome);
       setRound((n) => n + 1);
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(describeError(failure));
     }
   }
 

@@ -23,9 +23,9 @@ export function liveEnrolment(items: Enrollment[], courseId: string): Enrollment
 
 export function useCourse(courseId: string) {
   const { api, me } = useSession();
-  const course = useLoad((signal) => api.course(courseId, signal), [api, courseId, me]);
+  const course = useLoad(() => api.course(courseId), [api, courseId, me]);
   const enrolments = useLoad(
-    (signal) => (me ? api.enrollments(signal) : Promise.resolve([] as Enrollment[])),
+    () => (me ? api.enrollments() : Promise.resolve([] as Enrollment[])),
     [api, me],
   );
   const enrolment = liveEnrolment(enrolments.data ?? [], courseId);
@@ -44,7 +44,7 @@ export function Course({ courseId }: { courseId: string }) {
   const reload = async () => {
     await readUntil(
       enrolments,
-      (signal) => api.enrollments(signal),
+      () => api.enrollments(),
       (items) => liveEnrolment(items, courseId)?.status === "confirmed",
     );
     course.reload();

@@ -12,6 +12,7 @@ import { useSession } from "../session";
 import { PageHeading } from "../components/PageHeading";
 
 const LEVELS = ["", "beginner", "intermediate", "advanced"] as const;
+type Level = (typeof LEVELS)[number];
 
 export function priceOf(priceMinor: number, currency: string): string {
   return priceMinor === 0 ? "Free" : formatMoney(priceMinor, currency);
@@ -20,13 +21,13 @@ export function priceOf(priceMinor: number, currency: string): string {
 export function Courses({ query }: { query: string }) {
   const { api, me } = useSession();
   const [text, setText] = useState(query);
-  const [level, setLevel] = useState("");
+  const [level, setLevel] = useState<Level>("");
   const courses = useLoad(
-    (signal) => api.courses({ q: query, level, limit: 50 }, signal),
+    () => api.courses({ q: query, level: level || undefined, limit: 50 }),
     [api, query, level],
   );
   const enrolments = useLoad(
-    (signal) => (me ? api.enrollments(signal) : Promise.resolve([] as Enrollment[])),
+    () => (me ? api.enrollments() : Promise.resolve([] as Enrollment[])),
     [api, me],
   );
   const statusOf = new Map(
@@ -53,7 +54,7 @@ export function Courses({ query }: { query: string }) {
         />
         <div className="field">
           <label htmlFor="level">Level</label>
-          <select id="level" value={level} onChange={(e) => setLevel(e.target.value)}>
+          <select id="level" value={level} onChange={(e) => setLevel(e.target.value as Level)}>
             {LEVELS.map((l) => (
               <option key={l} value={l}>
                 {l || "Any level"}

@@ -40,7 +40,7 @@ export function Lesson({ courseId, lessonId }: { courseId: string; lessonId: str
       setMarked((n) => n + 1);
       await readUntil(
         enrolments,
-        (signal) => api.enrollments(signal),
+        () => api.enrollments(),
         (items) => {
           const now = liveEnrolment(items, courseId);
           return now !== null && (now.completed_lessons > before || now.progress_percent === 100);
@@ -102,7 +102,7 @@ function AskTutor({ courseId, lessonId }: { courseId: string; lessonId: string }
     if (!asked) return;
     const controller = new AbortController();
     pollUntil(
-      (signal) => api.question(asked, signal).catch(() => null),
+      () => api.question(asked).catch(() => null),
       (q) => q !== null && q.status !== "pending",
       controller.signal,
     )

@@ -3,7 +3,9 @@
 import { useEffect, useState } from "react";
 import type { FormEvent } from "react";
 
-import type { LearningPath } from "../api/types";
+import type { LearningPath, PathStep } from "../api/types";
+
+type PathLevel = "beginner" | "intermediate" | "advanced";
 import { CommandStatus } from "../commands/CommandStatus";
 import { useCommand } from "../commands/useCommand";
 import { Field, TextArea } from "../components/Field";
@@ -16,7 +18,7 @@ export function Paths() {
   const { api } = useSession();
   const command = useCommand<Awaited<ReturnType<typeof api.requestPath>>>();
   const [subject, setSubject] = useState("");
-  const [level, setLevel] = useState("beginner");
+  const [level, setLevel] = useState<PathLevel>("beginner");
   const [goals, setGoals] = useState("");
   const [pathId, setPathId] = useState<string | null>(null);
   const [path, setPath] = useState<LearningPath | null>(null);
@@ -25,7 +27,7 @@ export function Paths() {
     if (!pathId) return;
     const controller = new AbortController();
     pollUntil(
-      (signal) => api.path(pathId, signal).catch(() => null),
+      () => api.path(pathId).catch(() => null),
       (p) => p !== null && p.status !== "pending",
       controller.signal,
       (p) => p && setPath(p),
@@ -58,7 +60,11 @@ export function Paths() {
         />
         <div className="field">
           <label htmlFor="path-level">Your level</label>
-          <select id="path-level" value={level} onChange={(e) => setLevel(e.target.value)}>
+          <select
+            id="path-level"
+            value={level}
+            onChange={(e) => setLevel(e.target.value as PathLevel)}
+          >
             <option value="beginner">Beginner</option>
             <option value="intermediate">Intermediate</option>
             <option value="advanced">Advanced</option>
@@ -85,7 +91,7 @@ export function Paths() {
       )}
       {path && path.status !== "failed" && path.status !== "pending" && (
         <ol className="path-steps">
-          {path.steps.map((step, i) => (
+          {(path.steps as PathStep[]).map((step, i) => (
             <li key={i}>
               <h2>{step.title}</h2>
               {step.objectives && step.objectives.length > 0 && (

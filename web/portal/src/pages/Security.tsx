@@ -1,6 +1,7 @@
 // Two-factor authentication: set it up (a QR code and the secret as text), verify a
 // code to turn it on (recovery codes shown once), or turn it off.
 
+import { describeError } from "../api/problems";
 import { useState } from "react";
 import type { FormEvent } from "react";
 
@@ -18,7 +19,7 @@ import { PageHeading } from "../components/PageHeading";
 async function profileShows(api: AzoraApi, enabled: boolean): Promise<void> {
   const signal = AbortSignal.timeout(20_000);
   await pollUntil(
-    (s) => api.me(s),
+    () => api.me(),
     (me) => me.mfa_enabled === enabled,
     signal,
   ).catch(() => {});
@@ -63,7 +64,7 @@ function SetUp({ replacing }: { replacing: boolean }) {
     try {
       setSetup(await api.mfaSetup(replacing ? password : undefined));
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(describeError(failure));
     }
   }
 

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { FormEvent } from "react";
 
-import { ApiError } from "../api/http";
+import { describeError, problemKind } from "../api/problems";
 import { ErrorMessage, Field } from "../components/Field";
 import { navigate } from "../router";
 import { useSession } from "../session";
@@ -36,11 +36,11 @@ export function SignIn() {
       await reloadMe();
       navigate({ name: "courses", query: "" });
     } catch (failure) {
-      if (failure instanceof ApiError && failure.kind === "mfa_required") {
+      if (problemKind(failure) === "mfa_required") {
         setNeedsCode(true);
       } else {
-        setError(failure instanceof Error ? failure.message : String(failure));
-        if (failure instanceof ApiError && failure.kind === "mfa_invalid") setCode("");
+        setError(describeError(failure));
+        if (problemKind(failure) === "mfa_invalid") setCode("");
       }
     } finally {
       setBusy(false);

@@ -1,5 +1,6 @@
 // The wallet: balances, topping up by card, transferring to another learner, history.
 
+import { describeError } from "../api/problems";
 import { useState } from "react";
 import type { FormEvent } from "react";
 
@@ -25,14 +26,14 @@ const REASONS: Record<string, string> = {
 
 export function Wallet() {
   const { api, me } = useSession();
-  const balances = useLoad((signal) => api.balances(signal), [api]);
+  const balances = useLoad(() => api.balances(), [api]);
   const [historyRound, setHistoryRound] = useState(0);
   const euros = balances.data?.find((b) => b.currency === CURRENCY)?.balance_minor ?? 0;
   // Money moved: read the balance until it shows the change, then the history.
   const refresh = async () => {
     await readUntil(
       balances,
-      (signal) => api.balances(signal),
+      () => api.balances(),
       (now) => (now.find((b) => b.currency === CURRENCY)?.balance_minor ?? 0) !== euros,
     );
     setHistoryRound((n) => n + 1);
@@ -150,15 +151,12 @@ function History({ round }: { round: number }) {
   const { api } = useSession();
   const [more, setMore] = useState<Transaction[]>([]);
   const [next, setNext] = useState<string | null>(null);
-  const first = useLoad(
-    async (signal) => {
-      const page = await api.transactions(undefined, signal);
-      setMore([]);
-      setNext(page.next);
-      return page.items;
-    },
-    [api, round],
-  );
+  const first = useLoad(async () => {
+    const page = await api.transactions();
+    setMore([]);
+    setNext(page.next);
+    return page.items;
+  }, [api, round]);
   const [error, setError] = useState<string | null>(null);
 
   async function loadMore() {
@@ -168,7 +166,7 @@ function History({ round }: { round: number }) {
       setMore((items) => [...items, ...page.items]);
       setNext(page.next);
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(describeError(failure));
     }
   }
 
