@@ -39,7 +39,19 @@ export AZORA_SECRET_KEY AZORA_STRIPE_WEBHOOK_SECRET
 ifeq ($(STRIPE_API_KEY)$(AZORA_STRIPE_API_KEY),)
 export AZORA_STRIPE_API_KEY := sk_test_azoraStripeMock
 export AZORA_STRIPE_API_BASE ?= http://127.0.0.1:$(or $(AZORA_STRIPE_MOCK_PORT),12111)
+# Nobody can pay a stripe-mock PaymentIntent: the portal shows a control that settles one
+# through a webhook the ingress signs (docs/portal.md). Never with a real Stripe key.
+export AZORA_DEV_PAYMENT_CONTROLS ?= true
 endif
+
+# The student portal (web/portal): npm packages from its lockfile, built by Vite.
+PORTAL       := web/portal
+PORTAL_DEPS  := $(PORTAL)/node_modules/.installed
+PORTAL_BUILD := $(PORTAL)/dist/index.html
+# It compiles Azora's TypeScript client (clients/typescript) from source, with the client's
+# own npm packages (ts-deps).
+PORTAL_SRC   := $(shell find $(PORTAL)/src clients/typescript/src -type f 2>/dev/null) \
+                $(PORTAL)/index.html $(PORTAL)/vite.config.ts $(PORTAL)/tsconfig.json
 
 .PHONY: help
 help: ## List the targets
@@ -98,8 +110,8 @@ setup: venv up ## Create the venv, start the services (make up), migrate the dat
 	$(AZORA) topics apply
 
 .PHONY: run
-run: setup ## Bring up the whole stack: make setup, then the ingress, every consumer, the relay and the lag exporter (Ctrl-C stops them)
-	@echo "Azora on http://$${AZORA_INGRESS_HOST:-127.0.0.1}:$${AZORA_INGRESS_PORT:-8000} (docs at /docs); Ctrl-C stops it"
+run: setup portal ## Bring up the whole stack: make setup, then the ingress (serving the portal at /portal/), every consumer, the relay and the lag exporter (Ctrl-C stops them)
+	@echo "Azora on http://$${AZORA_INGRESS_HOST:-127.0.0.1}:$${AZORA_INGRESS_PORT:-8000} (portal at /portal/, docs at /docs); Ctrl-C stops it"
 	exec $(AZORA) run
 
 .PHONY: kcat
@@ -111,11 +123,32 @@ oidc-mock: ## Fetch NAV's mock-oauth2-server with Maven into the state dir, each
 	infra/oidc/mock-oauth2-server.sh install
 
 .PHONY: test
-test: setup kcat promtool helm oidc-mock alerting ts-deps ## Run the whole suite (unit, integration, e2e, alerting, a bounded chaos run) against the real Kafka and Postgres
+test: setup kcat promtool helm oidc-mock alerting ts-deps portal chromium ## Run the whole suite (the portal's unit tests, then unit, integration, e2e with the browser tests, alerting, a bounded chaos run) against the real Kafka and Postgres
+	cd $(PORTAL) && npm test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+$(PORTAL_DEPS): $(PORTAL)/package.json $(PORTAL)/package-lock.json $(TS_DEPS)
+	@command -v npm >/dev/null || { echo "the portal needs Node.js 20.19+ with npm"; exit 1; }
+	cd $(PORTAL) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(PORTAL_BUILD): $(PORTAL_DEPS) $(PORTAL_SRC)
+	cd $(PORTAL) && npm run build
+
+.PHONY: portal
+portal: $(PORTAL_BUILD) ## Build the student portal into web/portal/dist (npm ci from the lockfile once, typecheck, vite build; again only when a source changed)
+
+.PHONY: portal-dev
+portal-dev: $(PORTAL_DEPS) ## Vite's dev server for the portal, proxying the API to the ingress of `make run`
+	cd $(PORTAL) && npm run dev
+
+.PHONY: chromium
+chromium: ## Install Debian's chromium package when /usr/bin/chromium is missing (the browser tests drive it with Playwright)
+	@test -x /usr/bin/chromium || { apt-get update -q && apt-get install -y -q chromium; }
+
 .PHONY: unit
-unit: venv promtool helm alerting ts-deps ## Run the unit tests only (no services; fetches promtool, amtool and helm once, the TypeScript client's npm packages from its lockfile)
+unit: venv promtool helm alerting ts-deps $(PORTAL_DEPS) ## Run the unit tests only: the portal's (vitest) and Python's (no services; fetches promtool, amtool and helm once, npm packages from the lockfiles)
+	cd $(PORTAL) && npm test
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 $(TS_DEPS): $(TS_CLIENT)/package-lock.json $(TS_CLIENT)/package.json
@@ -159,15 +192,17 @@ helm-sync: venv ## Copy infra/'s alert rules and dashboards into the chart and w
 	$(PY) infra/helm/sync.py
 
 .PHONY: lint
-lint: venv ## ruff check, ruff format --check and mypy (strict)
+lint: venv $(PORTAL_DEPS) ## ruff check, ruff format --check and mypy (strict); the portal's tsc (strict) and prettier --check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	cd $(PORTAL) && npm run check
 
 .PHONY: format
-format: venv ## Format the code and apply the fixes ruff can make (ruff format, ruff check --fix)
+format: venv $(PORTAL_DEPS) ## Format the code and apply the fixes ruff can make (ruff format, ruff check --fix; prettier for the portal)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+	cd $(PORTAL) && npm run format
 
 .PHONY: snapshots
 snapshots: venv ## Rewrite the JSON Schema snapshots after an additive schema change

@@ -189,6 +189,12 @@ class Settings(BaseSettings):
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
     cors_allow_credentials: bool = False
     cors_max_age_s: int = Field(default=600, ge=0, le=86_400)
+    # The student portal's built files (`make portal` writes them), served at /portal/ when
+    # the folder exists; empty: not served (a static host elsewhere serves it).
+    portal_dir: str = "web/portal/dist"
+    # Development only (stripe-mock): lets a signed-in user settle their own card payment
+    # through a webhook the ingress signs itself. Refused in production.
+    dev_payment_controls: bool = False
 
     # Signs tokens and seals TOTP secrets; only the ingress and identity need it, so the
     # other processes (and the operators' tools) run without it.
@@ -313,6 +319,15 @@ class Settings(BaseSettings):
         for url in self.oidc_return_urls:
             if problem := return_url_problem(url):
                 raise ValueError(f"AZORA_OIDC_RETURN_URLS: {problem}")
+        return self
+
+    @model_validator(mode="after")
+    def _no_dev_controls_in_production(self) -> Settings:
+        if self.env == "production" and self.dev_payment_controls:
+            raise ValueError(
+                "AZORA_DEV_PAYMENT_CONTROLS lets users settle their own payments: "
+                "never in production"
+            )
         return self
 
     @field_validator("trusted_proxies", mode="before")

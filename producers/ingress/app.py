@@ -18,10 +18,12 @@ from producers.ingress import (
     commands,
     cors,
     courses,
+    dev_payments,
     enrollments,
     mfa,
     openapi_document,
     payments,
+    portal,
     problems,
     service_routes,
     tutor,
@@ -134,6 +136,9 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
     app.add_middleware(RequestMetrics)
     for router in ROUTERS:
         app.include_router(router)
+    if settings.dev_payment_controls:
+        app.include_router(dev_payments.router)
+    portal.install(app, settings)
     return app
 
 

@@ -14,6 +14,7 @@ from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
 from producers.ingress.commands import accepted, publish_fact, submit
+from producers.ingress.context import IngressContext
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from schemas.api import Accepted, Payment, PaymentAccepted, PaymentRequest
 from schemas.payments import (
@@ -173,7 +174,14 @@ async def stripe_webhook(
     signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
 ) -> dict[str, Any]:
     """Verify Stripe's signature on the raw body, then publish the event (and nothing else)."""
-    raw = (await request.body()).decode("utf-8", errors="replace")
+    return await receive_webhook(ctx, await request.body(), signature)
+
+
+async def receive_webhook(
+    ctx: IngressContext, body: bytes, signature: str | None
+) -> dict[str, Any]:
+    """What the webhook endpoint does with a body and its `Stripe-Signature`: verify, publish."""
+    raw = body.decode("utf-8", errors="replace")
     try:
         stripe.WebhookSignature.verify_header(
             raw,

@@ -19,6 +19,7 @@ import pytest
 from azora.settings import Settings
 from bench.databases import fresh_database
 from tests.support.model_server import ModelServer
+from tests.support.portal import PORTAL_DIST
 from tests.support.processes import free_port, free_port_block
 from tests.support.second_postgres import answers, second_cluster, second_cluster_port
 from tests.support.stack import stack_env, start_stack, stop_stack
@@ -81,12 +82,19 @@ def used_secrets(stack_world: World) -> UsedSecrets:
 
 
 @pytest.fixture(scope="session")
+def portal_origin() -> str:
+    """The other origin the browser tests serve the portal from (CORS lets it call)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="session")
 def stack(
     stack_world: World,
     service_databases: dict[str, str],
     stripe_mock: str,
     model_server: ModelServer,
     stack_log: Path,
+    portal_origin: str,
 ) -> Iterator[str]:
     """`azora run` on a free port; yields its base URL once /readyz answers 200."""
     port = free_port()
@@ -118,6 +126,11 @@ def stack(
         AZORA_OPENAI_API_KEY=OPENAI_KEY,
         # A line per request too: the secrets check reads them with the rest.
         AZORA_LOG_ACCESS="true",
+        # The portal (tests/e2e/browser): served at /portal/ from its build, called from
+        # a second origin too, and its card payments settled by the development control.
+        AZORA_PORTAL_DIR=str(PORTAL_DIST),
+        AZORA_CORS_ALLOW_ORIGINS=portal_origin,
+        AZORA_DEV_PAYMENT_CONTROLS="true",
     )
     # Generous: nine processes start at once, on a machine that may be busy.
     process = start_stack(env, stack_log, timeout=240)
