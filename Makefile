@@ -17,7 +17,15 @@ PYTEST_ARGS ?=
 ifneq ($(and $(KAFKA_BOOTSTRAP_SERVERS),$(DATABASE_URL)),)
 EXTERNAL_SERVICES := 1
 endif
-export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(AZORA_KAFKA_PORT),19092)
+# One broker, or a cluster of three on this machine with AZORA_KAFKA_BROKERS=3 (every topic
+# then on all three, a write needing two): `AZORA_KAFKA_BROKERS=3 make run` / `make test`.
+export AZORA_KAFKA_BROKERS ?= 1
+ifndef KAFKA_BOOTSTRAP_SERVERS
+KAFKA_BOOTSTRAP_SERVERS := $(shell AZORA_KAFKA_BROKERS='$(AZORA_KAFKA_BROKERS)' \
+	AZORA_KAFKA_PORT='$(AZORA_KAFKA_PORT)' AZORA_KAFKA_CLUSTER_PORT='$(AZORA_KAFKA_CLUSTER_PORT)' \
+	$(KAFKA) bootstrap)
+endif
+export KAFKA_BOOTSTRAP_SERVERS
 export DATABASE_URL ?= postgresql://azora@127.0.0.1:$(or $(AZORA_PG_PORT),54329)/azora
 # Development secrets: random, generated once into the state dir (`infra/dev-secrets.sh`),
 # never spelled in the source; values the caller already set win.

@@ -30,10 +30,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from azora import channels
-from azora.kafka import apply_topics, delete_topics
+from azora.kafka import delete_topics
 from azora.messages import build_envelope, encode, message_key
 from azora.runtime import die_with_parent
 from azora.settings import Settings
+from azora.topic_setup import apply_topics
 from azora.topics import TopicNames
 from bench import servers
 from bench.databases import fresh_database
