@@ -6,6 +6,7 @@ the Helm chart's Strimzi KafkaTopics are rendered from `desired_topics` (infra/h
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
@@ -52,6 +53,14 @@ def desired_topics(names: TopicNames) -> list[DesiredTopic]:
     return topics
 
 
+# The CreateTopics error code for a topic that exists already.
+TOPIC_ALREADY_EXISTS = 36
+
+
+class TopicSetupError(RuntimeError):
+    """The broker refused to create a topic (its reason in the message)."""
+
+
 @dataclass(frozen=True)
 class TopicsApplied:
     """What `apply_topics` did, and what it could not do on its own."""
@@ -75,40 +84,23 @@ async def apply_topics(
     """
     admin = AIOKafkaAdminClient(**client_kwargs(settings))
     await admin.start()
-    changes: list[str] = []
-    warnings: list[str] = []
     try:
         brokers = len((await admin.describe_cluster())["brokers"])
         replication = replication_for(brokers, replication_factor, min_insync_replicas)
-        existing = await _describe(admin)
         wanted = desired_topics(names)
-        missing = [t for t in wanted if t.name not in existing]
-        if missing:
-            await admin.create_topics(
-                [
-                    NewTopic(
-                        t.name,
-                        t.partitions,
-                        replication.factor,
-                        topic_configs=t.configs | _min_insync(replication.min_insync),
-                    )
-                    for t in missing
-                ]
-            )
-            changes += [
-                f"created {t.name} ({t.partitions} partitions, {replication.factor} replicas)"
-                for t in missing
-            ]
+        existing = await _describe(admin)
+        created, raced = await _create(
+            admin, [t for t in wanted if t.name not in existing], replication
+        )
+        if raced:
+            # Made by someone else since we looked (or not yet in this broker's metadata).
+            existing |= await _describe_until_present(admin, raced)
         present = [t for t in wanted if t.name in existing]
-        grow = {
-            t.name: NewPartitions(t.partitions)
-            for t in present
-            if existing[t.name].partitions < t.partitions
-        }
-        if grow:
-            await admin.create_partitions(grow)
-            changes += [f"grew {name} to {p.total_count} partitions" for name, p in grow.items()]
-        warnings += [
+        changes = [
+            f"created {t.name} ({t.partitions} partitions, {replication.factor} replicas)"
+            for t in created
+        ] + await _grow(admin, present, existing)
+        warnings = [
             f"{t.name} has {existing[t.name].replicas} replica(s), not {replication.factor}: "
             "Kafka adds none to an existing topic; reassign its partitions "
             "(docs/operating.md, 'More replicas for an existing topic')"
@@ -136,6 +128,54 @@ async def apply_topics(
     return TopicsApplied(replication, changes, warnings)
 
 
+async def _create(
+    admin: AIOKafkaAdminClient, missing: list[DesiredTopic], replication: Replication
+) -> tuple[list[DesiredTopic], list[str]]:
+    """Create `missing`; return those created and the names someone else created first."""
+    if not missing:
+        return [], []
+    response = await admin.create_topics(
+        [
+            NewTopic(
+                t.name,
+                t.partitions,
+                replication.factor,
+                topic_configs=t.configs | _min_insync(replication.min_insync),
+            )
+            for t in missing
+        ]
+    )
+    failed: dict[str, tuple[int, str | None]] = {
+        error[0]: (error[1], error[2] if len(error) > 2 else None)
+        for error in response.topic_errors
+        if error[1] != 0
+    }
+    raced = [name for name, (code, _) in failed.items() if code == TOPIC_ALREADY_EXISTS]
+    broken = {name: why for name, why in failed.items() if why[0] != TOPIC_ALREADY_EXISTS}
+    if broken:
+        raise TopicSetupError(
+            "could not create "
+            + "; ".join(
+                f"{name}: {message or f'error {code}'}" for name, (code, message) in broken.items()
+            )
+        )
+    return [t for t in missing if t.name not in failed], raced
+
+
+async def _grow(
+    admin: AIOKafkaAdminClient, present: list[DesiredTopic], existing: dict[str, _OnBroker]
+) -> list[str]:
+    grow = {
+        t.name: NewPartitions(t.partitions)
+        for t in present
+        if existing[t.name].partitions < t.partitions
+    }
+    if not grow:
+        return []
+    await admin.create_partitions(grow)
+    return [f"grew {name} to {p.total_count} partitions" for name, p in grow.items()]
+
+
 def _min_insync(count: int) -> dict[str, str]:
     return {"min.insync.replicas": str(count)}
 
@@ -147,8 +187,11 @@ class _OnBroker:
     replicas: int
 
 
-async def _describe(admin: AIOKafkaAdminClient) -> dict[str, _OnBroker]:
-    names = await admin.list_topics()
+async def _describe(
+    admin: AIOKafkaAdminClient, names: list[str] | None = None
+) -> dict[str, _OnBroker]:
+    """Partitions and replicas of `names` (default: every topic) that the broker knows."""
+    names = names if names is not None else await admin.list_topics()
     described = await admin.describe_topics(list(names)) if names else []
     return {
         d["topic"]: _OnBroker(
@@ -156,5 +199,18 @@ async def _describe(admin: AIOKafkaAdminClient) -> dict[str, _OnBroker]:
             min((len(p["replicas"]) for p in d["partitions"]), default=0),
         )
         for d in described
-        if not d["topic"].startswith("__")
+        if d["error_code"] == 0 and not d["topic"].startswith("__")
     }
+
+
+async def _describe_until_present(
+    admin: AIOKafkaAdminClient, names: list[str]
+) -> dict[str, _OnBroker]:
+    # A broker learns of a new topic from the controller a moment after it was made.
+    for _ in range(100):
+        found = await _describe(admin, names)
+        if len(found) == len(names):
+            return found
+        await asyncio.sleep(0.1)
+    missing = sorted(set(names) - set(found))
+    raise TopicSetupError(f"the broker reports {missing} as existing, yet cannot describe them")

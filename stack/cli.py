@@ -148,6 +148,9 @@ def topics_apply(
         )
     except ReplicationError as exc:
         raise typer.BadParameter(str(exc)) from exc
+    except topic_setup.TopicSetupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
     for change in applied.changes:
         typer.echo(change)
     for warning in applied.warnings:

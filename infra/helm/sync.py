@@ -1,6 +1,7 @@
 """Copy what the chart carries from infra/ into helm/azora/files, and write the partitions
-each consumer group can split between its members and the catalogue's topics. Helm reads only files inside the chart, so the alert rules and the
-dashboards live there as copies; tests/unit/test_deployment_as_code.py holds them identical.
+each consumer group can split between its members and the catalogue's topics. Helm reads
+only files inside the chart, so the alert rules and the dashboards live there as copies;
+tests/unit/test_deployment_as_code.py holds them identical.
 
     python infra/helm/sync.py          (or `make helm-sync`)
 """
