@@ -58,7 +58,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP) ## Create the virtualenv and install Azora with its dev tools
 
 .PHONY: up
-up: ## Start Kafka, Postgres and stripe-mock (fetched the first time; only stripe-mock when KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL are both given)
+up: ## Start Kafka (three brokers with AZORA_KAFKA_BROKERS=3), Postgres and stripe-mock (fetched the first time; only stripe-mock when KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL are both given)
 ifdef EXTERNAL_SERVICES
 	@echo "using Kafka at $(KAFKA_BOOTSTRAP_SERVERS) and the given DATABASE_URL; starting nothing"
 else
@@ -68,8 +68,9 @@ endif
 	$(STRIPE_MOCK) start
 
 .PHONY: down
-down: ## Stop Kafka, Postgres and stripe-mock
-	-$(KAFKA) stop
+down: ## Stop Kafka (the one broker and the three-broker cluster), Postgres and stripe-mock
+	-AZORA_KAFKA_BROKERS=1 $(KAFKA) stop
+	-AZORA_KAFKA_BROKERS=3 $(KAFKA) stop
 	-$(POSTGRES) stop
 	-$(STRIPE_MOCK) stop
 
@@ -88,7 +89,7 @@ kcat: ## Fetch kcat from Debian's package into the state dir (the replay tests a
 	infra/kcat/kcat.sh install
 
 .PHONY: test
-test: setup kcat promtool helm ## Run the whole suite (unit, integration, e2e, a bounded chaos run) against the real Kafka and Postgres
+test: setup kcat promtool helm ## Run the whole suite (unit, integration, e2e, a bounded chaos run; the cluster's too with AZORA_KAFKA_BROKERS=3) against the real Kafka and Postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: unit
@@ -100,7 +101,7 @@ wrk: ## Fetch wrk from Debian's package into the state dir (the ingress benchmar
 	infra/wrk/wrk.sh install
 
 .PHONY: chaos
-chaos: setup ## The full chaos run: 10,000+ commands, 12 kills, a broker and a Postgres restart (make test runs a bounded one)
+chaos: setup ## The full chaos run: 10,000+ commands, 12 kills, a broker and a Postgres restart; with AZORA_KAFKA_BROKERS=3 the cluster's too (make test runs bounded ones)
 	AZORA_CHAOS=full $(PY) -m pytest tests/chaos $(PYTEST_ARGS)
 
 .PHONY: promtool
@@ -132,13 +133,14 @@ snapshots: venv ## Rewrite the JSON Schema snapshots after an additive schema ch
 	$(PY) -c "from schemas.snapshots import write_snapshots; write_snapshots()"
 
 .PHONY: bench
-bench: setup kcat wrk ## Run every benchmark one at a time (ingress, projection, end to end, export, rebuild; never part of make test)
+bench: setup kcat wrk ## Run every benchmark one at a time (ingress, projection, end to end, on three brokers, export, rebuild; never part of make test)
 	$(PY) -m bench
 
 .PHONY: clean
 clean: ## Stop everything and delete all local state in the state dir (Kafka and Postgres data, logs, fetched tools)
 	-$(STRIPE_MOCK) stop
-	-$(KAFKA) stop
+	-AZORA_KAFKA_BROKERS=1 $(KAFKA) stop
+	-AZORA_KAFKA_BROKERS=3 $(KAFKA) stop
 	-$(POSTGRES) clean
 	rm -rf $${AZORA_STATE_DIR:-.azora}
 	@echo "state removed"
