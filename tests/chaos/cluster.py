@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaTimeoutError
 
 from azora.kafka import client_kwargs
 from azora.settings import Settings
@@ -124,10 +125,20 @@ class Brokers:
         raise AssertionError(f"the cluster did not get there in {CATCH_UP_S:.0f}s: {last}")
 
     async def _end_offsets(self, positions: list[Position]) -> dict[Position, int]:
-        consumer = AIOKafkaConsumer(**client_kwargs(self.settings), enable_auto_commit=False)
+        # A busy machine may take longer than the client's 40 s to answer: ask again.
+        consumer = AIOKafkaConsumer(
+            **client_kwargs(self.settings), enable_auto_commit=False, request_timeout_ms=120_000
+        )
         await consumer.start()
         try:
-            ends = await consumer.end_offsets([TopicPartition(t, p) for t, p in positions])
+            wanted = [TopicPartition(t, p) for t, p in positions]
+            for attempts_left in reversed(range(5)):
+                try:
+                    ends = await consumer.end_offsets(wanted)
+                    break
+                except KafkaTimeoutError:
+                    if not attempts_left:
+                        raise
         finally:
             await consumer.stop()
         return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}

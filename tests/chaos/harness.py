@@ -8,17 +8,18 @@ import re
 import subprocess
 import time
 import uuid
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
 from azora.settings import Settings
+from schemas.learning import UserRoleGranted
 from stack.lag.report import LagJudge
 from stack.lag.sampling import LagSampler
 from tests.chaos.checks import final_statuses
 from tests.chaos.load import POSTGRES_RESTARTING, Load
 from tests.chaos.stack import REPO
-from tests.e2e.helpers import grant
 from tests.support.world import World
 
 
@@ -35,16 +36,23 @@ def own_services_run() -> None:
 async def an_instructor(load: Load, world: World) -> dict[str, str]:
     await load.sign_up(1)
     teacher = load.users.pop()
-    await asyncio.to_thread(grant, world, str(teacher.user_id), "instructor")
+    # What `azora grant-role` publishes, without a CLI process to start on a busy machine.
+    granted = UserRoleGranted(
+        user_id=teacher.user_id,
+        role="instructor",
+        granted_by="test:chaos",
+        granted_at=datetime.now(UTC),
+    )
+    await world.publish([granted], actor=granted.granted_by)
     conn = await asyncpg.connect(world.settings.database_url)
+    deadline = time.monotonic() + 180
     try:
-        for _ in range(200):
-            roles = await conn.fetchval(
-                "SELECT roles FROM read.users WHERE user_id = $1", teacher.user_id
-            )
-            if "instructor" in (roles or []):
-                break
-            await asyncio.sleep(0.1)
+        while "instructor" not in (
+            await conn.fetchval("SELECT roles FROM read.users WHERE user_id = $1", teacher.user_id)
+            or []
+        ):
+            assert time.monotonic() < deadline, "the instructor role never reached read.users"
+            await asyncio.sleep(0.2)
     finally:
         await conn.close()
     tokens = await load.http.post(
