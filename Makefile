@@ -23,7 +23,15 @@ TS_DEPS   := $(TS_CLIENT)/node_modules/.azora-installed
 ifneq ($(and $(KAFKA_BOOTSTRAP_SERVERS),$(DATABASE_URL)),)
 EXTERNAL_SERVICES := 1
 endif
-export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(AZORA_KAFKA_PORT),19092)
+# One broker, or a cluster of three on this machine with AZORA_KAFKA_BROKERS=3 (every topic
+# then on all three, a write needing two): `AZORA_KAFKA_BROKERS=3 make run` / `make test`.
+export AZORA_KAFKA_BROKERS ?= 1
+ifndef KAFKA_BOOTSTRAP_SERVERS
+KAFKA_BOOTSTRAP_SERVERS := $(shell AZORA_KAFKA_BROKERS='$(AZORA_KAFKA_BROKERS)' \
+	AZORA_KAFKA_PORT='$(AZORA_KAFKA_PORT)' AZORA_KAFKA_CLUSTER_PORT='$(AZORA_KAFKA_CLUSTER_PORT)' \
+	$(KAFKA) bootstrap)
+endif
+export KAFKA_BOOTSTRAP_SERVERS
 export DATABASE_URL ?= postgresql://azora@127.0.0.1:$(or $(AZORA_PG_PORT),54329)/azora
 # Development secrets: random, generated once into the state dir (`infra/dev-secrets.sh`),
 # never spelled in the source; values the caller already set win.
@@ -89,7 +97,7 @@ lock: ## Re-resolve requirements/*.txt from pyproject.toml (UPGRADE=1 moves ever
 	$(UV_COMPILE) -c requirements/dev.txt --extra parquet -o requirements/tools.txt
 
 .PHONY: up
-up: ## Start Kafka, Postgres and stripe-mock (fetched the first time; only stripe-mock when KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL are both given)
+up: ## Start Kafka (three brokers with AZORA_KAFKA_BROKERS=3), Postgres and stripe-mock (fetched the first time; only stripe-mock when KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL are both given)
 ifdef EXTERNAL_SERVICES
 	@echo "using Kafka at $(KAFKA_BOOTSTRAP_SERVERS) and the given DATABASE_URL; starting nothing"
 else
@@ -99,8 +107,9 @@ endif
 	$(STRIPE_MOCK) start
 
 .PHONY: down
-down: ## Stop Kafka, Postgres and stripe-mock
-	-$(KAFKA) stop
+down: ## Stop Kafka (the one broker and the three-broker cluster), Postgres and stripe-mock
+	-AZORA_KAFKA_BROKERS=1 $(KAFKA) stop
+	-AZORA_KAFKA_BROKERS=3 $(KAFKA) stop
 	-$(POSTGRES) stop
 	-$(STRIPE_MOCK) stop
 
@@ -123,7 +132,7 @@ oidc-mock: ## Fetch NAV's mock-oauth2-server with Maven into the state dir, each
 	infra/oidc/mock-oauth2-server.sh install
 
 .PHONY: test
-test: setup kcat promtool helm oidc-mock alerting ts-deps portal chromium ## Run the whole suite (the portal's unit tests, then unit, integration, e2e with the browser tests, alerting, a bounded chaos run) against the real Kafka and Postgres
+test: setup kcat promtool helm oidc-mock alerting ts-deps portal chromium ## Run the whole suite (the portal's unit tests, then unit, integration, e2e with the browser tests, alerting, a bounded chaos run; the cluster's too with AZORA_KAFKA_BROKERS=3) against the real Kafka and Postgres
 	cd $(PORTAL) && npm test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -170,7 +179,7 @@ wrk: ## Fetch wrk from Debian's package into the state dir (the ingress benchmar
 	infra/wrk/wrk.sh install
 
 .PHONY: chaos
-chaos: setup ## The full chaos run: 10,000+ commands, 12 kills, a broker and a Postgres restart (make test runs a bounded one)
+chaos: setup ## The full chaos run: 10,000+ commands, 12 kills, a broker and a Postgres restart; with AZORA_KAFKA_BROKERS=3 the cluster's too (make test runs bounded ones)
 	AZORA_CHAOS=full $(PY) -m pytest tests/chaos $(PYTEST_ARGS)
 
 .PHONY: promtool
@@ -209,13 +218,14 @@ snapshots: venv ## Rewrite the JSON Schema snapshots after an additive schema ch
 	$(PY) -c "from schemas.snapshots import write_snapshots; write_snapshots()"
 
 .PHONY: bench
-bench: setup kcat wrk ## Run every benchmark one at a time (ingress, projection, end to end, export, rebuild; never part of make test)
+bench: setup kcat wrk ## Run every benchmark one at a time (ingress, projection, end to end, on three brokers, export, rebuild; never part of make test)
 	$(PY) -m bench
 
 .PHONY: clean
 clean: ## Stop everything and delete all local state in the state dir (Kafka and Postgres data, logs, fetched tools)
 	-$(STRIPE_MOCK) stop
-	-$(KAFKA) stop
+	-AZORA_KAFKA_BROKERS=1 $(KAFKA) stop
+	-AZORA_KAFKA_BROKERS=3 $(KAFKA) stop
 	-$(POSTGRES) clean
 	-AZORA_STATE_DIR="$(abspath $(or $(AZORA_STATE_DIR),.azora))/second-postgres" $(POSTGRES) clean
 	rm -rf $${AZORA_STATE_DIR:-.azora}

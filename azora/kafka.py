@@ -1,4 +1,6 @@
-"""Kafka clients and topic administration, built from settings (nothing connects on import)."""
+"""Kafka clients and topic look-ups, built from settings (nothing connects on import).
+
+Creating and configuring the catalogue's topics is `azora.topic_setup`'s job."""
 
 from __future__ import annotations
 
@@ -8,14 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
-from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.helpers import create_ssl_context
 
 from azora.partitioner import partition_for
 from azora.settings import Settings
-from azora.topics import TopicNames
-from schemas.catalogue import CATALOGUE, DLQ_RETENTION_MS
 
 # A dead letter is the failed record plus headers, and a consumer takes records up to
 # about 1 MiB (AZORA_CONSUMER_MAX_RECORD_BYTES): dead-letter topics, and producers, take
@@ -133,84 +132,16 @@ def make_consumer(settings: Settings, group: str, client_id: str) -> AIOKafkaCon
     )
 
 
-@dataclass(frozen=True)
-class DesiredTopic:
-    """A topic as the catalogue wants it on the broker."""
-
-    name: str
-    partitions: int
-    configs: dict[str, str]
-
-
-def desired_topics(names: TopicNames) -> list[DesiredTopic]:
-    """Every catalogue topic and its dead-letter topic, with partitions and retention."""
-    topics = []
-    for spec in CATALOGUE:
-        topics.append(
-            DesiredTopic(
-                names.physical(spec),
-                spec.partitions,
-                {"retention.ms": str(spec.retention_ms), "cleanup.policy": spec.cleanup_policy},
-            )
-        )
-        topics.append(
-            DesiredTopic(
-                names.dlq(spec),
-                1,
-                {
-                    "retention.ms": str(DLQ_RETENTION_MS),
-                    "cleanup.policy": "delete",
-                    "max.message.bytes": str(DLQ_MAX_MESSAGE_BYTES),
-                },
-            )
-        )
-    return topics
-
-
-async def apply_topics(
-    settings: Settings, names: TopicNames, replication_factor: int = 1
-) -> list[str]:
-    """Create missing topics, grow partitions, and set configs; return what changed."""
-    admin = AIOKafkaAdminClient(**client_kwargs(settings))
-    await admin.start()
-    changes: list[str] = []
-    try:
-        existing = await _partition_counts(admin)
-        wanted = desired_topics(names)
-        missing = [t for t in wanted if t.name not in existing]
-        if missing:
-            await admin.create_topics(
-                [
-                    NewTopic(t.name, t.partitions, replication_factor, topic_configs=t.configs)
-                    for t in missing
-                ]
-            )
-            changes += [f"created {t.name} ({t.partitions} partitions)" for t in missing]
-        present = [t for t in wanted if t.name in existing]
-        grow = {
-            t.name: NewPartitions(t.partitions) for t in present if existing[t.name] < t.partitions
-        }
-        if grow:
-            await admin.create_partitions(grow)
-            changes += [f"grew {name} to {p.total_count} partitions" for name, p in grow.items()]
-        if present:
-            # Kafka never shrinks partitions; configs we simply set to what the catalogue says.
-            await admin.alter_configs(
-                [ConfigResource(ConfigResourceType.TOPIC, t.name, t.configs) for t in present]
-            )
-    finally:
-        await admin.close()
-    return changes
-
-
 async def list_topics(settings: Settings) -> dict[str, int]:
     """Topic name → partition count, as the broker sees it."""
     admin = AIOKafkaAdminClient(**client_kwargs(settings))
     await admin.start()
     try:
-        return await _partition_counts(admin)
+        names = await admin.list_topics()
+        described = await admin.describe_topics(list(names)) if names else []
     finally:
         await admin.close()
+    return {d["topic"]: len(d["partitions"]) for d in described if not d["topic"].startswith("__")}
 
 
 async def partitions_of(settings: Settings, topic: str) -> list[int]:
@@ -243,9 +174,3 @@ async def delete_topics(settings: Settings, topics: list[str]) -> None:
         await admin.delete_topics(topics)
     finally:
         await admin.close()
-
-
-async def _partition_counts(admin: AIOKafkaAdminClient) -> dict[str, int]:
-    names = await admin.list_topics()
-    described = await admin.describe_topics(list(names)) if names else []
-    return {d["topic"]: len(d["partitions"]) for d in described if not d["topic"].startswith("__")}

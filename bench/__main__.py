@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from azora.settings import Settings
-from bench import end_to_end, export, idle, ingress, projection, rebuild, result
+from bench import cluster, end_to_end, export, idle, ingress, projection, rebuild, result
 from bench.projection_report import as_result
 
-BENCHMARKS = ("ingress", "projection", "end_to_end", "export", "rebuild", "idle")
+BENCHMARKS = ("ingress", "projection", "end_to_end", "cluster", "export", "rebuild", "idle")
 
 
 def _arguments() -> argparse.Namespace:
@@ -47,6 +47,12 @@ def _arguments() -> argparse.Namespace:
         default=1_000_000,
         help="events the rebuild benchmark replays (default 1000000, the goal's size)",
     )
+    parser.add_argument(
+        "--cluster-seconds",
+        type=int,
+        default=cluster.SECONDS,
+        help="seconds of each run at 500 commands/s of the cluster benchmark (default 60)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     return parser.parse_args()
 
@@ -56,7 +62,7 @@ def main() -> None:
     args = _arguments()
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(chosen) - set(BENCHMARKS)
-    if unknown or args.events < 1 or args.batch < 1:
+    if unknown or min(args.events, args.batch, args.cluster_seconds) < 1:
         raise SystemExit(f"unknown benchmark(s) {sorted(unknown)} or non-positive sizes")
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
@@ -69,6 +75,8 @@ def main() -> None:
         "export": lambda: export.run(args.events),
         "ingress": ingress.run,
         "end_to_end": end_to_end.run,
+        # The end-to-end run on three brokers beside one, and a leader killed under it.
+        "cluster": lambda: cluster.run(args.cluster_seconds),
         # The figure: a projection rebuilt from a million events.
         "rebuild": lambda: rebuild.run(args.rebuild_events),
         # The idle goal: a stack with no traffic, as `make run` leaves it.

@@ -30,10 +30,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from azora import channels
-from azora.kafka import apply_topics, delete_topics
+from azora.kafka import delete_topics
 from azora.messages import build_envelope, encode, message_key
 from azora.runtime import die_with_parent
 from azora.settings import Settings
+from azora.topic_setup import apply_topics
 from azora.topics import TopicNames
 from bench import servers
 from bench.databases import fresh_database
@@ -208,11 +209,22 @@ class StackRun:
         return self.accepted - self.visible
 
 
-async def _through_the_stack(settings: Settings, prefix: str, users: list[uuid.UUID]) -> StackRun:
+async def _through_the_stack(
+    settings: Settings,
+    prefix: str,
+    users: list[uuid.UUID],
+    *,
+    seconds: int = SECONDS,
+    meanwhile: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    timeline: list[tuple[float, float]] | None = None,
+) -> StackRun:
+    """The fixed rate through `azora run` for `seconds`; `meanwhile` runs beside the load
+    (a broker killed, say), and `timeline` gets (accepted at, ms to visible) per command."""
     port = servers.free_port()
     env = {
         **os.environ,
         "AZORA_TOPIC_PREFIX": prefix,
+        "AZORA_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
         "AZORA_DATABASE_URL": settings.database_url,
         "AZORA_INGRESS_PORT": str(port),
         "AZORA_METRICS_PORT_BASE": str(servers.free_port()),
@@ -240,9 +252,12 @@ async def _through_the_stack(settings: Settings, prefix: str, users: list[uuid.U
             # Warm up every consumer group and connection before the clock starts.
             await _transfer(http, auth, users, 0, {}, [])
             await asyncio.sleep(3)
-            seconds = await _open_loop(
-                RATE, SECONDS, lambda i: _transfer(http, auth, users, i, accepted_at, post_ms)
+            beside = asyncio.create_task(meanwhile()) if meanwhile else None
+            took = await _open_loop(
+                RATE, seconds, lambda i: _transfer(http, auth, users, i, accepted_at, post_ms)
             )
+            if beside is not None:
+                await beside
             deadline = time.perf_counter() + 30
             # Polled: the listener's callback fills `visible.at` as notifications arrive.
             while time.perf_counter() < deadline and not set(accepted_at) <= set(visible.at):  # noqa: ASYNC110
@@ -257,11 +272,17 @@ async def _through_the_stack(settings: Settings, prefix: str, users: list[uuid.U
         for command, at in accepted_at.items()
         if command in seen
     ]
+    if timeline is not None:
+        timeline += sorted(
+            (at, max(0.0, (seen[command] - at) * 1000))
+            for command, at in accepted_at.items()
+            if command in seen
+        )
     return StackRun(
-        sent=RATE * SECONDS,
+        sent=RATE * seconds,
         accepted=len(accepted_at),
         visible=len(latencies),
-        rate=RATE * SECONDS / seconds,
+        rate=RATE * seconds / took,
         p50_ms=_percentile(latencies, 0.50),
         p99_ms=_percentile(latencies, 0.99),
         max_ms=max(latencies),

@@ -19,8 +19,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from azora.kafka import apply_topics, delete_topics
+from azora.kafka import delete_topics
 from azora.settings import Settings
+from azora.topic_setup import apply_topics
 from azora.topics import TopicNames
 from bench.data import make_users
 from bench.produce import produce

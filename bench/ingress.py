@@ -18,8 +18,9 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from azora.kafka import apply_topics, delete_topics
+from azora.kafka import delete_topics
 from azora.settings import Settings
+from azora.topic_setup import apply_topics
 from azora.topics import TopicNames
 from bench import servers
 from bench.result import Result

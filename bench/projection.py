@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from azora import db
-from azora.kafka import apply_topics
 from azora.settings import Settings
+from azora.topic_setup import apply_topics
 from azora.topics import TopicNames
 from bench import cleanup
 from bench.baseline import Baseline, baseline

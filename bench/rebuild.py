@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 import asyncpg
 
 from azora.consume import store
-from azora.kafka import apply_topics, delete_topics
+from azora.kafka import delete_topics
 from azora.settings import Settings
+from azora.topic_setup import apply_topics
 from azora.topics import TopicNames
 from bench.baseline import baseline
 from bench.data import make_users

@@ -30,7 +30,6 @@ DEAD_LETTER_REDRIVEN = event(
     DeadLetterRedriven,
     key="dead_letter_id",
     description="An admin re-published a dead letter to its origin topic (azora dlq redrive).",
-    partitions=1,
 )
 
 TOPICS: tuple[TopicSpec, ...] = (DEAD_LETTER_REDRIVEN,)

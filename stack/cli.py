@@ -8,12 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import logging
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +17,6 @@ import typer
 
 from azora import databases
 from azora.aio import stop_on_signals
-from azora.runtime import die_with_parent
 from azora.settings import Settings
 from stack.dlq import dlq_app
 from stack.lag.cli import lag, lag_exporter
@@ -183,19 +176,44 @@ def openapi_command(
 
 @topics_app.command("apply")
 def topics_apply(
-    replication_factor: Annotated[int, typer.Option(help="Replicas per partition")] = 1,
+    replication_factor: Annotated[
+        int | None,
+        typer.Option(help="Replicas per partition [default: 3 on 3+ brokers, else 1]"),
+    ] = None,
+    min_insync_replicas: Annotated[
+        int | None,
+        typer.Option(
+            help="Replicas that must have a write before it is acknowledged "
+            "[default: a majority from 3 replicas up (2 of 3), else 1]"
+        ),
+    ] = None,
 ) -> None:
     """Create or update every catalogue topic (idempotent)."""
-    from azora import kafka
+    from azora import topic_setup
+    from azora.replication import ReplicationError
     from stack import composition
 
     settings = Settings()
-    changes = asyncio.run(
-        kafka.apply_topics(settings, composition.names(settings), replication_factor)
-    )
-    for change in changes:
+    try:
+        applied = asyncio.run(
+            topic_setup.apply_topics(
+                settings, composition.names(settings), replication_factor, min_insync_replicas
+            )
+        )
+    except ReplicationError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    except topic_setup.TopicSetupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for change in applied.changes:
         typer.echo(change)
-    typer.echo(f"topics are up to date ({len(changes)} change(s))")
+    for warning in applied.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    replication = applied.replication
+    typer.echo(
+        f"topics are up to date ({len(applied.changes)} change(s); {replication.factor} "
+        f"replica(s), min.insync.replicas {replication.min_insync})"
+    )
 
 
 @topics_app.command("list")
@@ -237,69 +255,30 @@ def grant_role(
 @app.command()
 def run(
     port: Annotated[int | None, typer.Option(help="Ingress port (AZORA_INGRESS_PORT)")] = None,
+    instances: Annotated[
+        list[str] | None,
+        typer.Option(
+            envvar="AZORA_RUN_INSTANCES",
+            help="Processes of a consumer role or the relay: ROLE=N, or N for every consumer "
+            "role (repeatable; AZORA_RUN_INSTANCES='2 relay=2'). A role's instances share its "
+            "consumer group and split its partitions.",
+        ),
+    ] = None,
 ) -> None:
     """Run everything: the ingress, every consumer and the relay, restarting any that dies."""
-    configure_logging(Settings(), "run")
-    log = logging.getLogger("azora.run")
-    children = {
-        "ingress": ["ingress", *(["--port", str(port)] if port else [])],
-        **{role: ["consume", role] for role in ROLES},
-        "relay": ["relay"],
-        "lag-exporter": ["lag-exporter"],
-    }
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    stopping = False
+    from stack import supervisor
 
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    # The ingress serves /metrics, /healthz and /readyz itself; every other child serves
-    # /metrics on a port of its own, and its probes on another, numbered alike from the bases.
     settings = Settings()
-    ports = {
-        name: (settings.metrics_port_base + n, settings.health_port_base + n)
-        for n, name in enumerate(children)
-        if name != "ingress"
-    }
-    for name, args in children.items():
-        processes[name] = _child(args, *ports.get(name, (None, None)))
-    log.info("started %s", ", ".join(f"{n} (pid {p.pid})" for n, p in processes.items()))
-    log.info("metrics: %s", ", ".join(f"{n} :{m}/metrics" for n, (m, _) in ports.items()))
-    log.info("probes: %s", ", ".join(f"{n} :{h}/healthz" for n, (_, h) in ports.items()))
-    while not stopping:
-        time.sleep(0.5)
-        for name, process in processes.items():
-            if process.poll() is not None and not stopping:
-                log.warning("%s exited with %s; restarting", name, process.returncode)
-                time.sleep(1.0)
-                processes[name] = _child(children[name], *ports.get(name, (None, None)))
-    for process in processes.values():
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 20
-    for process in processes.values():
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-    log.info("stopped")
-
-
-def _child(
-    args: list[str], metrics_port: int | None = None, health_port: int | None = None
-) -> subprocess.Popen[bytes]:
-    # Children go down with `azora run`, even when it is SIGKILLed.
-    env = dict(os.environ)
-    if metrics_port is not None:
-        env["AZORA_METRICS_PORT"] = str(metrics_port)
-    if health_port is not None:
-        env["AZORA_HEALTH_PORT"] = str(health_port)
-    return subprocess.Popen(
-        [sys.executable, "-m", "stack", *args], preexec_fn=die_with_parent, env=env
+    configure_logging(settings, "run")
+    try:
+        counts = supervisor.parse_instances(instances or [])
+    except supervisor.InstancesError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--instances") from exc
+    ingress_args = ["--port", str(port)] if port else []
+    children = supervisor.plan(
+        ingress_args, counts, settings.metrics_port_base, settings.health_port_base
     )
+    supervisor.Supervisor(children).run()
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """Copy what the chart carries from infra/ into helm/azora/files, and write the partitions
-each consumer group reads. Helm reads only files inside the chart, so the alert rules and the
-dashboards live there as copies, and the Alertmanager routes of
-infra/alertmanager/alertmanager.yml as an AlertmanagerConfig's spec (prometheus-operator's
-spelling of the same routes); tests/unit/test_deployment_as_code.py holds them identical.
+each consumer group can split between its members and the catalogue's topics. Helm reads
+only files inside the chart, so the alert rules and the dashboards live there as copies, and
+the Alertmanager routes of infra/alertmanager/alertmanager.yml as an AlertmanagerConfig's
+spec (prometheus-operator's spelling of the same routes); tests/unit/test_deployment_as_code.py
+holds them identical.
 
     python infra/helm/sync.py          (or `make helm-sync`)
 """
@@ -27,9 +28,11 @@ ALERTMANAGER = REPO / "infra" / "alertmanager" / "alertmanager.yml"
 
 PARTITIONS_HEADER = """\
 # Written by `make helm-sync` (infra/helm/sync.py) from the topic catalogue
-# (schemas/catalogue.py) and each consumer group's subscriptions: the most partitions of any
-# topic the group reads. The chart refuses more replicas than this: a member beyond it would
-# get no partition at all. Do not edit; a test compares it with the code.
+# (schemas/catalogue.py) and each consumer group's subscriptions: the fewest partitions of
+# any topic the group works on (its dead-letter topics, one partition of failures each, left
+# out). The chart refuses more replicas than this: a member beyond it would get no partition
+# of that topic, so not every replica would share the work. Do not edit; a test compares it
+# with the code.
 """
 
 
@@ -108,28 +111,41 @@ def alertmanager_config_yaml() -> str:
 
 
 def group_partitions() -> dict[str, int]:
-    """Per `azora consume <role>`: the most partitions of a topic its consumer group reads."""
+    """Per `azora consume <role>`: the fewest partitions of a topic its consumer group works on."""
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-    from azora.kafka import desired_topics
     from azora.settings import Settings
-    from azora.topics import TopicNames
     from stack import composition
 
-    names = TopicNames()
-    partitions = {topic.name: topic.partitions for topic in desired_topics(names)}
     found: dict[str, int] = {}
     # Only the subscriptions are read: a throwaway key lets identity be built.
     settings = Settings(env="development", secret_key=secrets.token_urlsafe(48))
     for role, services in composition.services(settings).items():
-        topics: list[str] = []
-        for service in services:
-            if hasattr(service, "physical_topics"):
-                topics += service.physical_topics(names)
-            else:
-                topics += [names.physical(spec) for spec in service.topics]
-        found[role] = max(partitions[topic] for topic in topics)
+        found[role] = min(spec.partitions for service in services for spec in service.topics)
     return found
+
+
+TOPICS_HEADER = """\
+# Written by `make helm-sync` (infra/helm/sync.py) from the topic catalogue
+# (schemas/catalogue.py): every topic and dead-letter topic with its partitions and configs,
+# as `azora topics apply` creates them. templates/kafkatopics.yaml renders them as Strimzi
+# KafkaTopics (strimziTopics.enabled). Do not edit; a test compares it with the code.
+"""
+
+
+def topics_yaml() -> str:
+    """The catalogue's topics (without the deployment's prefix) as the chart reads them."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from azora.topic_setup import desired_topics
+    from azora.topics import TopicNames
+
+    lines = [TOPICS_HEADER, "topics:\n"]
+    for topic in desired_topics(TopicNames()):
+        lines += [f"  - name: {topic.name}\n", f"    partitions: {topic.partitions}\n"]
+        lines.append("    config:\n")
+        lines += [f'      {key}: "{value}"\n' for key, value in sorted(topic.configs.items())]
+    return "".join(lines)
 
 
 def partitions_yaml() -> str:
@@ -154,6 +170,7 @@ def sync() -> list[str]:
     for written, text in (
         (FILES / "partitions.yaml", partitions_yaml()),
         (FILES / "alertmanagerconfig.yaml", alertmanager_config_yaml()),
+        (FILES / "topics.yaml", topics_yaml()),
     ):
         if not written.exists() or written.read_text(encoding="utf-8") != text:
             written.write_text(text, encoding="utf-8")

@@ -39,7 +39,10 @@ start() {
   install
   if running && answers; then return 0; fi
   mkdir -p "$RUN_DIR"
-  setsid nohup "$BIN" -http-addr "127.0.0.1:$PORT" >"$LOG" 2>&1 < /dev/null &
+  # Its HTTPS listener (unused) on the next port up: left to its default 12112, a second
+  # stripe-mock on another AZORA_STRIPE_MOCK_PORT would collide with the first one there.
+  setsid nohup "$BIN" -http-addr "127.0.0.1:$PORT" -https-addr "127.0.0.1:$((PORT + 1))" \
+    >"$LOG" 2>&1 < /dev/null &
   echo $! >"$PIDFILE"
   for _ in $(seq 1 100); do
     answers && { say "running on http://127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"; return 0; }

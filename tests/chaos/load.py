@@ -11,6 +11,7 @@ import asyncio
 import random
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,8 +168,15 @@ class Load:
 
     # --- the mix -----------------------------------------------------------------------
 
-    async def run(self, commands: int, workers: int, on_progress: Any) -> None:
-        """Send commands from `workers` concurrent clients until `commands` are accepted.
+    async def run(
+        self,
+        commands: int,
+        workers: int,
+        on_progress: Any,
+        keep_going: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Send commands from `workers` concurrent clients until `commands` are accepted,
+        and for as long after as `keep_going()` says (while the storm still rages).
 
         Some are refused for good along the way (a transfer to oneself: 422), so counting
         what was sent would leave the run short of its accepted commands now and then.
@@ -178,7 +186,9 @@ class Load:
         async def worker() -> None:
             nonlocal sent
             # The cap only stops a run where nearly everything is refused (a broken stack).
-            while len(self.tally.accepted) < commands and sent < 2 * commands:
+            while (len(self.tally.accepted) < commands or keep_going()) and (
+                sent < 2 * commands or len(self.tally.accepted) > sent // 2
+            ):
                 sent += 1
                 await self.one_command()
                 on_progress(len(self.tally.accepted))

@@ -2,12 +2,15 @@
 
 `azora run` restarts a child that dies, so SIGKILLing a consumer or the relay is a crash
 the platform must absorb; the Kafka broker and Postgres are the repo's own, restarted
-with their scripts (every service reconnects on its own).
+with their scripts (every service reconnects on its own). With `instances` = 2, every
+consumer role and the relay run twice: a kill then takes one member of a group away while
+the other carries on.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 from dataclasses import dataclass, field
@@ -30,6 +33,7 @@ class ChaosStack:
     stripe_mock: str
     model_server: ModelServer
     log: Path
+    instances: int = 1
     process: subprocess.Popen[bytes] | None = None
     base_url: str = ""
     kills: list[str] = field(default_factory=list)
@@ -52,34 +56,37 @@ class ChaosStack:
             AZORA_CONSUMER_HEARTBEAT_MS="1000",
             AZORA_RETRY_BACKOFF_MAX_S="2",
             AZORA_LOG_LEVEL="WARNING",
+            AZORA_RUN_INSTANCES=f"{self.instances} relay={self.instances}",
         )
-        self.process = start_stack(env, self.log)
+        # Fifteen processes importing at once on a busy machine: give them time.
+        self.process = start_stack(env, self.log, timeout=600)
         self.base_url = f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
         if self.process is not None:
             stop_stack(self.process)
 
-    def child_pid(self, victim: str) -> int | None:
-        """The pid of the child running `victim` (a consumer role or the relay)."""
+    def child_pids(self, victim: str) -> list[int]:
+        """The pids of the children running `victim` (a consumer role or the relay)."""
         assert self.process is not None
         listed = subprocess.run(
             ["pgrep", "-a", "-P", str(self.process.pid)], capture_output=True, text=True
         ).stdout
         wanted = ["relay"] if victim == "relay" else ["consume", victim]
+        pids = []
         for line in listed.splitlines():
             pid, _, command = line.partition(" ")
             words = command.split()
             if words[-len(wanted) :] == wanted:
-                return int(pid)
-        return None
+                pids.append(int(pid))
+        return pids
 
-    def kill(self, victim: str) -> bool:
-        """SIGKILL `victim` (azora run starts it again); False if it was not running."""
-        pid = self.child_pid(victim)
-        if pid is None:
-            return False
-        os.kill(pid, signal.SIGKILL)
+    def kill(self, victim: str, rng: random.Random | None = None) -> bool:
+        """SIGKILL one instance of `victim` (azora run starts it again); False if none runs."""
+        pids = self.child_pids(victim)
+        if len(pids) < self.instances:
+            return False  # one is still coming back from an earlier kill
+        os.kill((rng or random).choice(pids), signal.SIGKILL)
         self.kills.append(victim)
         return True
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -20,12 +18,10 @@ import asyncpg
 import httpx
 import pytest
 
-from stack.lag.report import LagJudge
-from stack.lag.sampling import LagSampler
-from tests.chaos.checks import check, final_statuses
-from tests.chaos.load import POSTGRES_RESTARTING, Load
-from tests.chaos.stack import REPO, VICTIMS, ChaosStack
-from tests.e2e.helpers import grant
+from tests.chaos.checks import check
+from tests.chaos.harness import an_instructor, own_services_run, settled
+from tests.chaos.load import Load
+from tests.chaos.stack import VICTIMS, ChaosStack
 from tests.support.model_server import ModelServer
 from tests.support.world import World
 
@@ -38,16 +34,6 @@ USERS = 60 if FULL else 16
 WORKERS = 24 if FULL else 12
 
 
-def _own_services_run() -> None:
-    for script in ("kafka/kafka.sh", "postgres/postgres.sh"):
-        status = subprocess.run([str(REPO / "infra" / script), "status"], capture_output=True)
-        if status.returncode != 0:
-            pytest.fail(
-                f"the chaos suite restarts the repo's own Kafka and Postgres: "
-                f"infra/{script} status says they are not running (run `make up`)"
-            )
-
-
 async def test_nothing_is_lost_or_repeated_through_kills_and_restarts(
     private_world: World,
     stripe_mock: str,
@@ -55,7 +41,7 @@ async def test_nothing_is_lost_or_repeated_through_kills_and_restarts(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _own_services_run()
+    own_services_run()
     world = private_world
     stack = ChaosStack(world, stripe_mock, model_server, tmp_path / "azora-run.log")
     await asyncio.to_thread(stack.start)
@@ -69,7 +55,7 @@ async def test_nothing_is_lost_or_repeated_through_kills_and_restarts(
                 seed=uuid.uuid4().hex,
             )
             await load.sign_up(USERS)
-            instructor = await _an_instructor(load, world)
+            instructor = await an_instructor(load, world)
             await load.publish_courses(instructor, [0, 1_500, 4_000])
 
             # The storm: kills spread over the run, a broker and a Postgres restart.
@@ -103,7 +89,7 @@ async def test_nothing_is_lost_or_repeated_through_kills_and_restarts(
             await hurting
             loaded = time.monotonic() - started
 
-        await _settled(world, load.tally.accepted)
+        await settled(world.settings, FULL, load.tally.accepted)
         db = await asyncpg.connect(world.settings.database_url)
         try:
             findings = await check(
@@ -140,61 +126,3 @@ def _plan(commands: int, kills: int) -> list[tuple[int, str]]:
     plan = [(commands * (i + 1) // (kills + 2), "kill") for i in range(kills)]
     plan += [(commands * 2 // 5, "broker"), (commands * 7 // 10, "postgres")]
     return sorted(plan)
-
-
-async def _an_instructor(load: Load, world: World) -> dict[str, str]:
-    await load.sign_up(1)
-    teacher = load.users.pop()
-    await asyncio.to_thread(grant, world, str(teacher.user_id), "instructor")
-    conn = await asyncpg.connect(world.settings.database_url)
-    try:
-        for _ in range(200):
-            roles = await conn.fetchval(
-                "SELECT roles FROM read.users WHERE user_id = $1", teacher.user_id
-            )
-            if "instructor" in (roles or []):
-                break
-            await asyncio.sleep(0.1)
-    finally:
-        await conn.close()
-    tokens = await load.http.post(
-        "/v1/auth/login", json={"email": teacher.email, "password": "correct horse battery staple"}
-    )
-    assert tokens.status_code == 200, tokens.text
-    return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
-
-
-async def _settled(world: World, accepted: dict[uuid.UUID, str]) -> None:
-    """Wait until every command has an outcome, the outbox is empty and no group lags."""
-    deadline = time.monotonic() + (900 if FULL else 300)
-    sampler = LagSampler(
-        world.settings.kafka_bootstrap_servers,
-        re.compile(f"^{re.escape(world.settings.topic_prefix)}"),
-    )
-    await sampler.start()
-    judge = LagJudge(window=2)
-    quiet = 0
-    try:
-        while time.monotonic() < deadline:
-            try:
-                db = await asyncpg.connect(world.settings.database_url)
-                try:
-                    settled = await final_statuses(db, accepted)
-                    pending = sum(1 for c in accepted if settled.get(c) in (None, "pending"))
-                    outbox = await db.fetchval(
-                        "SELECT count(*) FROM azora.outbox WHERE topic LIKE $1",
-                        world.settings.topic_prefix + "%",
-                    )
-                finally:
-                    await db.close()
-                lag = sum(r.total_lag for r in judge.observe(await sampler.sample()))
-            except POSTGRES_RESTARTING:
-                await asyncio.sleep(1)
-                continue
-            quiet = quiet + 1 if pending == outbox == lag == 0 else 0
-            if quiet >= 3:
-                return
-            await asyncio.sleep(1)
-        raise AssertionError(f"not settled: {pending} pending, outbox {outbox}, lag {lag}")
-    finally:
-        await sampler.close()

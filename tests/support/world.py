@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from pydantic import BaseModel
 
-from azora import kafka
+from azora import kafka, topic_setup
 from azora.consume.service import Service
 from azora.messages import build_envelope, encode, message_key
 from azora.settings import Settings
@@ -111,7 +111,7 @@ def new_world(base: Settings, **overrides: object) -> World:
 @contextlib.asynccontextmanager
 async def created(world: World) -> AsyncIterator[World]:
     """Create the world's topics; afterwards drain its outbox rows and delete its topics."""
-    await kafka.apply_topics(world.settings, world.names)
+    await topic_setup.apply_topics(world.settings, world.names)
     try:
         yield world
     finally:

@@ -64,7 +64,11 @@ CRDS = {
     ("monitoring.coreos.com/v1", "PrometheusRule"): "crd-prometheusrules.yaml",
     ("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig"): "crd-alertmanagerconfigs.yaml",
     ("keda.sh/v1alpha1", "ScaledObject"): "crd-scaledobjects.yaml",
+    ("kafka.strimzi.io/v1beta2", "KafkaTopic"): "crd-kafkatopics.yaml",
 }
+# CRDs no registry we reach carries as files, kept in the repository (see each file's header).
+VENDORED_CRDS = REPO / "tests" / "support" / "crds"
+STRIMZI_TOPICS = ("setup.topics=false", "strimziTopics.enabled=true", "config.topicPrefix=prod.")
 # Read from the environment by the CLI itself rather than by Settings.
 NON_SETTINGS_ENV = {"AZORA_LOG_LEVEL"}
 # Services only a profile starts, and which.
@@ -109,6 +113,8 @@ def helm() -> Path:
 
 
 def schema_file(name: str) -> Path:
+    if (VENDORED_CRDS / name).is_file():
+        return VENDORED_CRDS / name
     path = installed(SCHEMAS_SH, "helm") / name
     if not path.is_file():
         pytest.fail(f"{path} is missing: `make helm` fetches the schemas")
@@ -188,6 +194,7 @@ VALUES_CASES = {
             "config.extra.AZORA_DATABASE_SSLCERT=/etc/azora/database-client/tls.crt",
         ),
     ),
+    "production values, topics as Strimzi KafkaTopics": ((PRODUCTION,), STRIMZI_TOPICS),
 }
 
 
@@ -376,6 +383,73 @@ def test_the_chart_knows_the_partitions_the_catalogue_gives_each_consumer_group(
     assert set(yaml.safe_load(written)["groups"]) == set(ROLES)
 
 
+def test_every_topic_a_consumer_group_works_on_has_a_partition_for_each_replica_allowed() -> None:
+    from stack import composition
+
+    settings = Settings(env="development", secret_key=random_secret_key())
+    groups = composition.services(settings)
+    most = {role: 0 for role in groups}
+    for values in (CHART / "values.yaml", PRODUCTION):
+        for role, consumer in yaml.safe_load(values.read_text())["consumers"].items():
+            most[role] = max(
+                most[role], consumer["replicas"], consumer["autoscaling"]["maxReplicas"]
+            )
+
+    too_few = {
+        (role, spec.name): (spec.partitions, most[role])
+        for role, services in groups.items()
+        for service in services
+        for spec in service.topics
+        if spec.partitions < most[role]
+    }
+
+    assert min(most.values()) >= 3
+    assert too_few == {}
+
+
+def test_the_chart_knows_the_catalogues_topics_and_their_configs() -> None:
+    sync = sync_module()
+    written = (CHART / "files" / "topics.yaml").read_text(encoding="utf-8")
+
+    assert written == sync.topics_yaml(), "out of date: run `make helm-sync`"
+
+
+def test_strimzi_topics_are_every_catalogue_topic_on_three_replicas_two_in_sync() -> None:
+    from azora.topic_setup import desired_topics
+    from azora.topics import TopicNames
+
+    docs = render(PRODUCTION, sets=(*STRIMZI_TOPICS, "strimziTopics.namespace=kafka"))
+    topics = {doc["spec"]["topicName"]: doc for doc in docs if doc["kind"] == "KafkaTopic"}
+    wanted = desired_topics(TopicNames("prod."))
+
+    assert set(topics) == {topic.name for topic in wanted}
+    for topic in wanted:
+        rendered = topics[topic.name]
+        assert rendered["metadata"]["namespace"] == "kafka"
+        assert rendered["metadata"]["labels"]["strimzi.io/cluster"] == "events"
+        assert rendered["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+        assert rendered["spec"]["partitions"] == topic.partitions
+        assert rendered["spec"]["replicas"] == 3
+        assert rendered["spec"]["config"] == topic.configs | {"min.insync.replicas": "2"}
+    assert len({doc["metadata"]["name"] for doc in topics.values()}) == len(wanted)
+
+
+def test_strimzi_topics_and_the_setup_job_never_both_own_the_topics() -> None:
+    assert "both own the topics" in refused("strimziTopics.enabled=true")
+    assert "no write would ever be acknowledged" in refused(
+        *STRIMZI_TOPICS, "strimziTopics.minInsyncReplicas=4"
+    )
+
+
+def test_the_schema_check_refuses_a_kafka_topic_without_a_partition() -> None:
+    docs = render(sets=STRIMZI_TOPICS)
+    topic = json.loads(json.dumps(next(doc for doc in docs if doc["kind"] == "KafkaTopic")))
+    topic["spec"]["partitions"] = 0
+    topic["spec"]["partition"] = 3
+
+    assert len(schema_errors(topic)) == 2
+
+
 def test_each_role_is_one_consumer_group_named_after_it() -> None:
     # KEDA's Kafka scaler watches the group `<topicPrefix><role>`.
     from stack import composition
@@ -473,7 +547,7 @@ def test_the_setup_job_migrates_then_applies_the_topics_before_install_and_upgra
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
     assert [c["args"] for c in pod["initContainers"]] == [["migrate"]]
     assert [c["args"] for c in pod["containers"]] == [
-        ["topics", "apply", "--replication-factor", "3"]
+        ["topics", "apply", "--replication-factor", "3", "--min-insync-replicas", "2"]
     ]
     assert pod["restartPolicy"] == "Never"
     # Its settings exist before it runs: hooks of a lower weight, same contents as the release's.
@@ -483,6 +557,14 @@ def test_the_setup_job_migrates_then_applies_the_topics_before_install_and_upgra
     configmaps = of_kind(docs, "ConfigMap")
     assert configmaps["azora-setup"]["data"] == configmaps["azora"]["data"]
     assert pod["containers"][0]["envFrom"][1] == {"secretRef": {"name": "azora-secrets"}}
+
+
+def test_by_default_the_setup_job_leaves_the_replication_to_the_brokers_it_finds() -> None:
+    job = of_kind(render(), "Job")["azora-setup"]
+
+    assert [c["args"] for c in job["spec"]["template"]["spec"]["containers"]] == [
+        ["topics", "apply"]
+    ]
 
 
 def test_the_setup_job_only_migrates_when_the_topics_are_made_elsewhere() -> None:
