@@ -20,8 +20,9 @@ from pathlib import Path
 
 import asyncpg
 
-from azora.kafka import apply_topics, delete_topics
+from azora.kafka import delete_topics
 from azora.settings import Settings
+from azora.topic_setup import apply_topics
 from azora.topics import TopicNames
 from bench import cpu, servers
 from bench.databases import fresh_database

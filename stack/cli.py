@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path

@@ -50,6 +50,35 @@ def _command(summary: str, body: Any = None, **params: Any) -> RequestExample:
 
 
 EXAMPLES: dict[str, RequestExample] = {
+    "startProviderSignIn": RequestExample(
+        "Sign in with Google, then back to the portal",
+        params={
+            "provider": "google",
+            "return_to": "https://app.example.org/signed-in",
+            "ticket": "eyJwdXJwb3NlIjoibGluayJ9.c2lnbmVkLXRpY2tldA",
+        },
+    ),
+    "completeProviderSignIn": RequestExample(
+        "What the provider sends the browser back with",
+        params={
+            "provider": "google",
+            "code": "4/0AbCdEfGhIjKlMnOp",
+            "state": "l3n8Xq0oWm1s2Yt5Zk7bV9cD",
+            "error": "access_denied",
+            "error_description": "The user declined",
+        },
+    ),
+    "exchangeProviderCode": RequestExample(
+        "The one-time code from the return URL", {"code": "q0r5Tz8vW2xY4aB6cD8eF0gH"}
+    ),
+    "exchangeReauthenticationCode": RequestExample(
+        "The code of a fresh provider sign-in", {"code": "m3N5pQ7rS9tU1vW3xY5zA7bC"}
+    ),
+    "createProviderTicket": RequestExample(
+        "Link Google to this account",
+        {"purpose": "link", "password": PASSWORD, "totp_code": "123456"},
+        {"provider": "google"},
+    ),
     "getCommandStatus": RequestExample(
         "Hold the answer up to 5 s", params={"command_id": COMMAND_ID, "wait": 5}
     ),

@@ -48,6 +48,14 @@ class AzoraError(Exception):
         self.problem = problem
 
 
+def redirect_target(response: httpx.Response) -> str:
+    """Where a 302 answer points; an `AzoraError` for an error answer."""
+    location: str | None = checked(response).headers.get("Location")
+    if response.status_code != 302 or location is None:
+        raise AzoraError(response.status_code, None, "expected a redirect")
+    return location
+
+
 def checked(response: httpx.Response) -> httpx.Response:
     """`response` if it is not an error answer; an `AzoraError` otherwise."""
     if response.status_code >= 400:

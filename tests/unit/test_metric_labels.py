@@ -39,6 +39,7 @@ BOUNDED_LABELS = {
     "topic": "a topic of the catalogue",
     "kind": "a word from the metric's own list",
     "direction": "in or out",
+    "database": "a database the settings name (host:port/name, one per owner at most)",
 }
 HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 COMMAND_OUTCOMES = {"accepted", "replayed", "unavailable"}

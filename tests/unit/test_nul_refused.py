@@ -56,9 +56,13 @@ def field_of(at: Path) -> list[str | int]:
     return ["body", *loc]
 
 
+# Bodies whose bytes someone else signed: the signature is checked before the body is read,
+# so an unsigned body is refused with 400 whatever it holds (tests of the webhook cover it).
+SIGNED_BODIES = {"/v1/webhooks/stripe"}
 CASES = {
     f"{route} {'.'.join(map(str, at))}": (route, body, at)
     for route, body in VALID_BODIES.items()
+    if route not in SIGNED_BODIES
     for at in strings_in(body)
 }
 APPS = {
@@ -75,7 +79,7 @@ def post(fast: bool, path: str, body: Any) -> httpx.Response:
 
 
 def test_every_route_with_a_body_has_a_string_to_probe() -> None:
-    assert {route for route, _, _ in CASES.values()} == set(VALID_BODIES)
+    assert {route for route, _, _ in CASES.values()} == set(VALID_BODIES) - SIGNED_BODIES
 
 
 @pytest.mark.parametrize("case", CASES)

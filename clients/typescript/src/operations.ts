@@ -25,6 +25,16 @@ export async function answered<D>(sent: Promise<{ data?: D; error?: unknown; res
   return data as D;
 }
 
+/** Where a 302 answer points, or an `AzoraError` for an error answer. */
+async function redirectTarget(sent: Promise<{ error?: unknown; response: Response }>): Promise<string> {
+  const { error, response } = await sent;
+  const location = response.headers.get("Location");
+  if (response.status !== 302 || location === null) {
+    throw new AzoraError(response.status, isProblemDocument(error) ? error : null, response);
+  }
+  return location;
+}
+
 const keyed = (key: string) => ({ header: { "Idempotency-Key": key } });
 
 export function operationMethods(http: Client<paths>, session: TokenSession) {
@@ -73,6 +83,26 @@ export function operationMethods(http: Client<paths>, session: TokenSession) {
       command((key) => http.POST("/v1/auth/mfa/verify", { body, params: keyed(key) }), options),
     disableMfa: (body: Schemas["MfaDisableRequest"], options?: CommandOptions) =>
       command((key) => http.POST("/v1/auth/mfa/disable", { body, params: keyed(key) }), options),
+
+    // Sign-in with a provider. `start` and `callback` are browser navigations: a browser app
+    // sends the user to a provider's `start_url` (from listSignInProviders); these two methods
+    // make the same requests without following the redirect and answer where it points, for
+    // clients that are not browsers (a redirect is opaque to `fetch` in a browser).
+    listSignInProviders: () => answered(http.GET("/v1/auth/oidc/providers")),
+    startProviderSignIn: (provider: string, query: Query<"startProviderSignIn"> = {}) =>
+      redirectTarget(http.GET("/v1/auth/oidc/{provider}/start", { params: { path: { provider }, query }, redirect: "manual" })),
+    completeProviderSignIn: (provider: string, query: Query<"completeProviderSignIn">) =>
+      redirectTarget(http.GET("/v1/auth/oidc/{provider}/callback", { params: { path: { provider }, query }, redirect: "manual" })),
+    /** Tokens for the one-time code a provider sign-in returned with; kept in the session. */
+    exchangeProviderCode: async (body: Schemas["ProviderCodeRequest"]) => {
+      const tokens = await answered(http.POST("/v1/auth/oidc/token", { body }));
+      session.remember(tokens);
+      return tokens;
+    },
+    createProviderTicket: (provider: string, body: Schemas["ProviderTicketRequest"]) =>
+      answered(http.POST("/v1/auth/oidc/{provider}/tickets", { body, params: { path: { provider } } })),
+    exchangeReauthenticationCode: (body: Schemas["ReauthenticationCodeRequest"]) =>
+      answered(http.POST("/v1/auth/oidc/reauthentication", { body })),
 
     // Learning
     publishCourse: (body: Schemas["CourseRequest"], options?: CommandOptions) =>

@@ -33,12 +33,6 @@ from stack.client.calls.learning import (
     request_learning_path,
     tutor_question,
 )
-from stack.client.calls.providers import (
-    exchange_provider_code,
-    exchange_reauthentication_code,
-    provider_ticket,
-    sign_in_providers,
-)
 from stack.client.calls.money import (
     dead_letter,
     dead_letters,
@@ -51,6 +45,14 @@ from stack.client.calls.money import (
     transfer,
     wallet,
 )
+from stack.client.calls.providers import (
+    complete_provider_sign_in,
+    exchange_provider_code,
+    exchange_reauthentication_code,
+    provider_ticket,
+    sign_in_providers,
+    start_provider_sign_in,
+)
 
 __all__ = [
     "Call",
@@ -58,12 +60,15 @@ __all__ = [
     "asyncapi",
     "command",
     "complete_lesson",
+    "complete_provider_sign_in",
     "course",
     "courses",
     "dead_letter",
     "dead_letters",
     "enrol",
     "enrollments",
+    "exchange_provider_code",
+    "exchange_reauthentication_code",
     "learning_path",
     "liveness",
     "login",
@@ -71,14 +76,11 @@ __all__ = [
     "me",
     "metrics",
     "mfa_disable",
-    "exchange_provider_code",
-    "exchange_reauthentication_code",
-    "provider_ticket",
-    "sign_in_providers",
     "mfa_setup",
     "mfa_verify",
     "pay",
     "payment",
+    "provider_ticket",
     "publish_course",
     "readiness",
     "redrive",
@@ -86,6 +88,8 @@ __all__ = [
     "refund",
     "register",
     "request_learning_path",
+    "sign_in_providers",
+    "start_provider_sign_in",
     "stripe_webhook",
     "transactions",
     "transfer",

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import BaseModel
+
 from schemas import api
-from stack.client.calls.base import Call, body_of
+from stack.client.calls.base import Call, body_of, clean
 
 
 def sign_in_providers() -> Call[api.SignInProviders]:
@@ -51,3 +53,17 @@ def exchange_reauthentication_code(code: str) -> Call[api.Reauthenticated]:
     """POST /v1/auth/oidc/reauthentication: a re-authentication token for the code."""
     body = body_of(api.ReauthenticationCodeRequest(code=code))
     return Call("POST", "/v1/auth/oidc/reauthentication", api.Reauthenticated, body)
+
+
+def start_provider_sign_in(
+    provider: str, return_to: str | None = None, ticket: str | None = None
+) -> Call[BaseModel]:
+    """GET /v1/auth/oidc/{provider}/start: a browser navigation; answers a 302 to the provider."""
+    params = clean({"return_to": return_to, "ticket": ticket})
+    return Call("GET", f"/v1/auth/oidc/{provider}/start", None, params=params)
+
+
+def complete_provider_sign_in(provider: str, params: dict[str, str]) -> Call[BaseModel]:
+    """GET /v1/auth/oidc/{provider}/callback with what the provider sent back (code, state
+    or error): a browser navigation that needs the flow's cookie; answers a 302."""
+    return Call("GET", f"/v1/auth/oidc/{provider}/callback", None, params=dict(params))

@@ -6,7 +6,14 @@ from typing import Any, Literal
 
 import stack.client.calls as calls
 from schemas import api
-from stack.client.base import Blocking, Command, checked, command_id_of, operation
+from stack.client.base import (
+    Blocking,
+    Command,
+    checked,
+    command_id_of,
+    operation,
+    redirect_target,
+)
 
 
 class AccountMethods(Blocking):
@@ -89,6 +96,21 @@ class AccountMethods(Blocking):
     def sign_in_providers(self) -> api.SignInProviders:
         """The configured OpenID Connect providers, each with the URL a browser starts at."""
         return self.run(calls.sign_in_providers())
+
+    @operation("startProviderSignIn")
+    def start_provider_sign_in(
+        self, provider: str, *, return_to: str | None = None, ticket: str | None = None
+    ) -> str:
+        """Where the provider's sign-in starts (the 302's Location); a browser navigates
+        there itself, with the flow's cookie this answer sets."""
+        return redirect_target(
+            self._response(calls.start_provider_sign_in(provider, return_to, ticket))
+        )
+
+    @operation("completeProviderSignIn")
+    def complete_provider_sign_in(self, provider: str, params: dict[str, str]) -> str:
+        """Where the callback sends the browser back to (with the one-time `oidc_code`)."""
+        return redirect_target(self._response(calls.complete_provider_sign_in(provider, params)))
 
     @operation("exchangeProviderCode")
     def exchange_provider_code(

@@ -204,6 +204,9 @@ export interface paths {
         /**
          * Mfa Disable
          * @description Turn MFA off: the password and a current code (or a recovery code) are required.
+         *
+         *     An account without a password (created by a provider sign-in) sends a
+         *     `reauthentication_token` from a fresh sign-in with its provider instead.
          */
         post: operations["disableMfa"];
         delete?: never;
@@ -253,6 +256,129 @@ export interface paths {
          *     the password or a current code of the old one.
          */
         post: operations["verifyMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/oidc/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Providers
+         * @description The providers a person can sign in with (an empty list: sign-in with providers is off).
+         */
+        get: operations["listSignInProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/oidc/reauthentication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange Reauthentication
+         * @description A re-authentication token for the code a fresh provider round-trip returned with.
+         */
+        post: operations["exchangeReauthenticationCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/oidc/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange Code
+         * @description Tokens for the code a provider sign-in returned with (and a second factor if MFA is on).
+         */
+        post: operations["exchangeProviderCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/oidc/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Callback
+         * @description Where the provider sends the browser back: verify, sign in, return to the app.
+         */
+        get: operations["completeProviderSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/oidc/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start
+         * @description Send the browser to the provider's sign-in page (a top-level navigation, not a fetch).
+         *
+         *     With a ticket, the round-trip links the provider to the signed-in account, or
+         *     re-authenticates its holder.
+         */
+        get: operations["startProviderSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/oidc/{provider}/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Ticket
+         * @description A ticket to start linking `provider` to your account, or re-authenticating with it.
+         */
+        post: operations["createProviderTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1111,11 +1237,14 @@ export interface components {
         };
         /**
          * MfaDisableRequest
-         * @description Turning MFA off: the password, and a current code or a recovery code.
+         * @description Turning MFA off: the password (or, for an account without one, a re-authentication
+         *     with a provider), and a current code or a recovery code.
          */
         MfaDisableRequest: {
             /** Password */
-            password: string;
+            password?: string | null;
+            /** Reauthentication Token */
+            reauthentication_token?: string | null;
             /** Recovery Code */
             recovery_code?: string | null;
             /** Totp Code */
@@ -1133,11 +1262,14 @@ export interface components {
         };
         /**
          * MfaSetupRequest
-         * @description With MFA already on, starting over needs the password or a current code.
+         * @description With MFA already on, starting over needs the password, a current code, or a
+         *     re-authentication with a provider.
          */
         MfaSetupRequest: {
             /** Password */
             password?: string | null;
+            /** Reauthentication Token */
+            reauthentication_token?: string | null;
             /** Totp Code */
             totp_code?: string | null;
         };
@@ -1170,6 +1302,8 @@ export interface components {
             code: string;
             /** Password */
             password?: string | null;
+            /** Reauthentication Token */
+            reauthentication_token?: string | null;
             /** Totp Code */
             totp_code?: string | null;
         };
@@ -1336,6 +1470,53 @@ export interface components {
             lesson_id: string;
         };
         /**
+         * ProviderCodeRequest
+         * @description The code the callback returned with (`oidc_code`), and a second factor when the
+         *     account has MFA on.
+         */
+        ProviderCodeRequest: {
+            /** Code */
+            code: string;
+            /** Recovery Code */
+            recovery_code?: string | null;
+            /** Totp Code */
+            totp_code?: string | null;
+        };
+        /**
+         * ProviderTicket
+         * @description Navigate the browser to `start_url` (add `&return_to=`) within `expires_in` seconds.
+         */
+        ProviderTicket: {
+            /** Expires In */
+            expires_in: number;
+            /** Start Url */
+            start_url: string;
+            /** Ticket */
+            ticket: string;
+        };
+        /**
+         * ProviderTicketRequest
+         * @description Starting a link or a re-authentication with a provider while signed in.
+         *
+         *     Linking needs the password or a `reauthentication_token`, and a second factor when MFA
+         *     is on: a stolen access token alone must not attach someone else's provider account.
+         */
+        ProviderTicketRequest: {
+            /** Password */
+            password?: string | null;
+            /**
+             * Purpose
+             * @enum {string}
+             */
+            purpose: "link" | "reauthenticate";
+            /** Reauthentication Token */
+            reauthentication_token?: string | null;
+            /** Recovery Code */
+            recovery_code?: string | null;
+            /** Totp Code */
+            totp_code?: string | null;
+        };
+        /**
          * Question
          * @description A tutor question: pending, answered (with model and usage), or failed with a reason.
          */
@@ -1396,6 +1577,25 @@ export interface components {
             lesson_id?: string | null;
             /** Question */
             question: string;
+        };
+        /**
+         * Reauthenticated
+         * @description Proof of a fresh sign-in: send it as `reauthentication_token` where a password is
+         *     asked (turning MFA off, replacing the authenticator, linking a provider).
+         */
+        Reauthenticated: {
+            /** Expires In */
+            expires_in: number;
+            /** Reauthentication Token */
+            reauthentication_token: string;
+        };
+        /**
+         * ReauthenticationCodeRequest
+         * @description The code a re-authentication with a provider returned with (`reauthentication_code`).
+         */
+        ReauthenticationCodeRequest: {
+            /** Code */
+            code: string;
         };
         /**
          * RecordBytes
@@ -1488,6 +1688,29 @@ export interface components {
             user_id: string;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * SignInProvider
+         * @description A provider a person can sign in with: a button's label and where it goes.
+         */
+        SignInProvider: {
+            /** Display Name */
+            display_name: string;
+            /** Name */
+            name: string;
+            /**
+             * Start Url
+             * @description Navigate the browser here (add ?return_to=)
+             */
+            start_url: string;
+        };
+        /**
+         * SignInProviders
+         * @description The providers configured (none: sign-in with a provider is off).
+         */
+        SignInProviders: {
+            /** Providers */
+            providers: components["schemas"]["SignInProvider"][];
         };
         /**
          * Tokens
@@ -2325,6 +2548,531 @@ export interface operations {
             };
             /** @description MFA is on: send the password or a current code (or they were wrong) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large (the reason names the limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid request (`errors` says where and why) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many failed attempts: locked for now (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A dependency is unavailable (Retry-After says when to try again) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    listSignInProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInProviders"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A dependency is unavailable (Retry-After says when to try again) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    exchangeReauthenticationCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReauthenticationCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reauthenticated"];
+                };
+            };
+            /** @description The code is not valid, has expired, or was used already */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not authenticated: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The code is another user's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Sign-in with providers is off */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large (the reason names the limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid request (`errors` says where and why) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A dependency is unavailable (Retry-After says when to try again) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    exchangeProviderCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tokens"];
+                };
+            };
+            /** @description The code is not valid, has expired, or was used already */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description MFA is on: send totp_code or recovery_code (or it was wrong) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Identity refused the sign-in (the reason says why and what to do) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Sign-in with providers is off */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Identity has not decided yet: retry (see Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large (the reason names the limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid request (`errors` says where and why) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many failed attempts: locked for now (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A dependency is unavailable (Retry-After says when to try again) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    completeProviderSignIn: {
+        parameters: {
+            query?: {
+                code?: string | null;
+                state?: string | null;
+                error?: string | null;
+                error_description?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description A configured provider's name */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider (start) or back to the return URL (callback) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The state is unknown, tampered with, expired or used; the provider refused the code or reported an error; the provider sent no email */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The ID token failed a check (signature, issuer, audience, expiry, nonce), or a re-authentication was not fresh */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A re-authentication came back as another provider account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such provider */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid request (`errors` says where and why) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The provider did not answer, or not as OpenID Connect says */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A dependency is unavailable (Retry-After says when to try again) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    startProviderSignIn: {
+        parameters: {
+            query?: {
+                /** @description One of AZORA_OIDC_RETURN_URLS */
+                return_to?: string | null;
+                /** @description From POST /v1/auth/oidc/{provider}/tickets */
+                ticket?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description A configured provider's name */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider (start) or back to the return URL (callback) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description return_to is not an allowed return URL, or the ticket is not valid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such provider */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid request (`errors` says where and why) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The provider's discovery document could not be read */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A dependency is unavailable (Retry-After says when to try again) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    createProviderTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A configured provider's name */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderTicketRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderTicket"];
+                };
+            };
+            /** @description Not authenticated: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Linking needs the password or a re-authentication, and a second factor when MFA is on (or they were wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such provider */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
