@@ -82,7 +82,7 @@ def a_course(title: str, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def grant(world: World, user_id: str, role: str) -> None:
+def grant(world: World, user_id: str, role: str, timeout: float = 60) -> None:
     """`azora grant-role`, in the stack's topic namespace."""
     env = {
         **os.environ,
@@ -94,7 +94,7 @@ def grant(world: World, user_id: str, role: str) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
     )
     assert done.returncode == 0, done.stderr
 

@@ -3,15 +3,13 @@ sign in; the page usable by keyboard and at a phone's width."""
 
 from __future__ import annotations
 
-import asyncpg
-import httpx
 import pyotp
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.e2e.browser.catalogue import Catalogue
 from tests.e2e.browser.journeys import register, settled, sign_in
-from tests.e2e.helpers import PASSWORD, a_published_course
-from tests.support.world import World
+from tests.e2e.helpers import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -71,9 +69,9 @@ async def test_every_control_has_a_label_and_the_keyboard_focus_is_visible(
 
 
 async def test_at_a_phone_width_nothing_needs_scrolling_sideways(
-    phone: Page, portal: str, http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+    phone: Page, portal: str, catalogue: Catalogue
 ) -> None:
-    course_id, _ = await a_published_course(http, stack_world, db, price_minor=900)
+    course_id = await catalogue.publish(price_minor=900)
     email = await register(phone, portal)
     await sign_in(phone, email)
     for route in ("#/courses", f"#/courses/{course_id}", "#/wallet", "#/security", "#/paths"):

@@ -3,16 +3,13 @@ across origins, allowed by the API's CORS settings (and only then)."""
 
 from __future__ import annotations
 
-import asyncpg
-import httpx
 import pytest
 from playwright.async_api import Page, Response, expect
 
+from tests.e2e.browser.catalogue import Catalogue
 from tests.e2e.browser.journeys import register, settled, sign_in
-from tests.e2e.helpers import a_published_course
 from tests.support.portal import StaticOrigin
 from tests.support.processes import free_port
-from tests.support.world import World
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -21,11 +18,9 @@ async def test_the_portal_on_another_origin_enrols_through_cors(
     page: Page,
     second_origin: str,
     stack: str,
-    http: httpx.AsyncClient,
-    stack_world: World,
-    db: asyncpg.Pool,
+    catalogue: Catalogue,
 ) -> None:
-    course_id, _ = await a_published_course(http, stack_world, db, price_minor=0)
+    course_id = await catalogue.publish(price_minor=0)
     allowed: list[str | None] = []
 
     async def note_api_answer(response: Response) -> None:

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import asyncpg
 import httpx
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.e2e.browser.catalogue import Catalogue
 from tests.e2e.browser.journeys import open_course, register, settled, sign_in
-from tests.e2e.helpers import a_course, a_published_course
-from tests.support.world import World
+from tests.e2e.helpers import a_course
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 async def test_a_new_learner_finishes_a_free_course_and_sees_100_percent(
-    page: Page, portal: str, http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+    page: Page, portal: str, http: httpx.AsyncClient, catalogue: Catalogue
 ) -> None:
-    course_id, _ = await a_published_course(http, stack_world, db, price_minor=0)
+    course_id = await catalogue.publish(price_minor=0)
     course = (await http.get(f"/v1/courses/{course_id}")).json()
     lessons = [lesson for module in course["modules"] for lesson in module["lessons"]]
     # The outline is public; the text is what the instructor wrote (only the enrolled see it).
@@ -54,9 +53,9 @@ async def test_a_new_learner_finishes_a_free_course_and_sees_100_percent(
 
 
 async def test_a_lesson_is_answered_by_the_tutor_in_the_page(
-    page: Page, portal: str, http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+    page: Page, portal: str, http: httpx.AsyncClient, catalogue: Catalogue
 ) -> None:
-    course_id, _ = await a_published_course(http, stack_world, db, price_minor=0)
+    course_id = await catalogue.publish(price_minor=0)
     course = (await http.get(f"/v1/courses/{course_id}")).json()
     first = course["modules"][0]["lessons"][0]
     email = await register(page, portal)

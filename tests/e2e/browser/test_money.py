@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import re
 
-import asyncpg
-import httpx
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.e2e.browser.catalogue import Catalogue
 from tests.e2e.browser.journeys import register, settled, sign_in
-from tests.e2e.helpers import a_published_course
-from tests.support.world import World
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 async def test_a_card_top_up_pays_for_a_course_bought_from_the_wallet(
-    page: Page, portal: str, http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+    page: Page, portal: str, catalogue: Catalogue
 ) -> None:
-    course_id, _ = await a_published_course(http, stack_world, db, price_minor=3000)
+    course_id = await catalogue.publish(price_minor=3000)
     email = await register(page, portal)
     await sign_in(page, email)
 
@@ -49,9 +46,9 @@ async def test_a_card_top_up_pays_for_a_course_bought_from_the_wallet(
 
 
 async def test_buying_with_an_empty_wallet_is_rejected_and_the_page_says_why(
-    page: Page, portal: str, http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+    page: Page, portal: str, catalogue: Catalogue
 ) -> None:
-    course_id, _ = await a_published_course(http, stack_world, db, price_minor=2500)
+    course_id = await catalogue.publish(price_minor=2500)
     email = await register(page, portal)
     await sign_in(page, email)
 
@@ -65,9 +62,9 @@ async def test_buying_with_an_empty_wallet_is_rejected_and_the_page_says_why(
 
 
 async def test_a_card_checkout_declined_then_canceled_rejects_the_enrolment_with_the_reason(
-    page: Page, portal: str, http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+    page: Page, portal: str, catalogue: Catalogue
 ) -> None:
-    course_id, _ = await a_published_course(http, stack_world, db, price_minor=1200)
+    course_id = await catalogue.publish(price_minor=1200)
     email = await register(page, portal)
     await sign_in(page, email)
 

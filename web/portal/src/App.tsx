@@ -4,6 +4,7 @@
 import { useRef } from "react";
 import type { ReactNode } from "react";
 
+import { returnedCode } from "./api/oidc";
 import { Course } from "./pages/Course";
 import { Courses } from "./pages/Courses";
 import { Lesson } from "./pages/Lesson";
@@ -24,7 +25,10 @@ export function App() {
   const { me, signOut, api } = useSession();
   const main = useRef<HTMLElement>(null);
 
-  const needsSignIn = SIGNED_IN_ONLY.has(route.name) && !api.signedIn;
+  // Back from a provider's sign-in (`?oidc_code=` on this page): finish it first.
+  const needsSignIn =
+    returnedCode(window.location.search) !== null ||
+    (SIGNED_IN_ONLY.has(route.name) && !api.signedIn);
   return (
     <>
       <a

@@ -1,8 +1,10 @@
-// Sign in: email and password, then a code from the authenticator when MFA is on.
+// Sign in: email and password, or a provider (OpenID Connect), then a code from the
+// authenticator when MFA is on.
 
 import { useEffect, useRef, useState } from "react";
 import type { FormEvent } from "react";
 
+import { exchange, type Provider, providers, returnedCode, returnUrl, startUrl } from "../api/oidc";
 import { describeError, problemKind } from "../api/problems";
 import { ErrorMessage, Field } from "../components/Field";
 import { navigate } from "../router";
@@ -12,7 +14,10 @@ import { PageHeading } from "../components/PageHeading";
 export const LAST_EMAIL = "azora.lastEmail";
 
 export function SignIn() {
-  const { api, reloadMe } = useSession();
+  const { api, config, reloadMe } = useSession();
+  // Back from a provider: the one-time code is in this page's query.
+  const [returned] = useState(() => returnedCode(window.location.search));
+  const [offered, setOffered] = useState<Provider[]>([]);
   const [email, setEmail] = useState(() => window.sessionStorage.getItem(LAST_EMAIL) ?? "");
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
@@ -26,13 +31,28 @@ export function SignIn() {
     if (needsCode) codeInput.current?.focus();
   }, [needsCode]);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  useEffect(() => {
+    providers(api)
+      .then(setOffered)
+      .catch(() => setOffered([])); // no buttons: the password form still works
+  }, [api]);
+
+  useEffect(() => {
+    if (returned) void signIn(() => exchange(api, returned.code));
+    // Once, for the code this page was opened with.
+  }, []);
+
+  async function signIn(attempt: () => Promise<void>) {
     setBusy(true);
     setError(null);
     try {
-      await api.login(email, password, needsCode ? code : undefined);
-      window.sessionStorage.setItem(LAST_EMAIL, email);
+      await attempt();
+      if (returned) {
+        // The code is spent: take it out of the address (and the history).
+        window.history.replaceState(null, "", window.location.pathname);
+      } else {
+        window.sessionStorage.setItem(LAST_EMAIL, email);
+      }
       await reloadMe();
       navigate({ name: "courses", query: "" });
     } catch (failure) {
@@ -47,28 +67,45 @@ export function SignIn() {
     }
   }
 
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const totp = needsCode ? code : undefined;
+    void signIn(() =>
+      returned ? exchange(api, returned.code, totp) : api.login(email, password, totp),
+    );
+  }
+
   return (
     <section className="narrow">
       <PageHeading>Sign in</PageHeading>
+      {returned && (
+        <p role="status">
+          {busy ? "Signing you in" : "Signed in"} with {returned.provider}…
+        </p>
+      )}
       <form onSubmit={submit} noValidate={false}>
-        <Field
-          label="Email"
-          type="email"
-          autoComplete="username"
-          required
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          readOnly={needsCode}
-        />
-        <Field
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          readOnly={needsCode}
-        />
+        {!returned && (
+          <>
+            <Field
+              label="Email"
+              type="email"
+              autoComplete="username"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              readOnly={needsCode}
+            />
+            <Field
+              label="Password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              readOnly={needsCode}
+            />
+          </>
+        )}
         {needsCode && (
           <div className="step">
             <p id="mfa-step">This account has two-factor authentication on.</p>
@@ -87,14 +124,34 @@ export function SignIn() {
           </div>
         )}
         <ErrorMessage error={error} />
-        <button type="submit" disabled={busy}>
-          {needsCode ? "Verify and sign in" : "Sign in"}
-        </button>
+        {(!returned || needsCode) && (
+          <button type="submit" disabled={busy}>
+            {needsCode ? "Verify and sign in" : "Sign in"}
+          </button>
+        )}
       </form>
+      {!returned && offered.length > 0 && (
+        <ul className="providers" aria-label="Or sign in with">
+          {offered.map((provider) => (
+            <li key={provider.name}>
+              {/* A navigation, not a fetch: the provider's pages take over the window. */}
+              <a
+                className="button secondary"
+                href={startUrl(
+                  config.apiBase || window.location.origin,
+                  provider,
+                  returnUrl(window.location),
+                )}
+              >
+                Sign in with {provider.display_name}
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
       <p>
         New here? <a href="#/register">Create an account</a>
       </p>
-      {/* Sign in with Google or GitHub (OIDC) goes here once the API offers it. */}
     </section>
   );
 }
