@@ -3,7 +3,8 @@
 One chain of migrations serves every database. `azora migrate` runs it once per schema a
 database holds (the spine `azora` first), and each run executes only the statements of its
 schema (`runs_in`); the others are skipped. A statement belongs to the one schema it names
-(`wallet.ledger`, `CREATE SCHEMA wallet`), besides the spine, which every database has. A
+(`wallet.ledger`, `CREATE SCHEMA wallet`), besides the spine, which every database has
+(though a spine table only one owner uses, `TABLE_OWNERS`, counts as that owner's). A
 statement that cannot tell by its names (a `DO` block that builds them with `format`, or
 one naming two schemas) says so in a comment: `-- schema: read`.
 """
@@ -17,7 +18,11 @@ from azora.databases import SCHEMAS, SPINE
 KNOWN = frozenset({SPINE, *SCHEMAS.values()})
 _NAMES = "|".join(sorted(KNOWN))
 # `wallet.ledger`, `"wallet"."ledger"`; not the middle of `read.payments.rank`.
-QUALIFIED = re.compile(rf'(?<![\w$."])"?({_NAMES})"?\s*\.\s*"?[A-Za-z_]', re.IGNORECASE)
+QUALIFIED = re.compile(rf'(?<![\w$."])"?({_NAMES})"?\s*\.\s*"?([A-Za-z_]\w*)', re.IGNORECASE)
+# Tables of the spine that only one schema's owner uses: a statement naming one is that
+# schema's. The projections' rebuild bookkeeping: its statements (the `DO` blocks that
+# change every copy of a read model, live and shadow) run with the read models.
+TABLE_OWNERS = {(SPINE, "projection_versions"): "read"}
 # CREATE / DROP / ALTER SCHEMA [IF [NOT] EXISTS] name, GRANT ... ON SCHEMA name.
 SCHEMA_CLAUSE = re.compile(r'\bSCHEMA\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?"?(\w+)', re.IGNORECASE)
 HINT = re.compile(r"--\s*schema:\s*(\w+)", re.IGNORECASE)
@@ -46,7 +51,10 @@ def schema_of(statement: str) -> str | None:
             raise AmbiguousStatement(f"-- schema: {schema} names no schema of ours:\n{statement}")
         return schema
     text = STRING_LITERAL.sub("''", LINE_COMMENT.sub("", statement))
-    named: set[str] = {name.lower() for name in QUALIFIED.findall(text)}
+    named: set[str] = {
+        TABLE_OWNERS.get((schema.lower(), table.lower()), schema.lower())
+        for schema, table in QUALIFIED.findall(text)
+    }
     named |= {name.lower() for name in SCHEMA_CLAUSE.findall(text) if name.lower() in KNOWN}
     owned = named - {SPINE}
     if len(owned) > 1:

@@ -29,8 +29,8 @@ def statements(package: str) -> Iterator[tuple[str, str]]:
 
 def schemas_named(sql: str) -> set[str]:
     return {
-        name.lower()
-        for name in QUALIFIED.findall(STRING_LITERAL.sub("''", LINE_COMMENT.sub("", sql)))
+        schema.lower()
+        for schema, _ in QUALIFIED.findall(STRING_LITERAL.sub("''", LINE_COMMENT.sub("", sql)))
     }
 
 
