@@ -45,6 +45,11 @@ def active_alert(prometheus: Server, alertname: str, **labels: str) -> dict[str,
     return None
 
 
+def firing_alert(prometheus: Server, alertname: str, **labels: str) -> dict[str, Any] | None:
+    alert = active_alert(prometheus, alertname, **labels)
+    return alert if alert is not None and alert["state"] == "firing" else None
+
+
 def state_of(prometheus: Server, alertname: str, **labels: str) -> str | None:
     alert = active_alert(prometheus, alertname, **labels)
     return str(alert["state"]) if alert else None
@@ -194,9 +199,7 @@ async def test_a_dead_letter_warns_through_alertmanager_and_resolves_when_none_f
 
     alert = await wait_for(
         f"{alertname} firing in Prometheus",
-        lambda: (
-            (a := active_alert(prometheus, alertname, group=group)) and a["state"] == "firing" and a
-        ),
+        lambda: firing_alert(prometheus, alertname, group=group),
         DEADLINE_S,
     )
     assert alert["labels"]["topic"] == topic
