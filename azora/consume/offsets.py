@@ -24,15 +24,21 @@ from azora.consume.observation import Observer
 log = logging.getLogger(__name__)
 
 Offsets = dict[tuple[str, int], int]
+# How soon a commit Kafka refused is sent again, at the soonest.
+RETRY_S = 0.5
 
 
 class KafkaCommits:
     """Commits a consumer's offsets to Kafka in the background; `aclose` before stopping it.
 
     Off the critical path: the next batch need not wait for Kafka's answer. Offsets
-    accumulate while a commit is in flight and go out together in the next one. Closing
-    sends what is pending and waits for it, so nothing commits for a consumer that has
-    stopped, or for topics since deleted (aiokafka retries such a commit for ever).
+    accumulate while a commit is in flight and go out together in the next one. A commit
+    Kafka refuses (the group rebalancing under it) is sent again after the interval, and a
+    partition this member no longer owns is forgotten until it is assigned again, when its
+    stored offset is scheduled anew: otherwise a partition with nothing new to read would
+    show lag for ever. Closing sends what is pending once and waits for it, so nothing
+    commits for a consumer that has stopped, or for topics since deleted (aiokafka retries
+    such a commit for ever).
     """
 
     def __init__(
@@ -47,7 +53,11 @@ class KafkaCommits:
         self._interval_s = interval_s
         self._observer = observer or Observer()
         self._pending: Offsets = {}
+        # The highest offset scheduled per partition (pending, in flight or committed), and
+        # the highest Kafka confirmed.
         self._highest: Offsets = {}
+        self._committed: Offsets = {}
+        self._failing = False
         self._task: asyncio.Task[None] | None = None
         self._last = float("-inf")
         # Set at close: the pending offsets go out now, not at the next interval.
@@ -74,7 +84,8 @@ class KafkaCommits:
 
     async def _commit_pending(self) -> None:
         while self._pending:
-            wait = self._last + self._interval_s
+            # After a refused commit, not sooner than RETRY_S: the group needs that to settle.
+            wait = self._last + max(self._interval_s, RETRY_S if self._failing else 0.0)
             if (left := wait - time.monotonic()) > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._now.wait(), left)
@@ -87,17 +98,39 @@ class KafkaCommits:
     async def _commit(self, next_offsets: Offsets) -> None:
         # Best effort: Postgres holds the truth; this only keeps Kafka's lag tools honest.
         owned = self._consumer.assignment()
-        offsets = {
-            TopicPartition(topic, partition): OffsetAndMetadata(offset, "")
-            for (topic, partition), offset in next_offsets.items()
-            if TopicPartition(topic, partition) in owned
+        sending = {
+            position: offset
+            for position, offset in next_offsets.items()
+            if TopicPartition(*position) in owned
         }
-        if not offsets:
+        for position in next_offsets.keys() - sending.keys():
+            self._forget(position)
+        self._failing = False
+        if not sending:
             return
         try:
-            await self._consumer.commit(offsets)
+            await self._consumer.commit(
+                {TopicPartition(*p): OffsetAndMetadata(o, "") for p, o in sending.items()}
+            )
         except Exception as exc:
-            log.info("%s: Kafka offset commit skipped (%r); Postgres has them", self._group, exc)
+            if self._closed:
+                log.info(
+                    "%s: Kafka offset commit skipped (%r); Postgres has them", self._group, exc
+                )
+                return
+            log.info("%s: Kafka offset commit failed (%r); sending it again", self._group, exc)
+            self._failing = True
+            # A newer offset scheduled meanwhile supersedes the one that failed.
+            self._pending = sending | self._pending
+            return
+        for position, offset in sending.items():
+            self._committed[position] = max(offset, self._committed.get(position, -1))
+
+    def _forget(self, position: tuple[str, int]) -> None:
+        """A partition not owned when its commit went out: unless a newer offset waits, let
+        the next schedule (its next assignment's stored offset) send it again."""
+        if position not in self._pending:
+            self._highest[position] = self._committed.get(position, -1)
 
 
 class SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]

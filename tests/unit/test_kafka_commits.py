@@ -7,6 +7,7 @@ from contextlib import aclosing
 from typing import Any
 
 from aiokafka import TopicPartition
+from aiokafka.errors import CommitFailedError
 from aiokafka.structs import OffsetAndMetadata
 
 from azora.consume.offsets import KafkaCommits
@@ -64,3 +65,46 @@ async def test_partitions_no_longer_owned_are_left_out() -> None:
     async with aclosing(commits_for(consumer)) as commits:
         commits.schedule({(TOPIC, 7): 1})
     assert committed(consumer) == []
+
+
+class RefusingOnce(FakeConsumer):
+    """Refuses its first commit, as a group in the middle of a rebalance does."""
+
+    async def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        if not self.refused:
+            self.refused = True
+            raise CommitFailedError("the group is rebalancing")
+        await super().commit(offsets)
+
+    refused = False
+
+
+class Reassigned(FakeConsumer):
+    """Owns nothing until `owns` is set: a partition taken away, then given back."""
+
+    owns = False
+
+    def assignment(self) -> set[TopicPartition]:
+        return super().assignment() if self.owns else set()
+
+
+async def test_a_commit_kafka_refused_is_sent_again() -> None:
+    consumer = RefusingOnce()
+    async with aclosing(commits_for(consumer, interval_s=0)) as commits:
+        commits.schedule({(TOPIC, 0): 10})
+        for _ in range(100):
+            if consumer.commits:
+                break
+            await asyncio.sleep(0.05)
+    assert consumer.refused
+    assert committed(consumer) == [{0: 10}]
+
+
+async def test_a_partition_given_back_gets_its_stored_offset_committed_again() -> None:
+    consumer = Reassigned()
+    async with aclosing(commits_for(consumer, interval_s=0)) as commits:
+        commits.schedule({(TOPIC, 0): 10})  # not owned when it goes out: forgotten
+        await asyncio.sleep(0)
+        consumer.owns = True
+        commits.schedule({(TOPIC, 0): 10})  # assigned again, resumed at the stored offset
+    assert committed(consumer) == [{0: 10}]
