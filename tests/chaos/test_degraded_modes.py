@@ -20,7 +20,7 @@ import pytest
 from schemas.accounts import UserRegistrationRequested
 from schemas.catalogue import BY_MODEL
 from tests.chaos.stack import REPO, ChaosStack
-from tests.chaos.test_chaos import _own_services_run
+from tests.chaos.harness import own_services_run
 from tests.support.model_server import ModelServer
 from tests.support.world import World
 
@@ -33,7 +33,7 @@ PASSWORD = "correct horse battery staple"
 async def stack(
     private_world: World, stripe_mock: str, model_server: ModelServer, tmp_path: Path
 ) -> AsyncIterator[ChaosStack]:
-    _own_services_run()
+    own_services_run()
     running = ChaosStack(private_world, stripe_mock, model_server, tmp_path / "azora-run.log")
     await asyncio.to_thread(running.start)
     try:
