@@ -19,8 +19,8 @@ import pytest
 
 from schemas.accounts import UserRegistrationRequested
 from schemas.catalogue import BY_MODEL
-from tests.chaos.stack import REPO, ChaosStack
 from tests.chaos.harness import own_services_run
+from tests.chaos.stack import REPO, ChaosStack
 from tests.support.model_server import ModelServer
 from tests.support.world import World
 
