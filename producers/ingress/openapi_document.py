@@ -16,10 +16,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from producers.ingress.openapi_examples import EXAMPLES, RequestExample
-from producers.ingress.problems import APPLIES, PROBLEM_JSON, PROBLEM_SCHEMA_REF, documented
+from producers.ingress.problems import APPLIES, PROBLEM_JSON, PROBLEM_SCHEMA_REF
 
 METHODS = ("get", "put", "post", "patch", "delete")
-INTERNAL_ERROR = documented("Internal error: a fault on our side, logged with the request")
+INTERNAL_ERROR = {"description": "Internal error: a fault on our side, logged with the request"}
 
 
 def install(app: FastAPI) -> None:
@@ -64,11 +64,16 @@ def _refine_responses(operation: dict[str, Any]) -> None:
         when = answer.pop(APPLIES, None)
         if when is not None and not _applies(operation, when):
             del responses[status]
-        elif int(status) >= 400 and PROBLEM_JSON in answer.get("content", {}):
+        elif status[0] in "45" and PROBLEM_JSON in answer.get("content", {}):
             # FastAPI adds the model's schema under application/json: errors are never that.
             answer["content"] = {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}}
-    responses.setdefault("500", {k: v for k, v in INTERNAL_ERROR.items() if k != "model"})
-    responses["500"]["content"] = {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}}
+    responses.setdefault(
+        "500",
+        {
+            "description": INTERNAL_ERROR["description"],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+        },
+    )
 
 
 def _add_example(operation: dict[str, Any], example: RequestExample) -> None:

@@ -6,6 +6,8 @@
         azora.login("ada@example.org", "correct horse battery")
         print(azora.me().display_name)
 
+`AzoraClient` has a method for every operation of the API, each marked with its
+`operationId` (`operations_of(AzoraClient)` lists them; a test fails when one is missing).
 Errors come back as `AzoraError` carrying the problem document. Bodies are built from the
 contract's request models (`schemas.api`): one the API would refuse raises pydantic's
 `ValidationError` before anything is sent.
