@@ -56,6 +56,13 @@ PUBLIC = {
     # A command id is unguessable (random, or an HMAC of the caller's Idempotency-Key) and
     # is the capability to read its outcome: registration must be readable without a token.
     ("GET", "/v1/commands/{command_id}"),
+    # Sign-in with a provider: a browser arrives with no Azora token yet. The flow's sealed
+    # cookie and state, the provider's code, and then Azora's one-time code are the
+    # credentials; linking and re-authentication (tickets) need a token.
+    ("GET", "/v1/auth/oidc/providers"),
+    ("GET", "/v1/auth/oidc/{provider}/start"),
+    ("GET", "/v1/auth/oidc/{provider}/callback"),
+    ("POST", "/v1/auth/oidc/token"),
 }
 # FastAPI's own pages, outside the OpenAPI document: the document and its viewers.
 DOC_PAGES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}

@@ -11,6 +11,7 @@ import sys
 
 import asyncpg
 import pytest
+from alembic.script import ScriptDirectory
 
 from azora import migrate
 from azora.databases import SPINE, where
@@ -90,11 +91,12 @@ async def test_a_database_migrated_in_one_run_of_old_is_taken_up_at_its_revision
 
         await asyncio.to_thread(migrate.upgrade, url)
 
+        head = ScriptDirectory.from_config(migrate.alembic_config(url)).get_current_head()
         conn = await asyncpg.connect(url)
         try:
             for schema in migrate.EVERY_SCHEMA:
                 version = f"SELECT version_num FROM public.alembic_version_{schema}"
-                assert await conn.fetchval(version) == "0014", schema
+                assert await conn.fetchval(version) == head, schema
             # 0014's statements ran once each, in their schemas' passes.
             assert await conn.fetchval("SELECT to_regclass('wallet.users')") is not None
             assert await conn.fetchval("SELECT to_regclass('payments.cancellations')")
