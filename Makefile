@@ -47,9 +47,10 @@ export AZORA_SECRET_KEY AZORA_STRIPE_WEBHOOK_SECRET
 ifeq ($(STRIPE_API_KEY)$(AZORA_STRIPE_API_KEY),)
 export AZORA_STRIPE_API_KEY := sk_test_azoraStripeMock
 export AZORA_STRIPE_API_BASE ?= http://127.0.0.1:$(or $(AZORA_STRIPE_MOCK_PORT),12111)
-# Nobody can pay a stripe-mock PaymentIntent: the portal shows a control that settles one
-# through a webhook the ingress signs (docs/portal.md). Never with a real Stripe key.
-export AZORA_DEV_PAYMENT_CONTROLS ?= true
+# Nobody can pay a stripe-mock PaymentIntent: `make run` turns on the portal's control that
+# settles one through a webhook the ingress signs (docs/portal.md). Never with a real Stripe
+# key, and not exported to `make test`, whose unit tests read the settings' defaults.
+DEV_PAYMENT_CONTROLS := true
 endif
 
 # The student portal (web/portal): npm packages from its lockfile, built by Vite.
@@ -121,7 +122,7 @@ setup: venv up ## Create the venv, start the services (make up), migrate the dat
 .PHONY: run
 run: setup portal ## Bring up the whole stack: make setup, then the ingress (serving the portal at /portal/), every consumer, the relay and the lag exporter (Ctrl-C stops them)
 	@echo "Azora on http://$${AZORA_INGRESS_HOST:-127.0.0.1}:$${AZORA_INGRESS_PORT:-8000} (portal at /portal/, docs at /docs); Ctrl-C stops it"
-	exec $(AZORA) run
+	AZORA_DEV_PAYMENT_CONTROLS=$${AZORA_DEV_PAYMENT_CONTROLS:-$(or $(DEV_PAYMENT_CONTROLS),false)} exec $(AZORA) run
 
 .PHONY: kcat
 kcat: ## Fetch kcat from Debian's package into the state dir (the replay tests and the export benchmark compare with it)
