@@ -6,7 +6,10 @@ import time
 from typing import Any
 
 from prometheus_client import Counter, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from producers.ingress.response_status import ResponseStatus
+from producers.ingress.route_templates import route_label
 
 REQUESTS = Counter(
     "azora_http_requests_total",
@@ -62,25 +65,11 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        status = ResponseStatus(send)
         try:
-            await self.app(scope, receive, send_and_note_status)
+            await self.app(scope, receive, status)
         finally:
-            route = _route_template(scope)
+            route = route_label(scope)
             method = scope["method"]
-            labelled(REQUESTS, route, method, str(status)).inc()
+            labelled(REQUESTS, route, method, str(status.code)).inc()
             labelled(LATENCY, route, method).observe(time.perf_counter() - started)
-
-
-def _route_template(scope: Scope) -> str:
-    # Routing leaves the matched route in the scope (FastAPI's APIRoute puts itself there).
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "unmatched"

@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from azora import logs, tracing
+from producers.ingress.response_status import ResponseStatus
+from producers.ingress.route_templates import route_label
 
 log = logging.getLogger("azora.access")
 
@@ -39,31 +41,23 @@ class RequestLogs:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        status = ResponseStatus(send)
         try:
-            await self.app(scope, receive, send_and_note_status)
+            await self.app(scope, receive, status)
         finally:
-            route = getattr(scope.get("route"), "path", None)
-            route = route if isinstance(route, str) else "unmatched"
+            route = route_label(scope)
             millis = round((time.perf_counter() - started) * 1000, 1)
             log.info(
                 "%s %s %d %.1fms",
                 scope["method"],
                 route,
-                status,
+                status.code,
                 millis,
                 extra={
                     "fields": {
                         "http_method": scope["method"],
                         "http_route": route,
-                        "http_status": status,
+                        "http_status": status.code,
                         "duration_ms": millis,
                     }
                 },

@@ -6,6 +6,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from azora import tracing
+from producers.ingress.route_templates import matched_route
 
 
 class RequestTracing:
@@ -38,7 +39,7 @@ class RequestTracing:
 
             await self.app(scope, receive, send_and_note_status)
             # Named by the route template once routing has found it (low cardinality).
-            route = getattr(scope.get("route"), "path", None)
-            if isinstance(route, str):
+            route = matched_route(scope)
+            if route is not None:
                 span.update_name(f"{method} {route}")
                 span.set_attribute("http.route", route)
