@@ -16,7 +16,6 @@ import asyncio
 import logging
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -25,13 +24,15 @@ import asyncpg
 from azora import logs, metrics
 from azora.aio import sleep_or_stop
 from azora.consume import store
-from azora.consume.attempts import Attempts
+from azora.consume.attempts import Attempts, counted_as
 from azora.consume.batch import Batch
 from azora.consume.dead_letters import DeadLetters, failed_event
 from azora.consume.errors import is_permanent, is_transient
+from azora.consume.handling import Handling
 from azora.consume.observation import BatchOutcome, Observer, Observers
-from azora.consume.savepoints import GivenUp, OneByOne, Pass
-from azora.consume.service import RawHandler, RawRecord, Service
+from azora.consume.preparing import Preparation
+from azora.consume.savepoints import GivenUp, OneByOne
+from azora.consume.service import RawRecord, Service
 from azora.consume.settings import LoopSettings
 from azora.consume.spans import BatchTracing
 from azora.consume.unit_of_work import UnitOfWork
@@ -68,13 +69,11 @@ class BatchApplier:
         self.observer = observer if observer is not None else standard_observer(self.group)
         self._store = bookkeeping
         self.dead_letters = DeadLetters(self.group, names, service.topics)
-        self._dead_letter_topics = {names.dlq(spec): spec for spec in service.dead_letter_handlers}
         self._attempts = Attempts(settings.max_attempts)
-        self._one_by_one = OneByOne(self._attempts)
-        # The events handed to the preparation (or handler) running now: if it fails,
-        # they were tried (whole-batch attempts only; emptied once the call returns).
-        self._preparing: Sequence[Event[Any]] = ()
-        self._handling: Sequence[Event[Any]] = ()
+        self._preparation = Preparation(service, pool, self._attempts)
+        self._handling = Handling(
+            service, names, OneByOne(self._attempts), self.dead_letters, self.observer
+        )
         # Held while a batch is applied, so a revoked partition's batch finishes first.
         self._lock = asyncio.Lock()
 
@@ -110,10 +109,10 @@ class BatchApplier:
         attempt = 0
         while True:
             attempt += 1
-            self._preparing = self._handling = ()
+            self._preparation.running = self._handling.running = ()
             try:
                 # Outside calls happen here, before the transaction, on every attempt.
-                unprepared = await self._prepare(batch, careful, prepared_together)
+                unprepared = await self._preparation.prepare(batch, careful, prepared_together)
                 started = time.perf_counter()
                 async with self._lock:
                     outcome = await self._transaction(batch, careful, unprepared, handled_together)
@@ -150,8 +149,8 @@ class BatchApplier:
     def _tried(self) -> tuple[set[Hashable], set[Hashable]]:
         """The events being prepared, and being handled, when an attempt failed."""
         return (
-            {_counted_as(e) for e in self._preparing},
-            {_counted_as(e) for e in self._handling},
+            {counted_as(e) for e in self._preparation.running},
+            {counted_as(e) for e in self._handling.running},
         )
 
     def _keys(self, batch: Batch) -> list[Hashable]:
@@ -160,51 +159,7 @@ class BatchApplier:
         if not self._attempts:
             return []
         position = self.dead_letters.position_id
-        return [_counted_as(e) for e in batch.events] + [position(r) for r in batch.raw]
-
-    async def _prepare(
-        self, batch: Batch, careful: bool, tried_together: set[Hashable]
-    ) -> set[uuid.UUID]:
-        """Run the service's preparations into `batch.prepared`; the ids to try again.
-
-        Careful, each event is prepared on its own: one its preparation keeps failing for
-        is counted like a handler failure and dead-lettered after its attempts, instead of
-        blocking its partition for good, and the others go on.
-        """
-        batch.prepared = {}
-        if not self.service.prepare:
-            return set()
-        by_spec: dict[Any, list[Event[Any]]] = defaultdict(list)
-        unique, _ = batch.unique(self.service)
-        for event in unique:
-            if event.spec in self.service.prepare:
-                by_spec[event.spec].append(event)
-        prepared: dict[uuid.UUID, Any] = {}
-        unprepared: set[uuid.UUID] = set()
-        for spec, events in by_spec.items():
-            step = self.service.prepare[spec]
-            if not careful:
-                self._preparing = events
-                prepared.update(await step(events, self.pool))
-                self._preparing = ()
-                continue
-            for event in events:
-                event_id, counted_as = event.envelope.event_id, _counted_as(event)
-                if self._attempts.given_up(counted_as) is not None:
-                    continue  # given up on already: no outside call is made for it again
-                try:
-                    with logs.bound(**logs.event_fields(event, batch.traces.get(event_id))):
-                        prepared.update(await step([event], self.pool))
-                except Exception as exc:
-                    if is_transient(exc):
-                        raise
-                    tries = 2 if counted_as in tried_together else 1
-                    if not self._attempts.failed(
-                        counted_as, exc, permanent_ends=True, tries=tries
-                    ).final:
-                        unprepared.add(event_id)
-        batch.prepared = prepared
-        return unprepared
+        return [counted_as(e) for e in batch.events] + [position(r) for r in batch.raw]
 
     async def _transaction(
         self,
@@ -244,14 +199,14 @@ class BatchApplier:
             if careful:
                 # An event whose preparation failed short of its limit is not handled now.
                 ready = [e for e in fresh if e.envelope.event_id not in unprepared]
-                found = await self._events_one_by_one(ready, uow, tried_together)
+                found = await self._handling.one_by_one(ready, uow, tried_together)
                 retry = len(fresh) - len(ready) + len(found.retry)
                 given_up = found.given_up
             else:
-                await self._events_by_topic(fresh, uow)
+                await self._handling.by_topic(fresh, uow)
             skipped: list[GivenUp[RawRecord]] = []
             if raw:
-                handed = await self._raw(raw, uow, careful=careful)
+                handed = await self._handling.raw(raw, uow, careful=careful)
                 retry += len(handed.retry)
                 skipped = handed.given_up
             if retry:
@@ -268,77 +223,11 @@ class BatchApplier:
             await self._store.save_offsets(conn, self.group, batch.next_offsets)
         return BatchOutcome(fresh, dead, raw, [event for event, _ in poisoned])
 
-    async def _events_by_topic(self, events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
-        by_spec: dict[Any, list[Event[Any]]] = defaultdict(list)
-        for event in events:
-            by_spec[event.spec].append(event)
-        for spec, group in by_spec.items():
-            started = time.perf_counter()
-            self._handling = group
-            # A handler's lines name its event when it has one, else the topic it works on.
-            where = (
-                logs.event_fields(group[0], uow.traces.get(group[0].envelope.event_id))
-                if len(group) == 1
-                else {"topic": group[0].topic}
-            )
-            with logs.bound(**where):
-                await self.service.handlers[spec](group, uow)
-            self._handling = ()
-            self.observer.handled(spec, time.perf_counter() - started)
-
-    async def _events_one_by_one(
-        self, events: Sequence[Event[Any]], uow: UnitOfWork, tried_together: set[Hashable]
-    ) -> Pass[Event[Any]]:
-        """Apply each event in its own savepoint; who is given up on, who is tried again."""
-        handlers = self.service.handlers
-
-        async def handle(event: Event[Any]) -> None:
-            with logs.bound(**logs.event_fields(event, uow.traces.get(event.envelope.event_id))):
-                await handlers[event.spec]([event], uow)
-
-        return await self._one_by_one.apply(
-            events,
-            uow,
-            handle,
-            key=_counted_as,
-            permanent_gives_up=True,
-            tried_together=tried_together,
-        )
-
     def _letter_for(self, event: Event[Any], error: Exception, attempts: int) -> OutgoingMessage:
         kind = "permanent" if is_permanent(error) else "exhausted"
         reason = f"{type(error).__name__}: {error}"
         with logs.bound(**logs.event_fields(event)):
             return self.dead_letters.letter(failed_event(event), reason, kind, attempts)
-
-    async def _raw(
-        self, records: Sequence[RawRecord], uow: UnitOfWork, *, careful: bool
-    ) -> Pass[RawRecord]:
-        """Hand dead-letter records to their handlers; once careful, one savepoint each.
-
-        A dead letter has nowhere further to go: one its handler keeps refusing is
-        retried like any event, and after the attempt limit skipped (it stays on its
-        dead-letter topic, and the log says which).
-        """
-        found: Pass[RawRecord] = Pass()
-        by_spec: dict[Any, list[RawRecord]] = defaultdict(list)
-        for record in records:
-            by_spec[self._dead_letter_topics[record.topic]].append(record)
-        for spec, group in by_spec.items():
-            handler = self.service.dead_letter_handlers[spec]
-            if not careful:
-                await handler(group, uow)
-                continue
-
-            async def handle(record: RawRecord, handler: RawHandler = handler) -> None:
-                await handler([record], uow)
-
-            each = await self._one_by_one.apply(
-                group, uow, handle, key=self.dead_letters.position_id, permanent_gives_up=False
-            )
-            found.given_up += each.given_up
-            found.retry += each.retry
-        return found
 
     def _skip(self, skipped: Sequence[GivenUp[RawRecord]]) -> None:
         for each in skipped:
@@ -362,13 +251,6 @@ class _TryAgain(Exception):
 
     def __init__(self, count: int) -> None:
         super().__init__(f"{count} record(s) failed short of their attempt limit")
-
-
-def _counted_as(event: Event[Any]) -> tuple[uuid.UUID, int]:
-    """What an event's attempts are counted by: its id, and its offset. A re-fetch of the
-    same record keeps its count; a re-drive (a new record of the same event, after a fix)
-    starts afresh, even in a process that still remembers the old one's failures."""
-    return event.envelope.event_id, event.offset
 
 
 def _said(exc: Exception) -> str:

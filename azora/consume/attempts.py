@@ -11,11 +11,14 @@ product of both.
 
 from __future__ import annotations
 
+import uuid
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from azora.consume.errors import is_permanent
+from azora.messages import Event
 
 # Far more events than fail at once in any one process: past it the oldest count is
 # dropped (that event merely gets its attempts again), so memory stays bounded.
@@ -70,3 +73,10 @@ class Attempts:
         if self._failures:
             for key in keys:
                 self._failures.pop(key, None)
+
+
+def counted_as(event: Event[Any]) -> tuple[uuid.UUID, int]:
+    """What an event's attempts are counted by: its id, and its offset. A re-fetch of the
+    same record keeps its count; a re-drive (a new record of the same event, after a fix)
+    starts afresh, even in a process that still remembers the old one's failures."""
+    return event.envelope.event_id, event.offset
