@@ -68,8 +68,10 @@ def rebuild_command(
     Interrupted (Ctrl-C), it resumes where it stopped when run again.
     """
     from stack import composition
-    from stack.rebuild.runner import ChecksumMismatch, ProjectionRebuild, TruncatedHistory
-    from stack.rebuild.runner import Progress as RebuildProgress
+    from stack.rebuild.progress import Progress as RebuildProgress
+    from stack.rebuild.reading import TruncatedHistory
+    from stack.rebuild.runner import ProjectionRebuild
+    from stack.rebuild.swapping import ChecksumMismatch
 
     settings = Settings()
     available = composition.projections()

@@ -8,6 +8,8 @@
    the last few events up to exactly those offsets, optionally compare checksums, and
    move the shadow tables into `read`. The live group then continues on the new tables
    from where the rebuild stopped, so every event is applied to them exactly once.
+
+The reading is `reading.ShadowReader`'s, the swap `swapping.swap`'s; this module runs them.
 """
 
 from __future__ import annotations
@@ -17,65 +19,24 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
-from azora import databases, db, kafka
+from azora import databases, db
 from azora.consume import store
 from azora.consume.records import RecordsApplier
 from azora.consume.service import Service
 from azora.consume.settings import LoopSettings
-from azora.db import READ_MODELS, Connection
+from azora.db import Connection
 from azora.settings import Settings
 from azora.topics import TopicNames
 from stack.rebuild import versions
+from stack.rebuild.progress import Outcome, Progress
+from stack.rebuild.reading import ShadowReader, rebuild_consumer
+from stack.rebuild.swapping import Interrupted, swap
 from stack.rebuild.versions import Shadow
 
 log = logging.getLogger(__name__)
-
-LIVE_OFFSETS_FOR_UPDATE = """
-SELECT topic, partition, next_offset FROM azora.consumer_offsets
-WHERE group_id = $1 AND topic = ANY($2::text[])
-ORDER BY topic, partition
-FOR UPDATE
-"""
-
-
-@dataclass
-class Progress:
-    """Where a rebuild stands: shown by the CLI, returned to callers."""
-
-    applied: int = 0
-    remaining: int = 0
-    passes: int = 0
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def rate(self) -> float:
-        return self.applied / max(1e-9, time.monotonic() - self.started)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a rebuild ended."""
-
-    shadow: Shadow
-    swapped: bool
-    resumed: bool
-    applied: int
-    seconds: float
-    # table → (live digest, rebuilt digest), when asked to verify.
-    checksums: dict[str, tuple[str, str]]
-
-
-class TruncatedHistory(Exception):
-    """Kafka no longer holds a topic's first records: a rebuild would lose their effects."""
-
-
-class ChecksumMismatch(Exception):
-    """The rebuilt tables differ from the live ones at the same offsets: nothing swapped."""
 
 
 class ProjectionRebuild:
@@ -108,7 +69,6 @@ class ProjectionRebuild:
         self.topics = projection.physical_topics(names)
         self.live_group = names.group("projections")
         self.progress = Progress()
-        self._positions: dict[TopicPartition, int] = {}
 
     async def run(self, stop: asyncio.Event) -> Outcome | None:
         """Rebuild and swap; None when `stop` came first (running again resumes it)."""
@@ -139,7 +99,7 @@ class ProjectionRebuild:
                 max_size=2,
                 read_models=shadow.schema,
             )
-            consumer = self._consumer(shadow.group)
+            consumer = rebuild_consumer(self.settings, shadow.group, self.projection.name)
             await consumer.start()
             try:
                 # Its Kafka commits end with this block, before the consumer stops: a
@@ -153,10 +113,22 @@ class ProjectionRebuild:
                     group=shadow.group,
                 )
                 async with contextlib.aclosing(applying) as applier:
-                    await self._assign(consumer, shadow_pool, shadow.group)
+                    reader = ShadowReader(
+                        applier,
+                        max_batch=self.max_batch,
+                        progress=self.progress,
+                        on_progress=self.on_progress,
+                    )
+                    await reader.assign(
+                        self.settings,
+                        self.topics,
+                        shadow_pool,
+                        shadow.group,
+                        allow_truncated=self.allow_truncated,
+                    )
                     try:
-                        checksums = await self._catch_up_and_swap(applier, live_pool, shadow, stop)
-                    except _Interrupted:
+                        checksums = await self._catch_up_and_swap(reader, live_pool, shadow, stop)
+                    except Interrupted:
                         checksums = None
             finally:
                 await consumer.stop()
@@ -169,148 +141,35 @@ class ProjectionRebuild:
             shadow, True, resumed, self.progress.applied, time.monotonic() - started, checksums
         )
 
-    def _consumer(self, group: str) -> AIOKafkaConsumer:
-        # A group id only so its offsets are committed (lag tools show the rebuild); the
-        # partitions are assigned by hand, so it never joins or disturbs a live group.
-        return AIOKafkaConsumer(
-            **kafka.client_kwargs(self.settings),
-            group_id=group,
-            client_id=f"azora-rebuild-{self.projection.name}",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_partition_fetch_bytes=4 * 1024 * 1024,
-            fetch_max_wait_ms=100,
-        )
-
-    async def _assign(self, consumer: AIOKafkaConsumer, pool: db.Pool, group: str) -> None:
-        found = await kafka.partitions(self.settings, self.topics)
-        tps = [TopicPartition(topic, p) for topic in self.topics for p in found.get(topic, [])]
-        consumer.assign(tps)
-        stored = await store.load_offsets(pool, group, self.topics)
-        if not stored and not self.allow_truncated:
-            # Facts are kept for ever (see the catalogue); commands only for a while.
-            starts = await consumer.beginning_offsets(tps)
-            truncated = sorted(f"{tp.topic}[{tp.partition}]" for tp, s in starts.items() if s > 0)
-            if truncated:
-                raise TruncatedHistory(
-                    f"retention already removed the first records of {', '.join(truncated)}; "
-                    "pass --allow-truncated to rebuild from what is left"
-                )
-        for tp in tps:
-            offset = stored.get((tp.topic, tp.partition))
-            if offset is None:
-                await consumer.seek_to_beginning(tp)
-                self._positions[tp] = 0
-            else:
-                consumer.seek(tp, offset)
-                self._positions[tp] = offset
-        consumer.pause(*tps)
-
     async def _catch_up_and_swap(
-        self, applier: RecordsApplier, live_pool: db.Pool, shadow: Shadow, stop: asyncio.Event
+        self, reader: ShadowReader, live_pool: db.Pool, shadow: Shadow, stop: asyncio.Event
     ) -> dict[str, tuple[str, str]] | None:
         while not stop.is_set():
-            targets = await self._live_offsets(live_pool)
-            self.progress.remaining = self._gap(targets)
+            targets = await self._live_offsets(live_pool, reader)
+            self.progress.remaining = reader.gap(targets)
             self.on_progress(self.progress)
             if self.progress.remaining <= self.final_gap:
-                swapped = await self._swap(applier, live_pool, shadow, stop)
+                swapped = await swap(
+                    reader,
+                    live_pool,
+                    shadow,
+                    projection=self.projection.name,
+                    tables=self.projection.tables,
+                    live_group=self.live_group,
+                    topics=self.topics,
+                    verify=self.verify,
+                    stop=stop,
+                )
                 if swapped is not None:
                     return swapped
                 continue  # could not lock in time: catch up some more, then try again
             self.progress.passes += 1
-            if not await self._consume_until(applier, targets, stop):
+            if not await reader.consume_until(targets, stop):
                 return None
         return None
 
-    async def _live_offsets(self, conn: Connection | db.Pool) -> dict[TopicPartition, int]:
+    async def _live_offsets(
+        self, conn: Connection | db.Pool, reader: ShadowReader
+    ) -> dict[TopicPartition, int]:
         stored = await store.load_offsets(conn, self.live_group, self.topics)
-        return {tp: stored.get((tp.topic, tp.partition), 0) for tp in self._positions}
-
-    def _gap(self, targets: dict[TopicPartition, int]) -> int:
-        return sum(max(0, targets[tp] - self._positions[tp]) for tp in self._positions)
-
-    async def _consume_until(
-        self, applier: RecordsApplier, targets: dict[TopicPartition, int], stop: asyncio.Event
-    ) -> bool:
-        """Apply every record below each partition's target, none at or past it."""
-        consumer = applier.consumer
-        pending = {tp for tp in self._positions if self._positions[tp] < targets[tp]}
-        consumer.resume(*pending)
-        try:
-            while pending and not stop.is_set():
-                fetched = await consumer.getmany(
-                    *pending, timeout_ms=500, max_records=self.max_batch
-                )
-                kept = {}
-                for tp, records in fetched.items():
-                    limit = targets[tp]
-                    keep = [r for r in records if r.offset < limit]
-                    if keep:
-                        kept[tp] = keep
-                    if len(keep) < len(records):
-                        # Fetched past the target: the live group applies those, not us.
-                        consumer.seek(tp, limit)
-                    if len(keep) < len(records) or (keep and keep[-1].offset + 1 >= limit):
-                        pending.discard(tp)
-                        consumer.pause(tp)
-                if not kept:
-                    continue
-                applied = await applier.apply(kept, stop)
-                if applied is None:
-                    return False
-                for (topic, partition), offset in applied.items():
-                    self._positions[TopicPartition(topic, partition)] = offset
-                self.progress.applied += sum(len(r) for r in kept.values())
-                self.progress.remaining = self._gap(targets)
-                self.on_progress(self.progress)
-        finally:
-            consumer.pause(*self._positions)
-        return not stop.is_set()
-
-    async def _swap(
-        self, applier: RecordsApplier, live_pool: db.Pool, shadow: Shadow, stop: asyncio.Event
-    ) -> dict[str, tuple[str, str]] | None:
-        tables = self.projection.tables
-        async with live_pool.acquire() as conn, conn.transaction():
-            # Writers of the live tables wait from here to the commit; readers do not
-            # (until the last statements, which take the tables away for an instant).
-            await conn.execute("SET LOCAL lock_timeout = '10s'")
-            try:
-                await conn.execute(
-                    "LOCK TABLE "
-                    + ", ".join(f'"{READ_MODELS}"."{t}"' for t in tables)
-                    + " IN EXCLUSIVE MODE"
-                )
-            except asyncpg.LockNotAvailableError as exc:
-                log.warning("%s: live tables busy (%r); trying again", self.projection.name, exc)
-                return None
-            rows = await conn.fetch(LIVE_OFFSETS_FOR_UPDATE, self.live_group, self.topics)
-            stored = {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
-            targets = {tp: stored.get((tp.topic, tp.partition), 0) for tp in self._positions}
-            if not await self._consume_until(applier, targets, stop):
-                raise _Interrupted
-            mismatched = {
-                tp: (self._positions[tp], targets[tp])
-                for tp in self._positions
-                if self._positions[tp] != targets[tp]
-            }
-            if mismatched:
-                raise RuntimeError(f"rebuild stopped short of the live offsets: {mismatched}")
-            checksums = {}
-            if self.verify:
-                for table in tables:
-                    checksums[table] = (
-                        await versions.checksum(conn, READ_MODELS, table),
-                        await versions.checksum(conn, shadow.schema, table),
-                    )
-                differ = [t for t, (live, new) in checksums.items() if live != new]
-                if differ:
-                    raise ChecksumMismatch(f"rebuilt rows differ from live rows in {differ}")
-            await versions.swap(conn, shadow, tables)
-        log.info("%s: version %d is live", self.projection.name, shadow.version)
-        return checksums
-
-
-class _Interrupted(Exception):
-    """Stopped during the final catch-up: the swap transaction rolls back."""
+        return {tp: stored.get((tp.topic, tp.partition), 0) for tp in reader.positions}
