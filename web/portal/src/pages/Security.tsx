@@ -9,6 +9,7 @@ import type { AzoraApi } from "../api/endpoints";
 import type { MfaSetup } from "../api/types";
 import { CommandStatus } from "../commands/CommandStatus";
 import { useCommand } from "../commands/useCommand";
+import { CodeField } from "../components/CodeField";
 import { ErrorMessage, Field } from "../components/Field";
 import { QrCode } from "../components/QrCode";
 import { pollUntil } from "../load";
@@ -108,16 +109,7 @@ function SetUp({ replacing }: { replacing: boolean }) {
           <p>
             Secret: <code data-testid="mfa-secret">{setup.secret}</code>
           </p>
-          <Field
-            label="Code from your authenticator app"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="[0-9]{6}"
-            maxLength={6}
-            required
-            value={code}
-            onChange={(e) => setCode(e.target.value.trim())}
-          />
+          <CodeField value={code} onChange={setCode} />
           <button type="submit" disabled={command.busy}>
             Turn on
           </button>
@@ -170,16 +162,7 @@ function TurnOff() {
         value={password}
         onChange={(e) => setPassword(e.target.value)}
       />
-      <Field
-        label="Current code"
-        inputMode="numeric"
-        autoComplete="one-time-code"
-        pattern="[0-9]{6}"
-        maxLength={6}
-        required
-        value={code}
-        onChange={(e) => setCode(e.target.value.trim())}
-      />
+      <CodeField label="Current code" value={code} onChange={setCode} />
       <button type="submit" className="danger" disabled={command.busy}>
         Turn off
       </button>

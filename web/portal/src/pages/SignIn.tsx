@@ -6,6 +6,7 @@ import type { FormEvent } from "react";
 
 import { exchange, type Provider, providers, returnedCode, returnUrl, startUrl } from "../api/oidc";
 import { describeError, problemKind } from "../api/problems";
+import { CodeField } from "../components/CodeField";
 import { ErrorMessage, Field } from "../components/Field";
 import { navigate } from "../router";
 import { useSession } from "../session";
@@ -109,16 +110,10 @@ export function SignIn() {
         {needsCode && (
           <div className="step">
             <p id="mfa-step">This account has two-factor authentication on.</p>
-            <Field
+            <CodeField
               ref={codeInput}
-              label="Code from your authenticator app"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]{6}"
-              maxLength={6}
-              required
               value={code}
-              onChange={(e) => setCode(e.target.value.trim())}
+              onChange={setCode}
               hint="Six digits; each code works once."
             />
           </div>
