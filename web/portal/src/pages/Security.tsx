@@ -10,7 +10,8 @@ import type { MfaSetup } from "../api/types";
 import { CommandStatus } from "../commands/CommandStatus";
 import { useCommand } from "../commands/useCommand";
 import { CodeField } from "../components/CodeField";
-import { ErrorMessage, Field } from "../components/Field";
+import { CurrentPasswordField } from "../components/CurrentPasswordField";
+import { ErrorMessage } from "../components/Field";
 import { QrCode } from "../components/QrCode";
 import { pollUntil } from "../load";
 import { useSession } from "../session";
@@ -88,13 +89,10 @@ function SetUp({ replacing }: { replacing: boolean }) {
       {!setup && (
         <form onSubmit={start}>
           {replacing && (
-            <Field
+            <CurrentPasswordField
               label="Current password"
-              type="password"
-              autoComplete="current-password"
-              required
               value={password}
-              onChange={(e) => setPassword(e.target.value)}
+              onChange={setPassword}
             />
           )}
           <button type="submit">
@@ -154,14 +152,7 @@ function TurnOff() {
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="off-heading">
       <h2 id="off-heading">Turn two-factor authentication off</h2>
-      <Field
-        label="Password"
-        type="password"
-        autoComplete="current-password"
-        required
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-      />
+      <CurrentPasswordField value={password} onChange={setPassword} />
       <CodeField label="Current code" value={code} onChange={setCode} />
       <button type="submit" className="danger" disabled={command.busy}>
         Turn off

@@ -7,6 +7,7 @@ import type { FormEvent } from "react";
 import { exchange, type Provider, providers, returnedCode, returnUrl, startUrl } from "../api/oidc";
 import { describeError, problemKind } from "../api/problems";
 import { CodeField } from "../components/CodeField";
+import { CurrentPasswordField } from "../components/CurrentPasswordField";
 import { ErrorMessage, Field } from "../components/Field";
 import { navigate } from "../router";
 import { useSession } from "../session";
@@ -96,15 +97,7 @@ export function SignIn() {
               onChange={(e) => setEmail(e.target.value)}
               readOnly={needsCode}
             />
-            <Field
-              label="Password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              readOnly={needsCode}
-            />
+            <CurrentPasswordField value={password} onChange={setPassword} readOnly={needsCode} />
           </>
         )}
         {needsCode && (
