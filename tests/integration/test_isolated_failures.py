@@ -134,6 +134,27 @@ def _user_id(record: ConsumerRecord) -> str:
     return str(json.loads(record.value)["payload"]["user_id"])
 
 
+async def dead_lettered_among_good_ones(
+    world: World,
+    db: asyncpg.Pool,
+    consumer: Counting,
+    bad: Sequence[UserRegistrationRequested],
+    good: Sequence[UserRegistrationRequested],
+) -> tuple[dict[uuid.UUID, dict[str, str]], set[uuid.UUID]]:
+    """Publish the bad registrations among the good ones in one partition, and run
+    `consumer` until the bad are dead-lettered, the good applied, and one published after
+    them applied too (nothing blocks the partition): the dead letters by event id, and the
+    bad events' ids."""
+    events = await publish_in_one_partition(world, interleaved(list(bad), list(good)))
+    later = registration()
+    async with running(world, consumer.service):
+        letters = await letters_by_event(world, len(bad))
+        await eventually(lambda: _equals(accounts_with(db, good), len(good)))
+        await publish_in_one_partition(world, [later])
+        await eventually(lambda: accounts_with(db, [later]))
+    return letters, {event_id for event_id, c in events.items() if c in bad}
+
+
 async def _equals(value: Any, expected: Any) -> bool:
     return bool(await value == expected)
 
@@ -144,18 +165,11 @@ async def test_four_events_a_handler_keeps_failing_on_cost_only_their_own_attemp
     limit = world.settings.consumer_max_attempts
     bad = [registration("bad") for _ in range(4)]
     good = [registration() for _ in range(12)]
-    events = await publish_in_one_partition(world, interleaved(list(bad), good))
-    bad_ids = [event_id for event_id, c in events.items() if c in bad]
     consumer = Counting(failing="bad")
-    later = registration()
 
-    async with running(world, consumer.service):
-        letters = await letters_by_event(world, len(bad))
-        await eventually(lambda: _equals(accounts_with(db, good), len(good)))
-        await publish_in_one_partition(world, [later])
-        await eventually(lambda: accounts_with(db, [later]))
+    letters, bad_ids = await dead_lettered_among_good_ones(world, db, consumer, bad, good)
 
-    assert set(letters) == set(bad_ids)
+    assert set(letters) == bad_ids
     for event_id, headers in letters.items():
         assert headers[dead_letters.ERROR_KIND] == "exhausted"
         assert headers[dead_letters.ATTEMPTS] == str(limit)
@@ -171,16 +185,9 @@ async def test_registrations_postgres_cannot_store_are_dead_lettered_at_once_wit
 ) -> None:
     bad = [registration(f"a\u0000b{n}") for n in range(4)]
     good = [registration() for _ in range(12)]
-    events = await publish_in_one_partition(world, interleaved(list(bad), good))
-    bad_ids = {event_id for event_id, c in events.items() if c in bad}
     consumer = Counting()
-    later = registration()
 
-    async with running(world, consumer.service):
-        letters = await letters_by_event(world, len(bad))
-        await eventually(lambda: _equals(accounts_with(db, good), len(good)))
-        await publish_in_one_partition(world, [later])
-        await eventually(lambda: accounts_with(db, [later]))
+    letters, bad_ids = await dead_lettered_among_good_ones(world, db, consumer, bad, good)
 
     assert set(letters) == bad_ids
     for event_id, headers in letters.items():
@@ -200,16 +207,9 @@ async def test_an_event_whose_preparation_keeps_failing_is_dead_lettered_after_i
     limit = world.settings.consumer_max_attempts
     bad = [registration("no choices") for _ in range(2)]
     good = [registration() for _ in range(6)]
-    events = await publish_in_one_partition(world, interleaved(list(bad), good))
-    bad_ids = {event_id for event_id, c in events.items() if c in bad}
     consumer = Counting(preparing="no choices")
-    later = registration()
 
-    async with running(world, consumer.service):
-        letters = await letters_by_event(world, len(bad))
-        await eventually(lambda: _equals(accounts_with(db, good), len(good)))
-        await publish_in_one_partition(world, [later])
-        await eventually(lambda: accounts_with(db, [later]))
+    letters, bad_ids = await dead_lettered_among_good_ones(world, db, consumer, bad, good)
 
     assert set(letters) == bad_ids
     for event_id, headers in letters.items():
