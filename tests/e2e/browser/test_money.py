@@ -17,9 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 async def test_a_card_top_up_pays_for_a_course_bought_from_the_wallet(
     page: Page, portal: str, catalogue: Catalogue
 ) -> None:
-    course_id = await catalogue.publish(price_minor=3000)
-    email = await register(page, portal)
-    await sign_in(page, email)
+    course = await a_course_and_a_learner_signed_in(page, portal, catalogue, price_minor=3000)
 
     await page.goto(f"{portal}#/wallet")
     await expect(page.get_by_test_id("balance")).to_have_text("€0.00")
@@ -35,7 +33,7 @@ async def test_a_card_top_up_pays_for_a_course_bought_from_the_wallet(
     await expect(page.get_by_test_id("balance")).to_have_text("€30.00")
     await expect(page.get_by_role("cell", name="Top-up")).to_be_visible()
 
-    await page.goto(f"{portal}#/courses/{course_id}")
+    await page.goto(course)
     await page.get_by_role("button", name="Buy with wallet (€30.00)").click()
     assert (await settled(page, "Enrolment")).startswith("succeeded")
     await expect(page.get_by_test_id("progress-percent")).to_have_text("0% complete")
@@ -48,11 +46,9 @@ async def test_a_card_top_up_pays_for_a_course_bought_from_the_wallet(
 async def test_buying_with_an_empty_wallet_is_rejected_and_the_page_says_why(
     page: Page, portal: str, catalogue: Catalogue
 ) -> None:
-    course_id = await catalogue.publish(price_minor=2500)
-    email = await register(page, portal)
-    await sign_in(page, email)
+    course = await a_course_and_a_learner_signed_in(page, portal, catalogue, price_minor=2500)
 
-    await page.goto(f"{portal}#/courses/{course_id}")
+    await page.goto(course)
     await page.get_by_role("button", name="Buy with wallet (€25.00)").click()
 
     outcome = await settled(page, "Enrolment")
@@ -64,11 +60,9 @@ async def test_buying_with_an_empty_wallet_is_rejected_and_the_page_says_why(
 async def test_a_card_checkout_declined_then_canceled_rejects_the_enrolment_with_the_reason(
     page: Page, portal: str, catalogue: Catalogue
 ) -> None:
-    course_id = await catalogue.publish(price_minor=1200)
-    email = await register(page, portal)
-    await sign_in(page, email)
+    course = await a_course_and_a_learner_signed_in(page, portal, catalogue, price_minor=1200)
 
-    await page.goto(f"{portal}#/courses/{course_id}")
+    await page.goto(course)
     await page.get_by_role("button", name="Pay by card (€12.00)").click()
     status = page.get_by_test_id("command-Enrolment")
     await expect(status).to_have_attribute("data-command-state", "pending")
@@ -83,3 +77,14 @@ async def test_a_card_checkout_declined_then_canceled_rejects_the_enrolment_with
     assert outcome.startswith("rejected"), outcome
     assert "payment failed" in outcome
     await expect(payment).to_contain_text("Payment: failed")
+
+
+async def a_course_and_a_learner_signed_in(
+    page: Page, portal: str, catalogue: Catalogue, *, price_minor: int
+) -> str:
+    """Publish a course at this price, register a new learner and sign them in: the
+    address of the course's page."""
+    course_id = await catalogue.publish(price_minor=price_minor)
+    email = await register(page, portal)
+    await sign_in(page, email)
+    return f"{portal}#/courses/{course_id}"
