@@ -48,7 +48,7 @@ async def collect(
         "posted": timings.sent,
         "accepted": timings.accepted,
         "notified": timings.visible,
-        "answered": _asked_before_settled(timings),
+        "answered": asked_before_settled(timings),
     }
     for mark, seen in client.items():
         _note(marks, mark, ((c, at + offset) for c, at in seen.items()))
@@ -79,7 +79,7 @@ async def collect(
     return marks
 
 
-def _asked_before_settled(timings: Timings) -> dict[str, float]:
+def asked_before_settled(timings: Timings) -> dict[str, float]:
     """The waiters' answers for GETs that went out before the outcome's NOTIFY: those that
     really waited (a GET sent later answers at once, timing the request, not the waiter)."""
     return {

@@ -29,7 +29,8 @@ class Figure:
         """The goal as the report prints it ("" when the figure is shown, not judged)."""
         if self.bound is None:
             return ""
-        return f"{'<=' if self.lower_is_better else '>='} {self.bound:g} {self.unit}".rstrip()
+        bound = f"{self.bound:,.0f}" if abs(self.bound) >= 1000 else f"{self.bound:g}"
+        return f"{'<=' if self.lower_is_better else '>='} {bound} {self.unit}".rstrip()
 
     @property
     def met(self) -> bool | None:

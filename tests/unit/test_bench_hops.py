@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+from bench.hop_marks import asked_before_settled
 from bench.hops import consistent, hops
 from bench.percentiles import percentile
+from bench.stack_load import Timings
 
 # One command's way, in seconds: 2 ms in the ingress, 4 ms to the wallet's batch, ...
 ONE = {
@@ -106,3 +108,13 @@ def test_the_nearest_rank_percentile() -> None:
     assert percentile([5.0, 1.0, 3.0], 0.5) == 3.0
     assert percentile([5.0, 1.0, 3.0], 0.99) == 5.0
     assert percentile([7.0], 0.99) == 7.0
+
+
+def test_only_waiters_asked_before_the_outcome_time_the_waiter() -> None:
+    timings = Timings(
+        visible={"early": 10.0, "late": 10.0},
+        asked={"early": 9.0, "late": 10.5},
+        answered={"early": 10.2, "late": 10.6},
+    )
+
+    assert asked_before_settled(timings) == {"early": 10.2}

@@ -101,6 +101,7 @@ def test_a_run_meets_its_goals_only_when_every_judged_figure_does() -> None:
 def test_goals_print_their_direction_and_unit() -> None:
     assert at_most("p99", 1, "ms", 60).goal == "<= 60 ms"
     assert at_least("ratio", 1, "", 0.75).goal == ">= 0.75"
+    assert at_least("events", 1, "", 1_000_000).goal == ">= 1,000,000"
 
 
 def test_a_benchmark_without_figures_is_judged_on_its_own_verdict_in_every_run() -> None:
