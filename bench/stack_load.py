@@ -149,7 +149,8 @@ async def through_the_stack(
 ) -> StackRun:
     """`rate` transfers a second through `azora run` for `seconds`; `meanwhile` runs beside
     the load (a broker killed, say), `timeline` gets (accepted at, ms to visible) per
-    command and `timings` every client-side mark."""
+    command and `timings` every client-side mark (and then one command in WAITER_EVERY is
+    also awaited through `?wait=`; without `timings` the load is POSTs alone)."""
     port = servers.free_port()
     stack = subprocess.Popen(  # noqa: ASYNC220 - starting it does not block
         [sys.executable, "-m", "stack", "run"],
@@ -166,7 +167,11 @@ async def through_the_stack(
     marks = timings if timings is not None else Timings()
     try:
         await _ready(f"http://127.0.0.1:{port}", stack)
-        clients = _Clients(Pool("127.0.0.1", port, IN_FLIGHT), Pool("127.0.0.1", port, WAITERS))
+        clients = _Clients(
+            Pool("127.0.0.1", port, IN_FLIGHT),
+            Pool("127.0.0.1", port, WAITERS),
+            waiter_every=WAITER_EVERY if timings is not None else None,
+        )
         async with Visible(settings.database_url, channels.COMMAND_STATUS) as visible:
             # Warm up every consumer group and connection before the clock starts.
             await clients.transfer(auth, users, 0, Timings())
@@ -222,9 +227,10 @@ def _summary(
 class _Clients:
     """The load's HTTP clients: one pool for POSTs, a small one for the waiters' GETs."""
 
-    def __init__(self, posts: Pool, waits: Pool) -> None:
+    def __init__(self, posts: Pool, waits: Pool, *, waiter_every: int | None) -> None:
         self.posts = posts
         self.waits = waits
+        self.waiter_every = waiter_every
         self.waiting: set[asyncio.Task[None]] = set()
 
     async def transfer(
@@ -246,7 +252,7 @@ class _Clients:
             return
         command = json.loads(answer)["command_id"]
         marks.sent[command], marks.accepted[command] = sent, now
-        if i % WAITER_EVERY == 0:
+        if self.waiter_every is not None and i % self.waiter_every == 0:
             # Beside the load, not in its slot: a waiting GET must not slow the POSTs.
             task = asyncio.create_task(self._wait(command, auth[source], marks))
             self.waiting.add(task)
