@@ -111,6 +111,11 @@ def _judged_rows(runs: Sequence[Run]) -> tuple[tuple[str, ...], list[tuple[str, 
         )
         for j in judged(runs)
     ]
+    # A benchmark that never gave a figure still gets its line: its goals were not met.
+    never = sorted(set.intersection(*(set(run.failed) for run in runs))) if runs else []
+    rows += [
+        (name, "broke in every run", *("broken",) * (len(runs) + 2), "", "MISSED") for name in never
+    ]
     return headings, rows
 
 

@@ -153,3 +153,13 @@ def test_numbers_get_the_digits_their_size_deserves() -> None:
     assert number(0.8976) == "0.898"
     assert number(0) == "0"
     assert number(None) == "broken"
+
+
+def test_a_benchmark_that_broke_in_every_run_still_gets_a_missed_line() -> None:
+    runs = [Run([], {"rebuild": "Traceback: no disk"}, 10) for _ in range(3)]
+
+    text = table(runs)
+
+    assert "rebuild" in text
+    assert "broke in every run" in text
+    assert "MISSED" in text
