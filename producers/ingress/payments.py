@@ -88,10 +88,9 @@ async def request_payment(
     "/payments/{payment_id}", response_model=Payment, responses={404: documented("Not found")}
 )
 async def payment(payment_id: uuid.UUID, user: CurrentUser, ctx: Ctx) -> Payment:
-    """One of the caller's payments (another user's is as unknown as a missing one).
-
-    While it is open, its PaymentIntent's `client_secret`, which the read model holds only
-    sealed for the ingress: opened here, for the paying user alone."""
+    """One of the caller's payments (another user's is as unknown as a missing one)."""
+    # While it is open, its PaymentIntent's `client_secret`, which the read model holds only
+    # sealed for the ingress: opened here, for the paying user alone.
     row = await queries.fetch_one(ctx, PAYMENT, payment_id, user.user_id)
     if row is None:
         raise Problem(404, "not_found", "Payment not found", "no such payment of yours (yet)")
