@@ -37,7 +37,7 @@ class Scan:
     """What a scan read, and what it found."""
 
     records: int
-    topics_with_records: int
+    topics_with_records: frozenset[str]
     findings: list[Finding]
 
 
@@ -97,4 +97,4 @@ async def scan(
                         findings += findings_in(record, needles)
     finally:
         await consumer.stop()
-    return Scan(records, len(seen), findings)
+    return Scan(records, frozenset(seen), findings)
