@@ -25,7 +25,13 @@ from tests.support.portal import PORTAL_DIST
 from tests.support.processes import free_port, free_port_block
 from tests.support.second_postgres import answers, second_cluster, second_cluster_port
 from tests.support.stack import stack_env, start_stack, stop_stack
-from tests.support.used_secrets import UsedSecrets
+from tests.support.used_secrets import (
+    API_KEY,
+    DEPLOYMENT_KEY,
+    PASSWORD,
+    WEBHOOK_SECRET,
+    UsedSecrets,
+)
 from tests.support.world import World, created, new_world
 
 # Ports above each base `azora run` may number its children with.
@@ -76,17 +82,18 @@ def stack_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def used_secrets(stack_world: World) -> UsedSecrets:
     """The secrets of the e2e run: the stack's own, and every one its HTTP traffic carried."""
-    from tests.e2e.helpers import PASSWORD
+    from tests.e2e import helpers
 
     used = UsedSecrets()
     settings = stack_world.settings
     used.add(
         settings.required_secret("secret_key"),
-        settings.required_secret("stripe_webhook_secret"),
-        PASSWORD,
-        OPENAI_KEY,
-        OIDC_CLIENT_SECRET,
+        settings.required_secret("payment_sealing_key"),
+        kind=DEPLOYMENT_KEY,
     )
+    used.add(settings.required_secret("stripe_webhook_secret"), kind=WEBHOOK_SECRET)
+    used.add(helpers.PASSWORD, kind=PASSWORD)
+    used.add(OPENAI_KEY, OIDC_CLIENT_SECRET, kind=API_KEY)
     return used
 
 
