@@ -8,6 +8,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, SecretStr, model_validator
 
+from azora.payment_settings import SEALING_KEY_NAMES
+
 # SHA-256 digests of every secret value this repository's source has ever spelled out
 # (git history keeps them, so anyone can sign with them): refused in every mode. `make run`
 # generates its own random development secrets instead (`infra/dev-secrets.sh`).
@@ -30,7 +32,11 @@ PUBLISHED_SECRET_DIGESTS = frozenset(
 MIN_SECRET_KEY_LENGTH = 32
 # A long value of a few repeated characters ("x" * 40) is no secret either.
 MIN_DISTINCT_CHARACTERS = 8
-SecretName = Literal["secret_key", "stripe_webhook_secret"]
+SecretName = Literal["secret_key", "stripe_webhook_secret", "payment_sealing_key"]
+# Every secret refused when it is no secret; the keys among them are held to the length too.
+# The sealing keys are declared beside the rest of payments' (`azora.payment_settings`).
+CHECKED_SECRETS = ("secret_key", "stripe_webhook_secret", *SEALING_KEY_NAMES)
+CHECKED_KEYS = ("secret_key", *SEALING_KEY_NAMES)
 
 
 class MissingSecret(RuntimeError):
@@ -38,7 +44,8 @@ class MissingSecret(RuntimeError):
 
 
 class SecretSettings(BaseModel):
-    """The signing key and Stripe's webhook secret; both refused when they are no secret."""
+    """The signing key and Stripe's webhook secret; they, and payments' sealing keys, are
+    refused when they are no secret."""
 
     # Signs tokens and seals TOTP secrets; only the ingress and identity need it, so the
     # other processes (and the operators' tools) run without it.
@@ -49,8 +56,8 @@ class SecretSettings(BaseModel):
     @model_validator(mode="after")
     def _refuse_known_or_weak_secrets(self) -> Self:
         # In every mode: a development stack on a published key is as open as production.
-        for name in ("secret_key", "stripe_webhook_secret"):
-            given: SecretStr | None = getattr(self, name)
+        for name in CHECKED_SECRETS:
+            given: SecretStr | None = getattr(self, name, None)
             if given is None:
                 continue
             value = given.get_secret_value().strip()
@@ -63,11 +70,14 @@ class SecretSettings(BaseModel):
                 )
             if len(set(value)) < MIN_DISTINCT_CHARACTERS:
                 raise ValueError(f"{env_name} is too repetitive to be a secret")
-        key = self.secret_key.get_secret_value().strip() if self.secret_key else None
-        if key is not None and len(key) < MIN_SECRET_KEY_LENGTH:
-            raise ValueError(
-                f"AZORA_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
-            )
+        for name in CHECKED_KEYS:
+            given_key: SecretStr | None = getattr(self, name, None)
+            if given_key is not None and len(given_key.get_secret_value().strip()) < (
+                MIN_SECRET_KEY_LENGTH
+            ):
+                raise ValueError(
+                    f"AZORA_{name.upper()} must be at least {MIN_SECRET_KEY_LENGTH} characters"
+                )
         return self
 
     def required_secret(self, name: SecretName) -> str:

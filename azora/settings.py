@@ -17,6 +17,7 @@ from azora.ingress_settings import IngressSettings
 from azora.kafka_settings import KafkaSettings
 from azora.observability_settings import ObservabilitySettings
 from azora.oidc_settings import OidcSettings
+from azora.payment_settings import PaymentSealingSettings
 from azora.secret_settings import MissingSecret, SecretName, SecretSettings
 from azora.stripe_settings import StripeSettings
 from azora.tutor_settings import TutorSettings
@@ -29,6 +30,7 @@ class Settings(
     DatabaseSettings,
     SecretSettings,
     StripeSettings,
+    PaymentSealingSettings,
     TutorSettings,
     ObservabilitySettings,
     IngressSettings,

@@ -49,6 +49,7 @@ from schemas.payments import (
     PAYMENT_CANCEL_REQUESTED,
     PAYMENT_FAILED,
     PAYMENT_INTENT_CREATED,
+    PAYMENT_INTENT_CREATED_V2,
     PAYMENT_PARTIALLY_REFUNDED,
     PAYMENT_REFUND_REJECTED,
     PAYMENT_REFUND_REQUESTED,
@@ -56,6 +57,7 @@ from schemas.payments import (
     PAYMENT_REQUESTED,
     PAYMENT_SUCCEEDED,
     PAYMENT_WEBHOOK_RECEIVED,
+    PAYMENT_WEBHOOK_RECEIVED_V2,
 )
 from schemas.topic import DAY_MS, FOREVER, TopicSpec
 from schemas.tutor import (
@@ -102,6 +104,7 @@ __all__ = [
     "PAYMENT_CANCEL_REQUESTED",
     "PAYMENT_FAILED",
     "PAYMENT_INTENT_CREATED",
+    "PAYMENT_INTENT_CREATED_V2",
     "PAYMENT_PARTIALLY_REFUNDED",
     "PAYMENT_REFUNDED",
     "PAYMENT_REFUND_REJECTED",
@@ -109,9 +112,11 @@ __all__ = [
     "PAYMENT_REQUESTED",
     "PAYMENT_SUCCEEDED",
     "PAYMENT_WEBHOOK_RECEIVED",
+    "PAYMENT_WEBHOOK_RECEIVED_V2",
     "SESSION_REFRESHED",
     "SESSION_REVOKED",
     "SESSION_STARTED",
+    "SUPERSEDED",
     "TUTOR_ANSWERED",
     "TUTOR_ASKED",
     "TUTOR_FAILED",
@@ -160,6 +165,10 @@ def spec_for(payload: BaseModel) -> TopicSpec:
     """The topic that carries `payload`'s type (one type per topic, so there is one)."""
     return BY_MODEL[type(payload)]
 
+
+# Topics a newer version replaced (read, never written), by their successor: see
+# `schemas.payments.SUPERSEDED`.
+SUPERSEDED: dict[TopicSpec, TopicSpec] = {**payments.SUPERSEDED}
 
 # Dead-letter topics keep their poison for a month: long enough to fix and re-drive.
 DLQ_RETENTION_MS = 30 * DAY_MS

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field
 
 from schemas.base import ContractModel
 from schemas.money import AmountMinor, Currency
-from schemas.topic import TopicSpec, command, event
+from schemas.topic import DAY_MS, TopicSpec, command, event
 
 Purpose = Literal["wallet_top_up", "course_purchase"]
 
@@ -26,7 +27,9 @@ class PaymentRequested(ContractModel):
 
 
 class PaymentIntentCreated(ContractModel):
-    """Fact: Stripe holds a PaymentIntent; the frontend confirms it with `client_secret`."""
+    """Fact (version 1, no longer written): Stripe holds a PaymentIntent, with its
+    `client_secret` in clear. Still read, so the events already in the log apply; its
+    topic keeps them only for the legacy retention (`LEGACY_RETENTION_MS`)."""
 
     payment_id: uuid.UUID
     user_id: uuid.UUID
@@ -37,13 +40,53 @@ class PaymentIntentCreated(ContractModel):
     purpose: Purpose
 
 
+class PaymentIntentCreatedV2(ContractModel):
+    """Fact: Stripe holds a PaymentIntent. Its client secret, which lets the holder pay,
+    travels sealed for the ingress alone (`azora.payment_sealing`), bound to the payment."""
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    stripe_payment_intent_id: str = Field(min_length=1, max_length=255)
+    client_secret_sealed: str = Field(min_length=1, max_length=1000)
+    amount_minor: AmountMinor
+    currency: Currency
+    purpose: Purpose
+
+
 class PaymentWebhookReceived(ContractModel):
-    """Fact: Stripe sent a signed event about a PaymentIntent (verified at the ingress)."""
+    """Fact (version 1, no longer written): a verified Stripe event with Stripe's whole
+    object in `data`. Still read; its topic keeps it only for the legacy retention."""
 
     stripe_event_id: str = Field(min_length=1, max_length=255)
     stripe_event_type: str = Field(min_length=1, max_length=255)
     stripe_payment_intent_id: str = Field(min_length=1, max_length=255)
     data: dict[str, Any]
+
+
+StripeText = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class PaymentWebhookReceivedV2(ContractModel):
+    """Fact: Stripe sent a signed event about a PaymentIntent (verified at the ingress).
+
+    Only what payments acts on, taken out of Stripe's object by
+    `schemas.stripe_objects.webhook_fields`: never the object itself, which may hold the
+    client secret, the customer's billing details or card data.
+    """
+
+    stripe_event_id: StripeText
+    stripe_event_type: StripeText
+    stripe_payment_intent_id: StripeText
+    # The object the event is about: the PaymentIntent, or the Charge of `charge.*`.
+    stripe_object_id: StripeText | None = None
+    status: StripeText | None = None
+    amount_minor: int | None = Field(default=None, ge=0, le=1_000_000_000_000)
+    amount_refunded_minor: int | None = Field(default=None, ge=0, le=1_000_000_000_000)
+    refunded: bool | None = None
+    currency: Currency | None = None
+    failure_code: StripeText | None = None
+    failure_message: str | None = Field(default=None, min_length=1, max_length=500)
+    cancellation_reason: StripeText | None = None
 
 
 class PaymentSucceeded(ContractModel):
@@ -137,19 +180,43 @@ PAYMENT_REQUESTED = command(
     key="payment_id",
     description="A user asked to pay by card (a wallet top-up or a course purchase).",
 )
-PAYMENT_INTENT_CREATED = event(
-    "payment.intent_created",
-    PaymentIntentCreated,
+# Version 1 of a topic that carried a secret in clear (or a raw provider payload) is only
+# read now: it keeps its records long enough for every consumer to drain them during an
+# upgrade, then Kafka deletes them. Rebuilds after that read version 2 alone.
+LEGACY_RETENTION_MS = 30 * DAY_MS
+
+PAYMENT_INTENT_CREATED = replace(
+    event(
+        "payment.intent_created",
+        PaymentIntentCreated,
+        key="payment_id",
+        description="Version 1, read only: a PaymentIntent with its client_secret in clear.",
+        settles="succeeded",
+    ),
+    retention_ms=LEGACY_RETENTION_MS,
+)
+PAYMENT_INTENT_CREATED_V2 = event(
+    "payment.intent_created.v2",
+    PaymentIntentCreatedV2,
     key="payment_id",
-    description="Stripe holds a PaymentIntent for the payment; its client_secret is ready.",
+    description="Stripe holds a PaymentIntent for the payment; its client secret is sealed.",
     settles="succeeded",
 )
 # Keyed by PaymentIntent: every event about one intent is processed in order.
-PAYMENT_WEBHOOK_RECEIVED = event(
-    "payment.webhook_received",
-    PaymentWebhookReceived,
+PAYMENT_WEBHOOK_RECEIVED = replace(
+    event(
+        "payment.webhook_received",
+        PaymentWebhookReceived,
+        key="stripe_payment_intent_id",
+        description="Version 1, read only: a verified Stripe event with Stripe's whole object.",
+    ),
+    retention_ms=LEGACY_RETENTION_MS,
+)
+PAYMENT_WEBHOOK_RECEIVED_V2 = event(
+    "payment.webhook_received.v2",
+    PaymentWebhookReceivedV2,
     key="stripe_payment_intent_id",
-    description="A verified Stripe webhook event about a PaymentIntent.",
+    description="A verified Stripe webhook event about a PaymentIntent (the fields used).",
 )
 PAYMENT_SUCCEEDED = event(
     "payment.succeeded",
@@ -204,6 +271,13 @@ PAYMENT_REFUND_REJECTED = event(
     settles="rejected",
 )
 
+# Version 1 topics a version 2 replaced because they held a secret or a raw provider object:
+# read, never written, kept for LEGACY_RETENTION_MS only. By the topic that replaced each.
+SUPERSEDED: dict[TopicSpec, TopicSpec] = {
+    PAYMENT_INTENT_CREATED: PAYMENT_INTENT_CREATED_V2,
+    PAYMENT_WEBHOOK_RECEIVED: PAYMENT_WEBHOOK_RECEIVED_V2,
+}
+
 TOPICS: tuple[TopicSpec, ...] = (
     PAYMENT_REQUESTED,
     PAYMENT_INTENT_CREATED,
@@ -216,4 +290,6 @@ TOPICS: tuple[TopicSpec, ...] = (
     PAYMENT_ATTEMPT_FAILED,
     PAYMENT_CANCEL_REQUESTED,
     PAYMENT_PARTIALLY_REFUNDED,
+    PAYMENT_INTENT_CREATED_V2,
+    PAYMENT_WEBHOOK_RECEIVED_V2,
 )

@@ -64,7 +64,7 @@ def _payments(settings: Settings) -> list[Service]:
     from consumers.payments.gateway import StripeGateway
     from consumers.payments.service import make_payments
 
-    return [make_payments(StripeGateway(stripe_client(settings)))]
+    return [make_payments(StripeGateway(stripe_client(settings)), settings.client_secret_seal())]
 
 
 def _tutor(settings: Settings) -> list[Service]:
@@ -163,6 +163,8 @@ def ingress_app(settings: Settings) -> FastAPI:
     secret = settings.required_secret("secret_key")
     # Checked at start: without it every webhook would be refused, silently to the user.
     settings.required_secret("stripe_webhook_secret")
+    # And without this, no payer could be shown the client secret to pay with.
+    settings.client_secret_seal()
     ctx = IngressContext(
         settings=settings,
         bus=Bus(kafka, topic_names, secret),

@@ -13,7 +13,7 @@ from azora import migrate
 from azora.settings import Settings
 from bench.databases import fresh_database
 from tests.support.model_server import ModelServer
-from tests.support.secrets import random_secret_key, random_webhook_secret
+from tests.support.secrets import random_sealing_key, random_secret_key, random_webhook_secret
 from tests.support.world import World, created, new_world
 
 
@@ -29,6 +29,7 @@ def base_settings() -> Settings:
         env="test",
         secret_key=random_secret_key(),
         stripe_webhook_secret=random_webhook_secret(),
+        payment_sealing_key=random_sealing_key(),
         # Tests kill consumers on purpose: let the group notice within seconds.
         consumer_session_timeout_ms=6_000,
         consumer_heartbeat_ms=1_000,

@@ -32,6 +32,7 @@ import asyncpg
 
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
+from azora.payment_sealing import ClientSecretSeal
 from consumers.payments import sql
 from consumers.payments.gateway import CancelResult, IntentResult, RefundResult, StripeGateway
 from consumers.payments.rules import (
@@ -42,16 +43,18 @@ from consumers.payments.rules import (
     settle,
     status_after,
     stripe_refund,
+    upgraded,
 )
 from schemas.payments import (
     PaymentCancelRequested,
     PaymentFailed,
-    PaymentIntentCreated,
+    PaymentIntentCreatedV2,
     PaymentRefunded,
     PaymentRefundRejected,
     PaymentRefundRequested,
     PaymentRequested,
     PaymentWebhookReceived,
+    PaymentWebhookReceivedV2,
 )
 from schemas.wallet import WalletDebited, WalletDebitRejected, WalletDebitRequested
 
@@ -77,15 +80,18 @@ async def create_intents(
     return results
 
 
-async def on_payment_requested(events: Sequence[Event[PaymentRequested]], uow: UnitOfWork) -> None:
-    """Record each PaymentIntent Stripe created and announce it, or the failure."""
+async def on_payment_requested(
+    seal: ClientSecretSeal, events: Sequence[Event[PaymentRequested]], uow: UnitOfWork
+) -> None:
+    """Record each PaymentIntent Stripe created and announce it (its secret sealed for the
+    ingress), or the failure."""
     created = []
     for event in events:
         p = event.payload
         outcome = intent_outcome(
-            p, uow.prepared[event.envelope.event_id], event.envelope.occurred_at
+            p, uow.prepared[event.envelope.event_id], event.envelope.occurred_at, seal
         )
-        if isinstance(outcome, PaymentIntentCreated):
+        if isinstance(outcome, PaymentIntentCreatedV2):
             created.append((p, outcome.stripe_payment_intent_id))
         uow.emit(outcome, cause=event)
     if created:
@@ -101,8 +107,14 @@ async def on_payment_requested(events: Sequence[Event[PaymentRequested]], uow: U
         )
 
 
-async def on_webhook(events: Sequence[Event[PaymentWebhookReceived]], uow: UnitOfWork) -> None:
-    """Settle payments from Stripe's events: once, whatever order or how often they come."""
+Webhook = PaymentWebhookReceived | PaymentWebhookReceivedV2
+
+
+async def on_webhook(events: Sequence[Event[Webhook]], uow: UnitOfWork) -> None:
+    """Settle payments from Stripe's events: once, whatever order or how often they come.
+
+    Both versions of the webhook topic arrive here: a version 1 event's Stripe object is
+    read into the fields version 2 carries, so the two mean the same."""
     rows = await uow.conn.fetch(
         sql.BY_INTENT, list({e.payload.stripe_payment_intent_id for e in events})
     )
@@ -113,10 +125,11 @@ async def on_webhook(events: Sequence[Event[PaymentWebhookReceived]], uow: UnitO
         if payment is None:
             continue  # not one of ours
         at = event.envelope.occurred_at
-        if event.payload.stripe_event_type == "charge.refunded":
-            _refunded_in_stripe(payment, event, uow, moved)
+        webhook = upgraded(event.payload)
+        if webhook.stripe_event_type == "charge.refunded":
+            _refunded_in_stripe(payment, webhook, event, uow, moved)
             continue
-        outcome = settle(payment, event.payload, at)
+        outcome = settle(payment, webhook, at)
         if outcome is None:
             continue  # settled already, or nothing to do: a repeat changes nothing
         status = status_after(outcome)
@@ -129,14 +142,13 @@ async def on_webhook(events: Sequence[Event[PaymentWebhookReceived]], uow: UnitO
 
 def _refunded_in_stripe(
     payment: dict[str, Any],
-    event: Event[PaymentWebhookReceived],
+    webhook: PaymentWebhookReceivedV2,
+    event: Event[Webhook],
     uow: UnitOfWork,
     moved: dict[uuid.UUID, tuple[str, int | None]],
 ) -> None:
     """A refund made in Stripe (its dashboard), in full or in part, reported by webhook."""
-    outcome = stripe_refund(
-        payment, event.payload.data, event.payload.stripe_event_id, event.envelope.occurred_at
-    )
+    outcome = stripe_refund(payment, webhook, webhook.stripe_event_id, event.envelope.occurred_at)
     if outcome is None:
         return
     if payment["purpose"] != "course_purchase":

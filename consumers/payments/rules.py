@@ -6,17 +6,20 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from azora.payment_sealing import ClientSecretSeal
 from consumers.payments.gateway import IntentResult
 from schemas.payments import (
     PaymentAttemptFailed,
     PaymentFailed,
-    PaymentIntentCreated,
+    PaymentIntentCreatedV2,
     PaymentPartiallyRefunded,
     PaymentRefunded,
     PaymentRequested,
     PaymentSucceeded,
     PaymentWebhookReceived,
+    PaymentWebhookReceivedV2,
 )
+from schemas.stripe_objects import webhook_fields
 
 NOT_REFUNDABLE = "only a succeeded payment can be refunded"
 # Stripe's PaymentIntent lifecycle: a declined attempt puts the intent back to
@@ -34,9 +37,13 @@ Settlement = PaymentSucceeded | PaymentFailed | PaymentAttemptFailed
 
 
 def intent_outcome(
-    request: PaymentRequested, result: IntentResult, at: datetime
-) -> PaymentIntentCreated | PaymentFailed:
-    """The fact a payment request becomes once Stripe answered: an intent, or why not."""
+    request: PaymentRequested, result: IntentResult, at: datetime, seal: ClientSecretSeal
+) -> PaymentIntentCreatedV2 | PaymentFailed:
+    """The fact a payment request becomes once Stripe answered: an intent, or why not.
+
+    The intent's client secret leaves the service only sealed for the ingress, bound to
+    the payment (`azora.payment_sealing`): the log never holds it in clear.
+    """
     if result.intent_id is None or result.client_secret is None:
         return PaymentFailed(
             payment_id=request.payment_id,
@@ -44,19 +51,34 @@ def intent_outcome(
             reason=result.failure or "payment failed",
             failed_at=at,
         )
-    return PaymentIntentCreated(
+    return PaymentIntentCreatedV2(
         payment_id=request.payment_id,
         user_id=request.user_id,
         stripe_payment_intent_id=result.intent_id,
-        client_secret=result.client_secret,
+        client_secret_sealed=seal.seal(request.payment_id, result.client_secret),
         amount_minor=request.amount_minor,
         currency=request.currency,
         purpose=request.purpose,
     )
 
 
+def upgraded(
+    webhook: PaymentWebhookReceived | PaymentWebhookReceivedV2,
+) -> PaymentWebhookReceivedV2:
+    """A webhook fact as version 2 says it: a version 1 event's object read the same way the
+    ingress reads Stripe's object today."""
+    if isinstance(webhook, PaymentWebhookReceivedV2):
+        return webhook
+    return PaymentWebhookReceivedV2(
+        stripe_event_id=webhook.stripe_event_id,
+        stripe_event_type=webhook.stripe_event_type,
+        stripe_payment_intent_id=webhook.stripe_payment_intent_id,
+        **webhook_fields(webhook.data),
+    )
+
+
 def settle(
-    payment: Mapping[str, Any], webhook: PaymentWebhookReceived, at: datetime
+    payment: Mapping[str, Any], webhook: PaymentWebhookReceivedV2, at: datetime
 ) -> Settlement | None:
     """What a PaymentIntent event means for `payment` in its current status (None: nothing).
 
@@ -104,24 +126,15 @@ def status_after(outcome: Settlement) -> str | None:
     return None  # a declined attempt: still waiting for a payment method
 
 
-def _reason(webhook: PaymentWebhookReceived, default: str) -> str:
-    error = webhook.data.get("last_payment_error") or {}
-    reason = error.get("message") if isinstance(error, dict) else None
-    if not reason and webhook.data.get("cancellation_reason"):
-        reason = f"{default}: {webhook.data['cancellation_reason']}"
-    return str(reason or default)[:500]
-
-
-def refunded_so_far(charge: Mapping[str, Any]) -> int | None:
-    """The total a `charge.refunded` event says is refunded (None: it does not say)."""
-    amount = charge.get("amount_refunded")
-    if isinstance(amount, int) and not isinstance(amount, bool) and amount >= 0:
-        return amount
-    return None
+def _reason(webhook: PaymentWebhookReceivedV2, default: str) -> str:
+    reason = webhook.failure_message
+    if not reason and webhook.cancellation_reason:
+        reason = f"{default}: {webhook.cancellation_reason}"
+    return (reason or default)[:500]
 
 
 def stripe_refund(
-    payment: Mapping[str, Any], charge: Mapping[str, Any], reference: str, at: datetime
+    payment: Mapping[str, Any], charge: PaymentWebhookReceivedV2, reference: str, at: datetime
 ) -> PaymentRefunded | PaymentPartiallyRefunded | None:
     """What a refund reported by Stripe means for a captured payment (None: nothing new).
 
@@ -131,9 +144,9 @@ def stripe_refund(
     """
     if payment["status"] not in REFUNDABLE_BY_STRIPE:
         return None
-    total = refunded_so_far(charge)
+    total = charge.amount_refunded_minor
     if total is None:
-        total = payment["amount_minor"] if charge.get("refunded") is True else 0
+        total = payment["amount_minor"] if charge.refunded is True else 0
     if total >= payment["amount_minor"]:
         return refunded(payment, reference, at)
     if total <= payment["refunded_minor"]:

@@ -5,21 +5,24 @@ from __future__ import annotations
 from functools import partial
 
 from azora.consume.service import Service, service, subscribe
+from azora.payment_sealing import ClientSecretSeal
 from consumers.payments import handlers
 from consumers.payments.gateway import StripeGateway
 from schemas import catalogue as topics
 
 
-def make_payments(gateway: StripeGateway) -> Service:
-    """The payments service around a Stripe gateway."""
+def make_payments(gateway: StripeGateway, seal: ClientSecretSeal) -> Service:
+    """The payments service around a Stripe gateway, sealing client secrets with `seal`."""
     return service(
         "payments",
         subscribe(
             topics.PAYMENT_REQUESTED,
-            handlers.on_payment_requested,
+            partial(handlers.on_payment_requested, seal),
             prepare=partial(handlers.create_intents, gateway),
         ),
+        # Version 1 is read until its legacy retention empties it; the ingress writes version 2.
         subscribe(topics.PAYMENT_WEBHOOK_RECEIVED, handlers.on_webhook),
+        subscribe(topics.PAYMENT_WEBHOOK_RECEIVED_V2, handlers.on_webhook),
         subscribe(
             topics.PAYMENT_REFUND_REQUESTED,
             handlers.on_refund_requested,

@@ -1,4 +1,10 @@
-"""The payments projection: `read.payments`, what `GET /v1/payments/{id}` answers."""
+"""The payments projection: `read.payments`, what `GET /v1/payments/{id}` answers.
+
+A PaymentIntent's client secret is stored only as `payment.intent_created.v2` carries it,
+sealed for the ingress (which opens it for the paying user), and only while the payment
+is open: once it succeeds or fails for good, the sealed secret is dropped. A version 1
+event's clear secret is never stored (its payment shows no secret; the user starts again).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from schemas.payments import (
     PaymentAttemptFailed,
     PaymentFailed,
     PaymentIntentCreated,
+    PaymentIntentCreatedV2,
     PaymentPartiallyRefunded,
     PaymentRefunded,
     PaymentRefundRejected,
@@ -25,6 +32,7 @@ from schemas.payments import (
 PaymentFact = (
     PaymentRequested
     | PaymentIntentCreated
+    | PaymentIntentCreatedV2
     | PaymentSucceeded
     | PaymentFailed
     | PaymentRefunded
@@ -46,6 +54,7 @@ RANK = {
 STATUS = {
     topics.PAYMENT_REQUESTED: "requested",
     topics.PAYMENT_INTENT_CREATED: "requires_payment_method",
+    topics.PAYMENT_INTENT_CREATED_V2: "requires_payment_method",
     # A declined attempt: the intent waits for another payment method (the reason says why).
     topics.PAYMENT_ATTEMPT_FAILED: "requires_payment_method",
     topics.PAYMENT_SUCCEEDED: "succeeded",
@@ -56,11 +65,15 @@ STATUS = {
     topics.PAYMENT_REFUND_REJECTED: "succeeded",
 }
 
+# From this rank on a payment is settled (failed, succeeded, refunded): nobody pays it
+# again, so its client secret is of no more use and is dropped.
+SETTLED_RANK = RANK["failed"]
+
 # A reason belongs to the status it came with: one from an earlier status (a declined
 # attempt, applied after the success) does not overwrite a later one.
-UPSERT = """
+UPSERT = f"""
 INSERT INTO payments (payment_id, user_id, status, rank, amount_minor, currency, purpose,
-                           client_secret, stripe_payment_intent_id, reason, refunded_minor)
+                      client_secret_sealed, stripe_payment_intent_id, reason, refunded_minor)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::smallint[], $5::bigint[],
                      $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[])
 ON CONFLICT (payment_id) DO UPDATE SET
@@ -70,7 +83,9 @@ ON CONFLICT (payment_id) DO UPDATE SET
     amount_minor = COALESCE(payments.amount_minor, EXCLUDED.amount_minor),
     currency = COALESCE(payments.currency, EXCLUDED.currency),
     purpose = COALESCE(payments.purpose, EXCLUDED.purpose),
-    client_secret = COALESCE(payments.client_secret, EXCLUDED.client_secret),
+    client_secret_sealed = CASE
+        WHEN GREATEST(payments.rank, EXCLUDED.rank) >= {SETTLED_RANK} THEN NULL
+        ELSE COALESCE(payments.client_secret_sealed, EXCLUDED.client_secret_sealed) END,
     stripe_payment_intent_id = COALESCE(payments.stripe_payment_intent_id,
                                         EXCLUDED.stripe_payment_intent_id),
     reason = CASE WHEN EXCLUDED.rank >= payments.rank
@@ -90,7 +105,7 @@ class Row:
     amount_minor: int | None
     currency: str | None
     purpose: str | None
-    client_secret: str | None
+    client_secret_sealed: str | None
     intent: str | None
     reason: str | None
     refunded_minor: int | None
@@ -106,7 +121,7 @@ def row_of(event: Event[PaymentFact]) -> Row:
         getattr(p, "amount_minor", None),
         getattr(p, "currency", None),
         getattr(p, "purpose", None),
-        getattr(p, "client_secret", None),
+        getattr(p, "client_secret_sealed", None),
         getattr(p, "stripe_payment_intent_id", None),
         getattr(p, "reason", None),
         _refunded_minor(p),
@@ -129,7 +144,11 @@ def _rank(row: Row) -> int:
 
 async def on_payment_event(events: Sequence[Event[PaymentFact]], uow: UnitOfWork) -> None:
     """Move each payment's row forward."""
-    rows = latest_per_key(map(row_of, events), key=lambda row: row.payment_id, rank=_rank)
+    every = [row_of(event) for event in events]
+    rows = latest_per_key(every, key=lambda row: row.payment_id, rank=_rank)
+    # A declined attempt ranks with the intent it follows: when both are in one batch, the
+    # kept row still takes the intent's sealed secret (the payer may try another card).
+    sealed = {r.payment_id: r.client_secret_sealed for r in every if r.client_secret_sealed}
     await uow.conn.execute(
         UPSERT,
         [r.payment_id for r in rows],
@@ -139,7 +158,7 @@ async def on_payment_event(events: Sequence[Event[PaymentFact]], uow: UnitOfWork
         [r.amount_minor for r in rows],
         [r.currency for r in rows],
         [r.purpose for r in rows],
-        [r.client_secret for r in rows],
+        [sealed.get(r.payment_id) for r in rows],
         [r.intent for r in rows],
         [r.reason for r in rows],
         [r.refunded_minor for r in rows],
@@ -151,6 +170,7 @@ PAYMENT_VIEWS = service(
     "payment_views",
     subscribe(topics.PAYMENT_REQUESTED, on_payment_event, replay_safe=True),
     subscribe(topics.PAYMENT_INTENT_CREATED, on_payment_event, replay_safe=True),
+    subscribe(topics.PAYMENT_INTENT_CREATED_V2, on_payment_event, replay_safe=True),
     subscribe(topics.PAYMENT_SUCCEEDED, on_payment_event, replay_safe=True),
     subscribe(topics.PAYMENT_FAILED, on_payment_event, replay_safe=True),
     subscribe(topics.PAYMENT_REFUNDED, on_payment_event, replay_safe=True),

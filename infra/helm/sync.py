@@ -118,8 +118,12 @@ def group_partitions() -> dict[str, int]:
     from stack import composition
 
     found: dict[str, int] = {}
-    # Only the subscriptions are read: a throwaway key lets identity be built.
-    settings = Settings(env="development", secret_key=secrets.token_urlsafe(48))
+    # Only the subscriptions are read: throwaway keys let identity and payments be built.
+    settings = Settings(
+        env="development",
+        secret_key=secrets.token_urlsafe(48),
+        payment_sealing_key=secrets.token_urlsafe(48),
+    )
     for role, services in composition.services(settings).items():
         found[role] = min(spec.partitions for service in services for spec in service.topics)
     return found

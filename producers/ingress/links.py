@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from schemas.accounts import UserMfaDisabled, UserMfaEnabled, UserRegistered
 from schemas.learning import CoursePublished, EnrollmentConfirmed, EnrollmentProgressed
 from schemas.oidc import UserOidcSignInAccepted
-from schemas.payments import PaymentIntentCreated, PaymentRefunded
+from schemas.payments import PaymentIntentCreated, PaymentIntentCreatedV2, PaymentRefunded
 from schemas.tutor import LearningPathGenerated, TutorAnswered
 from schemas.wallet import WalletTransferCompleted
 
@@ -28,6 +28,7 @@ _TEMPLATES: dict[type[BaseModel], dict[str, str]] = {
     EnrollmentConfirmed: {"enrollments": "/v1/enrollments", "course": "/v1/courses/{course_id}"},
     EnrollmentProgressed: {"enrollments": "/v1/enrollments"},
     PaymentIntentCreated: {"payment": "/v1/payments/{payment_id}"},
+    PaymentIntentCreatedV2: {"payment": "/v1/payments/{payment_id}"},
     PaymentRefunded: {"payment": "/v1/payments/{payment_id}", "wallet": "/v1/wallet"},
     WalletTransferCompleted: {"wallet": "/v1/wallet", "transactions": "/v1/wallet/transactions"},
     TutorAnswered: {"question": "/v1/tutor/questions/{question_id}"},

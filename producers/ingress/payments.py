@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Annotated, Any
 
 import stripe
 from fastapi import APIRouter, Header, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from azora.payment_sealing import SealError
 from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
@@ -20,8 +22,11 @@ from schemas.api import Accepted, Payment, PaymentAccepted, PaymentRequest
 from schemas.payments import (
     PaymentRefundRequested,
     PaymentRequested,
-    PaymentWebhookReceived,
+    PaymentWebhookReceivedV2,
 )
+from schemas.stripe_objects import webhook_fields
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["payments"], responses=PROBLEM_RESPONSES)
 # Its body limit is its own (AZORA_WEBHOOK_MAX_BODY_BYTES), applied by the app by this path.
@@ -32,7 +37,7 @@ WEBHOOK_PATH = router.prefix + WEBHOOK_ROUTE
 _WEBHOOK_NAMESPACE = uuid.UUID("0b9f7c1e-5d2a-4f8e-a3c6-7e1d4b2a9c58")
 
 PAYMENT = """
-SELECT payment_id, status, amount_minor, currency, purpose, client_secret, reason,
+SELECT payment_id, status, amount_minor, currency, purpose, client_secret_sealed, reason,
        refunded_minor, updated_at
 FROM read.payments WHERE payment_id = $1 AND user_id = $2
 """
@@ -84,10 +89,26 @@ async def request_payment(
 )
 async def payment(payment_id: uuid.UUID, user: CurrentUser, ctx: Ctx) -> Payment:
     """One of the caller's payments (another user's is as unknown as a missing one)."""
+    # While it is open, its PaymentIntent's `client_secret`, which the read model holds only
+    # sealed for the ingress: opened here, for the paying user alone.
     row = await queries.fetch_one(ctx, PAYMENT, payment_id, user.user_id)
     if row is None:
         raise Problem(404, "not_found", "Payment not found", "no such payment of yours (yet)")
-    return Payment(**dict(row))
+    fields = dict(row)
+    sealed = fields.pop("client_secret_sealed")
+    return Payment(**fields, client_secret=_opened(ctx, payment_id, sealed))
+
+
+def _opened(ctx: IngressContext, payment_id: uuid.UUID, sealed: str | None) -> str | None:
+    """The client secret `sealed` holds; None when there is none, or it no longer opens (a
+    key rotated out: the payer starts a new payment)."""
+    if sealed is None:
+        return None
+    try:
+        return ctx.settings.client_secret_seal().open(payment_id, sealed)
+    except SealError as exc:
+        log.warning("payments: the client secret of %s does not open: %s", payment_id, exc)
+        return None
 
 
 @router.post(
@@ -193,6 +214,8 @@ async def receive_webhook(
         obj = event["data"]["object"]
         kind = str(event["type"])
         stripe_event_id = str(event["id"])
+        if not isinstance(obj, dict):
+            raise TypeError("data.object is not an object")
     except stripe.SignatureVerificationError as exc:
         raise Problem(400, "invalid_signature", "Invalid webhook signature", str(exc)) from exc
     except (ValueError, KeyError, TypeError, RecursionError) as exc:
@@ -200,15 +223,25 @@ async def receive_webhook(
     intent_id = obj.get("id") if kind.startswith("payment_intent.") else obj.get("payment_intent")
     if not intent_id:
         return {"received": True, "published": False}  # not about a PaymentIntent
-    await publish_fact(
-        ctx,
-        PaymentWebhookReceived(
+    try:
+        # Only the fields payments acts on: Stripe's object may hold the client secret,
+        # billing details and card data, which no topic keeps.
+        fact = PaymentWebhookReceivedV2(
             stripe_event_id=stripe_event_id,
             stripe_event_type=kind,
             stripe_payment_intent_id=str(intent_id),
-            data=obj,
-        ),
-        actor="stripe",
-        event_id=uuid.uuid5(_WEBHOOK_NAMESPACE, stripe_event_id),
+            **webhook_fields(obj),
+        )
+    except ValidationError as exc:
+        raise Problem(400, "invalid_event", "Malformed webhook event", _summary(exc)) from exc
+    await publish_fact(
+        ctx, fact, actor="stripe", event_id=uuid.uuid5(_WEBHOOK_NAMESPACE, stripe_event_id)
     )
     return {"received": True, "published": True}
+
+
+def _summary(exc: ValidationError) -> str:
+    """Which fields were wrong and why, without echoing their values."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+    )[:500]

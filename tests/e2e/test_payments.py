@@ -78,12 +78,101 @@ async def test_a_wrong_signature_or_a_stale_timestamp_is_400_and_publishes_nothi
     for answer in (forged, stale, missing):
         assert answer.status_code == 400
         assert answer.json()["type"] == "/problems/invalid_signature"
-    published = await stack_world.read_all(
-        stack_world.names.physical(catalogue.PAYMENT_WEBHOOK_RECEIVED)
-    )
-    ids = {json.loads(r.value)["payload"]["stripe_event_id"] for r in published}
+    # A good one after them is published: the topic read is the one webhooks go to.
+    good_id = f"evt_good_{uuid.uuid4().hex}"
+    assert (await webhook(http, succeeded(intent, 1000, good_id), secret)).status_code == 200
+    topic = stack_world.names.physical(catalogue.PAYMENT_WEBHOOK_RECEIVED_V2)
+
+    async def published_ids() -> set[str]:
+        published = await stack_world.read_all(topic)
+        return {json.loads(r.value)["payload"]["stripe_event_id"] for r in published}
+
+    ids = await until(lambda: _holding(published_ids(), good_id), timeout=30)
+    assert ids, f"{good_id} never reached {topic}"
     assert forged_id not in ids
     assert stale_id not in ids
+
+
+async def _holding(ids: Any, wanted: str) -> set[str] | None:
+    found: set[str] = await ids
+    return found if wanted in found else None
+
+
+async def test_a_webhook_event_carries_the_fields_payments_needs_never_stripes_object(
+    http: httpx.AsyncClient, db: asyncpg.Pool, base_settings: Settings, stack_world: World
+) -> None:
+    _, auth = await a_user(http)
+    _, intent = await a_top_up(http, auth, db, 1500)
+    event_id = f"evt_fields_{uuid.uuid4().hex}"
+    body = stripe_webhooks.event(
+        "payment_intent.payment_failed",
+        {
+            "id": intent,
+            "object": "payment_intent",
+            "amount": 1500,
+            "currency": "eur",
+            "status": "requires_payment_method",
+            "client_secret": f"{intent}_secret_fromStripesObject",
+            "last_payment_error": {
+                "code": "card_declined",
+                "message": "Your card was declined.",
+                "payment_method": {"billing_details": {"email": "payer@example.org"}},
+            },
+        },
+        event_id,
+    )
+    secret = base_settings.required_secret("stripe_webhook_secret")
+    assert (await webhook(http, body, secret)).status_code == 200
+    topic = stack_world.names.physical(catalogue.PAYMENT_WEBHOOK_RECEIVED_V2)
+
+    async def the_record() -> dict[str, Any] | None:
+        for record in await stack_world.read_all(topic):
+            payload: dict[str, Any] = json.loads(record.value)["payload"]
+            if payload["stripe_event_id"] == event_id:
+                return payload
+        return None
+
+    payload = await until(the_record, timeout=30)
+    assert payload is not None
+    assert payload["stripe_payment_intent_id"] == intent
+    assert (payload["status"], payload["amount_minor"], payload["currency"]) == (
+        "requires_payment_method",
+        1500,
+        "EUR",
+    )
+    assert (payload["failure_code"], payload["failure_message"]) == (
+        "card_declined",
+        "Your card was declined.",
+    )
+    assert "data" not in payload
+    assert "_secret_" not in json.dumps(payload)
+    assert "payer@example.org" not in json.dumps(payload)
+
+
+async def test_the_client_secret_rests_sealed_and_is_gone_once_the_payment_settles(
+    http: httpx.AsyncClient, db: asyncpg.Pool, base_settings: Settings
+) -> None:
+    _, auth = await a_user(http)
+    payment_id, intent = await a_top_up(http, auth, db, 2000)
+    payment = await until(lambda: _payment(http, auth, payment_id, "requires_payment_method"))
+    shown = payment["client_secret"]
+    stored = await db.fetchval(
+        "SELECT client_secret_sealed FROM read.payments WHERE payment_id = $1",
+        uuid.UUID(payment_id),
+    )
+    assert shown
+    assert stored
+    assert shown not in stored
+
+    secret = base_settings.required_secret("stripe_webhook_secret")
+    assert (await webhook(http, succeeded(intent, 2000), secret)).status_code == 200
+    settled = await until(lambda: _payment(http, auth, payment_id, "succeeded"), timeout=30)
+
+    assert settled["client_secret"] is None
+    assert not await db.fetchval(
+        "SELECT client_secret_sealed FROM read.payments WHERE payment_id = $1",
+        uuid.UUID(payment_id),
+    )
 
 
 async def test_a_course_purchase_needs_its_course(http: httpx.AsyncClient) -> None:

@@ -54,7 +54,7 @@ async def test_a_checkout_canceled_before_its_request_arrives_never_gets_an_inte
     world: World, db: asyncpg.Pool, gateway: StripeGateway
 ) -> None:
     request, cancel = a_checkout()
-    async with running(world, make_payments(gateway)):
+    async with running(world, make_payments(gateway, world.settings.client_secret_seal())):
         await world.publish([cancel])
 
         await eventually(lambda: cancellation_remembered(db, request.payment_id))
@@ -63,7 +63,7 @@ async def test_a_checkout_canceled_before_its_request_arrives_never_gets_an_inte
 
     (failed,) = await _failed(world, request.payment_id)
     assert failed["reason"] == "payment canceled: checkout abandoned"
-    assert await world.read_all(world.names.physical(catalogue.PAYMENT_INTENT_CREATED)) == []
+    assert await world.read_all(world.names.physical(catalogue.PAYMENT_INTENT_CREATED_V2)) == []
     assert not await db.fetchval(
         "SELECT count(*) FROM payments.payments WHERE payment_id = $1", request.payment_id
     )
@@ -73,9 +73,9 @@ async def test_a_checkout_canceled_after_its_intent_exists_is_canceled_in_stripe
     world: World, db: asyncpg.Pool, gateway: StripeGateway
 ) -> None:
     request, cancel = a_checkout()
-    async with running(world, make_payments(gateway)):
+    async with running(world, make_payments(gateway, world.settings.client_secret_seal())):
         await world.publish([request])
-        await world.wait_for_records(world.names.physical(catalogue.PAYMENT_INTENT_CREATED), 1)
+        await world.wait_for_records(world.names.physical(catalogue.PAYMENT_INTENT_CREATED_V2), 1)
         await world.publish([cancel])
         await eventually(lambda: _failed(world, request.payment_id))
 

@@ -19,7 +19,7 @@ from producers.ingress.passwords import Passwords
 from producers.ingress.tokens import TokenService
 from producers.ingress.transport import KafkaTransport, ingress_producer
 from producers.ingress.waiter import CommandWaiter
-from tests.support.secrets import random_webhook_secret
+from tests.support.secrets import random_sealing_key, random_webhook_secret
 
 
 class RecordingTransport:
@@ -52,9 +52,12 @@ def in_memory_app(
     transport: Transport, secret: str, *, fast_path: bool = True, **overrides: Any
 ) -> FastAPI:
     """The ingress app over `transport`, with cheap password hashing and no connections."""
-    settings = Settings(
-        env="test", secret_key=secret, stripe_webhook_secret=random_webhook_secret(), **overrides
-    )
+    given: dict[str, Any] = {
+        "stripe_webhook_secret": random_webhook_secret(),
+        "payment_sealing_key": random_sealing_key(),
+        **overrides,
+    }
+    settings = Settings(env="test", secret_key=secret, **given)
     ctx = IngressContext(
         settings=settings,
         bus=Bus(transport, TopicNames(), secret),

@@ -11,6 +11,11 @@ def random_secret_key() -> str:
     return secrets.token_urlsafe(48)
 
 
+def random_sealing_key() -> str:
+    """A key that seals Stripe client secrets (AZORA_PAYMENT_SEALING_KEY)."""
+    return secrets.token_urlsafe(48)
+
+
 def random_webhook_secret() -> str:
     """A Stripe-shaped webhook signing secret."""
     return f"whsec_{secrets.token_urlsafe(32)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import uuid
 from types import ModuleType
 
@@ -13,6 +14,7 @@ import schemas
 from azora.messages import DecodeError, build_envelope, decode, derived_event_id
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
+from schemas.payments import LEGACY_RETENTION_MS
 from schemas.snapshots import current_schemas, incompatibilities, load_snapshot
 
 
@@ -37,9 +39,12 @@ def test_topic_names_are_aggregate_dot_fact_and_unique() -> None:
     assert len(names) == len(set(names))
     assert len({spec.type for spec in catalogue.CATALOGUE}) == len(names), "one type per topic"
     for name in names:
-        aggregate, fact = name.split(".")
+        # A breaking change goes on a new version of its topic: `<aggregate>.<fact>.v2`.
+        aggregate, fact, *version = name.split(".")
         assert aggregate.isidentifier(), name
         assert fact.isidentifier(), name
+        assert len(version) <= 1, name
+        assert not version or re.fullmatch(r"v[2-9][0-9]*", version[0]), name
 
 
 def test_every_key_field_exists_on_its_model() -> None:
@@ -111,9 +116,18 @@ def test_derived_event_ids_are_the_same_for_the_same_cause() -> None:
 
 def test_facts_are_kept_for_ever_so_projections_can_be_rebuilt_from_them() -> None:
     for spec in catalogue.CATALOGUE:
-        if spec.kind == "event":
+        if spec.kind == "event" and spec not in catalogue.SUPERSEDED:
             assert spec.retention_ms == catalogue.FOREVER, spec.name
             assert spec.cleanup_policy == "delete", spec.name
+
+
+def test_a_version_that_held_a_secret_drains_then_expires_while_its_successor_is_kept() -> None:
+    assert catalogue.SUPERSEDED
+    for old, new in catalogue.SUPERSEDED.items():
+        assert old.retention_ms == LEGACY_RETENTION_MS, old.name
+        assert new.name == f"{old.name}.v2"
+        assert catalogue.BY_NAME[new.name] is new
+        assert new.retention_ms == catalogue.FOREVER, new.name
 
 
 def test_commands_are_kept_for_a_bounded_time() -> None:

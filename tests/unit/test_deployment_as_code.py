@@ -29,7 +29,7 @@ from kubernetes_validate.utils import latest_version
 
 from azora.oidc_settings import OidcProvider
 from azora.settings import Settings
-from tests.support.secrets import random_secret_key, random_webhook_secret
+from tests.support.secrets import random_sealing_key, random_secret_key, random_webhook_secret
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "helm" / "azora"
@@ -57,6 +57,7 @@ INLINE_SECRETS = (
     "secrets.databaseUrl=postgresql://azora:pw@postgres:5432/azora",
     "secrets.secretKey=" + random_secret_key(),
     "secrets.stripeWebhookSecret=" + random_webhook_secret(),
+    "secrets.paymentSealingKey=" + random_sealing_key(),
     "secrets.stripeApiKey=sk_test_x",
 )
 CRDS = {
@@ -78,6 +79,7 @@ ENV_EXAMPLE = REPO / ".env.example"
 ENV_SECRETS = {
     "AZORA_SECRET_KEY",
     "AZORA_STRIPE_WEBHOOK_SECRET",
+    "AZORA_PAYMENT_SEALING_KEY",
     "POSTGRES_PASSWORD",
     "GRAFANA_ADMIN_PASSWORD",
     "OPENAI_API_KEY",
@@ -88,6 +90,7 @@ ENV_SECRETS = {
 COMPOSE_SECRETS = (
     "AZORA_SECRET_KEY",
     "AZORA_STRIPE_WEBHOOK_SECRET",
+    "AZORA_PAYMENT_SEALING_KEY",
     "STRIPE_API_KEY",
     "POSTGRES_PASSWORD",
     "GRAFANA_ADMIN_PASSWORD",
@@ -386,7 +389,9 @@ def test_the_chart_knows_the_partitions_the_catalogue_gives_each_consumer_group(
 def test_every_topic_a_consumer_group_works_on_has_a_partition_for_each_replica_allowed() -> None:
     from stack import composition
 
-    settings = Settings(env="development", secret_key=random_secret_key())
+    settings = Settings(
+        env="development", secret_key=random_secret_key(), payment_sealing_key=random_sealing_key()
+    )
     groups = composition.services(settings)
     most = {role: 0 for role in groups}
     for values in (CHART / "values.yaml", PRODUCTION):
@@ -454,7 +459,13 @@ def test_each_role_is_one_consumer_group_named_after_it() -> None:
     # KEDA's Kafka scaler watches the group `<topicPrefix><role>`.
     from stack import composition
 
-    services = composition.services(Settings(env="development", secret_key=random_secret_key()))
+    services = composition.services(
+        Settings(
+            env="development",
+            secret_key=random_secret_key(),
+            payment_sealing_key=random_sealing_key(),
+        )
+    )
 
     assert set(services) == set(ROLES)
     assert {role: [s.name for s in group] for role, group in services.items()} == {
@@ -586,6 +597,7 @@ def test_the_chart_writes_the_secret_from_values_when_no_existing_secret_is_name
         "DATABASE_URL",
         "AZORA_SECRET_KEY",
         "AZORA_STRIPE_WEBHOOK_SECRET",
+        "AZORA_PAYMENT_SEALING_KEY",
         "STRIPE_API_KEY",
     }
     assert {"secretRef": {"name": "azora"}} in env_from
@@ -598,6 +610,7 @@ def test_the_chart_writes_the_secret_from_values_when_no_existing_secret_is_name
         ("secrets.databaseUrl=", "secrets.databaseUrl is required"),
         ("secrets.secretKey=short", "secrets.secretKey must be 32 characters or more"),
         ("secrets.stripeWebhookSecret=", "secrets.stripeWebhookSecret is required"),
+        ("secrets.paymentSealingKey=short", "secrets.paymentSealingKey must be 32 characters"),
     ],
 )
 def test_the_chart_refuses_to_write_a_secret_it_is_not_given(missing: str, message: str) -> None:

@@ -48,3 +48,8 @@ async def test_the_secrets_come_from_requests_and_answers_of_any_depth() -> None
         "the-refresh-token",
         "c0de-0001",
     }
+    assert used.of_kinds("refresh token", "password") == {
+        "the-refresh-token": "refresh token",
+        "a long passphrase": "password",
+    }
+    assert used.kinds["the-access-token-value"] == "access token"

@@ -171,11 +171,17 @@ AZORA_{{ upper $owner }}_DATABASE_URL: {{ . | b64enc | quote }}
 {{- if not $s.stripeWebhookSecret }}
 {{- fail "secrets.stripeWebhookSecret is required (AZORA_STRIPE_WEBHOOK_SECRET, Stripe's whsec_...)" }}
 {{- end }}
+{{- if lt (len ($s.paymentSealingKey | default "")) 32 }}
+{{- fail "secrets.paymentSealingKey must be 32 characters or more (AZORA_PAYMENT_SEALING_KEY)" }}
+{{- end }}
 {{- with $s.secretKey }}
 AZORA_SECRET_KEY: {{ . | b64enc | quote }}
 {{- end }}
 {{- with $s.stripeWebhookSecret }}
 AZORA_STRIPE_WEBHOOK_SECRET: {{ . | b64enc | quote }}
+{{- end }}
+{{- with $s.paymentSealingKey }}
+AZORA_PAYMENT_SEALING_KEY: {{ . | b64enc | quote }}
 {{- end }}
 {{- with $s.stripeApiKey }}
 STRIPE_API_KEY: {{ . | b64enc | quote }}

@@ -1,0 +1,60 @@
+"""Stripe client secrets are stored only sealed for the ingress, and only while needed.
+
+- read.payments.client_secret (the secret in clear) is dropped; read.payments
+  .client_secret_sealed holds what `payment.intent_created.v2` carries: the secret
+  AES-GCM-sealed for the ingress (`azora.payment_sealing`), which the projection drops
+  once the payment is settled. A payment open during the upgrade shows no secret until
+  the projection applies its version 2 event; one created by an older release's version 1
+  event shows none at all (the user starts a new payment).
+
+The statements run on the live table and on a rebuild's shadow copy, if one is building.
+A downgrade brings the clear column back empty: the clear secrets are gone for good.
+
+Revision ID: 0030
+Revises: 0020
+"""
+
+from azora.migrate import run_script
+
+revision = "0030"
+down_revision = "0020"
+branch_labels = None
+depends_on = None
+
+# The tables' names are built with format(): the comment says whose they are.
+_EVERY_COPY = """
+-- schema: read
+DO $$
+DECLARE target text;
+BEGIN
+    FOR target IN
+        SELECT 'read' UNION ALL
+        SELECT shadow FROM azora.projection_versions
+        WHERE projection = 'payment_views' AND state = 'building'
+          AND to_regclass(format('%I.payments', shadow)) IS NOT NULL
+    LOOP
+        EXECUTE format($sql${statement}$sql$, target);
+    END LOOP;
+END $$
+"""
+
+_READ_UP = """
+ALTER TABLE %1$I.payments ADD COLUMN IF NOT EXISTS client_secret_sealed text;
+ALTER TABLE %1$I.payments DROP COLUMN IF EXISTS client_secret
+"""
+
+_READ_DOWN = """
+ALTER TABLE %1$I.payments ADD COLUMN IF NOT EXISTS client_secret text;
+ALTER TABLE %1$I.payments DROP COLUMN IF EXISTS client_secret_sealed
+"""
+
+UPGRADE = _EVERY_COPY.replace("{statement}", _READ_UP)
+DOWNGRADE = _EVERY_COPY.replace("{statement}", _READ_DOWN)
+
+
+def upgrade() -> None:
+    run_script(UPGRADE)
+
+
+def downgrade() -> None:
+    run_script(DOWNGRADE)
