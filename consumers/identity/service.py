@@ -6,16 +6,22 @@ from __future__ import annotations
 from functools import partial
 
 from azora.consume.service import Service, service, subscribe
-from azora.crypto import SecretBox
+from azora.crypto import REGISTRATION, SecretBox
 from consumers.identity import handlers, sign_in
 from schemas import catalogue as topics
 
 
 def make_identity(secrets: SecretBox) -> Service:
-    """The identity service, with the key that opens TOTP secrets."""
+    """The identity service, with the key that opens TOTP secrets (and, for its own
+    purpose, the password hashes registrations carry sealed)."""
+    register = partial(handlers.on_registration_requested, secrets.for_purpose(REGISTRATION))
     return service(
         "identity",
-        subscribe(topics.USER_REGISTRATION_REQUESTED, handlers.on_registration_requested),
+        subscribe(topics.USER_REGISTRATION_REQUESTED_V2, register),
+        # Legacy: commands an ingress of the previous release wrote during an upgrade, and
+        # the accounts (with hashes) registered before hashes left the log.
+        subscribe(topics.USER_REGISTRATION_REQUESTED, register),
+        subscribe(topics.USER_REGISTERED, handlers.on_legacy_registered, replay_safe=True),
         subscribe(topics.USER_MFA_SETUP_REQUESTED, handlers.on_mfa_setup_requested),
         subscribe(
             topics.USER_MFA_ENABLE_REQUESTED, partial(handlers.on_mfa_enable_requested, secrets)

@@ -11,24 +11,32 @@ from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from consumers.projections.batches import latest_per_key
 from schemas import catalogue as topics
-from schemas.accounts import UserMfaCodeUsed, UserMfaDisabled, UserMfaEnabled, UserRegistered
+from schemas.accounts import (
+    UserMfaCodeUsed,
+    UserMfaDisabled,
+    UserMfaEnabled,
+    UserRegistered,
+    UserRegisteredV2,
+)
 from schemas.learning import UserRoleGranted
 from schemas.oidc import UserOidcSignInAccepted, UserRegisteredWithProvider
 
 # Profiles and credentials in one statement: one round trip per batch, and the ids and
 # emails both tables take are sent (and encoded) once.
+# (No password hash: identity alone keeps those; `credentials` holds what login checks
+# besides the password.)
 INSERT_USERS = """
 WITH t AS (
     SELECT * FROM unnest(
-        $1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]
-    ) AS t(user_id, email, display_name, roles, registered_at, password_hash)
+        $1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]
+    ) AS t(user_id, email, display_name, roles, registered_at)
 ), profiles AS (
     INSERT INTO users (user_id, email, display_name, roles, registered_at)
     SELECT user_id, email, display_name, string_to_array(roles, ','), registered_at FROM t
     ON CONFLICT DO NOTHING
 )
-INSERT INTO credentials (user_id, email, password_hash)
-SELECT user_id, email, password_hash FROM t
+INSERT INTO credentials (user_id, email)
+SELECT user_id, email FROM t
 ON CONFLICT DO NOTHING
 """
 
@@ -95,25 +103,12 @@ async def on_role_granted(events: Sequence[Event[UserRoleGranted]], uow: UnitOfW
     await uow.conn.execute(GRANT_ROLES, [g.user_id for g in grants], [g.role for g in grants])
 
 
-async def on_user_registered(events: Sequence[Event[UserRegistered]], uow: UnitOfWork) -> None:
-    """Insert the profile and credentials of each new user."""
-    users = [event.payload for event in events]
-    await uow.conn.execute(
-        INSERT_USERS,
-        [u.user_id for u in users],
-        [u.email for u in users],
-        [u.display_name for u in users],
-        [",".join(u.roles) for u in users],
-        [u.registered_at for u in users],
-        [u.password_hash for u in users],
-    )
-
-
-async def on_registered_with_provider(
-    events: Sequence[Event[UserRegisteredWithProvider]], uow: UnitOfWork
+async def on_user_registered(
+    events: Sequence[Event[UserRegistered | UserRegisteredV2 | UserRegisteredWithProvider]],
+    uow: UnitOfWork,
 ) -> None:
-    """Insert the profile of each user a provider sign-in created, and credentials with no
-    password (so the email is known, and MFA can still be turned on)."""
+    """Insert the profile and credentials row of each new user (with a password, through a
+    provider, or from the legacy topic, whose hash is ignored)."""
     users = [event.payload for event in events]
     await uow.conn.execute(
         INSERT_USERS,
@@ -122,7 +117,6 @@ async def on_registered_with_provider(
         [u.display_name for u in users],
         [",".join(u.roles) for u in users],
         [u.registered_at for u in users],
-        [None for _ in users],
     )
 
 
@@ -186,11 +180,12 @@ async def on_mfa_code_used(events: Sequence[Event[UserMfaCodeUsed]], uow: UnitOf
 USERS = service(
     "users",
     subscribe(topics.USER_REGISTERED, on_user_registered, replay_safe=True),
+    subscribe(topics.USER_REGISTERED_V2, on_user_registered, replay_safe=True),
     subscribe(topics.USER_MFA_ENABLED, on_mfa_enabled),
     subscribe(topics.USER_MFA_DISABLED, on_mfa_disabled),
     subscribe(topics.USER_MFA_CODE_USED, on_mfa_code_used, replay_safe=True),
     subscribe(topics.USER_ROLE_GRANTED, on_role_granted, replay_safe=True),
-    subscribe(topics.USER_REGISTERED_WITH_PROVIDER, on_registered_with_provider, replay_safe=True),
+    subscribe(topics.USER_REGISTERED_WITH_PROVIDER, on_user_registered, replay_safe=True),
     subscribe(topics.USER_OIDC_SIGN_IN_ACCEPTED, on_sign_in_accepted, replay_safe=True),
     tables=("users", "credentials", "oidc_identities"),
 )

@@ -24,7 +24,7 @@ from schemas.accounts import (
     SessionRefreshed,
     SessionRevoked,
     SessionStarted,
-    UserRegistrationRequested,
+    UserRegistrationRequestedV2,
 )
 from schemas.api import (
     LoginRequest,
@@ -67,12 +67,16 @@ async def register(
             headers={"Retry-After": str(throttled.retry_after_s)},
         ) from throttled
 
-    async def build(command_id: uuid.UUID) -> UserRegistrationRequested:
-        return UserRegistrationRequested(
-            user_id=derived_id(command_id, "user"),
+    async def build(command_id: uuid.UUID) -> UserRegistrationRequestedV2:
+        user_id = derived_id(command_id, "user")
+        password_hash = await ctx.passwords.hash(body.password)
+        return UserRegistrationRequestedV2(
+            user_id=user_id,
             email=body.email,
             display_name=body.display_name,
-            password_hash=await ctx.passwords.hash(body.password),
+            # Sealed for identity, bound to this user: the command's topic never holds
+            # the hash in clear, and identity keeps it in its own schema.
+            sealed_password_hash=ctx.registration_box.seal(password_hash, bound_to=str(user_id)),
         )
 
     command_id = await submit(

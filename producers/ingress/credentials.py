@@ -14,6 +14,7 @@ from fastapi import Request
 
 from producers.ingress import queries
 from producers.ingress.context import IngressContext
+from producers.ingress.password_store import password_matches
 from producers.ingress.problems import Problem, documented
 from producers.ingress.second_factor import (
     matching_step,
@@ -27,15 +28,15 @@ from schemas.api import (
     LoginRequest,
 )
 
-# What login and re-authentication check: the credentials, the last TOTP step used and the
-# recovery codes not spent yet (`user.mfa_code_used`, projected).
+# What login and re-authentication check besides the password (whose hash only identity
+# keeps: `password_store`): the second factor, the last TOTP step used and the recovery
+# codes not spent yet (`user.mfa_code_used`, projected).
 CREDENTIALS = """
-SELECT c.user_id, c.email, c.password_hash, c.mfa_secret, c.last_totp_step, c.recovery_codes,
-       u.roles
+SELECT c.user_id, c.email, c.mfa_secret, c.last_totp_step, c.recovery_codes, u.roles
 FROM read.credentials c JOIN read.users u USING (user_id) WHERE c.email = $1
 """
 CREDENTIALS_OF = """
-SELECT user_id, email, password_hash, mfa_secret, last_totp_step, recovery_codes
+SELECT user_id, email, mfa_secret, last_totp_step, recovery_codes
 FROM read.credentials WHERE user_id = $1
 """
 LOCKED_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -108,7 +109,7 @@ async def verified_credentials(
     """The credentials row for `body` and the second factor it used, or a 401 problem;
     wrong guesses count as failures."""
     row = await queries.fetch_one(ctx, CREDENTIALS, body.email)
-    if not await ctx.passwords.verify(row["password_hash"] if row else None, body.password):
+    if not await password_matches(ctx, row["user_id"] if row else None, body.password):
         attempt.failed()
         raise bad_credentials()
     assert row is not None

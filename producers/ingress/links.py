@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel
 
-from schemas.accounts import UserMfaDisabled, UserMfaEnabled, UserRegistered
+from schemas.accounts import UserMfaDisabled, UserMfaEnabled, UserRegistered, UserRegisteredV2
 from schemas.learning import CoursePublished, EnrollmentConfirmed, EnrollmentProgressed
 from schemas.oidc import UserOidcSignInAccepted
 from schemas.payments import PaymentIntentCreated, PaymentRefunded
@@ -21,6 +21,7 @@ from schemas.wallet import WalletTransferCompleted
 # Link name -> URL template, formatted with the ids the settling event names.
 _TEMPLATES: dict[type[BaseModel], dict[str, str]] = {
     UserRegistered: {"me": "/v1/me", "login": "/v1/auth/login"},
+    UserRegisteredV2: {"me": "/v1/me", "login": "/v1/auth/login"},
     UserMfaEnabled: {"me": "/v1/me"},
     UserMfaDisabled: {"me": "/v1/me"},
     UserOidcSignInAccepted: {"me": "/v1/me", "tokens": "/v1/auth/oidc/token"},

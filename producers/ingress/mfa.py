@@ -22,6 +22,7 @@ from producers.ingress.credentials import (
     login_attempt,
     second_factor_used,
 )
+from producers.ingress.password_store import password_matches
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from producers.ingress.reauthentication import reauthenticated_by_provider
 from producers.ingress.second_factor import (
@@ -162,8 +163,7 @@ async def mfa_disable(
     try:
         used = None
         if reauthenticated_by_provider(ctx, body.reauthentication_token, user.user_id) or (
-            body.password is not None
-            and await ctx.passwords.verify(row["password_hash"], body.password)
+            body.password is not None and await password_matches(ctx, user.user_id, body.password)
         ):
             used = second_factor_used(ctx, row, body.totp_code, body.recovery_code)
         if used is None:
@@ -231,7 +231,7 @@ async def _changing_mfa(
         return False
     attempt = login_attempt(ctx, row["email"], request)
     try:
-        ok = password is None or await ctx.passwords.verify(row["password_hash"], password)
+        ok = password is None or await password_matches(ctx, user_id, password)
         used = second_factor_used(ctx, row, totp_code, None) if ok and totp_code else None
         if not ok or (totp_code is not None and used is None):
             attempt.failed()

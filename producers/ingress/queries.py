@@ -58,10 +58,6 @@ COMMAND = """
 SELECT command_id, status, reason, settled_by, settled_ids, fingerprint FROM read.command_status
 WHERE command_id = $1
 """
-CREDENTIALS = """
-SELECT c.user_id, c.password_hash, c.mfa_secret, u.roles
-FROM read.credentials c JOIN read.users u USING (user_id) WHERE c.email = $1
-"""
 USER = "SELECT user_id, email, display_name, roles, mfa_enabled FROM read.users WHERE user_id = $1"
 SESSION = "SELECT generation, revoked_at FROM read.sessions WHERE session_id = $1"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import uuid
 from types import ModuleType
 
@@ -32,14 +33,17 @@ def test_every_model_matches_its_committed_snapshot_or_only_adds_to_it() -> None
         assert incompatibilities(snapshot, schema) == [], stem
 
 
-def test_topic_names_are_aggregate_dot_fact_and_unique() -> None:
+def test_topic_names_are_aggregate_dot_fact_then_a_version_and_unique() -> None:
     names = [spec.name for spec in catalogue.CATALOGUE]
     assert len(names) == len(set(names))
     assert len({spec.type for spec in catalogue.CATALOGUE}) == len(names), "one type per topic"
     for name in names:
-        aggregate, fact = name.split(".")
+        aggregate, fact, *version = name.split(".")
         assert aggregate.isidentifier(), name
         assert fact.isidentifier(), name
+        # A breaking change moves to `<aggregate>.<fact>.v2` (the first version has none).
+        assert version == [] or re.fullmatch(r"v([2-9]|[1-9][0-9]+)", version[0]), name
+        assert len(version) <= 1, name
 
 
 def test_every_key_field_exists_on_its_model() -> None:

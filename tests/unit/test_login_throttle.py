@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from azora.crypto import SecretBox
 from azora.settings import Settings
 from azora.topics import TopicNames
-from producers.ingress import credentials, tutor
+from producers.ingress import credentials, password_store, tutor
 from producers.ingress.app import create_app
 from producers.ingress.bus import Bus
 from producers.ingress.context import IngressContext
@@ -158,11 +158,17 @@ def test_idle_entries_are_swept_so_sprayed_emails_do_not_pile_up(
 
 
 class ReadModels:
-    """Answers the ingress's read-model queries from memory (no Postgres in unit tests)."""
+    """Answers the ingress's read-model queries, and identity's password hashes, from
+    memory (no Postgres in unit tests)."""
 
     def __init__(self) -> None:
         self.credentials: dict[str, dict[str, Any]] = {}
+        self.password_hashes: dict[uuid.UUID, str] = {}
         self.question_owners: dict[uuid.UUID, uuid.UUID] = {}
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        assert sql == password_store.PASSWORD_HASH, sql
+        return self.password_hashes.get(args[0])
 
     async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any] | None:
         if sql == credentials.CREDENTIALS:
@@ -200,12 +206,14 @@ def ctx(clock: Clock, read_models: ReadModels) -> IngressContext:
         logins=LoginThrottle(max_failures=5, window_s=900, lockout_s=900, clock=clock),
     )
     context.pool = read_models  # type: ignore[assignment]
+    context.identity_pool = read_models  # type: ignore[assignment]
+    ada = uuid.uuid4()
     read_models.credentials["ada@example.org"] = {
-        "user_id": uuid.uuid4(),
-        "password_hash": hasher.hash(PASSWORD),
+        "user_id": ada,
         "mfa_secret": None,
         "roles": ["student"],
     }
+    read_models.password_hashes[ada] = hasher.hash(PASSWORD)
     return context
 
 

@@ -26,6 +26,7 @@ from producers.ingress.credentials import (
 from producers.ingress.oidc.registry import OidcSignIn
 from producers.ingress.oidc.tickets import TicketInvalid
 from producers.ingress.oidc.web import ProviderName
+from producers.ingress.password_store import password_matches
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from producers.ingress.reauthentication import reauthenticated_by_provider
 from producers.ingress.tokens import TokenPair
@@ -208,8 +209,7 @@ async def _proven(
     attempt = login_attempt(ctx, row["email"], request)
     try:
         proven = reauthenticated_by_provider(ctx, body.reauthentication_token, user_id) or (
-            body.password is not None
-            and await ctx.passwords.verify(row["password_hash"], body.password)
+            body.password is not None and await password_matches(ctx, user_id, body.password)
         )
         used = None
         if proven and row["mfa_secret"]:
