@@ -42,7 +42,10 @@ endif
 ifndef AZORA_STRIPE_WEBHOOK_SECRET
 AZORA_STRIPE_WEBHOOK_SECRET := $(shell sed -n 's/^AZORA_STRIPE_WEBHOOK_SECRET=//p' $(DEV_SECRETS))
 endif
-export AZORA_SECRET_KEY AZORA_STRIPE_WEBHOOK_SECRET
+ifndef AZORA_PERSONAL_DATA_KEY
+AZORA_PERSONAL_DATA_KEY := $(shell sed -n 's/^AZORA_PERSONAL_DATA_KEY=//p' $(DEV_SECRETS))
+endif
+export AZORA_SECRET_KEY AZORA_STRIPE_WEBHOOK_SECRET AZORA_PERSONAL_DATA_KEY
 # Without a Stripe key of your own, the official SDK talks to stripe-mock (started by `up`).
 ifeq ($(STRIPE_API_KEY)$(AZORA_STRIPE_API_KEY),)
 export AZORA_STRIPE_API_KEY := sk_test_azoraStripeMock

@@ -11,6 +11,7 @@ from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_valida
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from azora.oidc_settings import PROVIDER_NAME, HttpUrl, OidcProvider, return_url_problem
+from azora.personal_settings import PersonalDataSettings
 
 # SHA-256 digests of every secret value this repository's source has ever spelled out
 # (git history keeps them, so anyone can sign with them): refused in every mode. `make run`
@@ -35,7 +36,7 @@ MIN_SECRET_KEY_LENGTH = 32
 ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
 # A long value of a few repeated characters ("x" * 40) is no secret either.
 MIN_DISTINCT_CHARACTERS = 8
-SecretName = Literal["secret_key", "stripe_webhook_secret"]
+SecretName = Literal["secret_key", "stripe_webhook_secret", "personal_data_key"]
 # Who may be given a Postgres database of its own: every service, the projections, and the
 # ingress's read side (`azora.databases` says which database each one uses).
 DATABASE_OWNERS = (
@@ -49,7 +50,7 @@ DATABASE_OWNERS = (
 )
 
 
-class Settings(BaseSettings):
+class Settings(PersonalDataSettings, BaseSettings):
     """Everything a process needs to know about its surroundings."""
 
     # `__` nests: AZORA_OIDC_PROVIDERS__GOOGLE__CLIENT_ID is oidc_providers["google"].client_id.
@@ -341,7 +342,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_known_or_weak_secrets(self) -> Settings:
         # In every mode: a development stack on a published key is as open as production.
-        for name in ("secret_key", "stripe_webhook_secret"):
+        for name in ("secret_key", "stripe_webhook_secret", "personal_data_key"):
             given: SecretStr | None = getattr(self, name)
             if given is None:
                 continue
@@ -355,11 +356,13 @@ class Settings(BaseSettings):
                 )
             if len(set(value)) < MIN_DISTINCT_CHARACTERS:
                 raise ValueError(f"{env_name} is too repetitive to be a secret")
-        key = self.secret_key.get_secret_value().strip() if self.secret_key else None
-        if key is not None and len(key) < MIN_SECRET_KEY_LENGTH:
-            raise ValueError(
-                f"AZORA_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
-            )
+        for name in ("secret_key", "personal_data_key"):
+            given_key: SecretStr | None = getattr(self, name)
+            key = given_key.get_secret_value().strip() if given_key else None
+            if key is not None and len(key) < MIN_SECRET_KEY_LENGTH:
+                raise ValueError(
+                    f"AZORA_{name.upper()} must be at least {MIN_SECRET_KEY_LENGTH} characters"
+                )
         return self
 
     def required_secret(self, name: SecretName) -> str:

@@ -17,4 +17,8 @@ print(f"AZORA_STRIPE_WEBHOOK_SECRET=whsec_{secrets.token_urlsafe(32)}")
 PY
   mv "$tmp" "$file"
 fi
+# Added after the first secrets: a state dir made before it gets it now.
+if ! grep -q '^AZORA_PERSONAL_DATA_KEY=' "$file"; then
+  python3 -c 'import secrets; print(f"AZORA_PERSONAL_DATA_KEY={secrets.token_urlsafe(48)}")' >>"$file"
+fi
 echo "$file"

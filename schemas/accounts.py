@@ -115,13 +115,25 @@ class UserMfaEnableRequested(ContractModel):
 
 
 class UserMfaEnabled(ContractModel):
-    """Fact: MFA is on; logins now need a TOTP code for this (encrypted) secret, or one of
-    the recovery codes. `version` orders it with `user.mfa_disabled` (the later one wins)."""
+    """Legacy fact (`user.mfa_enabled`): carried the sealed TOTP secret, for ever.
+
+    Superseded by `UserMfaEnabledV2`; still read so the read models rebuild the MFA state
+    of users who turned it on before (their secret is in identity's schema already)."""
 
     user_id: uuid.UUID
     secret_ciphertext: str = Field(min_length=1, max_length=1000)
     recovery_code_hashes: tuple[RecoveryCodeHash, ...] = Field(default=(), max_length=20)
     version: int = Field(default=0, ge=0)
+
+
+class UserMfaEnabledV2(ContractModel):
+    """Fact: MFA is on; logins now need a TOTP code (for the secret identity keeps in its
+    own schema: no event carries it), or one of the recovery codes. `version` orders it
+    with `user.mfa_disabled` (the later one wins)."""
+
+    user_id: uuid.UUID
+    recovery_code_hashes: tuple[RecoveryCodeHash, ...] = Field(default=(), max_length=20)
+    version: int = Field(ge=1)
 
 
 class UserMfaDisableRequested(ContractModel):
@@ -241,6 +253,13 @@ USER_MFA_ENABLED = event(
     "user.mfa_enabled",
     UserMfaEnabled,
     key="user_id",
+    description="Legacy: MFA was turned on (carried the sealed secret; read for replays).",
+    settles="succeeded",
+)
+USER_MFA_ENABLED_V2 = event(
+    "user.mfa_enabled.v2",
+    UserMfaEnabledV2,
+    key="user_id",
     description="MFA was turned on for a user.",
     settles="succeeded",
 )
@@ -295,6 +314,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     USER_MFA_SETUP_REQUESTED,
     USER_MFA_ENABLE_REQUESTED,
     USER_MFA_ENABLED,
+    USER_MFA_ENABLED_V2,
     USER_MFA_ENABLE_REJECTED,
     USER_MFA_DISABLE_REQUESTED,
     USER_MFA_DISABLED,

@@ -10,7 +10,7 @@ from datetime import datetime
 import pyotp
 
 from schemas.accounts import (
-    UserMfaEnabled,
+    UserMfaEnabledV2,
     UserMfaEnableRejected,
     UserMfaEnableRequested,
     UserRegisteredV2,
@@ -62,7 +62,7 @@ def first_per_email(requests: Sequence[Registration]) -> list[int]:
 class MfaDecision:
     """The outcome of an enable request, and the secret to activate if it succeeded."""
 
-    outcome: UserMfaEnabled | UserMfaEnableRejected
+    outcome: UserMfaEnabledV2 | UserMfaEnableRejected
     activate: str | None
 
 
@@ -90,10 +90,8 @@ def mfa_outcome(
         request.code, for_time=request.submitted_at, valid_window=1
     ):
         return MfaDecision(UserMfaEnableRejected(user_id=user_id, reason=WRONG_CODE), None)
-    enabled = UserMfaEnabled(
-        user_id=user_id,
-        secret_ciphertext=pending_ciphertext,
-        recovery_code_hashes=request.recovery_code_hashes,
-        version=version,
+    # The fact carries no secret: identity keeps it (sealed) in its own schema.
+    enabled = UserMfaEnabledV2(
+        user_id=user_id, recovery_code_hashes=request.recovery_code_hashes, version=version
     )
     return MfaDecision(enabled, pending_ciphertext)

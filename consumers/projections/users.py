@@ -1,4 +1,5 @@
-"""The users projection: `read.users` (profiles), `read.credentials` (what login checks) and
+"""The users projection: `read.users` (profiles), `read.credentials` (what login checks
+besides the password hash and TOTP secret, which identity alone keeps) and
 `read.oidc_identities` (which account each provider identity signs in)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from schemas.accounts import (
     UserMfaCodeUsed,
     UserMfaDisabled,
     UserMfaEnabled,
+    UserMfaEnabledV2,
     UserRegistered,
     UserRegisteredV2,
 )
@@ -45,12 +47,10 @@ ON CONFLICT DO NOTHING
 # carry 0 and apply over 0.)
 ENABLE_MFA = """
 WITH t AS (
-    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[])
-        AS t(user_id, secret, codes, version)
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[]) AS t(user_id, codes, version)
 ), changed AS (
     UPDATE credentials c
-    SET mfa_secret = t.secret, recovery_codes = string_to_array(t.codes, ','),
-        mfa_version = t.version
+    SET recovery_codes = string_to_array(t.codes, ','), mfa_version = t.version
     FROM t WHERE c.user_id = t.user_id AND c.mfa_version <= t.version
     RETURNING c.user_id
 )
@@ -61,7 +61,7 @@ DISABLE_MFA = """
 WITH t AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS t(user_id, version)),
 changed AS (
     UPDATE credentials c
-    SET mfa_secret = NULL, recovery_codes = '{}', mfa_version = t.version
+    SET recovery_codes = '{}', mfa_version = t.version
     FROM t WHERE c.user_id = t.user_id AND c.mfa_version <= t.version
     RETURNING c.user_id
 )
@@ -135,16 +135,17 @@ async def on_sign_in_accepted(
     )
 
 
-async def on_mfa_enabled(events: Sequence[Event[UserMfaEnabled]], uow: UnitOfWork) -> None:
-    """Mark MFA on, and keep the (encrypted) secret and the recovery codes' hashes login
-    checks codes against."""
+async def on_mfa_enabled(
+    events: Sequence[Event[UserMfaEnabled | UserMfaEnabledV2]], uow: UnitOfWork
+) -> None:
+    """Mark MFA on, and keep the recovery codes' hashes login checks codes against (the
+    TOTP secret stays with identity; a legacy fact's sealed copy is ignored)."""
     latest = latest_per_key(
         (e.payload for e in events), key=lambda p: p.user_id, rank=lambda p: p.version
     )
     await uow.conn.execute(
         ENABLE_MFA,
         [p.user_id for p in latest],
-        [p.secret_ciphertext for p in latest],
         [",".join(p.recovery_code_hashes) for p in latest],
         [p.version for p in latest],
     )
@@ -182,6 +183,7 @@ USERS = service(
     subscribe(topics.USER_REGISTERED, on_user_registered, replay_safe=True),
     subscribe(topics.USER_REGISTERED_V2, on_user_registered, replay_safe=True),
     subscribe(topics.USER_MFA_ENABLED, on_mfa_enabled),
+    subscribe(topics.USER_MFA_ENABLED_V2, on_mfa_enabled),
     subscribe(topics.USER_MFA_DISABLED, on_mfa_disabled),
     subscribe(topics.USER_MFA_CODE_USED, on_mfa_code_used, replay_safe=True),
     subscribe(topics.USER_ROLE_GRANTED, on_role_granted, replay_safe=True),

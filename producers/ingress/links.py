@@ -11,7 +11,13 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel
 
-from schemas.accounts import UserMfaDisabled, UserMfaEnabled, UserRegistered, UserRegisteredV2
+from schemas.accounts import (
+    UserMfaDisabled,
+    UserMfaEnabled,
+    UserMfaEnabledV2,
+    UserRegistered,
+    UserRegisteredV2,
+)
 from schemas.learning import CoursePublished, EnrollmentConfirmed, EnrollmentProgressed
 from schemas.oidc import UserOidcSignInAccepted
 from schemas.payments import PaymentIntentCreated, PaymentRefunded
@@ -23,6 +29,7 @@ _TEMPLATES: dict[type[BaseModel], dict[str, str]] = {
     UserRegistered: {"me": "/v1/me", "login": "/v1/auth/login"},
     UserRegisteredV2: {"me": "/v1/me", "login": "/v1/auth/login"},
     UserMfaEnabled: {"me": "/v1/me"},
+    UserMfaEnabledV2: {"me": "/v1/me"},
     UserMfaDisabled: {"me": "/v1/me"},
     UserOidcSignInAccepted: {"me": "/v1/me", "tokens": "/v1/auth/oidc/token"},
     CoursePublished: {"course": "/v1/courses/{course_id}"},

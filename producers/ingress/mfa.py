@@ -16,13 +16,13 @@ from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.commands import IdempotencyKey, accepted, publish_fact, submit
 from producers.ingress.context import IngressContext
+from producers.ingress.credential_store import with_secrets
 from producers.ingress.credentials import (
     CREDENTIALS_OF,
     LOCKED_RESPONSE,
     login_attempt,
     second_factor_used,
 )
-from producers.ingress.password_store import password_matches
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from producers.ingress.reauthentication import reauthenticated_by_provider
 from producers.ingress.second_factor import (
@@ -156,14 +156,15 @@ async def mfa_disable(
     An account without a password (created by a provider sign-in) sends a
     `reauthentication_token` from a fresh sign-in with its provider instead.
     """
-    row = await queries.fetch_one(ctx, CREDENTIALS_OF, user.user_id)
+    row = await with_secrets(ctx, await queries.fetch_one(ctx, CREDENTIALS_OF, user.user_id))
     if row is None or not row["mfa_secret"]:
         raise Problem(409, "mfa_not_enabled", "MFA is not on", "there is no MFA to turn off")
     attempt = login_attempt(ctx, row["email"], request)
     try:
         used = None
         if reauthenticated_by_provider(ctx, body.reauthentication_token, user.user_id) or (
-            body.password is not None and await password_matches(ctx, user.user_id, body.password)
+            body.password is not None
+            and await ctx.passwords.verify(row["password_hash"], body.password)
         ):
             used = second_factor_used(ctx, row, body.totp_code, body.recovery_code)
         if used is None:
@@ -216,7 +217,7 @@ async def _changing_mfa(
     """
     if reauthenticated_by_provider(ctx, reauthentication_token, user_id):
         return True
-    row = await queries.fetch_one(ctx, CREDENTIALS_OF, user_id)
+    row = await with_secrets(ctx, await queries.fetch_one(ctx, CREDENTIALS_OF, user_id))
     if row is None:
         return False
     if password is None and totp_code is None:
@@ -231,7 +232,7 @@ async def _changing_mfa(
         return False
     attempt = login_attempt(ctx, row["email"], request)
     try:
-        ok = password is None or await password_matches(ctx, user_id, password)
+        ok = password is None or await ctx.passwords.verify(row["password_hash"], password)
         used = second_factor_used(ctx, row, totp_code, None) if ok and totp_code else None
         if not ok or (totp_code is not None and used is None):
             attempt.failed()

@@ -21,7 +21,7 @@ from consumers.identity.rules import (
     registration_outcome,
 )
 from schemas.accounts import (
-    UserMfaEnabled,
+    UserMfaEnabledV2,
     UserMfaEnableRejected,
     UserMfaEnableRequested,
     UserRegisteredV2,
@@ -96,12 +96,15 @@ def enable(code: str, at: datetime = NOW) -> UserMfaEnableRequested:
     return UserMfaEnableRequested(user_id=uuid.uuid4(), code=code, submitted_at=at)
 
 
-def test_mfa_turns_on_when_the_code_matches_the_secret_at_submission_time() -> None:
+def test_mfa_turns_on_when_the_code_matches_and_the_fact_carries_no_secret() -> None:
     secret = pyotp.random_base32()
     code = pyotp.TOTP(secret).at(NOW)
     decision = mfa_outcome(enable(code), "sealed", secret)
-    assert isinstance(decision.outcome, UserMfaEnabled)
+    assert isinstance(decision.outcome, UserMfaEnabledV2)
     assert decision.activate == "sealed"
+    published = decision.outcome.model_dump_json()
+    assert "sealed" not in published
+    assert secret not in published
 
 
 def test_a_code_from_a_minute_away_is_rejected() -> None:
@@ -132,5 +135,5 @@ def test_replacing_an_active_authenticator_needs_re_authentication() -> None:
     proven = request.model_copy(update={"reauthenticated": True})
     replaced = mfa_outcome(proven, "sealed", secret, active=True, version=3)
     assert replaced.activate == "sealed"
-    assert isinstance(replaced.outcome, UserMfaEnabled)
+    assert isinstance(replaced.outcome, UserMfaEnabledV2)
     assert replaced.outcome.version == 3

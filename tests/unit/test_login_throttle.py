@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from azora.crypto import SecretBox
 from azora.settings import Settings
 from azora.topics import TopicNames
-from producers.ingress import credentials, password_store, tutor
+from producers.ingress import credential_store, credentials, tutor
 from producers.ingress.app import create_app
 from producers.ingress.bus import Bus
 from producers.ingress.context import IngressContext
@@ -163,14 +163,12 @@ class ReadModels:
 
     def __init__(self) -> None:
         self.credentials: dict[str, dict[str, Any]] = {}
-        self.password_hashes: dict[uuid.UUID, str] = {}
+        self.secrets: dict[uuid.UUID, dict[str, Any]] = {}
         self.question_owners: dict[uuid.UUID, uuid.UUID] = {}
 
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        assert sql == password_store.PASSWORD_HASH, sql
-        return self.password_hashes.get(args[0])
-
     async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any] | None:
+        if sql == credential_store.SECRETS:
+            return self.secrets.get(args[0])
         if sql == credentials.CREDENTIALS:
             return self.credentials.get(args[0])
         if sql == tutor.CONVERSATION_OWNER:
@@ -208,12 +206,8 @@ def ctx(clock: Clock, read_models: ReadModels) -> IngressContext:
     context.pool = read_models  # type: ignore[assignment]
     context.identity_pool = read_models  # type: ignore[assignment]
     ada = uuid.uuid4()
-    read_models.credentials["ada@example.org"] = {
-        "user_id": ada,
-        "mfa_secret": None,
-        "roles": ["student"],
-    }
-    read_models.password_hashes[ada] = hasher.hash(PASSWORD)
+    read_models.credentials["ada@example.org"] = {"user_id": ada, "roles": ["student"]}
+    read_models.secrets[ada] = {"password_hash": hasher.hash(PASSWORD), "mfa_secret": None}
     return context
 
 

@@ -17,6 +17,7 @@ from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.commands import outcome, publish_fact
 from producers.ingress.context import IngressContext
+from producers.ingress.credential_store import with_secrets
 from producers.ingress.credentials import (
     CREDENTIALS_OF,
     LOCKED_RESPONSE,
@@ -26,7 +27,6 @@ from producers.ingress.credentials import (
 from producers.ingress.oidc.registry import OidcSignIn
 from producers.ingress.oidc.tickets import TicketInvalid
 from producers.ingress.oidc.web import ProviderName
-from producers.ingress.password_store import password_matches
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from producers.ingress.reauthentication import reauthenticated_by_provider
 from producers.ingress.tokens import TokenPair
@@ -171,7 +171,7 @@ async def _second_factor(
     ctx: IngressContext, request: Request, user_id: uuid.UUID, body: ProviderCodeRequest
 ) -> UserMfaCodeUsed | None:
     """The second factor used (None when MFA is off), or a 401; wrong guesses count."""
-    row = await queries.fetch_one(ctx, CREDENTIALS_OF, user_id)
+    row = await with_secrets(ctx, await queries.fetch_one(ctx, CREDENTIALS_OF, user_id))
     if row is None or not row["mfa_secret"]:
         return None
     if body.totp_code is None and body.recovery_code is None:
@@ -203,13 +203,14 @@ async def _proven(
 ) -> None:
     """The caller re-authenticated: password or re-authentication token, and the second
     factor when MFA is on. Wrong guesses count toward the login lockout."""
-    row = await queries.fetch_one(ctx, CREDENTIALS_OF, user_id)
+    row = await with_secrets(ctx, await queries.fetch_one(ctx, CREDENTIALS_OF, user_id))
     if row is None:
         raise _not_proven()
     attempt = login_attempt(ctx, row["email"], request)
     try:
         proven = reauthenticated_by_provider(ctx, body.reauthentication_token, user_id) or (
-            body.password is not None and await password_matches(ctx, user_id, body.password)
+            body.password is not None
+            and await ctx.passwords.verify(row["password_hash"], body.password)
         )
         used = None
         if proven and row["mfa_secret"]:
