@@ -44,7 +44,9 @@ def _unavailable(detail: str) -> Problem:
     )
 
 
-async def with_secrets(ctx: IngressContext, row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+async def with_secrets(
+    ctx: IngressContext, row: asyncpg.Record | Mapping[str, Any] | None
+) -> dict[str, Any] | None:
     """A read-model row of `read.credentials` with the user's `password_hash` (None for an
     account a provider created) and sealed `mfa_secret` (None while MFA is off), as
     identity keeps them; None for no row."""
