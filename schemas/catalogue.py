@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from schemas import accounts, learning, oidc, operations, payments, tutor, wallet
+from schemas import accounts, erasure, learning, oidc, operations, payments, tutor, wallet
 from schemas.accounts import (
     SESSION_REFRESHED,
     SESSION_REVOKED,
@@ -28,6 +28,7 @@ from schemas.accounts import (
     USER_REGISTRATION_REQUESTED,
     USER_REGISTRATION_REQUESTED_V2,
 )
+from schemas.erasure import USER_ERASED, USER_ERASURE_REQUESTED
 from schemas.learning import (
     COURSE_PUBLISH_REQUESTED,
     COURSE_PUBLISHED,
@@ -118,6 +119,8 @@ __all__ = [
     "TUTOR_ANSWERED",
     "TUTOR_ASKED",
     "TUTOR_FAILED",
+    "USER_ERASED",
+    "USER_ERASURE_REQUESTED",
     "USER_MFA_CODE_USED",
     "USER_MFA_DISABLED",
     "USER_MFA_DISABLE_REQUESTED",
@@ -150,6 +153,7 @@ __all__ = [
 CATALOGUE: tuple[TopicSpec, ...] = (
     *accounts.TOPICS,
     *oidc.TOPICS,
+    *erasure.TOPICS,
     *learning.TOPICS,
     *payments.TOPICS,
     *wallet.TOPICS,

@@ -12,6 +12,7 @@ from azora.consume.errors import PermanentError
 from azora.consume.unit_of_work import UnitOfWork
 from azora.crypto import SecretBox
 from azora.messages import Event
+from azora.personal.store import PostgresKeyStore
 from consumers.identity import sql
 from consumers.identity.rules import (
     Registration,
@@ -27,6 +28,7 @@ from schemas.accounts import (
     UserRegistered,
     UserRegistrationRequested,
 )
+from schemas.erasure import UserErased, UserErasureRequested
 
 
 def password_hash(registrations: SecretBox, request: Registration) -> str:
@@ -140,3 +142,18 @@ async def on_mfa_disable_requested(
     for event in events:
         user_id = event.payload.user_id
         uow.emit(UserMfaDisabled(user_id=user_id, version=versions[user_id]), cause=event)
+
+
+async def on_erasure_requested(
+    events: Sequence[Event[UserErasureRequested]], uow: UnitOfWork
+) -> None:
+    """Forget each user: their credentials, MFA, provider links, account and every version
+    of their personal-data key, in one transaction; then say so (`user.erased`)."""
+    user_ids = list({event.payload.user_id for event in events})
+    await uow.conn.execute(sql.ERASE_ACCOUNTS, user_ids)
+    keys = PostgresKeyStore(uow.conn)
+    for user_id in user_ids:
+        await keys.destroy(user_id)
+    for event in events:
+        erased = UserErased(user_id=event.payload.user_id, erased_at=event.envelope.occurred_at)
+        uow.emit(erased, cause=event)

@@ -1,5 +1,5 @@
-"""Identity: turns registration, MFA and provider sign-in requests into facts; owns the
-`identity` schema."""
+"""Identity: turns registration, MFA, provider sign-in and erasure requests into facts; owns
+the `identity` schema (and destroys users' personal-data keys)."""
 
 from __future__ import annotations
 
@@ -28,4 +28,5 @@ def make_identity(secrets: SecretBox) -> Service:
         ),
         subscribe(topics.USER_MFA_DISABLE_REQUESTED, handlers.on_mfa_disable_requested),
         subscribe(topics.USER_OIDC_SIGN_IN_REQUESTED, sign_in.on_sign_in_requested),
+        subscribe(topics.USER_ERASURE_REQUESTED, handlers.on_erasure_requested),
     )

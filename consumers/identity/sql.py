@@ -81,3 +81,12 @@ INSERT INTO identity.oidc_identities (issuer, subject, user_id, provider, linked
 SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[])
 ON CONFLICT DO NOTHING
 """
+
+# Forget a user: credentials, MFA, provider links and the account (its email is free again).
+ERASE_ACCOUNTS = """
+WITH t AS (SELECT unnest($1::uuid[]) AS user_id),
+credentials AS (DELETE FROM identity.credentials WHERE user_id IN (SELECT user_id FROM t)),
+mfa AS (DELETE FROM identity.mfa WHERE user_id IN (SELECT user_id FROM t)),
+links AS (DELETE FROM identity.oidc_identities WHERE user_id IN (SELECT user_id FROM t))
+DELETE FROM identity.accounts WHERE user_id IN (SELECT user_id FROM t)
+"""

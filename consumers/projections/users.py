@@ -20,6 +20,7 @@ from schemas.accounts import (
     UserRegistered,
     UserRegisteredV2,
 )
+from schemas.erasure import UserErased
 from schemas.learning import UserRoleGranted
 from schemas.oidc import UserOidcSignInAccepted, UserRegisteredWithProvider
 
@@ -32,14 +33,32 @@ WITH t AS (
     SELECT * FROM unnest(
         $1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]
     ) AS t(user_id, email, display_name, roles, registered_at)
+), kept AS (
+    -- A user erased already (their erasure applied first: the topics are not ordered)
+    -- is never put back.
+    SELECT * FROM t WHERE NOT EXISTS (SELECT 1 FROM erased_users e WHERE e.user_id = t.user_id)
 ), profiles AS (
     INSERT INTO users (user_id, email, display_name, roles, registered_at)
-    SELECT user_id, email, display_name, string_to_array(roles, ','), registered_at FROM t
+    SELECT user_id, email, display_name, string_to_array(roles, ','), registered_at FROM kept
     ON CONFLICT DO NOTHING
 )
 INSERT INTO credentials (user_id, email)
-SELECT user_id, email FROM t
+SELECT user_id, email FROM kept
 ON CONFLICT DO NOTHING
+"""
+
+# Forget erased users: their profile, credentials and provider links go; their id is kept
+# (a pseudonymous uuid, nothing else) so a registration replayed later is not put back.
+ERASE = """
+WITH t AS (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS t(user_id, erased_at)),
+remembered AS (
+    INSERT INTO erased_users (user_id, erased_at) SELECT * FROM t ON CONFLICT DO NOTHING
+), profiles AS (
+    DELETE FROM users WHERE user_id IN (SELECT user_id FROM t)
+), links AS (
+    DELETE FROM oidc_identities WHERE user_id IN (SELECT user_id FROM t)
+)
+DELETE FROM credentials WHERE user_id IN (SELECT user_id FROM t)
 """
 
 # Enable and disable travel on two topics: each carries the version identity gave the
@@ -174,6 +193,12 @@ async def on_mfa_code_used(events: Sequence[Event[UserMfaCodeUsed]], uow: UnitOf
     )
 
 
+async def on_user_erased(events: Sequence[Event[UserErased]], uow: UnitOfWork) -> None:
+    """Drop the erased users' rows, and remember their ids so nothing puts them back."""
+    erased = [event.payload for event in events]
+    await uow.conn.execute(ERASE, [e.user_id for e in erased], [e.erased_at for e in erased])
+
+
 # A registration (with a password or a provider) and a provider link only insert rows that
 # do not exist yet; a used code only raises a step or strikes a code. MFA changes state, so
 # its ids stay in the inbox (and its versions keep a late enable from undoing a later
@@ -189,5 +214,6 @@ USERS = service(
     subscribe(topics.USER_ROLE_GRANTED, on_role_granted, replay_safe=True),
     subscribe(topics.USER_REGISTERED_WITH_PROVIDER, on_user_registered, replay_safe=True),
     subscribe(topics.USER_OIDC_SIGN_IN_ACCEPTED, on_sign_in_accepted, replay_safe=True),
-    tables=("users", "credentials", "oidc_identities"),
+    subscribe(topics.USER_ERASED, on_user_erased, replay_safe=True),
+    tables=("users", "credentials", "oidc_identities", "erased_users"),
 )

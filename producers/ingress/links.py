@@ -18,6 +18,7 @@ from schemas.accounts import (
     UserRegistered,
     UserRegisteredV2,
 )
+from schemas.erasure import UserErased
 from schemas.learning import CoursePublished, EnrollmentConfirmed, EnrollmentProgressed
 from schemas.oidc import UserOidcSignInAccepted
 from schemas.payments import PaymentIntentCreated, PaymentRefunded
@@ -31,6 +32,8 @@ _TEMPLATES: dict[type[BaseModel], dict[str, str]] = {
     UserMfaEnabled: {"me": "/v1/me"},
     UserMfaEnabledV2: {"me": "/v1/me"},
     UserMfaDisabled: {"me": "/v1/me"},
+    # Answers 404 once the read models have forgotten the user: the erasure is visible.
+    UserErased: {"me": "/v1/me"},
     UserOidcSignInAccepted: {"me": "/v1/me", "tokens": "/v1/auth/oidc/token"},
     CoursePublished: {"course": "/v1/courses/{course_id}"},
     EnrollmentConfirmed: {"enrollments": "/v1/enrollments", "course": "/v1/courses/{course_id}"},
