@@ -12,6 +12,8 @@ from collections.abc import Collection, Mapping
 
 import asyncpg
 
+from azora.db import Connection
+
 WRAPPED_KEYS = """
 SELECT user_id, version, wrapped FROM azora.personal_keys WHERE user_id = ANY($1::uuid[])
 """
@@ -37,7 +39,7 @@ DELETE FROM azora.personal_keys WHERE user_id = $1
 class PostgresKeyStore:
     """A `KeyStore` on a pool (or a connection, to share its transaction)."""
 
-    def __init__(self, db: asyncpg.Pool | asyncpg.Connection) -> None:
+    def __init__(self, db: asyncpg.Pool | Connection) -> None:
         self._db = db
 
     async def wrapped_keys(
