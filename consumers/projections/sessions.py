@@ -108,5 +108,6 @@ SESSIONS = service(
     subscribe(topics.SESSION_STARTED, on_started, replay_safe=True),
     subscribe(topics.SESSION_REFRESHED, on_refreshed, replay_safe=True),
     subscribe(topics.SESSION_REVOKED, on_revoked, replay_safe=True),
+    subscribe(topics.USER_ERASED, on_user_erased, replay_safe=True),
     tables=("sessions",),
 )

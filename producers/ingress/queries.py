@@ -60,6 +60,7 @@ WHERE command_id = $1
 """
 USER = "SELECT user_id, email, display_name, roles, mfa_enabled FROM read.users WHERE user_id = $1"
 SESSION = "SELECT generation, revoked_at FROM read.sessions WHERE session_id = $1"
+ERASED = "SELECT erased_at FROM read.erased_users WHERE user_id = $1"
 
 
 async def command(ctx: IngressContext, command_id: uuid.UUID) -> asyncpg.Record | None:
