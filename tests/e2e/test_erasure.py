@@ -40,7 +40,10 @@ async def erase(http: httpx.AsyncClient, auth: dict[str, str], body: Any) -> htt
 
 
 async def test_an_erased_user_is_forgotten_and_their_money_stays_while_others_are_untouched(
-    http: httpx.AsyncClient, stack_world: World, db: asyncpg.Pool
+    http: httpx.AsyncClient,
+    stack_world: World,
+    db: asyncpg.Pool,
+    service_databases: dict[str, str],
 ) -> None:
     erased, email, tokens = await a_user_with_email(http)
     auth = bearer(tokens)
@@ -64,14 +67,20 @@ async def test_an_erased_user_is_forgotten_and_their_money_stays_while_others_ar
     for table in ("read.users", "read.credentials"):
         left = await db.fetchval(f"SELECT count(*) FROM {table} WHERE user_id = $1", erased)
         assert left == 0, table
-    for table in ("identity.accounts", "identity.credentials"):
-        left = await db.fetchval(f"SELECT count(*) FROM {table} WHERE user_id = $1", erased)
-        assert left == 0, table
     assert await db.fetchval("SELECT count(*) FROM read.users WHERE email = $1", email) == 0
-    ledger = await db.fetchval(
-        "SELECT sum(amount_minor) FROM wallet.ledger WHERE user_id = $1", erased
-    )
-    assert ledger == 700, "the money stays, under the pseudonymous id"
+    # Identity and the wallet keep their state in databases of their own (the e2e stack's
+    # second cluster).
+    identity = service_databases["identity"]
+    for table in ("identity.accounts", "identity.credentials"):
+        rows = f"SELECT count(*) FROM {table} WHERE user_id = $1"
+        assert await _value(identity, rows, erased) == 0, table
+    # The vault remembers the erasure (so no key is ever made for the user again).
+    erased_ids = "SELECT count(*) FROM azora.erased_users WHERE user_id = $1"
+    assert await _value(identity, erased_ids, erased) == 1
+    kept_account = "SELECT count(*) FROM identity.credentials WHERE user_id = $1"
+    assert await _value(identity, kept_account, kept) == 1
+    ledger = "SELECT sum(amount_minor) FROM wallet.ledger WHERE user_id = $1"
+    assert await _value(service_databases["wallet"], ledger, erased) == 700, "money stays"
     assert (await http.get("/v1/me", headers=kept_auth)).status_code == 200
     assert await balance(http, kept_auth) == {"EUR": 300}
 
@@ -87,6 +96,14 @@ async def test_erasing_with_a_wrong_password_is_refused_and_the_account_stays(
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["type"] == "/problems/reauthentication_failed"
     assert (await http.get("/v1/me", headers=auth)).status_code == 200
+
+
+async def _value(url: str, query: str, user: uuid.UUID) -> Any:
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval(query, user)
+    finally:
+        await conn.close()
 
 
 async def _is(answer: Any, expected: dict[str, int]) -> bool:
