@@ -3171,7 +3171,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tokens"];
                 };
             };
-            /** @description The refresh token is invalid, expired or reused, or its session ended */
+            /** @description The refresh token is invalid, expired or reused, its session ended, or the account was erased */
             401: {
                 headers: {
                     [name: string]: unknown;
