@@ -92,3 +92,10 @@ def post(path: str, body: bytes, headers: dict[str, str]) -> bytes:
     lines += [f"{name}: {value}" for name, value in headers.items()]
     lines.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def get(path: str, headers: dict[str, str]) -> bytes:
+    """A complete GET request."""
+    lines = [f"GET {path} HTTP/1.1", "Host: bench"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()

@@ -26,6 +26,7 @@ from azora.topic_setup import apply_topics
 from azora.topics import TopicNames
 from bench import cpu, servers
 from bench.databases import fresh_database
+from bench.judging import at_most
 from bench.result import Result
 
 GOAL_PERCENT = 5.0
@@ -74,6 +75,7 @@ async def run() -> Result:
             ("total", f"{total:.2f} %"),
         ],
         details={"percent": usage.percent, "broker_alone": baseline},
+        figures=[at_most("idle stack, CPU", round(total, 2), "% of a core", GOAL_PERCENT)],
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bench.judging import at_least, at_most
 from bench.result import Result
 
 
@@ -110,4 +111,15 @@ def as_result(report: Report) -> Result:
         passed=report.passed,
         rows=[*rows(report), ("where the loop's time went", ""), *phase_rows(report)],
         details=asdict(report),
+        figures=[
+            at_least(
+                "ratio to raw asyncpg (median round)", round(report.ratio, 3), "", report.goal
+            ),
+            at_most(
+                "rows not applied (median round)",
+                report.events - min(report.loop_rows_applied, report.baseline_rows_applied),
+                "",
+                0,
+            ),
+        ],
     )

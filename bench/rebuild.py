@@ -25,6 +25,7 @@ from azora.topics import TopicNames
 from bench.baseline import baseline
 from bench.data import make_users
 from bench.databases import fresh_database
+from bench.judging import all_met, at_least, at_most
 from bench.produce import produce
 from bench.result import Result
 from consumers.projections import projections_service
@@ -34,7 +35,10 @@ from stack.rebuild.runner import ProjectionRebuild
 
 log = logging.getLogger(__name__)
 
-GOAL_S = 60.0
+# Issue 21: a million events in 25 s, swap included, and within a quarter of the raw upsert.
+GOAL_S = 25.0
+GOAL_RATIO = 0.75
+GOAL_EVENTS = 1_000_000
 BATCH = 5_000
 
 
@@ -71,6 +75,12 @@ async def run(events: int) -> Result:
         finally:
             await delete_topics(settings, names.all_physical())
     ratio = raw.seconds / rebuild_s
+    figures = [
+        at_most("rebuild time", round(rebuild_s, 2), "s", GOAL_S),
+        at_least("ratio: raw upsert time / rebuild time", round(ratio, 3), "", GOAL_RATIO),
+        at_least("events replayed (the goal's size)", events, "", GOAL_EVENTS),
+        at_most("rows missing after the swap", events - rows, "", 0),
+    ]
     return Result(
         name="rebuild",
         figure=f"seconds to rebuild the users projection from {events:,} events",
@@ -79,8 +89,8 @@ async def run(events: int) -> Result:
         baseline="raw asyncpg batched upsert of the same rows into empty tables",
         baseline_value=round(raw.seconds, 2),
         ratio=round(ratio, 4),
-        goal=f"<= {GOAL_S:.0f} s for 1,000,000 events, every row rebuilt",
-        passed=rebuild_s <= GOAL_S and rows == events and events >= 1_000_000,
+        goal=f"<= {GOAL_S:.0f} s for {GOAL_EVENTS:,} events, ratio >= {GOAL_RATIO}, every row",
+        passed=all_met(figures),
         rows=[
             ("events", f"{events:,}"),
             ("produce", f"{produced.seconds:.1f} s"),
@@ -93,6 +103,7 @@ async def run(events: int) -> Result:
             ("rows in read.users after the swap", f"{rows:,}"),
         ],
         details={"rebuild_seconds": rebuild_s, "baseline_seconds": raw.seconds},
+        figures=figures,
     )
 
 

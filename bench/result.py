@@ -1,7 +1,9 @@
 """One benchmark's outcome, and the suite's report: a table, report.json and report.md.
 
 Every figure is a ratio against a baseline measured in the same run, so machine speed
-largely cancels out; a goal missed is reported, never a failed build.
+largely cancels out; a goal missed is reported, never a failed build. With several runs
+the report prints each run's value, the worst and the median of every figure, and judges
+each goal on the worst (`bench/judging.py`).
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ import json
 import os
 import platform
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bench.judging import Figure, Judged, at_least, judge
 
 HERE = Path(__file__).resolve().parent
 
@@ -33,6 +38,8 @@ class Result:
     passed: bool
     rows: list[tuple[str, str]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    # The figures judged across runs (on the worst run); empty: judged on `passed`.
+    figures: list[Figure] = field(default_factory=list)
 
 
 def machine(load_at_start: float) -> dict[str, Any]:
@@ -46,7 +53,73 @@ def machine(load_at_start: float) -> dict[str, Any]:
     }
 
 
-def _summary(results: list[Result]) -> list[tuple[str, str, str, str, str, str]]:
+HEADINGS = ("benchmark", "figure", "baseline (same run)", "ratio", "goal", "verdict")
+
+
+def figures_of(result: Result) -> list[Figure]:
+    """The figures judged across runs; a benchmark that names none is judged on its verdict."""
+    if result.figures:
+        return result.figures
+    return [at_least("its own goal met (1 yes, 0 no)", 1.0 if result.passed else 0.0, "", 1.0)]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One pass over the chosen benchmarks."""
+
+    results: list[Result]
+    # Benchmarks that broke in this pass, with their tracebacks.
+    failed: dict[str, str]
+    seconds: float
+
+
+def judged(runs: Sequence[Run]) -> list[Judged]:
+    """Every figure across the runs, judged on its worst run."""
+    return judge([{r.name: figures_of(r) for r in run.results} for run in runs])
+
+
+def number(value: float | None) -> str:
+    """A figure as the tables print it: as many digits as its size deserves."""
+    if value is None:
+        return "broken"
+    if float(value).is_integer() or abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.3f}"
+
+
+def _judged_rows(runs: Sequence[Run]) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    headings = (
+        "benchmark",
+        "figure",
+        *(f"run {n}" for n in range(1, len(runs) + 1)),
+        "worst",
+        "median",
+        "goal (on the worst)",
+        "verdict",
+    )
+    rows = [
+        (
+            j.benchmark,
+            f"{j.name} ({j.unit})" if j.unit else j.name,
+            *(number(v) for v in j.values),
+            number(j.worst),
+            number(j.median),
+            j.goal,
+            j.verdict,
+        )
+        for j in judged(runs)
+    ]
+    # A benchmark that never gave a figure still gets its line: its goals were not met.
+    never = sorted(set.intersection(*(set(run.failed) for run in runs))) if runs else []
+    rows += [
+        (name, "broke in every run", *("broken",) * (len(runs) + 2), "", "MISSED") for name in never
+    ]
+    return headings, rows
+
+
+def _summary(results: list[Result]) -> list[tuple[str, ...]]:
     return [
         (
             r.name,
@@ -60,36 +133,47 @@ def _summary(results: list[Result]) -> list[tuple[str, str, str, str, str, str]]
     ]
 
 
-HEADINGS = ("benchmark", "figure", "baseline (same run)", "ratio", "goal", "verdict")
+def _aligned(headings: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    every = [headings, *rows]
+    widths = [max(len(row[i]) for row in every) for i in range(len(headings))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in every]
 
 
-def table(results: list[Result]) -> str:
-    """The suite as plain text for the terminal."""
-    summary = [HEADINGS, *_summary(results)]
-    widths = [max(len(row[i]) for row in summary) for i in range(len(HEADINGS))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in summary
-    ]
-    for r in results:
-        lines += ["", f"{r.name}: {r.figure}"]
-        width = max((len(label) for label, _ in r.rows), default=0) + 2
-        lines += [f"  {label:<{width}}{value}" for label, value in r.rows]
+def table(runs: Sequence[Run]) -> str:
+    """The suite as plain text for the terminal: the verdicts, then each run's figures."""
+    lines = ["Every figure across the runs (a goal is judged on the worst run):", ""]
+    lines += _aligned(*_judged_rows(runs))
+    for n, run in enumerate(runs, 1):
+        lines += ["", f"Run {n} of {len(runs)} ({run.seconds:.0f} s):", ""]
+        lines += _aligned(HEADINGS, _summary(run.results))
+        for r in run.results:
+            lines += ["", f"{r.name}: {r.figure}"]
+            width = max((len(label) for label, _ in r.rows), default=0) + 2
+            lines += [f"  {label:<{width}}{value}" for label, value in r.rows]
     return "\n".join(lines)
 
 
-def markdown(results: list[Result], run: dict[str, Any]) -> str:
-    """The suite as Markdown."""
-    out = ["# Benchmarks", "", f"Run `{run['run_id']}` at {run['timestamp']}.", ""]
-    out += ["| " + " | ".join(HEADINGS) + " |", "|" + "---|" * len(HEADINGS)]
-    out += ["| " + " | ".join(row) + " |" for row in _summary(results)]
-    for r in results:
-        out += ["", f"## {r.name}", "", r.figure, "", "| figure | value |", "|---|---|"]
-        out += [f"| {label} | {value} |" for label, value in r.rows]
-    for name, error in run.get("failed", {}).items():
-        out += ["", f"## {name}: broken", "", "```", error.rstrip(), "```"]
-    out += ["", f"The whole run took {run.get('seconds', '?')} s.", ""]
-    out += ["## Machine", ""] + [f"- {k}: {v}" for k, v in run["machine"].items()]
-    if history := run.get("history"):
+def _md_table(headings: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    out = ["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
+    return out + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def markdown(runs: Sequence[Run], suite: dict[str, Any]) -> str:
+    """The suite as Markdown: the verdicts across runs first, then every run in full."""
+    out = ["# Benchmarks", "", f"Run `{suite['run_id']}` at {suite['timestamp']}, "]
+    out[-1] += f"{len(runs)} consecutive run(s); every goal is judged on the worst of them."
+    out += ["", *_md_table(*_judged_rows(runs))]
+    for n, run in enumerate(runs, 1):
+        out += ["", f"## Run {n} of {len(runs)} ({run.seconds:.0f} s)", ""]
+        out += _md_table(HEADINGS, _summary(run.results))
+        for r in run.results:
+            out += ["", f"### {r.name}", "", r.figure, "", "| figure | value |", "|---|---|"]
+            out += [f"| {label} | {value} |" for label, value in r.rows]
+        for name, error in run.failed.items():
+            out += ["", f"### {name}: broken", "", "```", error.rstrip(), "```"]
+    out += ["", f"The whole suite took {suite.get('seconds', '?')} s.", ""]
+    out += ["## Machine", ""] + [f"- {k}: {v}" for k, v in suite["machine"].items()]
+    if history := suite.get("history"):
         out += ["", history.rstrip()]
     return "\n".join(out) + "\n"
 
@@ -99,11 +183,22 @@ def history(path: Path = HERE / "profiled.md") -> str:
     return path.read_text() if path.exists() else ""
 
 
-def write(results: list[Result], run: dict[str, Any], directory: Path = HERE) -> tuple[Path, Path]:
+def write(runs: Sequence[Run], suite: dict[str, Any], directory: Path = HERE) -> tuple[Path, Path]:
     """Write report.json and report.md next to this module (git ignores them)."""
     as_json = directory / "report.json"
     as_md = directory / "report.md"
-    document = {**run, "benchmarks": [asdict(r) for r in results]}
+    document = {
+        **suite,
+        "judged": [asdict(j) for j in judged(runs)],
+        "runs": [
+            {
+                "seconds": run.seconds,
+                "failed": run.failed,
+                "benchmarks": [asdict(r) for r in run.results],
+            }
+            for run in runs
+        ],
+    }
     as_json.write_text(json.dumps(document, indent=2) + "\n")
-    as_md.write_text(markdown(results, run))
+    as_md.write_text(markdown(runs, suite))
     return as_json, as_md

@@ -136,6 +136,9 @@ shared_buffers = 128MB
 max_connections = 200
 # Keep durability on: tests should see the same crash semantics as production.
 fsync = on
+# Each transaction's commit time (a few bytes per commit): the end-to-end benchmark reads
+# when a batch committed from it (bench/hop_marks.py). Takes effect at a restart.
+track_commit_timestamp = on
 EOF
   if (( AS_ROOT )); then chown postgres:postgres "$tmp"; fi
   mv "$tmp" "$DATA/azora.conf"

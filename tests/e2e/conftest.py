@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 from azora.settings import Settings
 from bench.databases import fresh_database
 from tests.support.model_server import ModelServer
+from tests.support.oidc_provider import MockProvider
 from tests.support.portal import PORTAL_DIST
 from tests.support.processes import free_port, free_port_block
 from tests.support.second_postgres import answers, second_cluster, second_cluster_port
@@ -32,6 +34,12 @@ PORTS_PER_BASE = 32
 ON_THE_SECOND_CLUSTER = {"identity": "identity", "wallet": "wallet", "payments": "payments"}
 # The OpenAI key the stack is given (the model server in the tests takes any).
 OPENAI_KEY = "test-key-of-the-e2e-run"
+# The stack's OpenID Connect provider (a real one, mock-oauth2-server): its name in the
+# API, the button's words, and the client the stack is registered as there.
+OIDC_PROVIDER = "mock"
+OIDC_DISPLAY_NAME = "Mock ID"
+OIDC_CLIENT_ID = "azora-portal"
+OIDC_CLIENT_SECRET = secrets.token_urlsafe(24)
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +85,17 @@ def used_secrets(stack_world: World) -> UsedSecrets:
         settings.required_secret("stripe_webhook_secret"),
         PASSWORD,
         OPENAI_KEY,
+        OIDC_CLIENT_SECRET,
     )
     return used
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockProvider]:
+    """The provider the portal offers sign-in with (`make oidc-mock` fetches it)."""
+    server = MockProvider(tmp_path_factory.mktemp("oidc") / "mock-oauth2-server.log").start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -95,9 +112,11 @@ def stack(
     model_server: ModelServer,
     stack_log: Path,
     portal_origin: str,
+    oidc_provider: MockProvider,
 ) -> Iterator[str]:
     """`azora run` on a free port; yields its base URL once /readyz answers 200."""
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
     # `azora run` numbers its children's /metrics ports and probe ports from two bases:
     # ranges that must not overlap.
     metrics_base = free_port_block(2 * PORTS_PER_BASE)
@@ -131,15 +150,30 @@ def stack(
         AZORA_PORTAL_DIR=str(PORTAL_DIST),
         AZORA_CORS_ALLOW_ORIGINS=portal_origin,
         AZORA_DEV_PAYMENT_CONTROLS="true",
+        # Sign-in with a provider, returning to the portal on either origin.
+        **oidc_env(oidc_provider, base, return_urls=(f"{base}/portal/", f"{portal_origin}/")),
     )
     # Generous: nine processes start at once, on a machine that may be busy.
     process = start_stack(env, stack_log, timeout=240)
     try:
         os.environ["AZORA_TEST_METRICS_PORT_BASE"] = str(metrics_base)
         os.environ["AZORA_TEST_HEALTH_PORT_BASE"] = str(health_base)
-        yield f"http://127.0.0.1:{port}"
+        yield base
     finally:
         stop_stack(process, timeout=30)
+
+
+def oidc_env(provider: MockProvider, base: str, return_urls: tuple[str, ...]) -> dict[str, str]:
+    """The settings that register the stack with `provider` as OIDC_PROVIDER."""
+    prefix = f"AZORA_OIDC_PROVIDERS__{OIDC_PROVIDER.upper()}__"
+    return {
+        f"{prefix}ISSUER": provider.issuer("azora-e2e"),
+        f"{prefix}CLIENT_ID": OIDC_CLIENT_ID,
+        f"{prefix}CLIENT_SECRET": OIDC_CLIENT_SECRET,
+        f"{prefix}DISPLAY_NAME": OIDC_DISPLAY_NAME,
+        "AZORA_OIDC_REDIRECT_BASE_URL": base,
+        "AZORA_OIDC_RETURN_URLS": ",".join(return_urls),
+    }
 
 
 @pytest.fixture
