@@ -32,11 +32,14 @@ PUBLISHED_SECRET_DIGESTS = frozenset(
 MIN_SECRET_KEY_LENGTH = 32
 # A long value of a few repeated characters ("x" * 40) is no secret either.
 MIN_DISTINCT_CHARACTERS = 8
-SecretName = Literal["secret_key", "stripe_webhook_secret", "payment_sealing_key"]
+SecretName = Literal[
+    "secret_key", "stripe_webhook_secret", "payment_sealing_key", "personal_data_key"
+]
 # Every secret refused when it is no secret; the keys among them are held to the length too.
-# The sealing keys are declared beside the rest of payments' (`azora.payment_settings`).
-CHECKED_SECRETS = ("secret_key", "stripe_webhook_secret", *SEALING_KEY_NAMES)
-CHECKED_KEYS = ("secret_key", *SEALING_KEY_NAMES)
+# The sealing keys are declared beside the rest of payments' (`azora.payment_settings`), the
+# personal-data key beside the vault's (`azora.personal_settings`).
+CHECKED_SECRETS = ("secret_key", "stripe_webhook_secret", *SEALING_KEY_NAMES, "personal_data_key")
+CHECKED_KEYS = ("secret_key", *SEALING_KEY_NAMES, "personal_data_key")
 
 
 class MissingSecret(RuntimeError):

@@ -18,6 +18,7 @@ from azora.kafka_settings import KafkaSettings
 from azora.observability_settings import ObservabilitySettings
 from azora.oidc_settings import OidcSettings
 from azora.payment_settings import PaymentSealingSettings
+from azora.personal_settings import PersonalDataSettings
 from azora.secret_settings import MissingSecret, SecretName, SecretSettings
 from azora.stripe_settings import StripeSettings
 from azora.tutor_settings import TutorSettings
@@ -31,6 +32,7 @@ class Settings(
     SecretSettings,
     StripeSettings,
     PaymentSealingSettings,
+    PersonalDataSettings,
     TutorSettings,
     ObservabilitySettings,
     IngressSettings,

@@ -39,18 +39,15 @@ async def baseline(dsn: str, users: Users, batch: int) -> Baseline:
             users.display_names[i : i + batch],
             [roles] * len(users.user_ids[i : i + batch]),
             users.registered_at[i : i + batch],
-            users.password_hashes[i : i + batch],
         )
         for i in range(0, len(users), batch)
     ]
     conn = await db.connect(dsn)
     try:
         started = time.perf_counter()
-        for ids, emails, names, role_lists, registered_at, hashes in chunks:
+        for ids, emails, names, role_lists, registered_at in chunks:
             async with conn.transaction():
-                await conn.execute(
-                    INSERT_USERS, ids, emails, names, role_lists, registered_at, hashes
-                )
+                await conn.execute(INSERT_USERS, ids, emails, names, role_lists, registered_at)
         seconds = time.perf_counter() - started
     finally:
         await conn.close()

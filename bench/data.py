@@ -9,13 +9,12 @@ loop pays only because the benchmark is in its process.
 
 from __future__ import annotations
 
-import base64
 import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from schemas.accounts import UserRegistered
+from schemas.accounts import UserRegisteredV2
 
 ROLES = ("student",)
 
@@ -28,7 +27,6 @@ class Users:
     user_ids: list[uuid.UUID]
     emails: list[str]
     display_names: list[str]
-    password_hashes: list[str]
     registered_at: list[datetime]
 
     def __len__(self) -> int:
@@ -39,13 +37,12 @@ class Users:
         """A LIKE pattern matching this run's emails (and no other run's)."""
         return email_pattern(self.run_id)
 
-    def payload(self, i: int) -> UserRegistered:
-        """The validated `user.registered` payload of user `i` (as a real producer builds it)."""
-        return UserRegistered(
+    def payload(self, i: int) -> UserRegisteredV2:
+        """The validated `user.registered.v2` payload of user `i` (as identity builds it)."""
+        return UserRegisteredV2(
             user_id=self.user_ids[i],
             email=self.emails[i],
             display_name=self.display_names[i],
-            password_hash=self.password_hashes[i],
             roles=ROLES,
             registered_at=self.registered_at[i],
         )
@@ -56,13 +53,6 @@ def email_pattern(run_id: str) -> str:
     return f"bench-{run_id}-%@example.org"
 
 
-def argon2_looking_hash(rng: random.Random) -> str:
-    """A string shaped like an argon2id PHC hash (about 97 characters), without the cost."""
-    salt = base64.b64encode(rng.randbytes(16)).decode().rstrip("=")
-    digest = base64.b64encode(rng.randbytes(32)).decode().rstrip("=")
-    return f"$argon2id$v=19$m=65536,t=3,p=4${salt}${digest}"
-
-
 def make_users(run_id: str, count: int, started: datetime) -> Users:
     """`count` distinct users whose emails carry `run_id`; the same arguments, the same users."""
     rng = random.Random(f"azora-bench-{run_id}")
@@ -71,6 +61,5 @@ def make_users(run_id: str, count: int, started: datetime) -> Users:
         user_ids=[uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(count)],
         emails=[f"bench-{run_id}-{i}@example.org" for i in range(count)],
         display_names=[f"Bench User {i}" for i in range(count)],
-        password_hashes=[argon2_looking_hash(rng) for _ in range(count)],
         registered_at=[started + timedelta(microseconds=i) for i in range(count)],
     )

@@ -29,7 +29,7 @@ from bench.data import make_users
 from bench.judging import all_met, at_least, at_most
 from bench.produce import produce
 from bench.result import Result
-from schemas.catalogue import USER_REGISTERED
+from schemas.catalogue import USER_REGISTERED_V2
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ async def run(events: int) -> Result:
     prefix = f"bench-{run_id}."
     settings = Settings(topic_prefix=prefix)
     names = TopicNames(prefix=prefix)
-    topic = names.physical(USER_REGISTERED)
+    topic = names.physical(USER_REGISTERED_V2)
     kcat = kcat_binary()
     try:
         await apply_topics(settings, names)

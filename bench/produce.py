@@ -1,4 +1,4 @@
-"""Putting the run's `user.registered` events on Kafka, fast, before anything is timed.
+"""Putting the run's `user.registered.v2` events on Kafka, fast, before anything is timed.
 
 The producer keeps the durability of `azora.kafka.make_producer` (acks=all, idempotent)
 but uses large batches and a longer linger, and keeps one chunk of sends in flight while
@@ -17,7 +17,7 @@ from azora.messages import build_envelope, encode, message_key
 from azora.settings import Settings
 from azora.topics import TopicNames
 from bench.data import Users
-from schemas.catalogue import USER_REGISTERED
+from schemas.catalogue import USER_REGISTERED_V2
 
 CHUNK = 10_000
 ACTOR = "bench"
@@ -52,7 +52,7 @@ def _producer(settings: Settings) -> AIOKafkaProducer:
 
 
 async def produce(settings: Settings, names: TopicNames, users: Users) -> Produced:
-    """Send one `user.registered` per user, keyed like the real producer, and wait for acks."""
+    """Send one `user.registered.v2` per user, keyed like the real producer, and wait for acks."""
     producer = _producer(settings)
     await producer.start()
     encode_seconds = 0.0
@@ -65,9 +65,14 @@ async def produce(settings: Settings, names: TopicNames, users: Users) -> Produc
             messages = []
             for i in range(first, min(first + CHUNK, len(users))):
                 payload = users.payload(i)
-                envelope = build_envelope(USER_REGISTERED, payload, actor=ACTOR)
+                envelope = build_envelope(USER_REGISTERED_V2, payload, actor=ACTOR)
                 messages.append(
-                    encode(USER_REGISTERED, envelope, message_key(USER_REGISTERED, payload), names)
+                    encode(
+                        USER_REGISTERED_V2,
+                        envelope,
+                        message_key(USER_REGISTERED_V2, payload),
+                        names,
+                    )
                 )
             encode_seconds += time.perf_counter() - began
             sending = []

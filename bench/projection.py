@@ -29,7 +29,7 @@ from bench.projection_report import Report
 
 log = logging.getLogger(__name__)
 
-NAME = "projection throughput (user.registered -> read.users + read.credentials)"
+NAME = "projection throughput (user.registered.v2 -> read.users + read.credentials)"
 # Issue 21: within a tenth of the raw asyncpg batched upsert.
 GOAL = 0.9
 ROUNDS = 3

@@ -29,7 +29,7 @@ from bench.judging import all_met, at_least, at_most
 from bench.produce import produce
 from bench.result import Result
 from consumers.projections import projections_service
-from schemas.catalogue import USER_REGISTERED
+from schemas.catalogue import USER_REGISTERED_V2
 from stack import composition, workers
 from stack.rebuild.runner import ProjectionRebuild
 
@@ -111,7 +111,7 @@ async def _live_catches_up(settings: Settings, names: TopicNames, events: int) -
     stop = asyncio.Event()
     started = time.perf_counter()
     task = asyncio.create_task(workers.run_services(settings, [projections_service()], stop))
-    topic = names.physical(USER_REGISTERED)
+    topic = names.physical(USER_REGISTERED_V2)
     conn = await asyncpg.connect(settings.database_url)
     try:
         while True:

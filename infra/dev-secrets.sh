@@ -15,11 +15,14 @@ import secrets
 print(f"AZORA_SECRET_KEY={secrets.token_urlsafe(48)}")
 print(f"AZORA_STRIPE_WEBHOOK_SECRET=whsec_{secrets.token_urlsafe(32)}")
 print(f"AZORA_PAYMENT_SEALING_KEY={secrets.token_urlsafe(48)}")
+print(f"AZORA_PERSONAL_DATA_KEY={secrets.token_urlsafe(48)}")
 PY
   mv "$tmp" "$file"
 fi
 # A state dir made by an older release lacks the keys added since: add each one missing.
-if ! grep -q '^AZORA_PAYMENT_SEALING_KEY=' "$file"; then
-  (umask 077 && python3 -c 'import secrets; print(f"AZORA_PAYMENT_SEALING_KEY={secrets.token_urlsafe(48)}")' >>"$file")
-fi
+for key in AZORA_PAYMENT_SEALING_KEY AZORA_PERSONAL_DATA_KEY; do
+  if ! grep -q "^$key=" "$file"; then
+    (umask 077 && printf '%s=%s\n' "$key" "$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')" >>"$file")
+  fi
+done
 echo "$file"

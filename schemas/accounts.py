@@ -8,7 +8,11 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from schemas.base import ContractModel
-from schemas.topic import TopicSpec, command, event
+from schemas.topic import DAY_MS, TopicSpec, command, event
+
+# Commands that carry a secret (sealed) are kept a day: long enough for identity to read
+# them after an outage, short enough that the sealed copy does not outlive its use.
+SECRET_COMMAND_RETENTION_MS = DAY_MS
 
 # One spelling per mailbox, so uniqueness and keying agree ("A@x.io" == "a@x.io"). Events
 # check the shape only (in pydantic-core, fast); the ingress checks addresses in full.
@@ -23,7 +27,11 @@ Role = Annotated[str, Field(pattern=r"^(student|instructor|admin)$")]
 
 
 class UserRegistrationRequested(ContractModel):
-    """Command: create an account (hashed by the ingress: plaintext never reaches Kafka)."""
+    """Legacy command (`user.registration_requested`): carried the hash in clear.
+
+    Superseded by `UserRegistrationRequestedV2`; identity still reads it, so commands an
+    ingress of the previous release wrote during a rolling upgrade are not lost.
+    """
 
     user_id: uuid.UUID
     email: Email
@@ -32,12 +40,41 @@ class UserRegistrationRequested(ContractModel):
 
 
 class UserRegistered(ContractModel):
-    """Fact: an account exists. Carries the hash so the credentials read model can be rebuilt."""
+    """Legacy fact (`user.registered`): carried the hash in clear, for ever.
+
+    Superseded by `UserRegisteredV2`. The topic stays readable: projections rebuild the
+    accounts registered before it, and identity imports their hashes into its own schema.
+    """
 
     user_id: uuid.UUID
     email: Email
     display_name: DisplayName
     password_hash: str = Field(min_length=20, max_length=500)
+    roles: tuple[Role, ...] = ("student",)
+    registered_at: AwareDatetime
+
+
+# A password hash sealed for identity alone (`azora.crypto.REGISTRATION`): AES-256-GCM,
+# base64url of nonce + ciphertext + tag, bound to the user id as associated data.
+SealedHash = Annotated[str, Field(min_length=40, max_length=1000)]
+
+
+class UserRegistrationRequestedV2(ContractModel):
+    """Command: create an account. The ingress hashed the password and sealed the hash for
+    identity, which keeps it in its own schema: no event ever carries it."""
+
+    user_id: uuid.UUID
+    email: Email
+    display_name: DisplayName
+    sealed_password_hash: SealedHash
+
+
+class UserRegisteredV2(ContractModel):
+    """Fact: an account exists (its credentials stay in identity's schema)."""
+
+    user_id: uuid.UUID
+    email: Email
+    display_name: DisplayName
     roles: tuple[Role, ...] = ("student",)
     registered_at: AwareDatetime
 
@@ -78,13 +115,25 @@ class UserMfaEnableRequested(ContractModel):
 
 
 class UserMfaEnabled(ContractModel):
-    """Fact: MFA is on; logins now need a TOTP code for this (encrypted) secret, or one of
-    the recovery codes. `version` orders it with `user.mfa_disabled` (the later one wins)."""
+    """Legacy fact (`user.mfa_enabled`): carried the sealed TOTP secret, for ever.
+
+    Superseded by `UserMfaEnabledV2`; still read so the read models rebuild the MFA state
+    of users who turned it on before (their secret is in identity's schema already)."""
 
     user_id: uuid.UUID
     secret_ciphertext: str = Field(min_length=1, max_length=1000)
     recovery_code_hashes: tuple[RecoveryCodeHash, ...] = Field(default=(), max_length=20)
     version: int = Field(default=0, ge=0)
+
+
+class UserMfaEnabledV2(ContractModel):
+    """Fact: MFA is on; logins now need a TOTP code (for the secret identity keeps in its
+    own schema: no event carries it), or one of the recovery codes. `version` orders it
+    with `user.mfa_disabled` (the later one wins)."""
+
+    user_id: uuid.UUID
+    recovery_code_hashes: tuple[RecoveryCodeHash, ...] = Field(default=(), max_length=20)
+    version: int = Field(ge=1)
 
 
 class UserMfaDisableRequested(ContractModel):
@@ -155,11 +204,26 @@ USER_REGISTRATION_REQUESTED = command(
     "user.registration_requested",
     UserRegistrationRequested,
     key="email",
-    description="A visitor asked for an account.",
+    description="Legacy: a visitor asked for an account (hash in clear; read, never written).",
+    retention_ms=SECRET_COMMAND_RETENTION_MS,
+)
+USER_REGISTRATION_REQUESTED_V2 = command(
+    "user.registration_requested.v2",
+    UserRegistrationRequestedV2,
+    key="email",
+    description="A visitor asked for an account (the hash sealed for identity alone).",
+    retention_ms=SECRET_COMMAND_RETENTION_MS,
 )
 USER_REGISTERED = event(
     "user.registered",
     UserRegistered,
+    key="user_id",
+    description="Legacy: an account was created (carried the hash; read for replays).",
+    settles="succeeded",
+)
+USER_REGISTERED_V2 = event(
+    "user.registered.v2",
+    UserRegisteredV2,
     key="user_id",
     description="An account was created.",
     settles="succeeded",
@@ -177,6 +241,7 @@ USER_MFA_SETUP_REQUESTED = command(
     key="user_id",
     description="A user started MFA setup with a new (encrypted) TOTP secret.",
     tracked=False,
+    retention_ms=SECRET_COMMAND_RETENTION_MS,
 )
 USER_MFA_ENABLE_REQUESTED = command(
     "user.mfa_enable_requested",
@@ -187,6 +252,13 @@ USER_MFA_ENABLE_REQUESTED = command(
 USER_MFA_ENABLED = event(
     "user.mfa_enabled",
     UserMfaEnabled,
+    key="user_id",
+    description="Legacy: MFA was turned on (carried the sealed secret; read for replays).",
+    settles="succeeded",
+)
+USER_MFA_ENABLED_V2 = event(
+    "user.mfa_enabled.v2",
+    UserMfaEnabledV2,
     key="user_id",
     description="MFA was turned on for a user.",
     settles="succeeded",
@@ -235,11 +307,14 @@ SESSION_REVOKED = event(
 
 TOPICS: tuple[TopicSpec, ...] = (
     USER_REGISTRATION_REQUESTED,
+    USER_REGISTRATION_REQUESTED_V2,
     USER_REGISTERED,
+    USER_REGISTERED_V2,
     USER_REGISTRATION_REJECTED,
     USER_MFA_SETUP_REQUESTED,
     USER_MFA_ENABLE_REQUESTED,
     USER_MFA_ENABLED,
+    USER_MFA_ENABLED_V2,
     USER_MFA_ENABLE_REJECTED,
     USER_MFA_DISABLE_REQUESTED,
     USER_MFA_DISABLED,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from schemas import accounts, learning, oidc, operations, payments, tutor, wallet
+from schemas import accounts, erasure, learning, oidc, operations, payments, tutor, wallet
 from schemas.accounts import (
     SESSION_REFRESHED,
     SESSION_REVOKED,
@@ -20,11 +20,15 @@ from schemas.accounts import (
     USER_MFA_ENABLE_REJECTED,
     USER_MFA_ENABLE_REQUESTED,
     USER_MFA_ENABLED,
+    USER_MFA_ENABLED_V2,
     USER_MFA_SETUP_REQUESTED,
     USER_REGISTERED,
+    USER_REGISTERED_V2,
     USER_REGISTRATION_REJECTED,
     USER_REGISTRATION_REQUESTED,
+    USER_REGISTRATION_REQUESTED_V2,
 )
+from schemas.erasure import USER_ERASED, USER_ERASURE_REQUESTED
 from schemas.learning import (
     COURSE_PUBLISH_REQUESTED,
     COURSE_PUBLISHED,
@@ -120,10 +124,13 @@ __all__ = [
     "TUTOR_ANSWERED",
     "TUTOR_ASKED",
     "TUTOR_FAILED",
+    "USER_ERASED",
+    "USER_ERASURE_REQUESTED",
     "USER_MFA_CODE_USED",
     "USER_MFA_DISABLED",
     "USER_MFA_DISABLE_REQUESTED",
     "USER_MFA_ENABLED",
+    "USER_MFA_ENABLED_V2",
     "USER_MFA_ENABLE_REJECTED",
     "USER_MFA_ENABLE_REQUESTED",
     "USER_MFA_SETUP_REQUESTED",
@@ -131,9 +138,11 @@ __all__ = [
     "USER_OIDC_SIGN_IN_REJECTED",
     "USER_OIDC_SIGN_IN_REQUESTED",
     "USER_REGISTERED",
+    "USER_REGISTERED_V2",
     "USER_REGISTERED_WITH_PROVIDER",
     "USER_REGISTRATION_REJECTED",
     "USER_REGISTRATION_REQUESTED",
+    "USER_REGISTRATION_REQUESTED_V2",
     "USER_ROLE_GRANTED",
     "WALLET_CREDITED",
     "WALLET_DEBITED",
@@ -149,6 +158,7 @@ __all__ = [
 CATALOGUE: tuple[TopicSpec, ...] = (
     *accounts.TOPICS,
     *oidc.TOPICS,
+    *erasure.TOPICS,
     *learning.TOPICS,
     *payments.TOPICS,
     *wallet.TOPICS,

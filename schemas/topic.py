@@ -58,16 +58,23 @@ class TopicSpec(Generic[P]):
 
 
 def command(
-    name: str, model: type[M], *, key: str, description: str, tracked: bool = True
+    name: str,
+    model: type[M],
+    *,
+    key: str,
+    description: str,
+    tracked: bool = True,
+    retention_ms: int = COMMAND_RETENTION_MS,
 ) -> TopicSpec[M]:
-    """A command topic, kept for a month; a tracked one opens a pending command status."""
+    """A command topic, kept for a month unless it says otherwise (one that carries a
+    secret, sealed, goes sooner); a tracked one opens a pending command status."""
     return TopicSpec(
         name=name,
         model=model,
         key_field=key,
         kind="command",
         description=description,
-        retention_ms=COMMAND_RETENTION_MS,
+        retention_ms=retention_ms,
         outcome="pending" if tracked else None,
     )
 

@@ -1,28 +1,56 @@
-"""Identity's handlers: registration and MFA requests become facts."""
+"""Identity's handlers: registration and MFA requests become facts; identity alone keeps the
+password hashes."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 
+from cryptography.exceptions import InvalidTag
+
+from azora.consume.errors import PermanentError
 from azora.consume.unit_of_work import UnitOfWork
 from azora.crypto import SecretBox
 from azora.messages import Event
+from azora.personal.store import PostgresKeyStore
 from consumers.identity import sql
-from consumers.identity.rules import first_per_email, mfa_outcome, registration_outcome
+from consumers.identity.rules import (
+    Registration,
+    first_per_email,
+    mfa_outcome,
+    registration_outcome,
+)
 from schemas.accounts import (
     UserMfaDisabled,
     UserMfaDisableRequested,
     UserMfaEnableRequested,
     UserMfaSetupRequested,
+    UserRegistered,
     UserRegistrationRequested,
 )
+from schemas.erasure import UserErased, UserErasureRequested
+
+
+def password_hash(registrations: SecretBox, request: Registration) -> str:
+    """The hash a registration carries: opened for a current command, as it is for one an
+    ingress of the previous release wrote (`user.registration_requested`, in clear)."""
+    if isinstance(request, UserRegistrationRequested):
+        return request.password_hash
+    try:
+        return registrations.open(request.sealed_password_hash, bound_to=str(request.user_id))
+    except (InvalidTag, ValueError) as exc:
+        # Tampered, sealed for another user, or with another deployment's key: no retry
+        # can open it, and an account without its password must not be created.
+        raise PermanentError(
+            "the sealed password hash does not open with identity's key for this user"
+        ) from exc
 
 
 async def on_registration_requested(
-    events: Sequence[Event[UserRegistrationRequested]], uow: UnitOfWork
+    registrations: SecretBox, events: Sequence[Event[Registration]], uow: UnitOfWork
 ) -> None:
-    """Create an account per new email; reject the rest."""
+    """Create an account per new email and keep its password hash; reject the rest."""
+    hashes = {e.payload.user_id: password_hash(registrations, e.payload) for e in events}
     requests = [event.payload for event in events]
     winners = [events[i] for i in first_per_email(requests)]
     rows = await uow.conn.fetch(
@@ -33,11 +61,29 @@ async def on_registration_requested(
         [e.envelope.occurred_at for e in winners],
     )
     created = {row["user_id"] for row in rows}
+    if created:
+        await uow.conn.execute(
+            sql.STORE_PASSWORD_HASHES, list(created), [hashes[user_id] for user_id in created]
+        )
     for event in events:
         outcome = registration_outcome(
             event.payload, event.payload.user_id in created, event.envelope.occurred_at
         )
         uow.emit(outcome, cause=event)
+
+
+async def on_legacy_registered(events: Sequence[Event[UserRegistered]], uow: UnitOfWork) -> None:
+    """Import the accounts and hashes of `user.registered` (legacy, hash in clear), so the
+    users registered before hashes left the log still sign in."""
+    users = [event.payload for event in events]
+    await uow.conn.execute(
+        sql.IMPORT_LEGACY_ACCOUNTS,
+        [u.user_id for u in users],
+        [u.email for u in users],
+        [u.display_name for u in users],
+        [u.registered_at for u in users],
+        [u.password_hash for u in users],
+    )
 
 
 async def on_mfa_setup_requested(
@@ -96,3 +142,18 @@ async def on_mfa_disable_requested(
     for event in events:
         user_id = event.payload.user_id
         uow.emit(UserMfaDisabled(user_id=user_id, version=versions[user_id]), cause=event)
+
+
+async def on_erasure_requested(
+    events: Sequence[Event[UserErasureRequested]], uow: UnitOfWork
+) -> None:
+    """Forget each user: their credentials, MFA, provider links, account and every version
+    of their personal-data key, in one transaction; then say so (`user.erased`)."""
+    user_ids = list({event.payload.user_id for event in events})
+    await uow.conn.execute(sql.ERASE_ACCOUNTS, user_ids)
+    keys = PostgresKeyStore(uow.conn)
+    for user_id in user_ids:
+        await keys.destroy(user_id)
+    for event in events:
+        erased = UserErased(user_id=event.payload.user_id, erased_at=event.envelope.occurred_at)
+        uow.emit(erased, cause=event)

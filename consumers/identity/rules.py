@@ -10,13 +10,16 @@ from datetime import datetime
 import pyotp
 
 from schemas.accounts import (
-    UserMfaEnabled,
+    UserMfaEnabledV2,
     UserMfaEnableRejected,
     UserMfaEnableRequested,
-    UserRegistered,
+    UserRegisteredV2,
     UserRegistrationRejected,
     UserRegistrationRequested,
+    UserRegistrationRequestedV2,
 )
+
+Registration = UserRegistrationRequested | UserRegistrationRequestedV2
 
 EMAIL_TAKEN = "email already registered"
 NO_MFA_SETUP = "no MFA setup in progress; call /v1/auth/mfa/setup first"
@@ -28,15 +31,15 @@ REAUTHENTICATE = (
 
 
 def registration_outcome(
-    request: UserRegistrationRequested, created: bool, registered_at: datetime
-) -> UserRegistered | UserRegistrationRejected:
-    """The fact that settles a registration: the account, or why there is none."""
+    request: Registration, created: bool, registered_at: datetime
+) -> UserRegisteredV2 | UserRegistrationRejected:
+    """The fact that settles a registration: the account (never its hash), or why there is
+    none."""
     if created:
-        return UserRegistered(
+        return UserRegisteredV2(
             user_id=request.user_id,
             email=request.email,
             display_name=request.display_name,
-            password_hash=request.password_hash,
             registered_at=registered_at,
         )
     return UserRegistrationRejected(
@@ -44,7 +47,7 @@ def registration_outcome(
     )
 
 
-def first_per_email(requests: Sequence[UserRegistrationRequested]) -> list[int]:
+def first_per_email(requests: Sequence[Registration]) -> list[int]:
     """Indexes of the first request for each email in a batch: later ones lose the race."""
     seen: set[str] = set()
     winners = []
@@ -59,7 +62,7 @@ def first_per_email(requests: Sequence[UserRegistrationRequested]) -> list[int]:
 class MfaDecision:
     """The outcome of an enable request, and the secret to activate if it succeeded."""
 
-    outcome: UserMfaEnabled | UserMfaEnableRejected
+    outcome: UserMfaEnabledV2 | UserMfaEnableRejected
     activate: str | None
 
 
@@ -87,10 +90,8 @@ def mfa_outcome(
         request.code, for_time=request.submitted_at, valid_window=1
     ):
         return MfaDecision(UserMfaEnableRejected(user_id=user_id, reason=WRONG_CODE), None)
-    enabled = UserMfaEnabled(
-        user_id=user_id,
-        secret_ciphertext=pending_ciphertext,
-        recovery_code_hashes=request.recovery_code_hashes,
-        version=version,
+    # The fact carries no secret: identity keeps it (sealed) in its own schema.
+    enabled = UserMfaEnabledV2(
+        user_id=user_id, recovery_code_hashes=request.recovery_code_hashes, version=version
     )
     return MfaDecision(enabled, pending_ciphertext)

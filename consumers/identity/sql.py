@@ -9,6 +9,30 @@ ON CONFLICT DO NOTHING
 RETURNING user_id
 """
 
+# The hashes of the accounts just created (only the winners: a losing registration's hash
+# is dropped with its command). Identity is the only keeper of password hashes.
+STORE_PASSWORD_HASHES = """
+INSERT INTO identity.credentials (user_id, password_hash)
+SELECT * FROM unnest($1::uuid[], $2::text[])
+ON CONFLICT (user_id) DO NOTHING
+"""
+
+# Accounts registered before hashes left the log (`user.registered`, legacy): their account
+# and hash are imported once, from that topic; ones identity knows already stay as they are.
+IMPORT_LEGACY_ACCOUNTS = """
+WITH t AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
+        AS t(user_id, email, display_name, created_at, password_hash)
+), accounts AS (
+    INSERT INTO identity.accounts (user_id, email, display_name, created_at)
+    SELECT user_id, email, display_name, created_at FROM t
+    ON CONFLICT DO NOTHING
+)
+INSERT INTO identity.credentials (user_id, password_hash)
+SELECT user_id, password_hash FROM t
+ON CONFLICT (user_id) DO NOTHING
+"""
+
 SET_PENDING_SECRETS = """
 INSERT INTO identity.mfa (user_id, pending_secret)
 SELECT * FROM unnest($1::uuid[], $2::text[])
@@ -56,4 +80,13 @@ LINK_IDENTITIES = """
 INSERT INTO identity.oidc_identities (issuer, subject, user_id, provider, linked_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[])
 ON CONFLICT DO NOTHING
+"""
+
+# Forget a user: credentials, MFA, provider links and the account (its email is free again).
+ERASE_ACCOUNTS = """
+WITH t AS (SELECT unnest($1::uuid[]) AS user_id),
+credentials AS (DELETE FROM identity.credentials WHERE user_id IN (SELECT user_id FROM t)),
+mfa AS (DELETE FROM identity.mfa WHERE user_id IN (SELECT user_id FROM t)),
+links AS (DELETE FROM identity.oidc_identities WHERE user_id IN (SELECT user_id FROM t))
+DELETE FROM identity.accounts WHERE user_id IN (SELECT user_id FROM t)
 """

@@ -15,6 +15,7 @@ from azora.messages import Event
 from consumers.projections.batches import latest_per_key
 from schemas import catalogue as topics
 from schemas.accounts import SessionRefreshed, SessionRevoked, SessionStarted
+from schemas.erasure import UserErased
 
 SessionFact = TypeVar("SessionFact", SessionStarted, SessionRefreshed, SessionRevoked)
 
@@ -38,6 +39,16 @@ SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[])
 ON CONFLICT (session_id) DO UPDATE
 SET revoked_at = COALESCE(sessions.revoked_at, EXCLUDED.revoked_at),
     revoked_reason = COALESCE(sessions.revoked_reason, EXCLUDED.revoked_reason)
+"""
+
+
+# An erased user's sessions all end (their refresh tokens stop working).
+ERASED = """
+UPDATE sessions s
+SET revoked_at = COALESCE(s.revoked_at, t.erased_at),
+    revoked_reason = COALESCE(s.revoked_reason, 'user erased')
+FROM unnest($1::uuid[], $2::timestamptz[]) AS t(user_id, erased_at)
+WHERE s.user_id = t.user_id
 """
 
 
@@ -73,6 +84,12 @@ async def on_refreshed(events: Sequence[Event[SessionRefreshed]], uow: UnitOfWor
     )
 
 
+async def on_user_erased(events: Sequence[Event[UserErased]], uow: UnitOfWork) -> None:
+    """End every session of each erased user."""
+    erased = [event.payload for event in events]
+    await uow.conn.execute(ERASED, [e.user_id for e in erased], [e.erased_at for e in erased])
+
+
 async def on_revoked(events: Sequence[Event[SessionRevoked]], uow: UnitOfWork) -> None:
     """End sessions for good."""
     rows = _latest_per_session(events)
@@ -91,5 +108,6 @@ SESSIONS = service(
     subscribe(topics.SESSION_STARTED, on_started, replay_safe=True),
     subscribe(topics.SESSION_REFRESHED, on_refreshed, replay_safe=True),
     subscribe(topics.SESSION_REVOKED, on_revoked, replay_safe=True),
+    subscribe(topics.USER_ERASED, on_user_erased, replay_safe=True),
     tables=("sessions",),
 )

@@ -10,6 +10,7 @@ from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from consumers.projections.batches import latest_per_key
 from schemas import catalogue as topics
+from schemas.erasure import UserErased
 from schemas.tutor import (
     LearningPathFailed,
     LearningPathGenerated,
@@ -111,6 +112,19 @@ async def on_path_event(events: Sequence[Event[PathFact]], uow: UnitOfWork) -> N
     )
 
 
+# What an erased user wrote (questions, answers quoting them, path goals) goes.
+ERASED = """
+WITH t AS (SELECT unnest($1::uuid[]) AS user_id),
+questions AS (DELETE FROM tutor_questions WHERE user_id IN (SELECT user_id FROM t))
+DELETE FROM learning_paths WHERE user_id IN (SELECT user_id FROM t)
+"""
+
+
+async def on_user_erased(events: Sequence[Event[UserErased]], uow: UnitOfWork) -> None:
+    """Drop the erased users' questions, answers and learning paths."""
+    await uow.conn.execute(ERASED, [event.payload.user_id for event in events])
+
+
 # Ranked, COALESCEd upserts: a repeat changes nothing.
 TUTOR_VIEWS = service(
     "tutor_views",
@@ -120,5 +134,6 @@ TUTOR_VIEWS = service(
     subscribe(topics.LEARNING_PATH_REQUESTED, on_path_event, replay_safe=True),
     subscribe(topics.LEARNING_PATH_GENERATED, on_path_event, replay_safe=True),
     subscribe(topics.LEARNING_PATH_FAILED, on_path_event, replay_safe=True),
+    subscribe(topics.USER_ERASED, on_user_erased, replay_safe=True),
     tables=("tutor_questions", "learning_paths"),
 )

@@ -1,4 +1,5 @@
-"""The users projection: `read.users` (profiles), `read.credentials` (what login checks) and
+"""The users projection: `read.users` (profiles), `read.credentials` (what login checks
+besides the password hash and TOTP secret, which identity alone keeps) and
 `read.oidc_identities` (which account each provider identity signs in)."""
 
 from __future__ import annotations
@@ -11,25 +12,53 @@ from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from consumers.projections.batches import latest_per_key
 from schemas import catalogue as topics
-from schemas.accounts import UserMfaCodeUsed, UserMfaDisabled, UserMfaEnabled, UserRegistered
+from schemas.accounts import (
+    UserMfaCodeUsed,
+    UserMfaDisabled,
+    UserMfaEnabled,
+    UserMfaEnabledV2,
+    UserRegistered,
+    UserRegisteredV2,
+)
+from schemas.erasure import UserErased
 from schemas.learning import UserRoleGranted
 from schemas.oidc import UserOidcSignInAccepted, UserRegisteredWithProvider
 
 # Profiles and credentials in one statement: one round trip per batch, and the ids and
 # emails both tables take are sent (and encoded) once.
+# (No password hash: identity alone keeps those; `credentials` holds what login checks
+# besides the password.)
 INSERT_USERS = """
 WITH t AS (
     SELECT * FROM unnest(
-        $1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]
-    ) AS t(user_id, email, display_name, roles, registered_at, password_hash)
+        $1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]
+    ) AS t(user_id, email, display_name, roles, registered_at)
+), kept AS (
+    -- A user erased already (their erasure applied first: the topics are not ordered)
+    -- is never put back.
+    SELECT * FROM t WHERE NOT EXISTS (SELECT 1 FROM erased_users e WHERE e.user_id = t.user_id)
 ), profiles AS (
     INSERT INTO users (user_id, email, display_name, roles, registered_at)
-    SELECT user_id, email, display_name, string_to_array(roles, ','), registered_at FROM t
+    SELECT user_id, email, display_name, string_to_array(roles, ','), registered_at FROM kept
     ON CONFLICT DO NOTHING
 )
-INSERT INTO credentials (user_id, email, password_hash)
-SELECT user_id, email, password_hash FROM t
+INSERT INTO credentials (user_id, email)
+SELECT user_id, email FROM kept
 ON CONFLICT DO NOTHING
+"""
+
+# Forget erased users: their profile, credentials and provider links go; their id is kept
+# (a pseudonymous uuid, nothing else) so a registration replayed later is not put back.
+ERASE = """
+WITH t AS (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS t(user_id, erased_at)),
+remembered AS (
+    INSERT INTO erased_users (user_id, erased_at) SELECT * FROM t ON CONFLICT DO NOTHING
+), profiles AS (
+    DELETE FROM users WHERE user_id IN (SELECT user_id FROM t)
+), links AS (
+    DELETE FROM oidc_identities WHERE user_id IN (SELECT user_id FROM t)
+)
+DELETE FROM credentials WHERE user_id IN (SELECT user_id FROM t)
 """
 
 # Enable and disable travel on two topics: each carries the version identity gave the
@@ -37,12 +66,10 @@ ON CONFLICT DO NOTHING
 # carry 0 and apply over 0.)
 ENABLE_MFA = """
 WITH t AS (
-    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[])
-        AS t(user_id, secret, codes, version)
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[]) AS t(user_id, codes, version)
 ), changed AS (
     UPDATE credentials c
-    SET mfa_secret = t.secret, recovery_codes = string_to_array(t.codes, ','),
-        mfa_version = t.version
+    SET recovery_codes = string_to_array(t.codes, ','), mfa_version = t.version
     FROM t WHERE c.user_id = t.user_id AND c.mfa_version <= t.version
     RETURNING c.user_id
 )
@@ -53,7 +80,7 @@ DISABLE_MFA = """
 WITH t AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS t(user_id, version)),
 changed AS (
     UPDATE credentials c
-    SET mfa_secret = NULL, recovery_codes = '{}', mfa_version = t.version
+    SET recovery_codes = '{}', mfa_version = t.version
     FROM t WHERE c.user_id = t.user_id AND c.mfa_version <= t.version
     RETURNING c.user_id
 )
@@ -95,25 +122,12 @@ async def on_role_granted(events: Sequence[Event[UserRoleGranted]], uow: UnitOfW
     await uow.conn.execute(GRANT_ROLES, [g.user_id for g in grants], [g.role for g in grants])
 
 
-async def on_user_registered(events: Sequence[Event[UserRegistered]], uow: UnitOfWork) -> None:
-    """Insert the profile and credentials of each new user."""
-    users = [event.payload for event in events]
-    await uow.conn.execute(
-        INSERT_USERS,
-        [u.user_id for u in users],
-        [u.email for u in users],
-        [u.display_name for u in users],
-        [",".join(u.roles) for u in users],
-        [u.registered_at for u in users],
-        [u.password_hash for u in users],
-    )
-
-
-async def on_registered_with_provider(
-    events: Sequence[Event[UserRegisteredWithProvider]], uow: UnitOfWork
+async def on_user_registered(
+    events: Sequence[Event[UserRegistered | UserRegisteredV2 | UserRegisteredWithProvider]],
+    uow: UnitOfWork,
 ) -> None:
-    """Insert the profile of each user a provider sign-in created, and credentials with no
-    password (so the email is known, and MFA can still be turned on)."""
+    """Insert the profile and credentials row of each new user (with a password, through a
+    provider, or from the legacy topic, whose hash is ignored)."""
     users = [event.payload for event in events]
     await uow.conn.execute(
         INSERT_USERS,
@@ -122,7 +136,6 @@ async def on_registered_with_provider(
         [u.display_name for u in users],
         [",".join(u.roles) for u in users],
         [u.registered_at for u in users],
-        [None for _ in users],
     )
 
 
@@ -141,16 +154,17 @@ async def on_sign_in_accepted(
     )
 
 
-async def on_mfa_enabled(events: Sequence[Event[UserMfaEnabled]], uow: UnitOfWork) -> None:
-    """Mark MFA on, and keep the (encrypted) secret and the recovery codes' hashes login
-    checks codes against."""
+async def on_mfa_enabled(
+    events: Sequence[Event[UserMfaEnabled | UserMfaEnabledV2]], uow: UnitOfWork
+) -> None:
+    """Mark MFA on, and keep the recovery codes' hashes login checks codes against (the
+    TOTP secret stays with identity; a legacy fact's sealed copy is ignored)."""
     latest = latest_per_key(
         (e.payload for e in events), key=lambda p: p.user_id, rank=lambda p: p.version
     )
     await uow.conn.execute(
         ENABLE_MFA,
         [p.user_id for p in latest],
-        [p.secret_ciphertext for p in latest],
         [",".join(p.recovery_code_hashes) for p in latest],
         [p.version for p in latest],
     )
@@ -179,6 +193,12 @@ async def on_mfa_code_used(events: Sequence[Event[UserMfaCodeUsed]], uow: UnitOf
     )
 
 
+async def on_user_erased(events: Sequence[Event[UserErased]], uow: UnitOfWork) -> None:
+    """Drop the erased users' rows, and remember their ids so nothing puts them back."""
+    erased = [event.payload for event in events]
+    await uow.conn.execute(ERASE, [e.user_id for e in erased], [e.erased_at for e in erased])
+
+
 # A registration (with a password or a provider) and a provider link only insert rows that
 # do not exist yet; a used code only raises a step or strikes a code. MFA changes state, so
 # its ids stay in the inbox (and its versions keep a late enable from undoing a later
@@ -186,11 +206,14 @@ async def on_mfa_code_used(events: Sequence[Event[UserMfaCodeUsed]], uow: UnitOf
 USERS = service(
     "users",
     subscribe(topics.USER_REGISTERED, on_user_registered, replay_safe=True),
+    subscribe(topics.USER_REGISTERED_V2, on_user_registered, replay_safe=True),
     subscribe(topics.USER_MFA_ENABLED, on_mfa_enabled),
+    subscribe(topics.USER_MFA_ENABLED_V2, on_mfa_enabled),
     subscribe(topics.USER_MFA_DISABLED, on_mfa_disabled),
     subscribe(topics.USER_MFA_CODE_USED, on_mfa_code_used, replay_safe=True),
     subscribe(topics.USER_ROLE_GRANTED, on_role_granted, replay_safe=True),
-    subscribe(topics.USER_REGISTERED_WITH_PROVIDER, on_registered_with_provider, replay_safe=True),
+    subscribe(topics.USER_REGISTERED_WITH_PROVIDER, on_user_registered, replay_safe=True),
     subscribe(topics.USER_OIDC_SIGN_IN_ACCEPTED, on_sign_in_accepted, replay_safe=True),
-    tables=("users", "credentials", "oidc_identities"),
+    subscribe(topics.USER_ERASED, on_user_erased, replay_safe=True),
+    tables=("users", "credentials", "oidc_identities", "erased_users"),
 )

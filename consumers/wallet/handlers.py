@@ -21,7 +21,7 @@ from consumers.wallet.rules import (
     entry_fact,
     entry_id,
 )
-from schemas.accounts import UserRegistered
+from schemas.accounts import UserRegistered, UserRegisteredV2
 from schemas.oidc import UserRegisteredWithProvider
 from schemas.payments import PaymentRefundRejected, PaymentSucceeded
 from schemas.wallet import (
@@ -91,7 +91,8 @@ async def on_payment_succeeded(events: Sequence[Event[PaymentSucceeded]], uow: U
 
 
 async def on_user_registered(
-    events: Sequence[Event[UserRegistered | UserRegisteredWithProvider]], uow: UnitOfWork
+    events: Sequence[Event[UserRegistered | UserRegisteredV2 | UserRegisteredWithProvider]],
+    uow: UnitOfWork,
 ) -> None:
     """Remember who exists (with a password or through a provider), so money is only ever
     transferred to a user."""

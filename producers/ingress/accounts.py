@@ -24,7 +24,7 @@ from schemas.accounts import (
     SessionRefreshed,
     SessionRevoked,
     SessionStarted,
-    UserRegistrationRequested,
+    UserRegistrationRequestedV2,
 )
 from schemas.api import (
     LoginRequest,
@@ -67,12 +67,16 @@ async def register(
             headers={"Retry-After": str(throttled.retry_after_s)},
         ) from throttled
 
-    async def build(command_id: uuid.UUID) -> UserRegistrationRequested:
-        return UserRegistrationRequested(
-            user_id=derived_id(command_id, "user"),
+    async def build(command_id: uuid.UUID) -> UserRegistrationRequestedV2:
+        user_id = derived_id(command_id, "user")
+        password_hash = await ctx.passwords.hash(body.password)
+        return UserRegistrationRequestedV2(
+            user_id=user_id,
             email=body.email,
             display_name=body.display_name,
-            password_hash=await ctx.passwords.hash(body.password),
+            # Sealed for identity, bound to this user: the command's topic never holds
+            # the hash in clear, and identity keeps it in its own schema.
+            sealed_password_hash=ctx.registration_box.seal(password_hash, bound_to=str(user_id)),
         )
 
     command_id = await submit(
@@ -126,7 +130,10 @@ async def login(body: LoginRequest, request: Request, ctx: Ctx) -> Tokens:
     "/auth/refresh",
     response_model=Tokens,
     responses={
-        401: documented("The refresh token is invalid, expired or reused, or its session ended")
+        401: documented(
+            "The refresh token is invalid, expired or reused, its session ended, or the "
+            "account was erased"
+        )
     },
 )
 async def refresh(body: RefreshRequest, ctx: Ctx) -> Tokens:
@@ -145,6 +152,10 @@ async def refresh(body: RefreshRequest, ctx: Ctx) -> Tokens:
             "this refresh token was replaced; the session has been revoked",
         )
     profile = await queries.fetch_one(ctx, queries.USER, claims.user_id)
+    # Erased: no new tokens, even for a session whose start the projection saw only after
+    # the erasure (the topics are not ordered, so its revocation may have missed it).
+    if profile is None and await queries.fetch_one(ctx, queries.ERASED, claims.user_id):
+        raise Problem(401, "account_erased", "Account erased", "this account was erased")
     roles = tuple(profile["roles"]) if profile else ("student",)
     generation = claims.generation + 1
     pair = ctx.tokens.issue(

@@ -20,6 +20,7 @@ from producers.ingress import (
     courses,
     dev_payments,
     enrollments,
+    erasure,
     mfa,
     openapi_document,
     payments,
@@ -46,6 +47,7 @@ ROUTERS = (
     service_routes.router,
     commands.router,
     accounts.router,
+    erasure.router,
     mfa.router,
     oidc_routes.router,
     oidc_callback.router,
@@ -74,10 +76,15 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         # The read models live in the projections' database (or AZORA_INGRESS_DATABASE_URL).
-        ctx.pool = await db.create_pool(
-            databases.url_for(ctx.settings, "ingress"),
-            min_size=0,
-            max_size=ctx.settings.db_pool_max,
+        read_url = databases.url_for(ctx.settings, "ingress")
+        ctx.pool = await db.create_pool(read_url, min_size=0, max_size=ctx.settings.db_pool_max)
+        # Password hashes live in identity's schema only (`password_store`): its database,
+        # which is the read models' one unless identity has a database of its own.
+        identity_url = databases.url_for(ctx.settings, "identity")
+        ctx.identity_pool = (
+            ctx.pool
+            if identity_url == read_url
+            else await db.create_pool(identity_url, min_size=0, max_size=2)
         )
         await ctx.waiter.start()
         connecting = asyncio.create_task(_connect_until_ready(kafka, stop))
@@ -95,6 +102,8 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
             if ctx.oidc is not None:
                 await ctx.oidc.close()
             await kafka.stop()
+            if ctx.identity_pool is not ctx.pool:
+                await ctx.identity_pool.close()
             await ctx.pool.close()
 
     app = FastAPI(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import asyncpg
 from fastapi import Request
 
-from azora.crypto import SecretBox
+from azora.crypto import REGISTRATION, SecretBox
 from azora.settings import Settings
 from producers.ingress.bus import Bus
 from producers.ingress.oidc.registry import OidcSignIn
@@ -36,6 +37,14 @@ class IngressContext:
     # Sign-in with providers; None: off (no provider configured).
     oidc: OidcSignIn | None = None
     pool: asyncpg.Pool | None = None
+    # Identity's database, where password hashes live (the same pool as `pool` when
+    # identity shares the read models' database).
+    identity_pool: asyncpg.Pool | None = None
+
+    @cached_property
+    def registration_box(self) -> SecretBox:
+        """The box that seals a registration's password hash for identity."""
+        return self.secrets.for_purpose(REGISTRATION)
 
 
 async def context(request: Request) -> IngressContext:

@@ -6,14 +6,15 @@ Shared by sign-in (`accounts`) and by the re-authentication MFA changes need (`m
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 from fastapi import Request
 
 from producers.ingress import queries
 from producers.ingress.context import IngressContext
+from producers.ingress.credential_store import with_secrets
 from producers.ingress.problems import Problem, documented
 from producers.ingress.second_factor import (
     matching_step,
@@ -27,15 +28,15 @@ from schemas.api import (
     LoginRequest,
 )
 
-# What login and re-authentication check: the credentials, the last TOTP step used and the
-# recovery codes not spent yet (`user.mfa_code_used`, projected).
+# What login and re-authentication check besides the password hash and the TOTP secret
+# (which only identity keeps: `credential_store.with_secrets` adds them): the last TOTP step
+# used and the recovery codes not spent yet (`user.mfa_code_used`, projected).
 CREDENTIALS = """
-SELECT c.user_id, c.email, c.password_hash, c.mfa_secret, c.last_totp_step, c.recovery_codes,
-       u.roles
+SELECT c.user_id, c.email, c.last_totp_step, c.recovery_codes, u.roles
 FROM read.credentials c JOIN read.users u USING (user_id) WHERE c.email = $1
 """
 CREDENTIALS_OF = """
-SELECT user_id, email, password_hash, mfa_secret, last_totp_step, recovery_codes
+SELECT user_id, email, last_totp_step, recovery_codes
 FROM read.credentials WHERE user_id = $1
 """
 LOCKED_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -52,7 +53,7 @@ def bad_credentials() -> Problem:
 
 def second_factor_used(
     ctx: IngressContext,
-    row: asyncpg.Record,
+    row: Mapping[str, Any],
     totp_code: str | None,
     recovery_code: str | None,
 ) -> UserMfaCodeUsed | None:
@@ -104,10 +105,10 @@ def login_attempt(ctx: IngressContext, email: str, request: Request) -> LoginAtt
 
 async def verified_credentials(
     ctx: IngressContext, body: LoginRequest, attempt: LoginAttempt
-) -> tuple[asyncpg.Record, UserMfaCodeUsed | None]:
+) -> tuple[Mapping[str, Any], UserMfaCodeUsed | None]:
     """The credentials row for `body` and the second factor it used, or a 401 problem;
     wrong guesses count as failures."""
-    row = await queries.fetch_one(ctx, CREDENTIALS, body.email)
+    row = await with_secrets(ctx, await queries.fetch_one(ctx, CREDENTIALS, body.email))
     if not await ctx.passwords.verify(row["password_hash"] if row else None, body.password):
         attempt.failed()
         raise bad_credentials()

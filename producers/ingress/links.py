@@ -11,7 +11,14 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel
 
-from schemas.accounts import UserMfaDisabled, UserMfaEnabled, UserRegistered
+from schemas.accounts import (
+    UserMfaDisabled,
+    UserMfaEnabled,
+    UserMfaEnabledV2,
+    UserRegistered,
+    UserRegisteredV2,
+)
+from schemas.erasure import UserErased
 from schemas.learning import CoursePublished, EnrollmentConfirmed, EnrollmentProgressed
 from schemas.oidc import UserOidcSignInAccepted
 from schemas.payments import PaymentIntentCreated, PaymentIntentCreatedV2, PaymentRefunded
@@ -21,8 +28,12 @@ from schemas.wallet import WalletTransferCompleted
 # Link name -> URL template, formatted with the ids the settling event names.
 _TEMPLATES: dict[type[BaseModel], dict[str, str]] = {
     UserRegistered: {"me": "/v1/me", "login": "/v1/auth/login"},
+    UserRegisteredV2: {"me": "/v1/me", "login": "/v1/auth/login"},
     UserMfaEnabled: {"me": "/v1/me"},
+    UserMfaEnabledV2: {"me": "/v1/me"},
     UserMfaDisabled: {"me": "/v1/me"},
+    # Answers 404 once the read models have forgotten the user: the erasure is visible.
+    UserErased: {"me": "/v1/me"},
     UserOidcSignInAccepted: {"me": "/v1/me", "tokens": "/v1/auth/oidc/token"},
     CoursePublished: {"course": "/v1/courses/{course_id}"},
     EnrollmentConfirmed: {"enrollments": "/v1/enrollments", "course": "/v1/courses/{course_id}"},

@@ -98,6 +98,9 @@ EXAMPLES: dict[str, RequestExample] = {
     "disableMfa": _command(
         "The password and a current code", {"password": PASSWORD, "totp_code": "492039"}
     ),
+    "deleteAccount": _command(
+        "The password and a current code (MFA on)", {"password": PASSWORD, "totp_code": "492039"}
+    ),
     "publishCourse": _command(
         "A free course of one module",
         {

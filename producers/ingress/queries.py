@@ -58,12 +58,9 @@ COMMAND = """
 SELECT command_id, status, reason, settled_by, settled_ids, fingerprint FROM read.command_status
 WHERE command_id = $1
 """
-CREDENTIALS = """
-SELECT c.user_id, c.password_hash, c.mfa_secret, u.roles
-FROM read.credentials c JOIN read.users u USING (user_id) WHERE c.email = $1
-"""
 USER = "SELECT user_id, email, display_name, roles, mfa_enabled FROM read.users WHERE user_id = $1"
 SESSION = "SELECT generation, revoked_at FROM read.sessions WHERE session_id = $1"
+ERASED = "SELECT erased_at FROM read.erased_users WHERE user_id = $1"
 
 
 async def command(ctx: IngressContext, command_id: uuid.UUID) -> asyncpg.Record | None:

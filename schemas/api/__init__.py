@@ -57,6 +57,7 @@ from schemas.api.oidc import (
 from schemas.api.requests import (
     NUL,
     NUL_REFUSED,
+    AccountErasureRequest,
     CourseRequest,
     EnrollmentRequest,
     LessonIn,
@@ -78,6 +79,7 @@ __all__ = [
     "NUL",
     "NUL_REFUSED",
     "Accepted",
+    "AccountErasureRequest",
     "BalanceLine",
     "CommandStatus",
     "Course",

@@ -162,6 +162,24 @@ class MfaDisableRequest(_Request):
         return self
 
 
+class AccountErasureRequest(_Request):
+    """Erasing the account: the password (or, for an account without one, a re-authentication
+    with a provider), and a current code or a recovery code when MFA is on."""
+
+    password: str | None = Field(default=None, min_length=1, max_length=256)
+    reauthentication_token: ReauthenticationToken | None = None
+    totp_code: TotpCode | None = None
+    recovery_code: RecoveryCode | None = None
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> AccountErasureRequest:
+        if (self.password is None) == (self.reauthentication_token is None):
+            raise ValueError("send exactly one of password and reauthentication_token")
+        if self.totp_code is not None and self.recovery_code is not None:
+            raise ValueError("send at most one of totp_code and recovery_code")
+        return self
+
+
 # Learning
 
 

@@ -20,11 +20,11 @@ from azora.consume.errors import PermanentError
 from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, build_envelope, encode, headers_from_json
-from consumers.identity.handlers import on_registration_requested
 from consumers.projections.dead_letters import DEAD_LETTERS
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
 from schemas.envelope import utcnow
+from tests.support.registrations import on_registration_requested
 from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -203,7 +203,7 @@ async def test_a_fixed_dead_letter_is_redriven_from_the_cli_and_applied_exactly_
     after = registration()
     await produce(world, [valid(world, poison), b"garbage", valid(world, after)])
     consumer = Refusing()
-    registered = world.names.physical(catalogue.USER_REGISTERED)
+    registered = world.names.physical(catalogue.USER_REGISTERED_V2)
 
     async with running(world, consumer.service, DEAD_LETTERS):
         await eventually(lambda: _count(dead_letter_rows(db, world), 2))

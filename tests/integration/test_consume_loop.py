@@ -18,9 +18,9 @@ from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, build_envelope, encode, message_key
 from azora.settings import Settings
-from consumers.identity.handlers import on_registration_requested
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
+from tests.support.registrations import on_registration_requested
 from tests.support.world import World, created, eventually, new_world, running
 
 pytestmark = pytest.mark.integration
@@ -61,7 +61,7 @@ async def test_a_duplicate_message_is_applied_once(world: World, db: asyncpg.Poo
 
     async with running(world, identity_like(on_registration_requested)):
         registered = await world.wait_for_records(
-            world.names.physical(catalogue.USER_REGISTERED), 1
+            world.names.physical(catalogue.USER_REGISTERED_V2), 1
         )
         await eventually(lambda: accounts_with(db, [command.email]))
 

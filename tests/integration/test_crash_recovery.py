@@ -116,7 +116,7 @@ async def test_a_consumer_killed_mid_batch_again_and_again_applies_each_event_on
             survivor.send_signal(signal.SIGTERM)
             assert survivor.wait(timeout=60) == 0, "SIGTERM ends the consumer cleanly"
         registered = await world.wait_for_records(
-            world.names.physical(catalogue.USER_REGISTERED), EVENTS, timeout=60
+            world.names.physical(catalogue.USER_REGISTERED_V2), EVENTS, timeout=60
         )
 
     print(f"\naccounts applied after each of {KILLS} kills: {progress}")

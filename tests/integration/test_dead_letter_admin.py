@@ -17,7 +17,6 @@ from azora.consume.service import Service
 from azora.consume.unit_of_work import UnitOfWork
 from azora.crypto import SecretBox
 from azora.messages import Event, build_envelope, encode
-from consumers.identity.handlers import on_registration_requested
 from consumers.projections.dead_letters import DEAD_LETTERS
 from producers.ingress.app import create_app
 from producers.ingress.bus import Bus
@@ -28,6 +27,7 @@ from producers.ingress.transport import KafkaTransport, ingress_producer
 from producers.ingress.waiter import CommandWaiter
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
+from tests.support.registrations import on_registration_requested
 from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration

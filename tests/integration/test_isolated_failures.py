@@ -19,9 +19,9 @@ from azora.consume import dead_letters
 from azora.consume.service import service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, build_envelope, encode
-from consumers.identity.handlers import on_registration_requested
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
+from tests.support.registrations import on_registration_requested
 from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -126,7 +126,7 @@ async def letters_by_event(world: World, count: int) -> dict[uuid.UUID, dict[str
 
 
 async def registered_ids(world: World) -> Counter[str]:
-    records = await world.read_all(world.names.physical(catalogue.USER_REGISTERED))
+    records = await world.read_all(world.names.physical(catalogue.USER_REGISTERED_V2))
     return Counter(_user_id(r) for r in records)
 
 

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from consumers.projections.users import USERS
-from schemas.accounts import UserMfaDisabled, UserMfaEnabled, UserRegistered
+from schemas.accounts import UserMfaDisabled, UserMfaEnabled, UserMfaEnabledV2, UserRegisteredV2
 from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -23,20 +23,15 @@ async def test_an_enable_older_than_the_disable_already_applied_changes_nothing(
     email = f"versions-{user_id.hex[:10]}@example.org"
     await world.publish(
         [
-            UserRegistered(
-                user_id=user_id,
-                email=email,
-                display_name="Ada",
-                password_hash="$argon2id$" + "x" * 40,
-                registered_at=datetime.now(UTC),
+            UserRegisteredV2(
+                user_id=user_id, email=email, display_name="Ada", registered_at=datetime.now(UTC)
             )
         ]
     )
 
     async def credentials() -> asyncpg.Record | None:
         row: asyncpg.Record | None = await db.fetchrow(
-            "SELECT mfa_secret, mfa_version, recovery_codes FROM read.credentials"
-            " WHERE user_id = $1",
+            "SELECT mfa_version, recovery_codes FROM read.credentials WHERE user_id = $1",
             user_id,
         )
         return row
@@ -58,11 +53,54 @@ async def test_an_enable_older_than_the_disable_already_applied_changes_nothing(
         await eventually(lambda: _applied(db, late.event_id))
         row = await credentials()
         assert row is not None
-        assert (row["mfa_secret"], row["mfa_version"], row["recovery_codes"]) == (None, 2, [])
+        assert (row["mfa_version"], row["recovery_codes"]) == (2, [])
         enabled = await db.fetchval(
             "SELECT mfa_enabled FROM read.users WHERE user_id = $1", user_id
         )
         assert enabled is False
+
+
+async def test_enable_and_disable_order_by_version_across_the_legacy_and_the_new_topic(
+    world: World, db: asyncpg.Pool
+) -> None:
+    user_id = uuid.uuid4()
+    await world.publish(
+        [
+            UserRegisteredV2(
+                user_id=user_id,
+                email=f"versions-{user_id.hex[:10]}@example.org",
+                display_name="Bo",
+                registered_at=datetime.now(UTC),
+            )
+        ]
+    )
+
+    async def credentials() -> asyncpg.Record | None:
+        row: asyncpg.Record | None = await db.fetchrow(
+            "SELECT mfa_version, recovery_codes FROM read.credentials WHERE user_id = $1", user_id
+        )
+        return row
+
+    async with running(world, USERS):
+        await eventually(credentials)
+        await world.publish(
+            [UserMfaEnabledV2(user_id=user_id, recovery_code_hashes=("b" * 64,), version=3)]
+        )
+        await eventually(lambda: _version_is(credentials, 3))
+        (late,) = await world.publish(
+            [
+                UserMfaEnabled(
+                    user_id=user_id,
+                    secret_ciphertext="sealed-old-secret",
+                    recovery_code_hashes=("a" * 64,),
+                    version=1,
+                )
+            ]
+        )
+        await eventually(lambda: _applied(db, late.event_id))
+        row = await credentials()
+        assert row is not None
+        assert (row["mfa_version"], row["recovery_codes"]) == (3, ["b" * 64])
 
 
 async def _version_is(credentials: object, version: int) -> bool:

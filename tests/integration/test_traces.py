@@ -14,7 +14,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from azora import tracing
-from schemas.accounts import UserRegistered, UserRegistrationRequested
+from schemas.accounts import (
+    UserRegisteredV2,
+    UserRegistrationRequested,
+    UserRegistrationRequestedV2,
+)
 from schemas.catalogue import BY_MODEL
 from stack import composition
 from tests.support.world import World, eventually, running
@@ -61,8 +65,8 @@ async def test_one_trace_spans_the_request_identity_and_the_projection(
 ) -> None:
     world = private_world
     services = composition.services(world.settings)
-    requested = world.names.physical(BY_MODEL[UserRegistrationRequested])
-    registered = world.names.physical(BY_MODEL[UserRegistered])
+    requested = world.names.physical(BY_MODEL[UserRegistrationRequestedV2])
+    registered = world.names.physical(BY_MODEL[UserRegisteredV2])
     caller_trace = uuid.uuid4().hex
     async with running(world, *services["identity"], *services["projections"]):
         accepted = await ingress.post(
@@ -144,7 +148,7 @@ async def test_with_tracing_off_no_traceparent_is_added(world: World) -> None:
         ]
     )
     services = composition.services(world.settings)
-    registered = world.names.physical(BY_MODEL[UserRegistered])
+    registered = world.names.physical(BY_MODEL[UserRegisteredV2])
     async with running(world, *services["identity"]):
         (record,) = await world.wait_for_records(registered, 1)
     assert envelopes

@@ -56,6 +56,7 @@ CALLS: dict[str, Callable[[AzoraClient], Any]] = {
     ),
     "mfa_verify": lambda a: a.mfa_verify("123456", idempotency_key=KEY),
     "mfa_disable": lambda a: a.mfa_disable("a sturdy passphrase", totp_code="123456"),
+    "delete_account": lambda a: a.delete_account("a sturdy passphrase", totp_code="123456"),
     "stripe_webhook": lambda a: a.stripe_webhook(EVENT, "t=1,v1=abc"),
     "readiness": lambda a: a.readiness(),
     "metrics": lambda a: a.metrics(),

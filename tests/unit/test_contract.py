@@ -34,7 +34,7 @@ def test_every_model_matches_its_committed_snapshot_or_only_adds_to_it() -> None
         assert incompatibilities(snapshot, schema) == [], stem
 
 
-def test_topic_names_are_aggregate_dot_fact_and_unique() -> None:
+def test_topic_names_are_aggregate_dot_fact_then_a_version_and_unique() -> None:
     names = [spec.name for spec in catalogue.CATALOGUE]
     assert len(names) == len(set(names))
     assert len({spec.type for spec in catalogue.CATALOGUE}) == len(names), "one type per topic"

@@ -6,7 +6,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pyotp
+import pytest
 
+from azora.consume.errors import PermanentError
+from azora.crypto import REGISTRATION, SecretBox
+from consumers.identity.handlers import password_hash
 from consumers.identity.rules import (
     EMAIL_TAKEN,
     NO_MFA_SETUP,
@@ -17,13 +21,15 @@ from consumers.identity.rules import (
     registration_outcome,
 )
 from schemas.accounts import (
-    UserMfaEnabled,
+    UserMfaEnabledV2,
     UserMfaEnableRejected,
     UserMfaEnableRequested,
-    UserRegistered,
+    UserRegisteredV2,
     UserRegistrationRejected,
     UserRegistrationRequested,
+    UserRegistrationRequestedV2,
 )
+from tests.support.secrets import random_secret_key
 
 HASH = "$argon2id$v=19$m=65536,t=3,p=4$abcdefgh$ijklmnop"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -35,10 +41,44 @@ def request(email: str) -> UserRegistrationRequested:
     )
 
 
-def test_a_created_account_is_registered_as_a_student() -> None:
+def test_a_created_account_is_registered_as_a_student_and_the_fact_carries_no_hash() -> None:
     outcome = registration_outcome(request("a@example.org"), created=True, registered_at=NOW)
-    assert isinstance(outcome, UserRegistered)
+    assert isinstance(outcome, UserRegisteredV2)
     assert outcome.roles == ("student",)
+    assert HASH not in outcome.model_dump_json()
+
+
+IDENTITY = SecretBox(random_secret_key()).for_purpose(REGISTRATION)
+
+
+def sealed_request(user_id: uuid.UUID, sealed_for: uuid.UUID) -> UserRegistrationRequestedV2:
+    return UserRegistrationRequestedV2(
+        user_id=user_id,
+        email="a@example.org",
+        display_name="Someone",
+        sealed_password_hash=IDENTITY.seal(HASH, bound_to=str(sealed_for)),
+    )
+
+
+def test_identity_opens_the_hash_a_registration_carries_sealed_for_its_user() -> None:
+    user = uuid.uuid4()
+    assert password_hash(IDENTITY, sealed_request(user, sealed_for=user)) == HASH
+
+
+def test_a_hash_sealed_for_another_user_is_refused_for_good() -> None:
+    with pytest.raises(PermanentError, match="does not open"):
+        password_hash(IDENTITY, sealed_request(uuid.uuid4(), sealed_for=uuid.uuid4()))
+
+
+def test_a_hash_sealed_with_another_deployments_key_is_refused_for_good() -> None:
+    user = uuid.uuid4()
+    other = SecretBox(random_secret_key()).for_purpose(REGISTRATION)
+    with pytest.raises(PermanentError):
+        password_hash(other, sealed_request(user, sealed_for=user))
+
+
+def test_a_legacy_registration_written_during_an_upgrade_still_gives_its_hash() -> None:
+    assert password_hash(IDENTITY, request("a@example.org")) == HASH
 
 
 def test_an_account_not_created_is_rejected_because_the_email_is_taken() -> None:
@@ -56,12 +96,15 @@ def enable(code: str, at: datetime = NOW) -> UserMfaEnableRequested:
     return UserMfaEnableRequested(user_id=uuid.uuid4(), code=code, submitted_at=at)
 
 
-def test_mfa_turns_on_when_the_code_matches_the_secret_at_submission_time() -> None:
+def test_mfa_turns_on_when_the_code_matches_and_the_fact_carries_no_secret() -> None:
     secret = pyotp.random_base32()
     code = pyotp.TOTP(secret).at(NOW)
     decision = mfa_outcome(enable(code), "sealed", secret)
-    assert isinstance(decision.outcome, UserMfaEnabled)
+    assert isinstance(decision.outcome, UserMfaEnabledV2)
     assert decision.activate == "sealed"
+    published = decision.outcome.model_dump_json()
+    assert "sealed" not in published
+    assert secret not in published
 
 
 def test_a_code_from_a_minute_away_is_rejected() -> None:
@@ -92,5 +135,5 @@ def test_replacing_an_active_authenticator_needs_re_authentication() -> None:
     proven = request.model_copy(update={"reauthenticated": True})
     replaced = mfa_outcome(proven, "sealed", secret, active=True, version=3)
     assert replaced.activate == "sealed"
-    assert isinstance(replaced.outcome, UserMfaEnabled)
+    assert isinstance(replaced.outcome, UserMfaEnabledV2)
     assert replaced.outcome.version == 3

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from azora.crypto import REGISTRATION, SecretBox
 from tests.support.ingress_app import RecordingTransport, in_memory_client
 from tests.support.secrets import random_secret_key
 
@@ -37,7 +38,7 @@ def register(client: TestClient, **headers: str) -> httpx.Response:
     )
 
 
-def test_a_registration_is_published_keyed_by_email_without_the_password(
+def test_a_registration_is_published_keyed_by_email_with_its_hash_sealed_for_identity(
     client: TestClient, transport: RecordingTransport
 ) -> None:
     answer = register(client)
@@ -45,12 +46,16 @@ def test_a_registration_is_published_keyed_by_email_without_the_password(
     body = answer.json()
     (message,) = transport.sent
     envelope = json.loads(message.value)
-    assert message.topic == "user.registration_requested"
+    assert message.topic == "user.registration_requested.v2"
     assert message.key == b"ada@example.org"
     assert envelope["event_id"] == body["command_id"]
     assert envelope["payload"]["user_id"] == body["user_id"]
-    assert envelope["payload"]["password_hash"].startswith("$argon2id$")
+    assert "password_hash" not in envelope["payload"]
     assert b"correct horse battery" not in message.value
+    assert b"$argon2" not in message.value
+    identity = SecretBox(SECRET).for_purpose(REGISTRATION)
+    sealed = envelope["payload"]["sealed_password_hash"]
+    assert identity.open(sealed, bound_to=body["user_id"]).startswith("$argon2id$")
     assert dict(message.headers)["event_id"] == body["command_id"].encode()
 
 

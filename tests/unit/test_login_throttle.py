@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pyotp
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from azora.crypto import SecretBox
 from azora.settings import Settings
 from azora.topics import TopicNames
-from producers.ingress import credentials, tutor
+from producers.ingress import credential_store, credentials, tutor
 from producers.ingress.app import create_app
 from producers.ingress.bus import Bus
 from producers.ingress.context import IngressContext
@@ -158,15 +159,22 @@ def test_idle_entries_are_swept_so_sprayed_emails_do_not_pile_up(
 
 
 class ReadModels:
-    """Answers the ingress's read-model queries from memory (no Postgres in unit tests)."""
+    """Answers the ingress's read-model queries, and identity's password hashes, from
+    memory (no Postgres in unit tests)."""
 
     def __init__(self) -> None:
         self.credentials: dict[str, dict[str, Any]] = {}
+        self.secrets: dict[uuid.UUID, dict[str, Any]] = {}
         self.question_owners: dict[uuid.UUID, uuid.UUID] = {}
 
     async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any] | None:
+        if sql == credential_store.SECRETS:
+            return self.secrets.get(args[0])
         if sql == credentials.CREDENTIALS:
             return self.credentials.get(args[0])
+        if sql == credentials.CREDENTIALS_OF:
+            found = [row for row in self.credentials.values() if row["user_id"] == args[0]]
+            return {"email": next(iter(self.credentials)), **found[0]} if found else None
         if sql == tutor.CONVERSATION_OWNER:
             owner = self.question_owners.get(args[0])
             return {"user_id": owner} if owner else None
@@ -200,12 +208,10 @@ def ctx(clock: Clock, read_models: ReadModels) -> IngressContext:
         logins=LoginThrottle(max_failures=5, window_s=900, lockout_s=900, clock=clock),
     )
     context.pool = read_models  # type: ignore[assignment]
-    read_models.credentials["ada@example.org"] = {
-        "user_id": uuid.uuid4(),
-        "password_hash": hasher.hash(PASSWORD),
-        "mfa_secret": None,
-        "roles": ["student"],
-    }
+    context.identity_pool = read_models  # type: ignore[assignment]
+    ada = uuid.uuid4()
+    read_models.credentials["ada@example.org"] = {"user_id": ada, "roles": ["student"]}
+    read_models.secrets[ada] = {"password_hash": hasher.hash(PASSWORD), "mfa_secret": None}
     return context
 
 
@@ -275,3 +281,49 @@ def test_a_question_cannot_continue_another_users_conversation(
         headers={"Authorization": f"Bearer {token}"},
     )
     assert answer.status_code == 202
+
+
+def erase(client: TestClient, ctx: IngressContext, user_id: uuid.UUID, body: Any) -> Any:
+    token = ctx.tokens.issue(user_id, ("student",), uuid.uuid4(), 0).access_token
+    return client.request(
+        "DELETE", "/v1/me", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+def test_erasing_an_account_with_a_wrong_password_is_refused_with_the_reason(
+    client: TestClient, ctx: IngressContext, read_models: ReadModels
+) -> None:
+    ada = read_models.credentials["ada@example.org"]["user_id"]
+    refused = erase(client, ctx, ada, {"password": "not the right passphrase"})
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"] == "/problems/reauthentication_failed"
+    assert "password" in refused.json()["detail"]
+
+
+def test_erasing_an_account_without_a_password_is_a_422_naming_it(
+    client: TestClient, ctx: IngressContext, read_models: ReadModels
+) -> None:
+    ada = read_models.credentials["ada@example.org"]["user_id"]
+    refused = erase(client, ctx, ada, {})
+    assert refused.status_code == 422
+    assert "password" in refused.text
+
+
+def test_erasing_an_account_with_mfa_on_needs_a_code_as_well_as_the_password(
+    client: TestClient, ctx: IngressContext, read_models: ReadModels
+) -> None:
+    ada = read_models.credentials["ada@example.org"]["user_id"]
+    read_models.secrets[ada]["mfa_secret"] = ctx.secrets.seal(pyotp.random_base32())
+    refused = erase(client, ctx, ada, {"password": PASSWORD})
+    assert refused.status_code == 403
+    assert "totp_code" in refused.json()["detail"]
+
+
+def test_erasing_an_account_with_the_right_password_is_accepted_as_a_command(
+    client: TestClient, ctx: IngressContext, read_models: ReadModels
+) -> None:
+    ada = read_models.credentials["ada@example.org"]["user_id"]
+    accepted = erase(client, ctx, ada, {"password": PASSWORD})
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.json()["status_url"].startswith("/v1/commands/")

@@ -83,6 +83,10 @@ export function operationMethods(http: Client<paths>, session: TokenSession) {
       command((key) => http.POST("/v1/auth/mfa/verify", { body, params: keyed(key) }), options),
     disableMfa: (body: Schemas["MfaDisableRequest"], options?: CommandOptions) =>
       command((key) => http.POST("/v1/auth/mfa/disable", { body, params: keyed(key) }), options),
+    /** Erase this account for good: the password (or a reauthentication_token), and a current
+     * code when MFA is on. Identity forgets the user; read models drop their rows. */
+    deleteAccount: (body: Schemas["AccountErasureRequest"], options?: CommandOptions) =>
+      command((key) => http.DELETE("/v1/me", { body, params: keyed(key) }), options),
 
     // Sign-in with a provider. `start` and `callback` are browser navigations: a browser app
     // sends the user to a provider's `start_url` (from listSignInProviders); these two methods

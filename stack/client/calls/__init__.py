@@ -8,6 +8,7 @@ refused before it is sent.
 from stack.client.calls.accounts import (
     asyncapi,
     command,
+    delete_account,
     liveness,
     login,
     logout,
@@ -65,6 +66,7 @@ __all__ = [
     "courses",
     "dead_letter",
     "dead_letters",
+    "delete_account",
     "enrol",
     "enrollments",
     "exchange_provider_code",

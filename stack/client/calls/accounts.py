@@ -77,6 +77,27 @@ def mfa_disable(
     return Call("POST", "/v1/auth/mfa/disable", api.Accepted, body, idempotency_key=key)
 
 
+def delete_account(
+    password: str | None,
+    totp_code: str | None = None,
+    recovery_code: str | None = None,
+    key: str | None = None,
+    *,
+    reauthentication_token: str | None = None,
+) -> Call[api.Accepted]:
+    """DELETE /v1/me: the password (or a re-authentication token from a provider), and a
+    current code or a recovery code when MFA is on."""
+    body = body_of(
+        api.AccountErasureRequest(
+            password=password,
+            reauthentication_token=reauthentication_token,
+            totp_code=totp_code,
+            recovery_code=recovery_code,
+        )
+    )
+    return Call("DELETE", "/v1/me", api.Accepted, body, idempotency_key=key)
+
+
 # Commands
 def command(command_id: uuid.UUID | str, wait: float) -> Call[api.CommandStatus]:
     """GET /v1/commands/{id}?wait=."""

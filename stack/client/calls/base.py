@@ -15,7 +15,7 @@ M = TypeVar("M", bound=BaseModel)
 class Call(Generic[M]):
     """One HTTP request and the model its answer is read into (None: no body)."""
 
-    method: Literal["GET", "POST"]
+    method: Literal["GET", "POST", "DELETE"]
     path: str
     answer: type[M] | None
     json: dict[str, Any] | None = None

@@ -92,6 +92,28 @@ class AccountMethods(Blocking):
         )
         return self.run(call)
 
+    @operation("deleteAccount")
+    def delete_account(
+        self,
+        password: str | None,
+        *,
+        totp_code: str | None = None,
+        recovery_code: str | None = None,
+        idempotency_key: str | None = None,
+        reauthentication_token: str | None = None,
+    ) -> api.Accepted:
+        """Erase this account for good (identity forgets the user; read models drop their
+        rows): the password (or a provider's re-authentication token), and a current code
+        or a recovery code when MFA is on."""
+        call = calls.delete_account(
+            password,
+            totp_code,
+            recovery_code,
+            idempotency_key,
+            reauthentication_token=reauthentication_token,
+        )
+        return self.run(call)
+
     @operation("listSignInProviders")
     def sign_in_providers(self) -> api.SignInProviders:
         """The configured OpenID Connect providers, each with the URL a browser starts at."""

@@ -574,7 +574,14 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete Account
+         * @description Erase the caller's account for good: the password (or a `reauthentication_token`)
+         *     and, when MFA is on, a current `totp_code` (or a `recovery_code`) are checked first.
+         *
+         *     Wrong guesses count toward the login lockout. The outcome appears at `status_url`.
+         */
+        delete: operations["deleteAccount"];
         options?: never;
         head?: never;
         patch?: never;
@@ -799,6 +806,21 @@ export interface components {
             status_url: string;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * AccountErasureRequest
+         * @description Erasing the account: the password (or, for an account without one, a re-authentication
+         *     with a provider), and a current code or a recovery code when MFA is on.
+         */
+        AccountErasureRequest: {
+            /** Password */
+            password?: string | null;
+            /** Reauthentication Token */
+            reauthentication_token?: string | null;
+            /** Recovery Code */
+            recovery_code?: string | null;
+            /** Totp Code */
+            totp_code?: string | null;
         };
         /**
          * BalanceLine
@@ -3149,7 +3171,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tokens"];
                 };
             };
-            /** @description The refresh token is invalid, expired or reused, or its session ended */
+            /** @description The refresh token is invalid, expired or reused, its session ended, or the account was erased */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3817,6 +3839,105 @@ export interface operations {
             };
             /** @description No profile for this account yet */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Internal error: a fault on our side, logged with the request */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A dependency is unavailable (Retry-After says when to try again) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    deleteAccount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry with the same key and body: same command, nothing new published */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountErasureRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description Not authenticated: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The password (or re-authentication) is wrong, or MFA is on and the code is missing, wrong or used already */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No account for this token (erased already, or not projected yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large (the reason names the limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid request (`errors` says where and why) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many failed attempts: locked for now (see Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,14 +10,14 @@
 The statements run on the live table and on a rebuild's shadow copy, if one is building.
 A downgrade brings the clear column back empty: the clear secrets are gone for good.
 
-Revision ID: 0030
-Revises: 0020
+Revision ID: 0024
+Revises: 0023
 """
 
 from azora.migrate import run_script
 
-revision = "0030"
-down_revision = "0020"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

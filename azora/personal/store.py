@@ -1,0 +1,61 @@
+"""The vault's key store in Postgres: `azora.personal_keys` and `azora.erased_users`.
+
+Kept in the shared database (`DATABASE_URL`), which every reader of personal fields
+reaches. Only wrapped keys are stored (`azora.personal.keys`); an erased user's row in
+`erased_users` holds nothing but their pseudonymous id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping
+
+import asyncpg
+
+from azora.db import Connection
+
+WRAPPED_KEYS = """
+SELECT user_id, version, wrapped FROM azora.personal_keys WHERE user_id = ANY($1::uuid[])
+"""
+
+# Never for an erased user: the erasure is remembered, so a replayed registration or a
+# rotation racing the erasure cannot bring a key back.
+ADD_KEY = """
+INSERT INTO azora.personal_keys (user_id, version, wrapped)
+SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM azora.erased_users WHERE user_id = $1)
+ON CONFLICT DO NOTHING
+RETURNING version
+"""
+
+# One statement: the erasure is remembered and every version deleted together.
+DESTROY_KEYS = """
+WITH erased AS (
+    INSERT INTO azora.erased_users (user_id) VALUES ($1) ON CONFLICT DO NOTHING
+)
+DELETE FROM azora.personal_keys WHERE user_id = $1
+"""
+
+
+class PostgresKeyStore:
+    """A `KeyStore` on a pool (or a connection, to share its transaction)."""
+
+    def __init__(self, db: asyncpg.Pool | Connection) -> None:
+        self._db = db
+
+    async def wrapped_keys(
+        self, user_ids: Collection[uuid.UUID]
+    ) -> Mapping[uuid.UUID, Mapping[int, bytes]]:
+        """Every stored version of each user's wrapped key."""
+        found: dict[uuid.UUID, dict[int, bytes]] = {}
+        for row in await self._db.fetch(WRAPPED_KEYS, list(user_ids)):
+            found.setdefault(row["user_id"], {})[row["version"]] = bytes(row["wrapped"])
+        return found
+
+    async def add(self, user_id: uuid.UUID, version: int, wrapped: bytes) -> bool:
+        """Store a new version unless the user was erased or it exists."""
+        return await self._db.fetchval(ADD_KEY, user_id, version, wrapped) is not None
+
+    async def destroy(self, user_id: uuid.UUID) -> int:
+        """Remember the erasure and delete every version."""
+        status: str = await self._db.execute(DESTROY_KEYS, user_id)
+        return int(status.rsplit(" ", 1)[1])

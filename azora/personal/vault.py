@@ -1,0 +1,118 @@
+"""The vault: each user's data key versions, kept wrapped, created, rotated and destroyed.
+
+Identity creates a user's key when the account is created and destroys every version when
+the user is erased (crypto-shredding: the log keeps the sealed fields, nobody can open them
+any more). Writers seal with the newest version; readers open with whichever version a
+field names, and get `REDACTED` once the key is gone, never an error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping
+from typing import Protocol
+
+from azora.personal.keys import MasterKey, new_data_key
+from azora.personal.sealing import REDACTED, is_sealed, key_version, open_sealed, seal
+
+
+class KeyStore(Protocol):
+    """Where wrapped data keys live (`azora.personal.store.PostgresKeyStore`)."""
+
+    async def wrapped_keys(
+        self, user_ids: Collection[uuid.UUID]
+    ) -> Mapping[uuid.UUID, Mapping[int, bytes]]:
+        """Every stored version of each user's wrapped key (users without any are left out)."""
+        ...
+
+    async def add(self, user_id: uuid.UUID, version: int, wrapped: bytes) -> bool:
+        """Store a new version; False when the user was erased or the version exists."""
+        ...
+
+    async def destroy(self, user_id: uuid.UUID) -> int:
+        """Delete every version and remember the user as erased; how many were deleted."""
+        ...
+
+
+class UserErased(Exception):
+    """The user was erased: no key may be made for them again."""
+
+
+class NoKey(Exception):
+    """Sealing for a user who has no key (never created, or destroyed)."""
+
+
+class KeyRing:
+    """The unwrapped keys of some users, for one batch: seal and open their fields."""
+
+    def __init__(self, keys: Mapping[uuid.UUID, Mapping[int, bytes]]) -> None:
+        self._keys = keys
+
+    def seal(self, user_id: uuid.UUID, plaintext: str) -> str:
+        """`plaintext` sealed with the user's newest key version."""
+        versions = self._keys.get(user_id)
+        if not versions:
+            raise NoKey(f"user {user_id} has no personal-data key (erased, or never made)")
+        newest = max(versions)
+        return seal(versions[newest], newest, user_id, plaintext)
+
+    def open(self, user_id: uuid.UUID, value: str) -> str:
+        """The clear text of a field: opened if sealed (`REDACTED` when its key is gone),
+        as it is if it was written before fields were sealed.
+
+        A sealed field that is tampered with, or sealed for someone else, raises
+        `SealedFieldInvalid`: that is a broken event, not an erased user.
+        """
+        if not is_sealed(value):
+            return value
+        key = self._keys.get(user_id, {}).get(key_version(value))
+        if key is None:
+            return REDACTED
+        return open_sealed(key, user_id, value)
+
+
+class Vault:
+    """Creates, rotates and destroys users' keys in a `KeyStore`, wrapped by a `MasterKey`."""
+
+    def __init__(self, master: MasterKey, store: KeyStore) -> None:
+        self._master = master
+        self._store = store
+
+    async def create_key(self, user_id: uuid.UUID) -> int:
+        """The user's newest key version, making version 1 if they have none yet."""
+        existing = (await self._store.wrapped_keys([user_id])).get(user_id)
+        if existing:
+            return max(existing)
+        return await self._add(user_id, 1)
+
+    async def rotate(self, user_id: uuid.UUID) -> int:
+        """A new key version for new writes; the older ones still open what they sealed."""
+        existing = (await self._store.wrapped_keys([user_id])).get(user_id) or {}
+        return await self._add(user_id, max(existing, default=0) + 1)
+
+    async def destroy(self, user_id: uuid.UUID) -> int:
+        """Destroy every version of the user's key (their sealed fields become unreadable)."""
+        return await self._store.destroy(user_id)
+
+    async def keyring(self, user_ids: Collection[uuid.UUID]) -> KeyRing:
+        """The unwrapped keys of `user_ids` (erased users have none)."""
+        wrapped = await self._store.wrapped_keys(user_ids)
+        return KeyRing(
+            {
+                user_id: {
+                    version: self._master.unwrap(user_id, version, key)
+                    for version, key in versions.items()
+                }
+                for user_id, versions in wrapped.items()
+            }
+        )
+
+    async def _add(self, user_id: uuid.UUID, version: int) -> int:
+        wrapped = self._master.wrap(user_id, version, new_data_key())
+        if not await self._store.add(user_id, version, wrapped):
+            again = (await self._store.wrapped_keys([user_id])).get(user_id)
+            if not again:
+                raise UserErased(f"user {user_id} was erased: no key is made for them again")
+            # Made concurrently by someone else: theirs is as good.
+            return max(again)
+        return version
