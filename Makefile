@@ -145,6 +145,24 @@ test: setup kcat promtool helm oidc-mock alerting ts-deps portal chromium ## Run
 	cd $(PORTAL) && npm test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The tests only the three-broker cluster runs; the one-broker suite skips them.
+CLUSTER_TESTS := tests/chaos/test_cluster_chaos.py tests/integration/test_replicated_topics.py
+
+# A make of its own for the setup: this one's KAFKA_BOOTSTRAP_SERVERS names the broker of
+# AZORA_KAFKA_BROKERS as the caller set it, and the cluster's differs.
+.PHONY: test-cluster
+test-cluster: venv ## Start the three-broker cluster (and Postgres, stripe-mock), run the tests only it runs (a bounded cluster chaos run, replicated topics), then stop the cluster; CI runs it after make test
+ifdef EXTERNAL_SERVICES
+	@echo "test-cluster starts the repo's own three brokers: leave KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL unset"; exit 1
+else
+	env -u KAFKA_BOOTSTRAP_SERVERS AZORA_KAFKA_BROKERS=3 $(MAKE) --no-print-directory setup
+	@status=0; \
+	AZORA_KAFKA_BROKERS=3 KAFKA_BOOTSTRAP_SERVERS="$$(AZORA_KAFKA_BROKERS=3 $(KAFKA) bootstrap)" \
+	  $(PY) -m pytest $(CLUSTER_TESTS) $(PYTEST_ARGS) || status=$$?; \
+	AZORA_KAFKA_BROKERS=3 $(KAFKA) stop; \
+	exit $$status
+endif
+
 $(PORTAL_DEPS): $(PORTAL)/package.json $(PORTAL)/package-lock.json $(TS_DEPS)
 	@command -v npm >/dev/null || { echo "the portal needs Node.js 20.19+ with npm"; exit 1; }
 	cd $(PORTAL) && npm ci --no-audit --no-fund

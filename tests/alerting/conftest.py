@@ -17,7 +17,7 @@ from tests.alerting.servers import Server, WebhookReceiver, tool
 from tests.support import alerting
 from tests.support.model_server import ModelServer
 from tests.support.processes import free_port
-from tests.support.stack import stack_env, start_stack, stop_stack
+from tests.support.stack import stack_env, stack_ports, start_stack, stop_stack
 from tests.support.world import World, created, new_world
 
 # A minute of the shipped configuration is a second here.
@@ -70,11 +70,12 @@ def alert_stack(
     model_server: ModelServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
-    ingress_port, metrics_base = free_port(), free_port()
+    ingress_port, metrics_base, health_base = stack_ports()
     env = stack_env(
         alert_world.settings,
         port=ingress_port,
         metrics_base=metrics_base,
+        health_base=health_base,
         stripe_mock=stripe_mock,
         model_server_url=model_server.base_url,
         AZORA_LAG_POLL_INTERVAL_S="1",

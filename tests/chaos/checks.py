@@ -95,6 +95,11 @@ async def check(
         """
     )
     found.require(mismatched == 0, f"{mismatched} wallets whose balance is not their ledger")
+    below_zero = await db.fetchval(
+        "SELECT count(*) FROM wallet.ledger WHERE balance_after_minor < 0"
+    )
+    found.counts["ledger entries leaving a wallet below zero"] = below_zero
+    found.require(below_zero == 0, f"{below_zero} ledger entries left a wallet below zero")
     by_reason = {
         row["reason"]: row["total"]
         for row in await db.fetch(

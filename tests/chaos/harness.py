@@ -1,25 +1,29 @@
-"""What both chaos runs share: the check that the repo's own services run, an instructor,
-and the wait until everything the storm left in flight has settled."""
+"""What both chaos runs share: the check that the repo's own services run, a load with its
+users and courses ready, the wait until everything the storm left in flight has settled,
+and the checks of what it left behind."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import subprocess
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 import asyncpg
+import httpx
 import pytest
 
 from azora.settings import Settings
 from schemas.learning import UserRoleGranted
 from stack.lag.report import LagJudge
 from stack.lag.sampling import LagSampler
-from tests.chaos.checks import final_statuses
+from tests.chaos.checks import Findings, check, final_statuses
 from tests.chaos.load import POSTGRES_RESTARTING, Load
-from tests.chaos.stack import REPO
+from tests.chaos.stack import REPO, ChaosStack
 from tests.support.world import World
 
 
@@ -31,6 +35,39 @@ def own_services_run() -> None:
                 f"the chaos suite restarts the repo's own Kafka and Postgres: "
                 f"infra/{script} status says they are not running (run `make up`)"
             )
+
+
+# The chaos suite's fixture (conftest.py): starts the stack with this many instances of each.
+StartStack = Callable[[int], Awaitable[ChaosStack]]
+
+# Free, cheap and dear: enrolments take every path (none, the wallet, a refusal).
+COURSE_PRICES = [0, 1_500, 4_000]
+
+
+@contextlib.asynccontextmanager
+async def a_load(stack: ChaosStack, users: int) -> AsyncIterator[Load]:
+    """A load on the running `stack`: `users` signed up, an instructor's courses published."""
+    world = stack.world
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
+        load = Load(
+            http,
+            world.settings.database_url,
+            world.settings.required_secret("stripe_webhook_secret"),
+            seed=uuid.uuid4().hex,
+        )
+        await load.sign_up(users)
+        instructor = await an_instructor(load, world)
+        await load.publish_courses(instructor, COURSE_PRICES)
+        yield load
+
+
+async def checked(world: World, load: Load) -> Findings:
+    """What must hold once the storm has settled, counted from the database and the log."""
+    db = await asyncpg.connect(world.settings.database_url)
+    try:
+        return await check(db, world, load.tally.accepted, load.tally.top_ups_confirmed_minor)
+    finally:
+        await db.close()
 
 
 async def an_instructor(load: Load, world: World) -> dict[str, str]:

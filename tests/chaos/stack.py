@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.support.model_server import ModelServer
-from tests.support.processes import free_port
-from tests.support.stack import stack_env, start_stack, stop_stack
+from tests.support.stack import stack_env, stack_ports, start_stack, stop_stack
 from tests.support.world import World
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,11 +40,12 @@ class ChaosStack:
     postgres_restarts: int = 0
 
     def start(self) -> None:
-        port = free_port()
+        port, metrics_base, health_base = stack_ports()
         env = stack_env(
             self.world.settings,
             port=port,
-            metrics_base=free_port(),
+            metrics_base=metrics_base,
+            health_base=health_base,
             stripe_mock=self.stripe_mock,
             model_server_url=self.model_server.base_url,
             AZORA_TUTOR_QUESTIONS_PER_HOUR="1000000",

@@ -11,19 +11,11 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-import uuid
-from pathlib import Path
 
-import asyncpg
-import httpx
 import pytest
 
-from tests.chaos.checks import check
-from tests.chaos.harness import an_instructor, own_services_run, settled
-from tests.chaos.load import Load
-from tests.chaos.stack import VICTIMS, ChaosStack
-from tests.support.model_server import ModelServer
-from tests.support.world import World
+from tests.chaos.harness import StartStack, a_load, checked, settled
+from tests.chaos.stack import VICTIMS
 
 pytestmark = pytest.mark.chaos
 
@@ -35,70 +27,45 @@ WORKERS = 24 if FULL else 12
 
 
 async def test_nothing_is_lost_or_repeated_through_kills_and_restarts(
-    private_world: World,
-    stripe_mock: str,
-    model_server: ModelServer,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    start_chaos_stack: StartStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    own_services_run()
-    world = private_world
-    stack = ChaosStack(world, stripe_mock, model_server, tmp_path / "azora-run.log")
-    await asyncio.to_thread(stack.start)
+    stack = await start_chaos_stack(1)
+    world = stack.world
     started = time.monotonic()
-    try:
-        async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
-            load = Load(
-                http,
-                world.settings.database_url,
-                world.settings.required_secret("stripe_webhook_secret"),
-                seed=uuid.uuid4().hex,
-            )
-            await load.sign_up(USERS)
-            instructor = await an_instructor(load, world)
-            await load.publish_courses(instructor, [0, 1_500, 4_000])
+    async with a_load(stack, USERS) as load:
+        # The storm: kills spread over the run, a broker and a Postgres restart.
+        hurts = _plan(COMMANDS, KILLS)
+        done_hurting = asyncio.Event()
+        progress = asyncio.Queue[int]()
 
-            # The storm: kills spread over the run, a broker and a Postgres restart.
-            hurts = _plan(COMMANDS, KILLS)
-            done_hurting = asyncio.Event()
-            progress = asyncio.Queue[int]()
+        async def hurt() -> None:
+            rng = load.rng
+            for at, what in hurts:
+                while (await progress.get()) < at:
+                    pass
+                if what == "kill":
+                    victim = rng.choice(VICTIMS)
+                    # Just after a restart a child may not be up yet: try another.
+                    for _ in range(20):
+                        if stack.kill(victim):
+                            break
+                        await asyncio.sleep(0.5)
+                elif what == "broker":
+                    await asyncio.to_thread(stack.restart_broker)
+                else:
+                    await asyncio.to_thread(stack.restart_postgres)
+            done_hurting.set()
 
-            async def hurt() -> None:
-                rng = load.rng
-                for at, what in hurts:
-                    while (await progress.get()) < at:
-                        pass
-                    if what == "kill":
-                        victim = rng.choice(VICTIMS)
-                        # Just after a restart a child may not be up yet: try another.
-                        for _ in range(20):
-                            if stack.kill(victim):
-                                break
-                            await asyncio.sleep(0.5)
-                    elif what == "broker":
-                        await asyncio.to_thread(stack.restart_broker)
-                    else:
-                        await asyncio.to_thread(stack.restart_postgres)
-                done_hurting.set()
+        hurting = asyncio.create_task(hurt())
+        await load.run(COMMANDS, WORKERS, progress.put_nowait)
+        while not done_hurting.is_set():
+            progress.put_nowait(COMMANDS * 10)
+            await asyncio.sleep(0.1)
+        await hurting
+        loaded = time.monotonic() - started
 
-            hurting = asyncio.create_task(hurt())
-            await load.run(COMMANDS, WORKERS, progress.put_nowait)
-            while not done_hurting.is_set():
-                progress.put_nowait(COMMANDS * 10)
-                await asyncio.sleep(0.1)
-            await hurting
-            loaded = time.monotonic() - started
-
-        await settled(world.settings, FULL, load.tally.accepted)
-        db = await asyncpg.connect(world.settings.database_url)
-        try:
-            findings = await check(
-                db, world, load.tally.accepted, load.tally.top_ups_confirmed_minor
-            )
-        finally:
-            await db.close()
-    finally:
-        await asyncio.to_thread(stack.stop)
+    await settled(world.settings, FULL, load.tally.accepted)
+    findings = await checked(world, load)
 
     findings.counts["consumer and relay kills"] = f"{len(stack.kills)} {sorted(stack.kills)}"
     findings.counts["broker restarts"] = stack.broker_restarts

@@ -11,18 +11,14 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from schemas.accounts import UserRegistrationRequestedV2
 from schemas.catalogue import BY_MODEL
-from tests.chaos.harness import own_services_run
+from tests.chaos.harness import StartStack
 from tests.chaos.stack import REPO, ChaosStack
-from tests.support.model_server import ModelServer
-from tests.support.world import World
 
 pytestmark = pytest.mark.chaos
 
@@ -30,16 +26,8 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-async def stack(
-    private_world: World, stripe_mock: str, model_server: ModelServer, tmp_path: Path
-) -> AsyncIterator[ChaosStack]:
-    own_services_run()
-    running = ChaosStack(private_world, stripe_mock, model_server, tmp_path / "azora-run.log")
-    await asyncio.to_thread(running.start)
-    try:
-        yield running
-    finally:
-        await asyncio.to_thread(running.stop)
+async def stack(start_chaos_stack: StartStack) -> ChaosStack:
+    return await start_chaos_stack(1)
 
 
 def registration(email: str) -> dict[str, str]:

@@ -22,9 +22,9 @@ from bench.databases import fresh_database
 from tests.support.model_server import ModelServer
 from tests.support.oidc_provider import MockProvider
 from tests.support.portal import PORTAL_DIST
-from tests.support.processes import free_port, free_port_block
+from tests.support.processes import free_port
 from tests.support.second_postgres import answers, second_cluster, second_cluster_port
-from tests.support.stack import stack_env, start_stack, stop_stack
+from tests.support.stack import stack_env, stack_ports, start_stack, stop_stack
 from tests.support.used_secrets import (
     API_KEY,
     DEPLOYMENT_KEY,
@@ -34,8 +34,6 @@ from tests.support.used_secrets import (
 )
 from tests.support.world import World, created, new_world
 
-# Ports above each base `azora run` may number its children with.
-PORTS_PER_BASE = 32
 # The services whose databases are on the second cluster, and the schema each gets there.
 ON_THE_SECOND_CLUSTER = {"identity": "identity", "wallet": "wallet", "payments": "payments"}
 # The OpenAI key the stack is given (the model server in the tests takes any).
@@ -122,20 +120,16 @@ def stack(
     oidc_provider: MockProvider,
 ) -> Iterator[str]:
     """`azora run` on a free port; yields its base URL once /readyz answers 200."""
-    port = free_port()
+    port, metrics_base, health_base = stack_ports()
     base = f"http://127.0.0.1:{port}"
-    # `azora run` numbers its children's /metrics ports and probe ports from two bases:
-    # ranges that must not overlap.
-    metrics_base = free_port_block(2 * PORTS_PER_BASE)
-    health_base = metrics_base + PORTS_PER_BASE
     settings = stack_world.settings
     env = stack_env(
         settings,
         port=port,
         metrics_base=metrics_base,
+        health_base=health_base,
         stripe_mock=stripe_mock,
         model_server_url=model_server.base_url,
-        AZORA_HEALTH_PORT_BASE=str(health_base),
         AZORA_OPENAI_TIMEOUT_S="1",
         AZORA_TUTOR_MAX_ATTEMPTS="2",
         AZORA_TUTOR_QUESTIONS_PER_HOUR="5",

@@ -10,8 +10,7 @@ import pytest
 from stack.composition import services_for
 from tests.support.cluster import Position, admin, group_assignment
 from tests.support.model_server import ModelServer
-from tests.support.processes import free_port
-from tests.support.stack import stack_env, start_stack, stop_stack
+from tests.support.stack import stack_env, stack_ports, start_stack, stop_stack
 from tests.support.world import World, eventually
 
 pytestmark = pytest.mark.integration
@@ -25,10 +24,12 @@ async def test_two_wallet_instances_share_its_group_and_split_every_partition(
     wanted: set[Position] = {
         (world.names.physical(spec), p) for spec in wallet.topics for p in range(spec.partitions)
     } | {(world.names.dlq(spec), 0) for spec in wallet.dead_letter_handlers}
+    port, metrics_base, health_base = stack_ports()
     env = stack_env(
         world.settings,
-        port=free_port(),
-        metrics_base=free_port(),
+        port=port,
+        metrics_base=metrics_base,
+        health_base=health_base,
         stripe_mock=stripe_mock,
         model_server_url=model_server.base_url,
         AZORA_RUN_INSTANCES="wallet=2",

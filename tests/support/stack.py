@@ -12,7 +12,17 @@ from pathlib import Path
 import httpx
 
 from azora.settings import Settings
-from tests.support.processes import spawn
+from tests.support.processes import free_port_block, spawn
+
+# Ports `azora run` may number from each base: more than its children, two instances each.
+PORTS_PER_BASE = 32
+
+
+def stack_ports() -> tuple[int, int, int]:
+    """The ingress's port, then the bases `azora run` numbers its children's /metrics and
+    probe ports from: one free block, so none of them can overlap another."""
+    port = free_port_block(1 + 2 * PORTS_PER_BASE)
+    return port, port + 1, port + 1 + PORTS_PER_BASE
 
 
 def stack_env(
@@ -20,6 +30,7 @@ def stack_env(
     *,
     port: int,
     metrics_base: int,
+    health_base: int,
     stripe_mock: str,
     model_server_url: str,
     **overrides: str,
@@ -36,6 +47,7 @@ def stack_env(
         "AZORA_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
         "AZORA_INGRESS_PORT": str(port),
         "AZORA_METRICS_PORT_BASE": str(metrics_base),
+        "AZORA_HEALTH_PORT_BASE": str(health_base),
         "AZORA_STRIPE_API_KEY": "sk_test_azoraStripeMock",
         "AZORA_STRIPE_API_BASE": stripe_mock,
         "AZORA_OPENAI_API_KEY": "test-key",
