@@ -17,6 +17,7 @@ from stack.replay.audit import AuditUnavailable, Disclosure, DisclosureRefused
 from stack.replay.export import ExportRequest, Summary, export
 from stack.replay.filters import Filters
 from stack.replay.formats import Format, MissingExtraError, format_for, require_support
+from stack.replay.redaction import PersonalFilterRefused
 from stack.replay.selection import MissingTopicsError, select_topics
 from stack.replay.window import parse_bound
 
@@ -175,6 +176,9 @@ def _run(settings: Settings, request: ExportRequest, output: str) -> Summary:
     except asyncio.CancelledError:
         typer.echo(f"terminated: {unfinished}", err=True)
         raise typer.Exit(143) from None
+    except PersonalFilterRefused as exc:
+        typer.echo(f"azora replay export: {exc}", err=True)
+        raise typer.Exit(2) from None
     except BrokenPipeError:
         # `... -o - | head`: the reader left. Point stdout at /dev/null so the interpreter's
         # final flush does not complain, and stop quietly as other Unix tools do.

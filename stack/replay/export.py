@@ -19,7 +19,7 @@ from stack.replay.filters import Filters
 from stack.replay.formats import Format, open_writer, require_support
 from stack.replay.progress import ExportProgress
 from stack.replay.reader import WindowReader, replay_consumer
-from stack.replay.redaction import Redaction
+from stack.replay.redaction import PersonalFilterRefused, Redaction
 from stack.replay.rows import decode_envelope, event_row, raw_row
 from stack.replay.selection import partitions_of
 from stack.replay.throttle import TokenBucket, batch_size
@@ -84,6 +84,9 @@ async def export(
     redaction: Redaction | None = None
     if request.disclosure is None:
         redaction = Redaction.of_catalogue(TopicNames(settings.topic_prefix))
+        refusal = redaction.refusal(request.filters, request.topics)
+        if refusal is not None:  # before anything is read
+            raise PersonalFilterRefused(refusal)
     else:
         # Recorded before a record is read: no audit row, no export in clear.
         await record_disclosure(

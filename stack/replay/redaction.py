@@ -17,12 +17,17 @@ from typing import Any
 from azora.topics import TopicNames
 from schemas.catalogue import CATALOGUE
 from schemas.personal import personal_fields
+from stack.replay.filters import Filters
 from stack.replay.rows import PAYLOAD, RAW_COLUMN, Row
 
 REDACTED = "[redacted]"
 KEY_COLUMN = "_key"
 
 Path = tuple[str, ...]
+
+
+class PersonalFilterRefused(ValueError):
+    """A redacted export filtered on a personal value: its rows would reveal that value."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class Redaction:
     fields_by_type: dict[str, tuple[Path, ...]]
     types_keyed_personally: frozenset[str]
     topics_with_personal_data: frozenset[str]
+    topics_keyed_personally: frozenset[str] = frozenset()
 
     @classmethod
     def of_catalogue(cls, names: TopicNames) -> Redaction:
@@ -39,15 +45,39 @@ class Redaction:
         fields: dict[str, tuple[Path, ...]] = {}
         keyed: set[str] = set()
         topics: set[str] = set()
+        keyed_topics: set[str] = set()
         for spec in CATALOGUE:
             personal = personal_fields(spec.model)
             if not personal:
                 continue
             fields[spec.type] = tuple(tuple(path.split(".")) for path in sorted(personal))
+            here = {names.physical(spec), names.dlq(spec)}
             if spec.key_field in personal:
                 keyed.add(spec.type)
-            topics |= {names.physical(spec), names.dlq(spec)}
-        return cls(fields, frozenset(keyed), frozenset(topics))
+                keyed_topics |= here
+            topics |= here
+        return cls(fields, frozenset(keyed), frozenset(topics), frozenset(keyed_topics))
+
+    def refusal(self, filters: Filters, topics: Iterable[str]) -> str | None:
+        """Why these filters cannot run redacted, if they cannot: `--where email=ada@...`
+        keeps exactly Ada's rows, which says what the redaction hides (and lets anyone
+        test an address). None when they can."""
+        personal = {path for paths in self.fields_by_type.values() for path in paths}
+        for condition in filters.where:
+            # List indices (`steps.0.title`) name the same field as the declared path.
+            named = tuple(part for part in condition.path if not part.isdigit())
+            if any(named[: len(path)] == path for path in personal):
+                return (
+                    f"--where {'.'.join(condition.path)}=...: that field is personal; "
+                    "filtering on it needs --include-personal-data --reason TEXT"
+                )
+        keyed = sorted(set(topics) & self.topics_keyed_personally)
+        if filters.keys and keyed:
+            return (
+                f"--key on {', '.join(keyed)}: those topics are keyed by a personal value; "
+                "filtering on it needs --include-personal-data --reason TEXT"
+            )
+        return None
 
     def applies_to(self, event_type: str) -> bool:
         """Whether events of `event_type` have anything to redact."""

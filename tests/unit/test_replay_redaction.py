@@ -16,6 +16,7 @@ from azora.topics import TopicNames
 from schemas import catalogue
 from stack.cli import app
 from stack.replay.audit import Disclosure, DisclosureRefused
+from stack.replay.filters import Filters
 from stack.replay.formats import Format, open_writer
 from stack.replay.redaction import REDACTED, Redaction
 from stack.replay.rows import event_row, raw_row
@@ -153,6 +154,7 @@ def test_no_format_writes_the_email_and_every_format_keeps_the_rows(
         (["--include-personal-data", "--reason", "x" * 1001], "longer than 1000"),
         (["--include-personal-data", "--reason", "DPO-12", "--operator", " "], "blank"),
         (["--reason", "DPO-12"], "go with --include-personal-data"),
+        (["--where", f"email={EMAIL}"], "that field is personal"),
     ],
 )
 def test_the_cli_refuses_clear_personal_data_without_a_reason_before_connecting(
@@ -173,3 +175,28 @@ def test_a_disclosure_records_the_os_user_and_the_operator() -> None:
     assert disclosure.operator == "dana"
     with pytest.raises(DisclosureRefused):
         Disclosure.asked(None, None)
+
+
+@pytest.mark.parametrize(
+    ("filters", "topic"),
+    [
+        (Filters.build(where=[f"email={EMAIL}"]), catalogue.USER_REGISTERED_V2),
+        (Filters.build(where=["steps.0.title=engines"]), catalogue.LEARNING_PATH_GENERATED),
+        (Filters.build(where=["data.billing_details.email=x"]), catalogue.PAYMENT_WEBHOOK_RECEIVED),
+        (Filters.build(keys=[EMAIL]), REQUESTED),
+    ],
+    ids=["email", "a list item's title", "inside a personal object", "a key that is an email"],
+)
+def test_a_redacted_export_refuses_to_filter_on_a_personal_value(
+    filters: Filters, topic: catalogue.TopicSpec
+) -> None:
+    refusal = REDACTION.refusal(filters, [NAMES.physical(topic)])
+    assert refusal is not None
+    assert "needs --include-personal-data --reason TEXT" in refusal
+
+
+def test_a_redacted_export_filters_on_ids_amounts_and_user_id_keys() -> None:
+    by_fields = Filters.build(where=["currency=EUR", f"user_id={USER_ID}"])
+    assert REDACTION.refusal(by_fields, [NAMES.physical(catalogue.PAYMENT_SUCCEEDED)]) is None
+    by_key = Filters.build(keys=[USER_ID])
+    assert REDACTION.refusal(by_key, [NAMES.physical(catalogue.USER_REGISTERED_V2)]) is None
