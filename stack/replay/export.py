@@ -159,7 +159,7 @@ async def _copy(
             elif by_event and not filters.admits_event(envelope, envelope.payload):
                 summary.skipped += 1
                 continue
-            elif redaction is not None and redaction.applies_to(envelope.type):
+            elif redaction is not None and redaction.applies_to(record.topic, envelope.type):
                 # Only events with personal fields pay for parsing and re-encoding.
                 writer.write_row(redaction.event(event_row(record), envelope.type))
             else:

@@ -38,6 +38,8 @@ class Redaction:
     types_keyed_personally: frozenset[str]
     topics_with_personal_data: frozenset[str]
     topics_keyed_personally: frozenset[str] = frozenset()
+    # Every type of the catalogue: an envelope of another type cannot be judged by field.
+    known_types: frozenset[str] = frozenset()
 
     @classmethod
     def of_catalogue(cls, names: TopicNames) -> Redaction:
@@ -56,7 +58,8 @@ class Redaction:
                 keyed.add(spec.type)
                 keyed_topics |= here
             topics |= here
-        return cls(fields, frozenset(keyed), frozenset(topics), frozenset(keyed_topics))
+        known = frozenset(spec.type for spec in CATALOGUE)
+        return cls(fields, frozenset(keyed), frozenset(topics), frozenset(keyed_topics), known)
 
     def refusal(self, filters: Filters, topics: Iterable[str]) -> str | None:
         """Why these filters cannot run redacted, if they cannot: `--where email=ada@...`
@@ -79,19 +82,32 @@ class Redaction:
             )
         return None
 
-    def applies_to(self, event_type: str) -> bool:
-        """Whether events of `event_type` have anything to redact."""
-        return event_type in self.fields_by_type
+    def applies_to(self, topic: str, event_type: str) -> bool:
+        """Whether an event of `event_type` found on `topic` has anything to redact."""
+        return event_type in self.fields_by_type or self._unknown_on_personal(topic, event_type)
 
     def event(self, row: Row, event_type: str) -> Row:
-        """`row` (an event's, as `event_row` gives it) with its personal fields redacted."""
+        """`row` (an event's, as `event_row` gives it) with its personal fields redacted.
+
+        An envelope of a type outside the catalogue on a topic that carries personal data
+        (a stray producer's, a future version's) cannot be judged field by field: its
+        whole payload is withheld, and its key if the topic's key is personal.
+        """
+        topic = str(row.get("_topic"))
         payload = row.get(PAYLOAD)
-        if isinstance(payload, dict):
+        withheld_key = event_type in self.types_keyed_personally
+        if self._unknown_on_personal(topic, event_type):
+            row[PAYLOAD] = REDACTED
+            withheld_key = topic in self.topics_keyed_personally
+        elif isinstance(payload, dict):
             for path in self.fields_by_type.get(event_type, ()):
                 _redact_path(payload, path)
-        if event_type in self.types_keyed_personally and row.get(KEY_COLUMN) is not None:
+        if withheld_key and row.get(KEY_COLUMN) is not None:
             row[KEY_COLUMN] = REDACTED
         return row
+
+    def _unknown_on_personal(self, topic: str, event_type: str) -> bool:
+        return event_type not in self.known_types and topic in self.topics_with_personal_data
 
     def raw(self, row: Row) -> Row:
         """A raw row (not an envelope): its body and key withheld on a personal topic."""

@@ -116,8 +116,21 @@ def test_nested_fields_are_redacted_in_every_item_of_a_list() -> None:
 
 
 def test_an_event_without_personal_fields_is_left_alone() -> None:
-    assert not REDACTION.applies_to(catalogue.PAYMENT_SUCCEEDED.type)
-    assert REDACTION.applies_to(catalogue.TUTOR_ASKED.type)
+    payments = NAMES.physical(catalogue.PAYMENT_SUCCEEDED)
+    assert not REDACTION.applies_to(payments, catalogue.PAYMENT_SUCCEEDED.type)
+    assert REDACTION.applies_to(NAMES.physical(catalogue.TUTOR_ASKED), catalogue.TUTOR_ASKED.type)
+
+
+def test_an_envelope_of_an_unknown_type_on_a_personal_topic_is_withheld_whole() -> None:
+    stray = record(
+        NAMES.physical(REQUESTED),
+        envelope("UserRegistrationRequestedV9", {"user_id": USER_ID, "mail": EMAIL}),
+        key=EMAIL.encode(),
+    )
+    assert REDACTION.applies_to(stray.topic, "UserRegistrationRequestedV9")
+    row = redacted(stray)
+    assert (row["payload"], row["_key"]) == (REDACTED, REDACTED)
+    assert row["type"] == "UserRegistrationRequestedV9"
 
 
 def test_a_body_that_is_no_envelope_is_withheld_only_on_a_topic_with_personal_data() -> None:
