@@ -13,9 +13,11 @@ import typer
 
 from azora.settings import Settings
 from azora.topics import TopicNames
+from stack.replay.audit import AuditUnavailable, Disclosure, DisclosureRefused
 from stack.replay.export import ExportRequest, Summary, export
 from stack.replay.filters import Filters
 from stack.replay.formats import Format, MissingExtraError, format_for, require_support
+from stack.replay.redaction import PersonalFilterRefused
 from stack.replay.selection import MissingTopicsError, select_topics
 from stack.replay.window import parse_bound
 
@@ -73,9 +75,33 @@ def export_command(
         float | None, typer.Option("--rate", min=0.001, help="Read at most N events per second")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+    include_personal_data: Annotated[
+        bool,
+        typer.Option(
+            "--include-personal-data",
+            help="Write personal fields in clear (default: redacted); needs --reason, audited",
+        ),
+    ] = False,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why personal data is exported in clear (recorded)"),
+    ] = None,
+    operator: Annotated[
+        str | None,
+        typer.Option("--operator", help="Who asks for it, if not the OS user (recorded)"),
+    ] = None,
 ) -> None:
-    """Export events of a time window; the file appears only when the export completes."""
+    """Export events of a time window; the file appears only when the export completes.
+
+    Personal fields (schemas.personal) are written as "[redacted]" unless
+    --include-personal-data --reason TEXT is given; such an export is recorded first.
+    """
     settings = Settings()
+    try:
+        disclosure = _disclosure(include_personal_data, reason, operator)
+    except DisclosureRefused as exc:
+        typer.echo(f"azora replay export: {exc}", err=True)
+        raise typer.Exit(2) from None
     try:
         request = ExportRequest(
             topics=tuple(
@@ -94,6 +120,7 @@ def export_command(
             output=None if output == STDOUT else Path(output),
             rate=rate,
             progress=not quiet,
+            disclosure=disclosure,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
@@ -104,6 +131,17 @@ def export_command(
         raise typer.Exit(2) from None
     summary = _run(settings, request, output)
     typer.echo(summary.line(), err=True)
+
+
+def _disclosure(include: bool, reason: str | None, operator: str | None) -> Disclosure | None:
+    if not include:
+        if reason is not None or operator is not None:
+            raise DisclosureRefused(
+                "--reason and --operator go with --include-personal-data; without it "
+                "personal fields are redacted and nothing is recorded"
+            )
+        return None
+    return Disclosure.asked(reason, operator)
 
 
 def _format(output: str, fmt: Format | None) -> Format:
@@ -138,12 +176,15 @@ def _run(settings: Settings, request: ExportRequest, output: str) -> Summary:
     except asyncio.CancelledError:
         typer.echo(f"terminated: {unfinished}", err=True)
         raise typer.Exit(143) from None
+    except PersonalFilterRefused as exc:
+        typer.echo(f"azora replay export: {exc}", err=True)
+        raise typer.Exit(2) from None
     except BrokenPipeError:
         # `... -o - | head`: the reader left. Point stdout at /dev/null so the interpreter's
         # final flush does not complain, and stop quietly as other Unix tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(141) from None
-    except (MissingTopicsError, FileNotFoundError) as exc:
+    except (MissingTopicsError, FileNotFoundError, AuditUnavailable) as exc:
         typer.echo(f"azora replay export: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -12,12 +12,15 @@ from typing import IO
 from rich.console import Console
 
 from azora.settings import Settings
+from azora.topics import TopicNames
 from stack.replay.atomic import atomic_output
+from stack.replay.audit import Disclosure, record_disclosure
 from stack.replay.filters import Filters
 from stack.replay.formats import Format, open_writer, require_support
 from stack.replay.progress import ExportProgress
 from stack.replay.reader import WindowReader, replay_consumer
-from stack.replay.rows import decode_envelope
+from stack.replay.redaction import PersonalFilterRefused, Redaction
+from stack.replay.rows import decode_envelope, event_row, raw_row
 from stack.replay.selection import partitions_of
 from stack.replay.throttle import TokenBucket, batch_size
 from stack.replay.window import EARLIEST, LATEST, Bound, resolve_window
@@ -37,6 +40,8 @@ class ExportRequest:
     output: Path | None = None
     rate: float | None = None
     progress: bool = True
+    # None: personal fields are redacted. Given: written in clear, and audited first.
+    disclosure: Disclosure | None = None
 
 
 @dataclass
@@ -76,6 +81,17 @@ async def export(
         raise ValueError(f"{request.format} cannot be streamed to stdout; give a file")
     require_support(request.format)  # before anything is read
     started = clock()
+    redaction: Redaction | None = None
+    if request.disclosure is None:
+        redaction = Redaction.of_catalogue(TopicNames(settings.topic_prefix))
+        refusal = redaction.refusal(request.filters, request.topics)
+        if refusal is not None:  # before anything is read
+            raise PersonalFilterRefused(refusal)
+    else:
+        # Recorded before a record is read: no audit row, no export in clear.
+        await record_disclosure(
+            settings, request.disclosure, request.topics, request.start, request.stop
+        )
     partitions = await partitions_of(settings, request.topics)
     consumer = replay_consumer(settings)
     await consumer.start()
@@ -87,13 +103,15 @@ async def export(
         bucket = TokenBucket(request.rate) if request.rate is not None else None
         if request.output is None:
             with _stdout(stdout) as writer, progress:
-                await _copy(reader, writer, request.filters, bucket, progress, summary)
+                await _copy(reader, writer, request.filters, redaction, bucket, progress, summary)
                 writer.finish()
         else:
             with atomic_output(request.output) as target:
                 spool = target.scratch("spool")
                 with open_writer(request.format, target.path, spool) as writer, progress:
-                    await _copy(reader, writer, request.filters, bucket, progress, summary)
+                    await _copy(
+                        reader, writer, request.filters, redaction, bucket, progress, summary
+                    )
                     writer.finish()
     finally:
         await consumer.stop()
@@ -114,6 +132,7 @@ async def _copy(
     reader: WindowReader,
     writer: RowWriter,
     filters: Filters,
+    redaction: Redaction | None,
     bucket: TokenBucket | None,
     progress: ExportProgress,
     summary: Summary,
@@ -133,10 +152,16 @@ async def _copy(
                 # What the filters could judge without a body let it through: kept, and
                 # counted, so a poison record is never lost from an analyst's view.
                 summary.undecodable += 1
-                writer.write_raw(record)
+                if redaction is None:
+                    writer.write_raw(record)
+                else:
+                    writer.write_row(redaction.raw(raw_row(record)))
             elif by_event and not filters.admits_event(envelope, envelope.payload):
                 summary.skipped += 1
                 continue
+            elif redaction is not None and redaction.applies_to(record.topic, envelope.type):
+                # Only events with personal fields pay for parsing and re-encoding.
+                writer.write_row(redaction.event(event_row(record), envelope.type))
             else:
                 writer.write_event(record)
             summary.written += 1

@@ -42,6 +42,10 @@ class RowWriter:
         """Add a record whose body is not an envelope: its value goes in `_raw`."""
         raise NotImplementedError
 
+    def write_row(self, row: Row) -> None:
+        """Add a row already made (and changed, e.g. redacted) from a record."""
+        raise NotImplementedError
+
     def finish(self) -> None:
         """Complete the file (only after the last row; an unfinished file is thrown away)."""
 
@@ -78,6 +82,9 @@ class JsonlWriter(RowWriter):
     def write_raw(self, record: ConsumerRecord) -> None:
         self._stream.write(json_line(raw_row(record)))
 
+    def write_row(self, row: Row) -> None:
+        self._stream.write(json_line(row))
+
     def finish(self) -> None:
         self._stream.flush()
 
@@ -106,6 +113,9 @@ class TableWriter(RowWriter):
 
     def write_raw(self, record: ConsumerRecord) -> None:
         self.write(raw_row(record))
+
+    def write_row(self, row: Row) -> None:
+        self.write(row)
 
     def write(self, row: Row) -> None:
         """Add one row (nested payload objects are flattened into columns)."""
