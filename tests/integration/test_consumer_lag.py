@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
+from azora.messages import message_key
+from azora.partitioner import partition_for
+from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
 from stack import composition
 from stack.lag.collector import LagCollector
@@ -41,6 +44,18 @@ def registrations(count: int) -> list[UserRegistrationRequested]:
         )
         for i in range(count)
     ]
+
+
+def registrations_on_every_partition() -> list[UserRegistrationRequested]:
+    """Registrations, at least one on each partition of their topic (keys hashed as Kafka's
+    producer does), so the group then has a committed offset on every partition."""
+    spec = catalogue.USER_REGISTRATION_REQUESTED
+    every = list(range(spec.partitions))
+    chosen: dict[int, UserRegistrationRequested] = {}
+    while len(chosen) < spec.partitions:
+        [candidate] = registrations(1)
+        chosen.setdefault(partition_for(message_key(spec, candidate), every, every), candidate)
+    return list(chosen.values())
 
 
 def kafka_tool_positions(bootstrap: str, group: str) -> dict[tuple[str, int], tuple[int, int, int]]:
@@ -170,6 +185,13 @@ async def _caught_up(watched: Watched) -> bool:
     return latest is not None and bool(latest.partitions) and latest.total_lag == 0
 
 
+async def _committed_all(watched: Watched, topic: str, records: int) -> bool:
+    latest = watched.latest
+    if latest is None or latest.total_lag != 0:
+        return False
+    return sum(p.lag.committed for p in latest.partitions if p.lag.topic == topic) == records
+
+
 async def _lag_is(watched: Watched, lag: int) -> bool:
     return watched.latest is not None and watched.latest.total_lag == lag
 
@@ -212,13 +234,18 @@ async def test_a_script_reads_a_stopped_groups_lag_as_json_and_its_exit_status(
     world: World,
 ) -> None:
     identity = composition.services(world.settings)["identity"]
-    await world.publish(registrations(5))
+    first = registrations_on_every_partition()
+    await world.publish(first)
     async with running(world, *identity, relay=False):
         settings = world.settings.model_copy(update={"lag_poll_interval_s": 0.3})
         watched = Watched(world.names.group("identity"))
         stop = asyncio.Event()
         watcher = asyncio.create_task(watch_lag(settings, stop, watched.note))
-        await eventually(lambda: _caught_up(watched), timeout=60)
+        # All consumed and committed (a partition the group has not committed on is not in
+        # the report at all, so "lag 0" alone can come too early, and later records there
+        # would not count).
+        topic = world.names.physical(catalogue.USER_REGISTRATION_REQUESTED)
+        await eventually(lambda: _committed_all(watched, topic, len(first)), timeout=60)
         stop.set()
         await watcher
     await world.publish(registrations(4))  # nobody consumes them now

@@ -75,6 +75,6 @@ async def test_sign_ups_past_an_addresss_allowance_get_429_and_publish_nothing(
     assert int(refused.headers["Retry-After"]) > 0
     assert refused.headers["content-type"].startswith("application/problem+json")
     # Every 202 came after the broker's ack, and the 429 before any publish: all is there.
-    published = await world.read_all(world.names.physical(catalogue.USER_REGISTRATION_REQUESTED))
+    published = await world.read_all(world.names.physical(catalogue.USER_REGISTRATION_REQUESTED_V2))
     assert len(published) == ALLOWANCE
     assert not any(b"refused-" in (record.value or b"") for record in published)

@@ -23,6 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from azora import kafka
 from azora.messages import build_envelope, encode, message_key
+from azora.runtime import die_with_parent
 from azora.settings import Settings
 from schemas import catalogue
 from schemas.catalogue import TopicSpec
@@ -32,7 +33,6 @@ from stack.replay.filters import Filters
 from stack.replay.formats import Format
 from stack.replay.rows import ENVELOPE_COLUMNS, META_COLUMNS, RAW_COLUMN
 from stack.replay.window import parse_bound
-from tests.support.processes import spawn
 from tests.support.world import World, new_world
 
 pytestmark = pytest.mark.integration
@@ -419,7 +419,16 @@ def names_in(directory: Path) -> list[str]:
 
 def start_command(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with open(log, "wb") as output:  # the child keeps its own copy of the descriptor
-        return spawn(command, env, output)
+        return subprocess.Popen(
+            command, env=env, stdout=output, stderr=output, preexec_fn=as_from_a_terminal
+        )
+
+
+def as_from_a_terminal() -> None:
+    """Ctrl-C on, as a terminal starts a command: a shell running a job in the background
+    (`make test &`, CI) starts it with SIGINT ignored, and Python keeps it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    die_with_parent()
 
 
 # The slowest rate the command accepts: the first record alone waits 1,000 s for its
