@@ -24,7 +24,7 @@ from producers.ingress.credentials import (
     second_factor_used,
 )
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
-from producers.ingress.reauthentication import reauthenticated_by_provider
+from producers.ingress.reauthentication import first_factor_proven
 from schemas.api import Accepted, AccountErasureRequest
 from schemas.erasure import UserErasureRequested
 
@@ -84,11 +84,9 @@ async def _proven(
     attempt = login_attempt(ctx, row["email"], request)
     used = None
     try:
-        proven = reauthenticated_by_provider(ctx, body.reauthentication_token, user_id) or (
-            body.password is not None
-            and await ctx.passwords.verify(row["password_hash"], body.password)
-        )
-        if not proven:
+        if not await first_factor_proven(
+            ctx, row, user_id, body.password, body.reauthentication_token
+        ):
             attempt.failed()
             raise _refused("the password (or the re-authentication) is wrong")
         if row["mfa_secret"]:

@@ -24,7 +24,7 @@ from producers.ingress.credentials import (
     second_factor_used,
 )
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
-from producers.ingress.reauthentication import reauthenticated_by_provider
+from producers.ingress.reauthentication import first_factor_proven, reauthenticated_by_provider
 from producers.ingress.second_factor import (
     recovery_codes,
     recovery_hash,
@@ -162,9 +162,8 @@ async def mfa_disable(
     attempt = login_attempt(ctx, row["email"], request)
     try:
         used = None
-        if reauthenticated_by_provider(ctx, body.reauthentication_token, user.user_id) or (
-            body.password is not None
-            and await ctx.passwords.verify(row["password_hash"], body.password)
+        if await first_factor_proven(
+            ctx, row, user.user_id, body.password, body.reauthentication_token
         ):
             used = second_factor_used(ctx, row, body.totp_code, body.recovery_code)
         if used is None:

@@ -9,6 +9,8 @@ in place of the password.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from producers.ingress.context import IngressContext
 from producers.ingress.oidc.tickets import TicketInvalid
@@ -23,3 +25,17 @@ def reauthenticated_by_provider(ctx: IngressContext, token: str | None, user_id:
     except TicketInvalid:
         return False
     return bool(claims["sub"] == str(user_id))
+
+
+async def first_factor_proven(
+    ctx: IngressContext,
+    row: Mapping[str, Any],
+    user_id: uuid.UUID,
+    password: str | None,
+    reauthentication_token: str | None,
+) -> bool:
+    """Whether the caller proved again who they are: a live provider re-authentication of
+    `user_id`, or the password of the account `row` (its credentials) describes."""
+    if reauthenticated_by_provider(ctx, reauthentication_token, user_id):
+        return True
+    return password is not None and await ctx.passwords.verify(row["password_hash"], password)
