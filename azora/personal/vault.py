@@ -56,6 +56,15 @@ class KeyRing:
         newest = max(versions)
         return seal(versions[newest], newest, user_id, plaintext)
 
+    def opened(self, user_id: uuid.UUID, sealed: str) -> str | None:
+        """The clear text of a sealed field, or None when its key is gone (erased user).
+
+        Raises `SealedFieldInvalid` for a value that is not sealed, is tampered with, or
+        was sealed for someone else.
+        """
+        key = self._keys.get(user_id, {}).get(key_version(sealed))
+        return None if key is None else open_sealed(key, user_id, sealed)
+
     def open(self, user_id: uuid.UUID, value: str) -> str:
         """The clear text of a field: opened if sealed (`REDACTED` when its key is gone),
         as it is if it was written before fields were sealed.
@@ -65,10 +74,8 @@ class KeyRing:
         """
         if not is_sealed(value):
             return value
-        key = self._keys.get(user_id, {}).get(key_version(value))
-        if key is None:
-            return REDACTED
-        return open_sealed(key, user_id, value)
+        clear = self.opened(user_id, value)
+        return REDACTED if clear is None else clear
 
 
 class Vault:

@@ -4,16 +4,19 @@ erased user's fields read as redacted, everywhere, for good."""
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from collections.abc import Collection, Mapping
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from azora.personal.keys import KeyUnwrapFailed, MasterKey
 from azora.personal.sealing import REDACTED, SealedFieldInvalid, is_sealed, key_version
+from azora.personal.sections import open_section, seal_section
 from azora.personal.vault import NoKey, UserErased, Vault
 from azora.settings import Settings
+from schemas.sealed import SEALED_PATTERN
 from tests.support.secrets import random_secret_key
 
 
@@ -156,3 +159,35 @@ def test_a_short_personal_data_key_is_refused_and_a_private_one_accepted() -> No
     given = random_secret_key()
     settings = Settings(personal_data_key=given)  # type: ignore[arg-type]
     assert settings.required_secret("personal_data_key") == given
+
+
+class _Question(BaseModel):
+    question: str
+
+
+async def test_a_sealed_section_opens_to_its_model_until_the_user_is_erased(
+    vault: Vault,
+) -> None:
+    ada = uuid.uuid4()
+    await vault.create_key(ada)
+    question = _Question(question="Why is the sky blue?")
+    sealed = seal_section(await vault.keyring([ada]), ada, question)
+
+    assert re.fullmatch(SEALED_PATTERN, sealed)
+    opened = open_section(await vault.keyring([ada]), ada, sealed, _Question)
+    assert opened == question
+    await vault.destroy(ada)
+    assert open_section(await vault.keyring([ada]), ada, sealed, _Question) is None
+
+
+async def test_a_section_sealed_for_one_user_does_not_open_as_another_users(
+    vault: Vault,
+) -> None:
+    ada, bob = uuid.uuid4(), uuid.uuid4()
+    await vault.create_key(ada)
+    await vault.create_key(bob)
+    ring = await vault.keyring([ada, bob])
+    sealed = seal_section(ring, ada, _Question(question="mine"))
+
+    with pytest.raises(SealedFieldInvalid):
+        open_section(ring, bob, sealed, _Question)
