@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from schemas.base import ContractModel
+from schemas.sealed import SealedPersonal
 from schemas.topic import DAY_MS, TopicSpec, command, event
 
 # Commands that carry a secret (sealed) are kept a day: long enough for identity to read
@@ -80,10 +81,58 @@ class UserRegisteredV2(ContractModel):
 
 
 class UserRegistrationRejected(ContractModel):
-    """Fact: a registration was refused (the email is taken, for instance)."""
+    """Legacy fact (`user.registration_rejected`): named the email in clear, for ever.
+
+    Superseded by `UserRegistrationRejectedV2`; still read to settle commands."""
 
     user_id: uuid.UUID
     email: Email
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class AccountDetails(ContractModel):
+    """The personal section of an account's facts: sealed whole with the user's key
+    (`schemas.sealed`), or, in a registration command, for identity alone."""
+
+    email: Email
+    display_name: DisplayName
+
+
+# HMAC-SHA256 (hex) of a value under a key derived from the deployment's secret
+# (`azora.crypto.SecretBox.digest`): equal values meet in one partition, and the key of a
+# record names nobody.
+RoutingKey = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+# `AccountDetails` as JSON, sealed for identity alone (`azora.crypto.REGISTRATION`), bound
+# to the user id: base64url of nonce + ciphertext + tag.
+SealedForIdentity = Annotated[str, Field(min_length=40, max_length=2000)]
+
+
+class UserRegistrationRequestedV3(ContractModel):
+    """Command: create an account. The email and name travel sealed for identity, as the
+    password hash does; the record is keyed by a keyed digest of the email, so two
+    registrations of one address still meet in one partition, and nothing names it."""
+
+    user_id: uuid.UUID
+    email_key: RoutingKey
+    sealed_details: SealedForIdentity
+    sealed_password_hash: SealedHash
+
+
+class UserRegisteredV3(ContractModel):
+    """Fact: an account exists. Its email and name are one section sealed with the user's
+    personal-data key (`AccountDetails`): erasing the user makes every copy unreadable."""
+
+    user_id: uuid.UUID
+    roles: tuple[Role, ...] = ("student",)
+    registered_at: AwareDatetime
+    personal: SealedPersonal
+
+
+class UserRegistrationRejectedV2(ContractModel):
+    """Fact: a registration was refused (the email is taken, for instance). It names no
+    email: the person who asked knows which one, and nobody else needs to."""
+
+    user_id: uuid.UUID
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -170,6 +219,24 @@ class UserMfaEnableRejected(ContractModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
+# A `azora.credential_sealing` value: `c1.` then base64url of nonce + ciphertext + tag.
+SealedCredentials = Annotated[str, Field(min_length=40, max_length=2000)]
+
+
+class UserCredentialsSet(ContractModel):
+    """State: what a login checks a user's password and TOTP code against, sealed for the
+    ingress's read side alone (`azora.credential_sealing`), bound to the user.
+
+    Identity publishes a new value whenever the password hash or the MFA state changes,
+    on a compacted topic keyed by user: the newest value per user is what remains.
+    `version` is the MFA version of the state (0 before MFA was ever on), so the read model
+    keeps the newest one; an erased user's value is empty (`sealed` None)."""
+
+    user_id: uuid.UUID
+    version: int = Field(ge=0)
+    sealed: SealedCredentials | None
+
+
 class SessionStarted(ContractModel):
     """Fact: a login issued a refresh token of generation 0 for this session."""
 
@@ -214,6 +281,13 @@ USER_REGISTRATION_REQUESTED_V2 = command(
     description="A visitor asked for an account (the hash sealed for identity alone).",
     retention_ms=SECRET_COMMAND_RETENTION_MS,
 )
+USER_REGISTRATION_REQUESTED_V3 = command(
+    "user.registration_requested.v3",
+    UserRegistrationRequestedV3,
+    key="email_key",
+    description="A visitor asked for an account (email, name and hash sealed for identity).",
+    retention_ms=SECRET_COMMAND_RETENTION_MS,
+)
 USER_REGISTERED = event(
     "user.registered",
     UserRegistered,
@@ -228,12 +302,34 @@ USER_REGISTERED_V2 = event(
     description="An account was created.",
     settles="succeeded",
 )
+USER_REGISTERED_V3 = event(
+    "user.registered.v3",
+    UserRegisteredV3,
+    key="user_id",
+    description="An account was created (its email and name sealed with the user's key).",
+    settles="succeeded",
+)
 USER_REGISTRATION_REJECTED = event(
     "user.registration_rejected",
     UserRegistrationRejected,
     key="user_id",
-    description="A registration was refused, with the reason.",
+    description="Legacy: a registration was refused (named the email; read, never written).",
     settles="rejected",
+)
+USER_REGISTRATION_REJECTED_V2 = event(
+    "user.registration_rejected.v2",
+    UserRegistrationRejectedV2,
+    key="user_id",
+    description="A registration was refused, with the reason (no email).",
+    settles="rejected",
+)
+# Compacted: the newest value per user is the state; the ingress's read side keeps it.
+USER_CREDENTIALS_SET = event(
+    "user.credentials_set",
+    UserCredentialsSet,
+    key="user_id",
+    description="A user's password hash and TOTP secret, sealed for the ingress (state).",
+    cleanup_policy="compact",
 )
 USER_MFA_SETUP_REQUESTED = command(
     "user.mfa_setup_requested",
@@ -308,9 +404,13 @@ SESSION_REVOKED = event(
 TOPICS: tuple[TopicSpec, ...] = (
     USER_REGISTRATION_REQUESTED,
     USER_REGISTRATION_REQUESTED_V2,
+    USER_REGISTRATION_REQUESTED_V3,
     USER_REGISTERED,
     USER_REGISTERED_V2,
+    USER_REGISTERED_V3,
     USER_REGISTRATION_REJECTED,
+    USER_REGISTRATION_REJECTED_V2,
+    USER_CREDENTIALS_SET,
     USER_MFA_SETUP_REQUESTED,
     USER_MFA_ENABLE_REQUESTED,
     USER_MFA_ENABLED,

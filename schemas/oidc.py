@@ -14,8 +14,16 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
-from schemas.accounts import DisplayName, Email, Role
+from schemas.accounts import (
+    SECRET_COMMAND_RETENTION_MS,
+    DisplayName,
+    Email,
+    Role,
+    RoutingKey,
+    SealedForIdentity,
+)
 from schemas.base import ContractModel, Extensible
+from schemas.sealed import SealedPersonal
 from schemas.topic import TopicSpec, command, event
 
 # How deployments name their providers in settings and URLs (`google`, `company-sso`).
@@ -31,7 +39,11 @@ RejectionKind = Annotated[
 
 
 class UserOidcSignInRequested(ContractModel):
-    """Command: sign in the person the provider vouched for, or link them to `link_to`.
+    """Legacy command (`user.oidc_sign_in_requested`): the claims in clear, kept a month.
+
+    Superseded by `UserOidcSignInRequestedV2`; identity still reads it.
+
+    Command: sign in the person the provider vouched for, or link them to `link_to`.
 
     Without `link_to` a known provider identity signs in its account, and a new one gets an
     account (id `user_id`) when its email is verified and nobody holds it. With `link_to`,
@@ -49,8 +61,42 @@ class UserOidcSignInRequested(ContractModel):
     requested_at: AwareDatetime
 
 
+class ProviderClaims(ContractModel):
+    """The personal claims of a provider sign-in, sealed for identity alone in the command
+    (`azora.crypto.REGISTRATION`, bound to the request's user id)."""
+
+    subject: Subject
+    email: Email
+    display_name: DisplayName
+
+
+class UserOidcSignInRequestedV2(ContractModel):
+    """Command: sign in the person the provider vouched for, or link them to `link_to`
+    (as `UserOidcSignInRequested`), with the subject, email and name sealed for identity
+    (`ProviderClaims`) on a topic kept a day. Keyed by a keyed digest of issuer and
+    subject: two first sign-ins of one person still meet in one partition."""
+
+    user_id: uuid.UUID
+    provider: ProviderName
+    issuer: Issuer
+    identity_key: RoutingKey
+    sealed_claims: SealedForIdentity
+    email_verified: bool
+    link_to: uuid.UUID | None = None
+    requested_at: AwareDatetime
+
+
+class ProviderSubject(ContractModel):
+    """The personal section of an accepted sign-in: who the person is at the provider."""
+
+    subject: Subject
+
+
 class UserOidcSignInAccepted(ContractModel):
-    """Fact: the provider identity belongs to `user_id` (created or linked just now, or
+    """Legacy fact (`user.oidc_sign_in_accepted`): named the subject in clear; read, never
+    written. Superseded by `UserOidcSignInAcceptedV2`.
+
+    Fact: the provider identity belongs to `user_id` (created or linked just now, or
     before); the ingress may open a session for that user."""
 
     user_id: uuid.UUID
@@ -60,6 +106,19 @@ class UserOidcSignInAccepted(ContractModel):
     account_created: bool = False
     link_created: bool = False
     accepted_at: AwareDatetime
+
+
+class UserOidcSignInAcceptedV2(ContractModel):
+    """Fact: the provider identity (issuer, and the subject sealed with the user's key as a
+    `ProviderSubject` section) belongs to `user_id`; the ingress may open a session."""
+
+    user_id: uuid.UUID
+    provider: ProviderName
+    issuer: Issuer
+    account_created: bool = False
+    link_created: bool = False
+    accepted_at: AwareDatetime
+    personal: SealedPersonal
 
 
 class UserOidcSignInRejected(ContractModel):
@@ -72,7 +131,8 @@ class UserOidcSignInRejected(ContractModel):
 
 
 class UserRegisteredWithProvider(ContractModel):
-    """Fact: an account exists that signs in through a provider and has no password."""
+    """Legacy fact (`user.registered_with_provider`): the email and name in clear; read,
+    never written. Superseded by `UserRegisteredWithProviderV2`."""
 
     user_id: uuid.UUID
     email: Email
@@ -82,19 +142,44 @@ class UserRegisteredWithProvider(ContractModel):
     registered_at: AwareDatetime
 
 
+class UserRegisteredWithProviderV2(ContractModel):
+    """Fact: an account exists that signs in through a provider and has no password; its
+    email and name are an `AccountDetails` section sealed with the user's key."""
+
+    user_id: uuid.UUID
+    provider: ProviderName
+    roles: tuple[Role, ...] = ("student",)
+    registered_at: AwareDatetime
+    personal: SealedPersonal
+
+
 # Keyed by the provider's subject: two first sign-ins of one person meet in one partition,
 # so identity links them to one account.
 USER_OIDC_SIGN_IN_REQUESTED = command(
     "user.oidc_sign_in_requested",
     UserOidcSignInRequested,
     key="subject",
-    description="A provider vouched for a person (ID token verified); sign them in or link.",
+    description="Legacy: a provider vouched for a person (claims in clear; read, never written).",
+)
+USER_OIDC_SIGN_IN_REQUESTED_V2 = command(
+    "user.oidc_sign_in_requested.v2",
+    UserOidcSignInRequestedV2,
+    key="identity_key",
+    description="A provider vouched for a person (claims sealed for identity); sign in or link.",
+    retention_ms=SECRET_COMMAND_RETENTION_MS,
 )
 USER_OIDC_SIGN_IN_ACCEPTED = event(
     "user.oidc_sign_in_accepted",
     UserOidcSignInAccepted,
     key="user_id",
-    description="A provider identity signs in this account.",
+    description="Legacy: a provider identity signs in this account (subject in clear).",
+    settles="succeeded",
+)
+USER_OIDC_SIGN_IN_ACCEPTED_V2 = event(
+    "user.oidc_sign_in_accepted.v2",
+    UserOidcSignInAcceptedV2,
+    key="user_id",
+    description="A provider identity signs in this account (subject sealed with its key).",
     settles="succeeded",
 )
 USER_OIDC_SIGN_IN_REJECTED = event(
@@ -108,12 +193,21 @@ USER_REGISTERED_WITH_PROVIDER = event(
     "user.registered_with_provider",
     UserRegisteredWithProvider,
     key="user_id",
+    description="Legacy: an account was created by a provider sign-in (email in clear).",
+)
+USER_REGISTERED_WITH_PROVIDER_V2 = event(
+    "user.registered_with_provider.v2",
+    UserRegisteredWithProviderV2,
+    key="user_id",
     description="An account was created by a first sign-in with a provider (no password).",
 )
 
 TOPICS: tuple[TopicSpec, ...] = (
     USER_OIDC_SIGN_IN_REQUESTED,
+    USER_OIDC_SIGN_IN_REQUESTED_V2,
     USER_OIDC_SIGN_IN_ACCEPTED,
+    USER_OIDC_SIGN_IN_ACCEPTED_V2,
     USER_OIDC_SIGN_IN_REJECTED,
     USER_REGISTERED_WITH_PROVIDER,
+    USER_REGISTERED_WITH_PROVIDER_V2,
 )

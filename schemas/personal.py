@@ -38,6 +38,10 @@ PERSONAL: Mapping[type[BaseModel], frozenset[str]] = {
     accounts.UserRegistered: frozenset({"email", "display_name", "password_hash"}),
     accounts.UserRegisteredV2: frozenset({"email", "display_name"}),
     accounts.UserRegistrationRejected: frozenset({"email"}),
+    # Keyed digests of an email, or of a provider identity: pseudonymous, but they link
+    # one person's requests together, so exports redact them too.
+    accounts.UserRegistrationRequestedV3: frozenset({"email_key"}),
+    oidc.UserOidcSignInRequestedV2: frozenset({"identity_key"}),
     # A provider's subject identifies the person at that provider as surely as an email.
     oidc.UserOidcSignInRequested: frozenset({"email", "display_name", "subject"}),
     oidc.UserOidcSignInAccepted: frozenset({"subject"}),
@@ -59,6 +63,14 @@ PERSONAL: Mapping[type[BaseModel], frozenset[str]] = {
 NOT_PERSONAL: Mapping[type[BaseModel], frozenset[str]] = {
     # Sealed for their one reader: ciphertext, useless without its key.
     accounts.UserRegistrationRequestedV2: frozenset({"sealed_password_hash"}),
+    accounts.UserRegistrationRequestedV3: frozenset({"sealed_details", "sealed_password_hash"}),
+    oidc.UserOidcSignInRequestedV2: frozenset({"sealed_claims", "email_verified"}),
+    # Sealed with the user's own key (`schemas.sealed`): unreadable once they are erased.
+    accounts.UserRegisteredV3: frozenset({"personal"}),
+    oidc.UserRegisteredWithProviderV2: frozenset({"personal"}),
+    oidc.UserOidcSignInAcceptedV2: frozenset({"personal"}),
+    # Sealed for the ingress's read side alone (`azora.credential_sealing`).
+    accounts.UserCredentialsSet: frozenset({"sealed"}),
     accounts.UserMfaSetupRequested: frozenset({"secret_ciphertext"}),
     accounts.UserMfaEnabled: frozenset({"secret_ciphertext"}),
     payments.PaymentIntentCreatedV2: frozenset({"client_secret_sealed"}),

@@ -87,8 +87,10 @@ def event(
     description: str,
     settles: Outcome | None = None,
     partitions: int = 3,
+    cleanup_policy: Literal["delete", "compact"] = "delete",
 ) -> TopicSpec[M]:
-    """A fact topic, kept forever so projections can always be rebuilt from the log."""
+    """A fact topic, kept forever so projections can always be rebuilt from the log (a
+    compacted one keeps the newest value per key: a state, not a history)."""
     return TopicSpec(
         name=name,
         model=model,
@@ -96,5 +98,6 @@ def event(
         kind="event",
         description=description,
         partitions=partitions,
+        cleanup_policy=cleanup_policy,
         outcome=settles,
     )

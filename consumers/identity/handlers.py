@@ -1,5 +1,5 @@
 """Identity's handlers: registration and MFA requests become facts; identity alone keeps the
-password hashes."""
+password hashes, and publishes them only sealed for the ingress's read side."""
 
 from __future__ import annotations
 
@@ -7,74 +7,115 @@ import uuid
 from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
+from pydantic import ValidationError
 
 from azora.consume.errors import PermanentError
 from azora.consume.unit_of_work import UnitOfWork
 from azora.crypto import SecretBox
 from azora.messages import Event
+from azora.personal.sections import seal_section
 from azora.personal.store import PostgresKeyStore
 from consumers.identity import sql
+from consumers.identity.keys import IdentityKeys
+from consumers.identity.publishing import (
+    forget_login_secrets,
+    keyring_for,
+    publish_login_secrets,
+)
 from consumers.identity.rules import (
+    OpenedRegistration,
     Registration,
     first_per_email,
     mfa_outcome,
     registration_outcome,
 )
 from schemas.accounts import (
+    AccountDetails,
     UserMfaDisabled,
     UserMfaDisableRequested,
     UserMfaEnableRequested,
     UserMfaSetupRequested,
     UserRegistered,
+    UserRegisteredV2,
     UserRegistrationRequested,
+    UserRegistrationRequestedV2,
 )
+from schemas.oidc import UserRegisteredWithProvider
 from schemas.erasure import UserErased, UserErasureRequested
 
 
-def password_hash(registrations: SecretBox, request: Registration) -> str:
-    """The hash a registration carries: opened for a current command, as it is for one an
-    ingress of the previous release wrote (`user.registration_requested`, in clear)."""
-    if isinstance(request, UserRegistrationRequested):
-        return request.password_hash
+def _opened(box: SecretBox, sealed: str, user_id: uuid.UUID, what: str) -> str:
     try:
-        return registrations.open(request.sealed_password_hash, bound_to=str(request.user_id))
+        return box.open(sealed, bound_to=str(user_id))
     except (InvalidTag, ValueError) as exc:
         # Tampered, sealed for another user, or with another deployment's key: no retry
-        # can open it, and an account without its password must not be created.
+        # can open it, and an account without its details must not be created.
         raise PermanentError(
-            "the sealed password hash does not open with identity's key for this user"
+            f"the sealed {what} does not open with identity's key for this user"
         ) from exc
 
 
+def opened_registration(box: SecretBox, request: Registration) -> OpenedRegistration:
+    """A registration with its email, name and hash opened (`box`: identity's
+    registration key); one an ingress of an earlier release wrote (less sealed) as it is."""
+    if isinstance(request, UserRegistrationRequested):
+        return request
+    if isinstance(request, UserRegistrationRequestedV2):
+        email, display_name = request.email, request.display_name
+    else:
+        clear = _opened(box, request.sealed_details, request.user_id, "account details")
+        try:
+            details = AccountDetails.model_validate_json(clear)
+        except ValidationError as exc:
+            # The cause names no value: the dead letter must not carry the email in clear.
+            raise PermanentError(
+                f"the sealed account details are not valid ({exc.error_count()} errors)"
+            ) from exc
+        email, display_name = details.email, details.display_name
+    return UserRegistrationRequested(
+        user_id=request.user_id,
+        email=email,
+        display_name=display_name,
+        password_hash=_opened(box, request.sealed_password_hash, request.user_id, "password hash"),
+    )
+
+
 async def on_registration_requested(
-    registrations: SecretBox, events: Sequence[Event[Registration]], uow: UnitOfWork
+    keys: IdentityKeys, events: Sequence[Event[Registration]], uow: UnitOfWork
 ) -> None:
-    """Create an account per new email and keep its password hash; reject the rest."""
-    hashes = {e.payload.user_id: password_hash(registrations, e.payload) for e in events}
-    requests = [event.payload for event in events]
-    winners = [events[i] for i in first_per_email(requests)]
+    """Create an account per new email, with its personal-data key, and keep its password
+    hash; reject the rest. Nothing identity publishes names the email in clear."""
+    requests = [opened_registration(keys.registrations, e.payload) for e in events]
+    first = first_per_email(requests)
+    winners = [requests[i] for i in first]
     rows = await uow.conn.fetch(
         sql.CREATE_ACCOUNTS,
-        [e.payload.user_id for e in winners],
-        [e.payload.email for e in winners],
-        [e.payload.display_name for e in winners],
-        [e.envelope.occurred_at for e in winners],
+        [r.user_id for r in winners],
+        [r.email for r in winners],
+        [r.display_name for r in winners],
+        [events[i].envelope.occurred_at for i in first],
     )
     created = {row["user_id"] for row in rows}
     if created:
+        hashes = {r.user_id: r.password_hash for r in winners}
         await uow.conn.execute(
             sql.STORE_PASSWORD_HASHES, list(created), [hashes[user_id] for user_id in created]
         )
-    for event in events:
-        outcome = registration_outcome(
-            event.payload, event.payload.user_id in created, event.envelope.occurred_at
-        )
-        uow.emit(outcome, cause=event)
+    ring = await keyring_for(keys.vault, created)
+    for event, request in zip(events, requests, strict=True):
+        details = AccountDetails(email=request.email, display_name=request.display_name)
+        sealed = seal_section(ring, request.user_id, details) if request.user_id in created else None
+        uow.emit(registration_outcome(request, sealed, event.envelope.occurred_at), cause=event)
+    causes = {e.payload.user_id: e for e in events if e.payload.user_id in created}
+    await publish_login_secrets(uow, keys.totp, keys.credentials, causes)
 
 
-async def on_legacy_registered(events: Sequence[Event[UserRegistered]], uow: UnitOfWork) -> None:
+async def on_legacy_registered(
+    keys: IdentityKeys, events: Sequence[Event[UserRegistered]], uow: UnitOfWork
+) -> None:
     """Import the accounts and hashes of `user.registered` (legacy, hash in clear), so the
-    users registered before hashes left the log still sign in."""
+    users registered before hashes left the log still sign in; and publish their login
+    secrets for the ingress."""
     users = [event.payload for event in events]
     await uow.conn.execute(
         sql.IMPORT_LEGACY_ACCOUNTS,
@@ -84,6 +125,19 @@ async def on_legacy_registered(events: Sequence[Event[UserRegistered]], uow: Uni
         [u.registered_at for u in users],
         [u.password_hash for u in users],
     )
+    causes = {event.payload.user_id: event for event in events}
+    await publish_login_secrets(uow, keys.totp, keys.credentials, causes)
+
+
+async def on_registered_before(
+    keys: IdentityKeys,
+    events: Sequence[Event[UserRegisteredV2 | UserRegisteredWithProvider]],
+    uow: UnitOfWork,
+) -> None:
+    """Publish the login secrets of accounts created before identity published them (it
+    has written these topics no more since): the ingress's read side learns them once."""
+    causes = {event.payload.user_id: event for event in events}
+    await publish_login_secrets(uow, keys.totp, keys.credentials, causes)
 
 
 async def on_mfa_setup_requested(
@@ -95,9 +149,11 @@ async def on_mfa_setup_requested(
 
 
 async def on_mfa_enable_requested(
-    secrets: SecretBox, events: Sequence[Event[UserMfaEnableRequested]], uow: UnitOfWork
+    keys: IdentityKeys, events: Sequence[Event[UserMfaEnableRequested]], uow: UnitOfWork
 ) -> None:
-    """Turn MFA on where the code matches the pending secret (opened with `secrets`)."""
+    """Turn MFA on where the code matches the pending secret; publish the new secret,
+    sealed for the ingress."""
+    secrets = keys.totp
     rows = await uow.conn.fetch(sql.PENDING_SECRETS, [e.payload.user_id for e in events])
     pending: dict[uuid.UUID, str | None] = {row["user_id"]: row["pending_secret"] for row in rows}
     active = {row["user_id"] for row in rows if row["active"]}
@@ -127,12 +183,15 @@ async def on_mfa_enable_requested(
             [secret for secret, _ in activated.values()],
             [version for _, version in activated.values()],
         )
+    causes = {e.payload.user_id: e for e in events if e.payload.user_id in activated}
+    await publish_login_secrets(uow, keys.totp, keys.credentials, causes)
 
 
 async def on_mfa_disable_requested(
-    events: Sequence[Event[UserMfaDisableRequested]], uow: UnitOfWork
+    keys: IdentityKeys, events: Sequence[Event[UserMfaDisableRequested]], uow: UnitOfWork
 ) -> None:
-    """Turn MFA off (the ingress re-authenticated the user with password and code)."""
+    """Turn MFA off (the ingress re-authenticated the user with password and code), and
+    publish the login secrets without it."""
     # Several requests of one user in a batch raise the version once each.
     counts: dict[uuid.UUID, int] = {}
     for event in events:
@@ -142,6 +201,8 @@ async def on_mfa_disable_requested(
     for event in events:
         user_id = event.payload.user_id
         uow.emit(UserMfaDisabled(user_id=user_id, version=versions[user_id]), cause=event)
+    causes = {event.payload.user_id: event for event in events}
+    await publish_login_secrets(uow, keys.totp, keys.credentials, causes)
 
 
 async def on_erasure_requested(
@@ -157,3 +218,4 @@ async def on_erasure_requested(
     for event in events:
         erased = UserErased(user_id=event.payload.user_id, erased_at=event.envelope.occurred_at)
         uow.emit(erased, cause=event)
+    forget_login_secrets(uow, {event.payload.user_id: event for event in events})

@@ -13,13 +13,16 @@ from schemas.accounts import (
     UserMfaEnabledV2,
     UserMfaEnableRejected,
     UserMfaEnableRequested,
-    UserRegisteredV2,
-    UserRegistrationRejected,
+    UserRegisteredV3,
+    UserRegistrationRejectedV2,
     UserRegistrationRequested,
     UserRegistrationRequestedV2,
+    UserRegistrationRequestedV3,
 )
 
-Registration = UserRegistrationRequested | UserRegistrationRequestedV2
+Registration = UserRegistrationRequested | UserRegistrationRequestedV2 | UserRegistrationRequestedV3
+# A registration as identity decides it: opened (email, name and hash in clear, in memory).
+OpenedRegistration = UserRegistrationRequested
 
 EMAIL_TAKEN = "email already registered"
 NO_MFA_SETUP = "no MFA setup in progress; call /v1/auth/mfa/setup first"
@@ -31,23 +34,19 @@ REAUTHENTICATE = (
 
 
 def registration_outcome(
-    request: Registration, created: bool, registered_at: datetime
-) -> UserRegisteredV2 | UserRegistrationRejected:
-    """The fact that settles a registration: the account (never its hash), or why there is
-    none."""
-    if created:
-        return UserRegisteredV2(
-            user_id=request.user_id,
-            email=request.email,
-            display_name=request.display_name,
-            registered_at=registered_at,
+    request: OpenedRegistration, personal: str | None, registered_at: datetime
+) -> UserRegisteredV3 | UserRegistrationRejectedV2:
+    """The fact that settles a registration: the account, its email and name as `personal`
+    (sealed with the new user's key), never its hash; or, for an account not created
+    (`personal` None), why there is none, naming no email."""
+    if personal is not None:
+        return UserRegisteredV3(
+            user_id=request.user_id, personal=personal, registered_at=registered_at
         )
-    return UserRegistrationRejected(
-        user_id=request.user_id, email=request.email, reason=EMAIL_TAKEN
-    )
+    return UserRegistrationRejectedV2(user_id=request.user_id, reason=EMAIL_TAKEN)
 
 
-def first_per_email(requests: Sequence[Registration]) -> list[int]:
+def first_per_email(requests: Sequence[OpenedRegistration]) -> list[int]:
     """Indexes of the first request for each email in a batch: later ones lose the race."""
     seen: set[str] = set()
     winners = []

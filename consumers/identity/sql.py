@@ -33,6 +33,17 @@ SELECT user_id, password_hash FROM t
 ON CONFLICT (user_id) DO NOTHING
 """
 
+# What a login checks, as identity keeps it now (in the batch's transaction, so after its
+# writes): published sealed for the ingress on `user.credentials_set`. The version is the
+# MFA state's, which orders the values the read model keeps.
+LOGIN_SECRETS = """
+SELECT a.user_id, c.password_hash, m.active_secret, COALESCE(m.version, 0) AS version
+FROM identity.accounts a
+LEFT JOIN identity.credentials c USING (user_id)
+LEFT JOIN identity.mfa m USING (user_id)
+WHERE a.user_id = ANY($1::uuid[])
+"""
+
 SET_PENDING_SECRETS = """
 INSERT INTO identity.mfa (user_id, pending_secret)
 SELECT * FROM unnest($1::uuid[], $2::text[])

@@ -1,28 +1,48 @@
 """The users projection: `read.users` (profiles), `read.credentials` (what login checks
-besides the password hash and TOTP secret, which identity alone keeps) and
-`read.oidc_identities` (which account each provider identity signs in)."""
+besides the password hash and TOTP secret), `read.credential_secrets` (those two, sealed
+by identity for the ingress alone) and `read.oidc_identities` (which account each provider
+identity signs in).
+
+Accounts' emails, names and provider subjects arrive sealed with each user's key: a batch
+opens them with one key ring, and a user whose key is gone (erased) gets no row, so a
+rebuild after an erasure writes none of their details.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 
-from azora.consume.service import service, subscribe
+from azora.consume.service import Service, service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
+from azora.personal.sections import open_section
+from azora.personal.vault import Vault
 from consumers.projections.batches import latest_per_key
 from schemas import catalogue as topics
 from schemas.accounts import (
+    AccountDetails,
+    UserCredentialsSet,
     UserMfaCodeUsed,
     UserMfaDisabled,
     UserMfaEnabled,
     UserMfaEnabledV2,
     UserRegistered,
     UserRegisteredV2,
+    UserRegisteredV3,
 )
 from schemas.erasure import UserErased
 from schemas.learning import UserRoleGranted
-from schemas.oidc import UserOidcSignInAccepted, UserRegisteredWithProvider
+from schemas.oidc import (
+    ProviderSubject,
+    UserOidcSignInAccepted,
+    UserOidcSignInAcceptedV2,
+    UserRegisteredWithProvider,
+    UserRegisteredWithProviderV2,
+)
 
 # Profiles and credentials in one statement: one round trip per batch, and the ids and
 # emails both tables take are sent (and encoded) once.
@@ -57,8 +77,27 @@ remembered AS (
     DELETE FROM users WHERE user_id IN (SELECT user_id FROM t)
 ), links AS (
     DELETE FROM oidc_identities WHERE user_id IN (SELECT user_id FROM t)
+), secrets AS (
+    DELETE FROM credential_secrets WHERE user_id IN (SELECT user_id FROM t)
 )
 DELETE FROM credentials WHERE user_id IN (SELECT user_id FROM t)
+"""
+
+# The newest sealed login secrets per user (by the MFA version identity gave them); an
+# empty value (an erased user's) removes the row, and an erased user gets none back.
+SET_SECRETS = """
+WITH t AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[]) AS t(user_id, version, sealed)
+), removed AS (
+    DELETE FROM credential_secrets c USING t
+    WHERE c.user_id = t.user_id AND t.sealed IS NULL
+)
+INSERT INTO credential_secrets (user_id, version, sealed)
+SELECT user_id, version, sealed FROM t
+WHERE sealed IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM erased_users e WHERE e.user_id = t.user_id)
+ON CONFLICT (user_id) DO UPDATE SET version = EXCLUDED.version, sealed = EXCLUDED.sealed
+WHERE credential_secrets.version <= EXCLUDED.version
 """
 
 # Enable and disable travel on two topics: each carries the version identity gave the
@@ -122,13 +161,21 @@ async def on_role_granted(events: Sequence[Event[UserRoleGranted]], uow: UnitOfW
     await uow.conn.execute(GRANT_ROLES, [g.user_id for g in grants], [g.role for g in grants])
 
 
-async def on_user_registered(
-    events: Sequence[Event[UserRegistered | UserRegisteredV2 | UserRegisteredWithProvider]],
-    uow: UnitOfWork,
-) -> None:
-    """Insert the profile and credentials row of each new user (with a password, through a
-    provider, or from the legacy topic, whose hash is ignored)."""
-    users = [event.payload for event in events]
+@dataclass(frozen=True)
+class NewUser:
+    """A row of `users` and `credentials`, as a registration fact gives it."""
+
+    user_id: uuid.UUID
+    email: str
+    display_name: str
+    roles: tuple[str, ...]
+    registered_at: datetime
+
+
+async def insert_users(uow: UnitOfWork, users: Sequence[NewUser]) -> None:
+    """Insert the profile and credentials row of each new user (never an erased one)."""
+    if not users:
+        return
     await uow.conn.execute(
         INSERT_USERS,
         [u.user_id for u in users],
@@ -139,18 +186,100 @@ async def on_user_registered(
     )
 
 
-async def on_sign_in_accepted(
-    events: Sequence[Event[UserOidcSignInAccepted]], uow: UnitOfWork
+async def on_user_registered(
+    events: Sequence[Event[UserRegistered | UserRegisteredV2 | UserRegisteredWithProvider]],
+    uow: UnitOfWork,
 ) -> None:
-    """Remember which account each provider identity signs in."""
-    accepted = [event.payload for event in events]
+    """Insert the profile and credentials row of each new user from a fact of an earlier
+    release, details in clear (with a password, through a provider, or from the legacy
+    topic, whose hash is ignored)."""
+    users = [event.payload for event in events]
+    await insert_users(
+        uow, [NewUser(u.user_id, u.email, u.display_name, u.roles, u.registered_at) for u in users]
+    )
+
+
+async def on_sealed_registration(
+    vault: Vault,
+    events: Sequence[Event[UserRegisteredV3 | UserRegisteredWithProviderV2]],
+    uow: UnitOfWork,
+) -> None:
+    """Insert the profile and credentials row of each new user whose details open; an
+    erased user's do not (their key is gone), and they get no row."""
+    users = [event.payload for event in events]
+    ring = await vault.keyring({u.user_id for u in users})
+    rows = []
+    for user in users:
+        details = open_section(ring, user.user_id, user.personal, AccountDetails)
+        if details is not None:
+            rows.append(
+                NewUser(
+                    user.user_id,
+                    details.email,
+                    details.display_name,
+                    user.roles,
+                    user.registered_at,
+                )
+            )
+    await insert_users(uow, rows)
+
+
+async def link_identities(
+    uow: UnitOfWork,
+    accepted: Sequence[UserOidcSignInAccepted | UserOidcSignInAcceptedV2],
+    subjects: Sequence[str],
+) -> None:
+    """Remember which account each provider identity (issuer, subject) signs in."""
+    if not accepted:
+        return
     await uow.conn.execute(
         LINK_IDENTITIES,
         [a.issuer for a in accepted],
-        [a.subject for a in accepted],
+        list(subjects),
         [a.user_id for a in accepted],
         [a.provider for a in accepted],
         [a.accepted_at for a in accepted],
+    )
+
+
+async def on_sign_in_accepted(
+    events: Sequence[Event[UserOidcSignInAccepted]], uow: UnitOfWork
+) -> None:
+    """Remember which account each provider identity signs in (legacy fact: the subject in
+    clear)."""
+    accepted = [event.payload for event in events]
+    await link_identities(uow, accepted, [a.subject for a in accepted])
+
+
+async def on_sealed_sign_in_accepted(
+    vault: Vault, events: Sequence[Event[UserOidcSignInAcceptedV2]], uow: UnitOfWork
+) -> None:
+    """Remember which account each provider identity signs in, where its subject opens (an
+    erased user's does not: no link is put back)."""
+    accepted = [event.payload for event in events]
+    ring = await vault.keyring({a.user_id for a in accepted})
+    kept, subjects = [], []
+    for fact in accepted:
+        opened = open_section(ring, fact.user_id, fact.personal, ProviderSubject)
+        if opened is not None:
+            kept.append(fact)
+            subjects.append(opened.subject)
+    await link_identities(uow, kept, subjects)
+
+
+async def on_credentials_set(
+    events: Sequence[Event[UserCredentialsSet]], uow: UnitOfWork
+) -> None:
+    """Keep each user's newest sealed login secrets as they came (only the ingress opens
+    them); drop them on an erased user's empty value."""
+    latest = latest_per_key(
+        (e.payload for e in events), key=lambda p: p.user_id, rank=lambda p: p.version
+    )
+    await uow.conn.execute(
+        SET_SECRETS,
+        [p.user_id for p in latest],
+        [p.version for p in latest],
+        [p.sealed for p in latest],
     )
 
 
@@ -199,21 +328,34 @@ async def on_user_erased(events: Sequence[Event[UserErased]], uow: UnitOfWork) -
     await uow.conn.execute(ERASE, [e.user_id for e in erased], [e.erased_at for e in erased])
 
 
-# A registration (with a password or a provider) and a provider link only insert rows that
-# do not exist yet; a used code only raises a step or strikes a code. MFA changes state, so
-# its ids stay in the inbox (and its versions keep a late enable from undoing a later
-# disable).
-USERS = service(
-    "users",
-    subscribe(topics.USER_REGISTERED, on_user_registered, replay_safe=True),
-    subscribe(topics.USER_REGISTERED_V2, on_user_registered, replay_safe=True),
-    subscribe(topics.USER_MFA_ENABLED, on_mfa_enabled),
-    subscribe(topics.USER_MFA_ENABLED_V2, on_mfa_enabled),
-    subscribe(topics.USER_MFA_DISABLED, on_mfa_disabled),
-    subscribe(topics.USER_MFA_CODE_USED, on_mfa_code_used, replay_safe=True),
-    subscribe(topics.USER_ROLE_GRANTED, on_role_granted, replay_safe=True),
-    subscribe(topics.USER_REGISTERED_WITH_PROVIDER, on_user_registered, replay_safe=True),
-    subscribe(topics.USER_OIDC_SIGN_IN_ACCEPTED, on_sign_in_accepted, replay_safe=True),
-    subscribe(topics.USER_ERASED, on_user_erased, replay_safe=True),
-    tables=("users", "credentials", "oidc_identities", "erased_users"),
-)
+def make_users(vault: Vault) -> Service:
+    """The users projection, opening personal sections with keys from `vault`."""
+    # A registration (with a password or a provider) and a provider link only insert rows
+    # that do not exist yet; a used code only raises a step or strikes a code; login
+    # secrets only move to a newer version. MFA changes state, so its ids stay in the inbox
+    # (and its versions keep a late enable from undoing a later disable).
+    sealed_registration = partial(on_sealed_registration, vault)
+    return service(
+        "users",
+        subscribe(topics.USER_REGISTERED, on_user_registered, replay_safe=True),
+        subscribe(topics.USER_REGISTERED_V2, on_user_registered, replay_safe=True),
+        subscribe(topics.USER_REGISTERED_V3, sealed_registration, replay_safe=True),
+        subscribe(topics.USER_MFA_ENABLED, on_mfa_enabled),
+        subscribe(topics.USER_MFA_ENABLED_V2, on_mfa_enabled),
+        subscribe(topics.USER_MFA_DISABLED, on_mfa_disabled),
+        subscribe(topics.USER_MFA_CODE_USED, on_mfa_code_used, replay_safe=True),
+        subscribe(topics.USER_ROLE_GRANTED, on_role_granted, replay_safe=True),
+        subscribe(topics.USER_REGISTERED_WITH_PROVIDER, on_user_registered, replay_safe=True),
+        subscribe(
+            topics.USER_REGISTERED_WITH_PROVIDER_V2, sealed_registration, replay_safe=True
+        ),
+        subscribe(topics.USER_OIDC_SIGN_IN_ACCEPTED, on_sign_in_accepted, replay_safe=True),
+        subscribe(
+            topics.USER_OIDC_SIGN_IN_ACCEPTED_V2,
+            partial(on_sealed_sign_in_accepted, vault),
+            replay_safe=True,
+        ),
+        subscribe(topics.USER_CREDENTIALS_SET, on_credentials_set, replay_safe=True),
+        subscribe(topics.USER_ERASED, on_user_erased, replay_safe=True),
+        tables=("users", "credentials", "credential_secrets", "oidc_identities", "erased_users"),
+    )

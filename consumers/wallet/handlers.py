@@ -21,8 +21,8 @@ from consumers.wallet.rules import (
     entry_fact,
     entry_id,
 )
-from schemas.accounts import UserRegistered, UserRegisteredV2
-from schemas.oidc import UserRegisteredWithProvider
+from schemas.accounts import UserRegistered, UserRegisteredV2, UserRegisteredV3
+from schemas.oidc import UserRegisteredWithProvider, UserRegisteredWithProviderV2
 from schemas.payments import PaymentRefundRejected, PaymentSucceeded
 from schemas.wallet import (
     WalletDebitRejected,
@@ -91,7 +91,15 @@ async def on_payment_succeeded(events: Sequence[Event[PaymentSucceeded]], uow: U
 
 
 async def on_user_registered(
-    events: Sequence[Event[UserRegistered | UserRegisteredV2 | UserRegisteredWithProvider]],
+    events: Sequence[
+        Event[
+            UserRegistered
+            | UserRegisteredV2
+            | UserRegisteredV3
+            | UserRegisteredWithProvider
+            | UserRegisteredWithProviderV2
+        ]
+    ],
     uow: UnitOfWork,
 ) -> None:
     """Remember who exists (with a password or through a provider), so money is only ever

@@ -11,7 +11,11 @@ WALLET = service(
     # Who exists: an insert if absent, so a repeat changes nothing.
     subscribe(topics.USER_REGISTERED, handlers.on_user_registered, replay_safe=True),
     subscribe(topics.USER_REGISTERED_V2, handlers.on_user_registered, replay_safe=True),
+    subscribe(topics.USER_REGISTERED_V3, handlers.on_user_registered, replay_safe=True),
     subscribe(topics.USER_REGISTERED_WITH_PROVIDER, handlers.on_user_registered, replay_safe=True),
+    subscribe(
+        topics.USER_REGISTERED_WITH_PROVIDER_V2, handlers.on_user_registered, replay_safe=True
+    ),
     subscribe(topics.PAYMENT_SUCCEEDED, handlers.on_payment_succeeded),
     subscribe(topics.WALLET_TRANSFER_REQUESTED, handlers.on_transfer_requested),
     subscribe(topics.WALLET_DEBIT_REQUESTED, handlers.on_debit_requested),

@@ -17,10 +17,11 @@ from schemas.accounts import (
     UserMfaEnabledV2,
     UserRegistered,
     UserRegisteredV2,
+    UserRegisteredV3,
 )
 from schemas.erasure import UserErased
 from schemas.learning import CoursePublished, EnrollmentConfirmed, EnrollmentProgressed
-from schemas.oidc import UserOidcSignInAccepted
+from schemas.oidc import UserOidcSignInAccepted, UserOidcSignInAcceptedV2
 from schemas.payments import PaymentIntentCreated, PaymentIntentCreatedV2, PaymentRefunded
 from schemas.tutor import LearningPathGenerated, TutorAnswered
 from schemas.wallet import WalletTransferCompleted
@@ -29,12 +30,14 @@ from schemas.wallet import WalletTransferCompleted
 _TEMPLATES: dict[type[BaseModel], dict[str, str]] = {
     UserRegistered: {"me": "/v1/me", "login": "/v1/auth/login"},
     UserRegisteredV2: {"me": "/v1/me", "login": "/v1/auth/login"},
+    UserRegisteredV3: {"me": "/v1/me", "login": "/v1/auth/login"},
     UserMfaEnabled: {"me": "/v1/me"},
     UserMfaEnabledV2: {"me": "/v1/me"},
     UserMfaDisabled: {"me": "/v1/me"},
     # Answers 404 once the read models have forgotten the user: the erasure is visible.
     UserErased: {"me": "/v1/me"},
     UserOidcSignInAccepted: {"me": "/v1/me", "tokens": "/v1/auth/oidc/token"},
+    UserOidcSignInAcceptedV2: {"me": "/v1/me", "tokens": "/v1/auth/oidc/token"},
     CoursePublished: {"course": "/v1/courses/{course_id}"},
     EnrollmentConfirmed: {"enrollments": "/v1/enrollments", "course": "/v1/courses/{course_id}"},
     EnrollmentProgressed: {"enrollments": "/v1/enrollments"},
