@@ -61,6 +61,9 @@ class PostgresKeyStore:
         status: str = await self._db.execute(DESTROY_KEYS, user_id)
         return int(status.rsplit(" ", 1)[1])
 
+    async def close(self) -> None:
+        """Nothing: the pool or connection belongs to whoever handed it over."""
+
 
 class PooledKeyStore:
     """The key store on a pool of its own, opened on first use and closed with `close`.

@@ -32,6 +32,9 @@ class MemoryKeyStore:
         self.erased.add(user_id)
         return len(self.rows.pop(user_id, {}))
 
+    async def close(self) -> None:
+        pass
+
 
 def memory_vault() -> Vault:
     """A vault of its own, in memory, with a random master key."""
