@@ -33,6 +33,10 @@ class KeyStore(Protocol):
         """Delete every version and remember the user as erased; how many were deleted."""
         ...
 
+    async def close(self) -> None:
+        """Let go of connections the store opened itself (none for a borrowed pool)."""
+        ...
+
 
 class UserErased(Exception):
     """The user was erased: no key may be made for them again."""
@@ -117,6 +121,10 @@ class Vault:
                 for user_id, versions in wrapped.items()
             }
         )
+
+    async def close(self) -> None:
+        """Let go of the store's connections, if it holds any."""
+        await self._store.close()
 
     async def _add(self, user_id: uuid.UUID, version: int) -> int:
         wrapped = self._master.wrap(user_id, version, new_data_key())

@@ -4,7 +4,7 @@ password hashes, and publishes them only sealed for the ingress's read side."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from cryptography.exceptions import InvalidTag
 from pydantic import ValidationError
@@ -14,7 +14,6 @@ from azora.consume.unit_of_work import UnitOfWork
 from azora.crypto import SecretBox
 from azora.messages import Event
 from azora.personal.sections import seal_section
-from azora.personal.store import PostgresKeyStore
 from consumers.identity import sql
 from consumers.identity.keys import IdentityKeys
 from consumers.identity.publishing import (
@@ -101,6 +100,7 @@ async def on_registration_requested(
         await uow.conn.execute(
             sql.STORE_PASSWORD_HASHES, list(created), [hashes[user_id] for user_id in created]
         )
+    # The new accounts' keys are made here, before their facts are sealed and published.
     ring = await keyring_for(keys.vault, created)
     for event, request in zip(events, requests, strict=True):
         details = AccountDetails(email=request.email, display_name=request.display_name)
@@ -206,16 +206,20 @@ async def on_mfa_disable_requested(
 
 
 async def on_erasure_requested(
-    events: Sequence[Event[UserErasureRequested]], uow: UnitOfWork
+    keys: IdentityKeys, events: Sequence[Event[UserErasureRequested]], uow: UnitOfWork
 ) -> None:
-    """Forget each user: their credentials, MFA, provider links, account and every version
-    of their personal-data key, in one transaction; then say so (`user.erased`)."""
+    """Forget each user: their credentials, MFA, provider links and account, in one
+    transaction, and every version of their personal-data key; then say so (`user.erased`).
+
+    The keys are destroyed first, in the vault: if the transaction then fails, the retry
+    destroys nothing more and `user.erased` is still published only once it commits.
+    """
     user_ids = list({event.payload.user_id for event in events})
-    await uow.conn.execute(sql.ERASE_ACCOUNTS, user_ids)
-    keys = PostgresKeyStore(uow.conn)
     for user_id in user_ids:
-        await keys.destroy(user_id)
+        await keys.vault.destroy(user_id)
+    await uow.conn.execute(sql.ERASE_ACCOUNTS, user_ids)
     for event in events:
         erased = UserErased(user_id=event.payload.user_id, erased_at=event.envelope.occurred_at)
         uow.emit(erased, cause=event)
+    # And the ingress's read side drops their sealed login secrets.
     forget_login_secrets(uow, {event.payload.user_id: event for event in events})

@@ -50,7 +50,11 @@ def forget_login_secrets(uow: UnitOfWork, causes: Mapping[uuid.UUID, Event[Any]]
 
 async def keyring_for(vault: Vault, user_ids: Collection[uuid.UUID]) -> KeyRing:
     """The personal-data keys of `user_ids`, making version 1 for any who has none: an
-    account created just now, or before keys existed."""
+    account created just now, or before keys existed.
+
+    The vault is the deployment's key service, not this transaction's database: a key made
+    for a batch that then rolls back is found again (and kept) when the batch is retried.
+    """
     ring = await vault.keyring(user_ids)
     missing = [user_id for user_id in user_ids if not ring.holds(user_id)]
     if not missing:

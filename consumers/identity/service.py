@@ -45,5 +45,5 @@ def make_identity(secrets: SecretBox, vault: Vault) -> Service:
         ),
         subscribe(topics.USER_OIDC_SIGN_IN_REQUESTED_V2, sign_in_requested),
         subscribe(topics.USER_OIDC_SIGN_IN_REQUESTED, sign_in_requested),
-        subscribe(topics.USER_ERASURE_REQUESTED, handlers.on_erasure_requested),
+        subscribe(topics.USER_ERASURE_REQUESTED, partial(handlers.on_erasure_requested, keys)),
     )
