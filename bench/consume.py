@@ -23,7 +23,7 @@ from azora.kafka import make_consumer
 from azora.settings import Settings
 from azora.topics import TopicNames
 from bench.phases import Phases, StepTimer, TimedStore, timed_gc
-from consumers.projections.users import USERS
+from consumers.projections.users import make_users
 from stack import composition
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ async def consume(
     # What `workers.run_services` does to a consumer process before its loops start.
     runtime.tune_gc_for_batches()
     # The projection itself under a private group name (any future Service knob included).
-    service = dataclasses.replace(USERS, name=group)
+    service = dataclasses.replace(make_users(composition.personal_vault(settings)), name=group)
     loop_settings = dataclasses.replace(composition.loop_settings(settings), max_batch=batch)
     pool = await db.create_pool(settings.database_url, min_size=1, max_size=2)
     watcher = await db.connect(settings.database_url)

@@ -4,7 +4,7 @@ password hashes, and publishes them only sealed for the ingress's read side."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from pydantic import ValidationError
@@ -39,8 +39,8 @@ from schemas.accounts import (
     UserRegistrationRequested,
     UserRegistrationRequestedV2,
 )
-from schemas.oidc import UserRegisteredWithProvider
 from schemas.erasure import UserErased, UserErasureRequested
+from schemas.oidc import UserRegisteredWithProvider
 
 
 def _opened(box: SecretBox, sealed: str, user_id: uuid.UUID, what: str) -> str:
@@ -104,7 +104,9 @@ async def on_registration_requested(
     ring = await keyring_for(keys.vault, created)
     for event, request in zip(events, requests, strict=True):
         details = AccountDetails(email=request.email, display_name=request.display_name)
-        sealed = seal_section(ring, request.user_id, details) if request.user_id in created else None
+        sealed = (
+            seal_section(ring, request.user_id, details) if request.user_id in created else None
+        )
         uow.emit(registration_outcome(request, sealed, event.envelope.occurred_at), cause=event)
     causes = {e.payload.user_id: e for e in events if e.payload.user_id in created}
     await publish_login_secrets(uow, keys.totp, keys.credentials, causes)

@@ -20,7 +20,7 @@ from azora.personal.vault import KeyRing
 from consumers.identity import sql
 from consumers.identity.keys import IdentityKeys
 from consumers.identity.provider_rules import Outcome, SignInState, decide, identity_of
-from consumers.identity.publishing import keyring_for
+from consumers.identity.publishing import keyring_for, publish_login_secrets
 from schemas.accounts import AccountDetails
 from schemas.oidc import (
     ProviderClaims,
@@ -128,6 +128,15 @@ async def on_sign_in_requested(
     for event, facts in zip(events, outcomes, strict=True):
         for fact in facts:
             uow.emit(sealed_fact(ring, fact), cause=event)
+    # A new account has no password: its (empty) login secrets tell the ingress's read side
+    # so, as every account's do.
+    new_accounts = {
+        fact.user_id: event
+        for event, facts in zip(events, outcomes, strict=True)
+        for fact in facts
+        if isinstance(fact, UserRegisteredWithProvider)
+    }
+    await publish_login_secrets(uow, keys.totp, keys.credentials, new_accounts)
 
 
 def _names_a_user(fact: Outcome | UserRegisteredWithProvider) -> bool:

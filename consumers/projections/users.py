@@ -267,9 +267,7 @@ async def on_sealed_sign_in_accepted(
     await link_identities(uow, kept, subjects)
 
 
-async def on_credentials_set(
-    events: Sequence[Event[UserCredentialsSet]], uow: UnitOfWork
-) -> None:
+async def on_credentials_set(events: Sequence[Event[UserCredentialsSet]], uow: UnitOfWork) -> None:
     """Keep each user's newest sealed login secrets as they came (only the ingress opens
     them); drop them on an erased user's empty value."""
     latest = latest_per_key(
@@ -346,9 +344,7 @@ def make_users(vault: Vault) -> Service:
         subscribe(topics.USER_MFA_CODE_USED, on_mfa_code_used, replay_safe=True),
         subscribe(topics.USER_ROLE_GRANTED, on_role_granted, replay_safe=True),
         subscribe(topics.USER_REGISTERED_WITH_PROVIDER, on_user_registered, replay_safe=True),
-        subscribe(
-            topics.USER_REGISTERED_WITH_PROVIDER_V2, sealed_registration, replay_safe=True
-        ),
+        subscribe(topics.USER_REGISTERED_WITH_PROVIDER_V2, sealed_registration, replay_safe=True),
         subscribe(topics.USER_OIDC_SIGN_IN_ACCEPTED, on_sign_in_accepted, replay_safe=True),
         subscribe(
             topics.USER_OIDC_SIGN_IN_ACCEPTED_V2,

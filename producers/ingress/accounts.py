@@ -21,10 +21,11 @@ from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from producers.ingress.throttle import RegistrationThrottled
 from producers.ingress.tokens import InvalidToken, RefreshClaims, TokenPair
 from schemas.accounts import (
+    AccountDetails,
     SessionRefreshed,
     SessionRevoked,
     SessionStarted,
-    UserRegistrationRequestedV2,
+    UserRegistrationRequestedV3,
 )
 from schemas.api import (
     LoginRequest,
@@ -67,16 +68,20 @@ async def register(
             headers={"Retry-After": str(throttled.retry_after_s)},
         ) from throttled
 
-    async def build(command_id: uuid.UUID) -> UserRegistrationRequestedV2:
+    async def build(command_id: uuid.UUID) -> UserRegistrationRequestedV3:
         user_id = derived_id(command_id, "user")
         password_hash = await ctx.passwords.hash(body.password)
-        return UserRegistrationRequestedV2(
+        details = AccountDetails(email=body.email, display_name=body.display_name)
+        box = ctx.registration_box
+        # Sealed for identity, bound to this user: the command's topic holds neither the
+        # email, the name nor the hash in clear, and identity keeps them in its own
+        # schema. The key is a keyed digest of the email, so two registrations of one
+        # address meet in one partition, where identity lets the first one win.
+        return UserRegistrationRequestedV3(
             user_id=user_id,
-            email=body.email,
-            display_name=body.display_name,
-            # Sealed for identity, bound to this user: the command's topic never holds
-            # the hash in clear, and identity keeps it in its own schema.
-            sealed_password_hash=ctx.registration_box.seal(password_hash, bound_to=str(user_id)),
+            email_key=box.digest(details.email),
+            sealed_details=box.seal(details.model_dump_json(), bound_to=str(user_id)),
+            sealed_password_hash=box.seal(password_hash, bound_to=str(user_id)),
         )
 
     command_id = await submit(

@@ -78,14 +78,6 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
         # The read models live in the projections' database (or AZORA_INGRESS_DATABASE_URL).
         read_url = databases.url_for(ctx.settings, "ingress")
         ctx.pool = await db.create_pool(read_url, min_size=0, max_size=ctx.settings.db_pool_max)
-        # Password hashes live in identity's schema only (`password_store`): its database,
-        # which is the read models' one unless identity has a database of its own.
-        identity_url = databases.url_for(ctx.settings, "identity")
-        ctx.identity_pool = (
-            ctx.pool
-            if identity_url == read_url
-            else await db.create_pool(identity_url, min_size=0, max_size=2)
-        )
         await ctx.waiter.start()
         connecting = asyncio.create_task(_connect_until_ready(kafka, stop))
         # Requests allocate many short-lived objects; the collector need not rescan the
@@ -102,8 +94,6 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
             if ctx.oidc is not None:
                 await ctx.oidc.close()
             await kafka.stop()
-            if ctx.identity_pool is not ctx.pool:
-                await ctx.identity_pool.close()
             await ctx.pool.close()
 
     app = FastAPI(

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 from fastapi import Request
 
-from azora.crypto import REGISTRATION, SecretBox
+from azora.crypto import CREDENTIALS, REGISTRATION, SecretBox
 from azora.settings import Settings
 from producers.ingress.bus import Bus
 from producers.ingress.oidc.registry import OidcSignIn
@@ -37,14 +37,17 @@ class IngressContext:
     # Sign-in with providers; None: off (no provider configured).
     oidc: OidcSignIn | None = None
     pool: asyncpg.Pool | None = None
-    # Identity's database, where password hashes live (the same pool as `pool` when
-    # identity shares the read models' database).
-    identity_pool: asyncpg.Pool | None = None
 
     @cached_property
     def registration_box(self) -> SecretBox:
-        """The box that seals a registration's password hash for identity."""
+        """The box that seals what a registration or a provider sign-in carries for
+        identity (password hash, email, name, the provider's subject)."""
         return self.secrets.for_purpose(REGISTRATION)
+
+    @cached_property
+    def credentials_box(self) -> SecretBox:
+        """The box that opens the login secrets identity sealed for the ingress alone."""
+        return self.secrets.for_purpose(CREDENTIALS)
 
 
 async def context(request: Request) -> IngressContext:

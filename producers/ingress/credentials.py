@@ -12,9 +12,8 @@ from typing import Any
 
 from fastapi import Request
 
-from producers.ingress import queries
 from producers.ingress.context import IngressContext
-from producers.ingress.credential_store import with_secrets
+from producers.ingress.credential_store import credentials_row
 from producers.ingress.problems import Problem, documented
 from producers.ingress.second_factor import (
     matching_step,
@@ -28,16 +27,20 @@ from schemas.api import (
     LoginRequest,
 )
 
-# What login and re-authentication check besides the password hash and the TOTP secret
-# (which only identity keeps: `credential_store.with_secrets` adds them): the last TOTP step
-# used and the recovery codes not spent yet (`user.mfa_code_used`, projected).
+# What login and re-authentication check: the password hash and TOTP secret, sealed for the
+# ingress (`credential_store.with_secrets` opens them), the last TOTP step used and the
+# recovery codes not spent yet (`user.mfa_code_used`, projected).
 CREDENTIALS = """
-SELECT c.user_id, c.email, c.last_totp_step, c.recovery_codes, u.roles
-FROM read.credentials c JOIN read.users u USING (user_id) WHERE c.email = $1
+SELECT c.user_id, c.email, c.last_totp_step, c.recovery_codes, u.roles,
+       s.sealed AS sealed_secrets
+FROM read.credentials c JOIN read.users u USING (user_id)
+LEFT JOIN read.credential_secrets s USING (user_id)
+WHERE c.email = $1
 """
 CREDENTIALS_OF = """
-SELECT user_id, email, last_totp_step, recovery_codes
-FROM read.credentials WHERE user_id = $1
+SELECT c.user_id, c.email, c.last_totp_step, c.recovery_codes, s.sealed AS sealed_secrets
+FROM read.credentials c LEFT JOIN read.credential_secrets s USING (user_id)
+WHERE c.user_id = $1
 """
 LOCKED_RESPONSE: dict[int | str, dict[str, Any]] = {
     429: documented("Too many failed attempts: locked for now (see Retry-After)")
@@ -67,7 +70,7 @@ def second_factor_used(
     now = time.time()
     used_at = datetime.fromtimestamp(now, UTC)
     if totp_code is not None:
-        step = matching_step(ctx.secrets.open(row["mfa_secret"]), totp_code, now)
+        step = matching_step(row["mfa_secret"], totp_code, now)
         if step is None or not ctx.codes.take_step(row["user_id"], step, row["last_totp_step"]):
             return None
         return UserMfaCodeUsed(user_id=row["user_id"], totp_step=step, used_at=used_at)
@@ -108,7 +111,7 @@ async def verified_credentials(
 ) -> tuple[Mapping[str, Any], UserMfaCodeUsed | None]:
     """The credentials row for `body` and the second factor it used, or a 401 problem;
     wrong guesses count as failures."""
-    row = await with_secrets(ctx, await queries.fetch_one(ctx, CREDENTIALS, body.email))
+    row = await credentials_row(ctx, CREDENTIALS, body.email)
     if not await ctx.passwords.verify(row["password_hash"] if row else None, body.password):
         attempt.failed()
         raise bad_credentials()

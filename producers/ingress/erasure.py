@@ -12,11 +12,10 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
 
-from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.commands import IdempotencyKey, accepted, publish_fact, submit
 from producers.ingress.context import IngressContext
-from producers.ingress.credential_store import with_secrets
+from producers.ingress.credential_store import credentials_row
 from producers.ingress.credentials import (
     CREDENTIALS_OF,
     LOCKED_RESPONSE,
@@ -78,7 +77,7 @@ async def _proven(
     ctx: IngressContext, request: Request, user_id: uuid.UUID, body: AccountErasureRequest
 ) -> None:
     """The caller proved who they are again, or a 403 saying what was wrong."""
-    row = await with_secrets(ctx, await queries.fetch_one(ctx, CREDENTIALS_OF, user_id))
+    row = await credentials_row(ctx, CREDENTIALS_OF, user_id)
     if row is None:
         raise Problem(404, "not_found", "No such account", "no account for this token")
     attempt = login_attempt(ctx, row["email"], request)

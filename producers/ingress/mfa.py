@@ -16,7 +16,7 @@ from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.commands import IdempotencyKey, accepted, publish_fact, submit
 from producers.ingress.context import IngressContext
-from producers.ingress.credential_store import with_secrets
+from producers.ingress.credential_store import credentials_row
 from producers.ingress.credentials import (
     CREDENTIALS_OF,
     LOCKED_RESPONSE,
@@ -156,7 +156,7 @@ async def mfa_disable(
     An account without a password (created by a provider sign-in) sends a
     `reauthentication_token` from a fresh sign-in with its provider instead.
     """
-    row = await with_secrets(ctx, await queries.fetch_one(ctx, CREDENTIALS_OF, user.user_id))
+    row = await credentials_row(ctx, CREDENTIALS_OF, user.user_id)
     if row is None or not row["mfa_secret"]:
         raise Problem(409, "mfa_not_enabled", "MFA is not on", "there is no MFA to turn off")
     attempt = login_attempt(ctx, row["email"], request)
@@ -216,7 +216,7 @@ async def _changing_mfa(
     """
     if reauthenticated_by_provider(ctx, reauthentication_token, user_id):
         return True
-    row = await with_secrets(ctx, await queries.fetch_one(ctx, CREDENTIALS_OF, user_id))
+    row = await credentials_row(ctx, CREDENTIALS_OF, user_id)
     if row is None:
         return False
     if password is None and totp_code is None:

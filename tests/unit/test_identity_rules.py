@@ -10,7 +10,7 @@ import pytest
 
 from azora.consume.errors import PermanentError
 from azora.crypto import REGISTRATION, SecretBox
-from consumers.identity.handlers import password_hash
+from consumers.identity.handlers import opened_registration
 from consumers.identity.rules import (
     EMAIL_TAKEN,
     NO_MFA_SETUP,
@@ -21,13 +21,15 @@ from consumers.identity.rules import (
     registration_outcome,
 )
 from schemas.accounts import (
+    AccountDetails,
     UserMfaEnabledV2,
     UserMfaEnableRejected,
     UserMfaEnableRequested,
-    UserRegisteredV2,
-    UserRegistrationRejected,
+    UserRegisteredV3,
+    UserRegistrationRejectedV2,
     UserRegistrationRequested,
     UserRegistrationRequestedV2,
+    UserRegistrationRequestedV3,
 )
 from tests.support.secrets import random_secret_key
 
@@ -41,11 +43,20 @@ def request(email: str) -> UserRegistrationRequested:
     )
 
 
-def test_a_created_account_is_registered_as_a_student_and_the_fact_carries_no_hash() -> None:
-    outcome = registration_outcome(request("a@example.org"), created=True, registered_at=NOW)
-    assert isinstance(outcome, UserRegisteredV2)
+SEALED_SECTION = "pd1.1." + "A" * 60
+
+
+def test_a_created_account_is_registered_as_a_student_with_its_details_sealed() -> None:
+    outcome = registration_outcome(
+        request("a@example.org"), personal=SEALED_SECTION, registered_at=NOW
+    )
+    assert isinstance(outcome, UserRegisteredV3)
     assert outcome.roles == ("student",)
-    assert HASH not in outcome.model_dump_json()
+    assert outcome.personal == SEALED_SECTION
+    published = outcome.model_dump_json()
+    assert HASH not in published
+    assert "a@example.org" not in published
+    assert "Someone" not in published
 
 
 IDENTITY = SecretBox(random_secret_key()).for_purpose(REGISTRATION)
@@ -60,31 +71,66 @@ def sealed_request(user_id: uuid.UUID, sealed_for: uuid.UUID) -> UserRegistratio
     )
 
 
-def test_identity_opens_the_hash_a_registration_carries_sealed_for_its_user() -> None:
+def fully_sealed_request(
+    user_id: uuid.UUID, sealed_for: uuid.UUID, details: str | None = None
+) -> UserRegistrationRequestedV3:
+    clear = details or AccountDetails(email="a@example.org", display_name="Ada").model_dump_json()
+    return UserRegistrationRequestedV3(
+        user_id=user_id,
+        email_key=IDENTITY.digest("a@example.org"),
+        sealed_details=IDENTITY.seal(clear, bound_to=str(sealed_for)),
+        sealed_password_hash=IDENTITY.seal(HASH, bound_to=str(user_id)),
+    )
+
+
+def test_identity_opens_the_email_name_and_hash_a_registration_carries_sealed() -> None:
     user = uuid.uuid4()
-    assert password_hash(IDENTITY, sealed_request(user, sealed_for=user)) == HASH
+    opened = opened_registration(IDENTITY, fully_sealed_request(user, sealed_for=user))
+    assert (opened.user_id, opened.email, opened.display_name) == (user, "a@example.org", "Ada")
+    assert opened.password_hash == HASH
+
+
+def test_details_sealed_for_another_user_are_refused_for_good() -> None:
+    with pytest.raises(PermanentError, match="account details does not open"):
+        opened_registration(IDENTITY, fully_sealed_request(uuid.uuid4(), uuid.uuid4()))
+
+
+def test_sealed_details_that_are_not_an_account_are_refused_without_echoing_them() -> None:
+    user = uuid.uuid4()
+    broken = fully_sealed_request(user, user, details='{"email": "not-an-email-at-all"}')
+    with pytest.raises(PermanentError, match="not valid") as refused:
+        opened_registration(IDENTITY, broken)
+    assert "not-an-email-at-all" not in str(refused.value)
+
+
+def test_identity_opens_the_hash_a_previous_registration_carries_sealed_for_its_user() -> None:
+    user = uuid.uuid4()
+    opened = opened_registration(IDENTITY, sealed_request(user, sealed_for=user))
+    assert opened.password_hash == HASH
 
 
 def test_a_hash_sealed_for_another_user_is_refused_for_good() -> None:
     with pytest.raises(PermanentError, match="does not open"):
-        password_hash(IDENTITY, sealed_request(uuid.uuid4(), sealed_for=uuid.uuid4()))
+        opened_registration(IDENTITY, sealed_request(uuid.uuid4(), sealed_for=uuid.uuid4()))
 
 
 def test_a_hash_sealed_with_another_deployments_key_is_refused_for_good() -> None:
     user = uuid.uuid4()
     other = SecretBox(random_secret_key()).for_purpose(REGISTRATION)
     with pytest.raises(PermanentError):
-        password_hash(other, sealed_request(user, sealed_for=user))
+        opened_registration(other, sealed_request(user, sealed_for=user))
 
 
-def test_a_legacy_registration_written_during_an_upgrade_still_gives_its_hash() -> None:
-    assert password_hash(IDENTITY, request("a@example.org")) == HASH
+def test_a_legacy_registration_written_during_an_upgrade_is_taken_as_it_is() -> None:
+    legacy = request("a@example.org")
+    assert opened_registration(IDENTITY, legacy) == legacy
 
 
-def test_an_account_not_created_is_rejected_because_the_email_is_taken() -> None:
-    outcome = registration_outcome(request("a@example.org"), created=False, registered_at=NOW)
-    assert isinstance(outcome, UserRegistrationRejected)
+def test_an_account_not_created_is_rejected_because_the_email_is_taken_naming_no_email() -> None:
+    outcome = registration_outcome(request("a@example.org"), personal=None, registered_at=NOW)
+    assert isinstance(outcome, UserRegistrationRejectedV2)
     assert outcome.reason == EMAIL_TAKEN
+    assert "a@example.org" not in outcome.model_dump_json()
 
 
 def test_within_a_batch_the_first_request_for_an_email_wins() -> None:

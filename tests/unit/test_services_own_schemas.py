@@ -46,17 +46,13 @@ def test_a_services_statements_name_only_its_own_schema(service: str) -> None:
     } == {}
 
 
-# The one exception: a password (a TOTP code) is checked against its hash (its secret),
-# which no event may carry, so no read model holds it; identity keeps them, and the
-# ingress reads just those two tables.
-SECRETS_CHECK = "producers.ingress.credential_store.SECRETS"
-
-
-def test_the_ingress_reads_only_the_read_models_and_identitys_credentials() -> None:
+def test_the_ingress_reads_only_the_read_models() -> None:
+    # Even passwords and TOTP codes: identity seals their hashes and secrets for the
+    # ingress, and the users projection keeps them in `read.credential_secrets`.
     found = dict(statements("producers.ingress"))
 
     assert len(found) > 10
-    assert {name for name, sql in found.items() if schemas_named(sql) - {"read"}} == {SECRETS_CHECK}
-    assert schemas_named(found[SECRETS_CHECK]) == {"identity"}
-    assert "identity.credentials" in found[SECRETS_CHECK]
-    assert "identity.mfa" in found[SECRETS_CHECK]
+    assert {name: schemas_named(sql) - {"read"} for name, sql in found.items()} == {
+        name: set() for name in found
+    }
+    assert "read.credential_secrets" in found["producers.ingress.credentials.CREDENTIALS"]

@@ -37,7 +37,7 @@ from producers.ingress.oidc.web import (
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from producers.ingress.query_text import text_query
 from schemas.api.requests import Email
-from schemas.oidc import UserOidcSignInRequested
+from schemas.oidc import ProviderClaims, UserOidcSignInRequestedV2
 
 router = APIRouter(prefix="/v1/auth/oidc", tags=["accounts"], responses=PROBLEM_RESPONSES)
 LINKED_IDENTITY = "SELECT user_id FROM read.oidc_identities WHERE issuer = $1 AND subject = $2"
@@ -172,15 +172,20 @@ async def _signed_in(
     name = _printable(identity.name or "")[:MAX_DISPLAY_NAME].strip() or email.split("@")[0]
     requested_at = datetime.now(UTC)
 
-    async def build(command_id: uuid.UUID) -> UserOidcSignInRequested:
-        return UserOidcSignInRequested(
-            user_id=derived_id(command_id, "user"),
+    async def build(command_id: uuid.UUID) -> UserOidcSignInRequestedV2:
+        user_id = derived_id(command_id, "user")
+        claims = ProviderClaims(subject=identity.subject, email=email, display_name=name)
+        box = ctx.registration_box
+        # The claims travel sealed for identity, bound to this request's user id; the key
+        # is a keyed digest of the provider identity, so two first sign-ins of one person
+        # meet in one partition and get one account.
+        return UserOidcSignInRequestedV2(
+            user_id=user_id,
             provider=flow.provider,
             issuer=identity.issuer,
-            subject=identity.subject,
-            email=email,
+            identity_key=box.digest(f"{identity.issuer}\n{identity.subject}"),
+            sealed_claims=box.seal(claims.model_dump_json(), bound_to=str(user_id)),
             email_verified=identity.email_verified,
-            display_name=name,
             link_to=flow.account,
             requested_at=requested_at,
         )

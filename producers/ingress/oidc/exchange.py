@@ -17,7 +17,7 @@ from producers.ingress import queries
 from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.commands import outcome, publish_fact
 from producers.ingress.context import IngressContext
-from producers.ingress.credential_store import with_secrets
+from producers.ingress.credential_store import credentials_row
 from producers.ingress.credentials import (
     CREDENTIALS_OF,
     LOCKED_RESPONSE,
@@ -171,7 +171,7 @@ async def _second_factor(
     ctx: IngressContext, request: Request, user_id: uuid.UUID, body: ProviderCodeRequest
 ) -> UserMfaCodeUsed | None:
     """The second factor used (None when MFA is off), or a 401; wrong guesses count."""
-    row = await with_secrets(ctx, await queries.fetch_one(ctx, CREDENTIALS_OF, user_id))
+    row = await credentials_row(ctx, CREDENTIALS_OF, user_id)
     if row is None or not row["mfa_secret"]:
         return None
     if body.totp_code is None and body.recovery_code is None:
@@ -203,7 +203,7 @@ async def _proven(
 ) -> None:
     """The caller re-authenticated: password or re-authentication token, and the second
     factor when MFA is on. Wrong guesses count toward the login lockout."""
-    row = await with_secrets(ctx, await queries.fetch_one(ctx, CREDENTIALS_OF, user_id))
+    row = await credentials_row(ctx, CREDENTIALS_OF, user_id)
     if row is None:
         raise _not_proven()
     attempt = login_attempt(ctx, row["email"], request)
