@@ -38,7 +38,7 @@ def register(client: TestClient, **headers: str) -> httpx.Response:
     )
 
 
-def test_a_registration_is_published_keyed_by_email_with_its_hash_sealed_for_identity(
+def test_a_registration_is_published_with_its_email_name_and_hash_sealed_for_identity(
     client: TestClient, transport: RecordingTransport
 ) -> None:
     answer = register(client)
@@ -46,16 +46,21 @@ def test_a_registration_is_published_keyed_by_email_with_its_hash_sealed_for_ide
     body = answer.json()
     (message,) = transport.sent
     envelope = json.loads(message.value)
-    assert message.topic == "user.registration_requested.v2"
-    assert message.key == b"ada@example.org"
+    identity = SecretBox(SECRET).for_purpose(REGISTRATION)
+    assert message.topic == "user.registration_requested.v3"
+    # Keyed by a keyed digest of the email: the same address, the same partition.
+    assert message.key == identity.digest("ada@example.org").encode()
     assert envelope["event_id"] == body["command_id"]
     assert envelope["payload"]["user_id"] == body["user_id"]
     assert "password_hash" not in envelope["payload"]
     assert b"correct horse battery" not in message.value
     assert b"$argon2" not in message.value
-    identity = SecretBox(SECRET).for_purpose(REGISTRATION)
+    assert b"ada@example.org" not in message.value
+    assert b"ada@example.org" not in message.key
     sealed = envelope["payload"]["sealed_password_hash"]
     assert identity.open(sealed, bound_to=body["user_id"]).startswith("$argon2id$")
+    details = identity.open(envelope["payload"]["sealed_details"], bound_to=body["user_id"])
+    assert json.loads(details)["email"] == "ada@example.org"
     assert dict(message.headers)["event_id"] == body["command_id"].encode()
 
 

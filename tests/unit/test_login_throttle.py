@@ -10,10 +10,11 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from azora.crypto import SecretBox
+from azora.credential_sealing import LoginSecrets, seal_credentials
+from azora.crypto import CREDENTIALS, SecretBox
 from azora.settings import Settings
 from azora.topics import TopicNames
-from producers.ingress import credential_store, credentials, tutor
+from producers.ingress import credentials, tutor
 from producers.ingress.app import create_app
 from producers.ingress.bus import Bus
 from producers.ingress.context import IngressContext
@@ -159,22 +160,27 @@ def test_idle_entries_are_swept_so_sprayed_emails_do_not_pile_up(
 
 
 class ReadModels:
-    """Answers the ingress's read-model queries, and identity's password hashes, from
-    memory (no Postgres in unit tests)."""
+    """Answers the ingress's read-model queries from memory (no Postgres in unit tests),
+    with each user's login secrets sealed for the ingress, as the projection keeps them."""
 
     def __init__(self) -> None:
         self.credentials: dict[str, dict[str, Any]] = {}
-        self.secrets: dict[uuid.UUID, dict[str, Any]] = {}
+        self.secrets: dict[uuid.UUID, LoginSecrets] = {}
         self.question_owners: dict[uuid.UUID, uuid.UUID] = {}
 
+    def _with_sealed(self, row: dict[str, Any]) -> dict[str, Any]:
+        box = SecretBox(SECRET).for_purpose(CREDENTIALS)
+        secrets = self.secrets[row["user_id"]]
+        return {**row, "sealed_secrets": seal_credentials(box, row["user_id"], secrets)}
+
     async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any] | None:
-        if sql == credential_store.SECRETS:
-            return self.secrets.get(args[0])
         if sql == credentials.CREDENTIALS:
-            return self.credentials.get(args[0])
+            row = self.credentials.get(args[0])
+            return self._with_sealed(row) if row else None
         if sql == credentials.CREDENTIALS_OF:
             found = [row for row in self.credentials.values() if row["user_id"] == args[0]]
-            return {"email": next(iter(self.credentials)), **found[0]} if found else None
+            email = next(iter(self.credentials))
+            return self._with_sealed({"email": email, **found[0]}) if found else None
         if sql == tutor.CONVERSATION_OWNER:
             owner = self.question_owners.get(args[0])
             return {"user_id": owner} if owner else None
@@ -208,10 +214,9 @@ def ctx(clock: Clock, read_models: ReadModels) -> IngressContext:
         logins=LoginThrottle(max_failures=5, window_s=900, lockout_s=900, clock=clock),
     )
     context.pool = read_models  # type: ignore[assignment]
-    context.identity_pool = read_models  # type: ignore[assignment]
     ada = uuid.uuid4()
     read_models.credentials["ada@example.org"] = {"user_id": ada, "roles": ["student"]}
-    read_models.secrets[ada] = {"password_hash": hasher.hash(PASSWORD), "mfa_secret": None}
+    read_models.secrets[ada] = LoginSecrets(hasher.hash(PASSWORD), None)
     return context
 
 
@@ -314,7 +319,8 @@ def test_erasing_an_account_with_mfa_on_needs_a_code_as_well_as_the_password(
     client: TestClient, ctx: IngressContext, read_models: ReadModels
 ) -> None:
     ada = read_models.credentials["ada@example.org"]["user_id"]
-    read_models.secrets[ada]["mfa_secret"] = ctx.secrets.seal(pyotp.random_base32())
+    hashed = read_models.secrets[ada].password_hash
+    read_models.secrets[ada] = LoginSecrets(hashed, pyotp.random_base32())
     refused = erase(client, ctx, ada, {"password": PASSWORD})
     assert refused.status_code == 403
     assert "totp_code" in refused.json()["detail"]
