@@ -15,7 +15,7 @@ import uuid
 import httpx
 import pytest
 
-from schemas.accounts import UserRegistrationRequestedV2
+from schemas.accounts import UserRegistrationRequestedV3
 from schemas.catalogue import BY_MODEL
 from tests.chaos.harness import StartStack
 from tests.chaos.stack import REPO, ChaosStack
@@ -54,7 +54,7 @@ async def ready(http: httpx.AsyncClient) -> None:
 async def test_with_kafka_down_commands_are_refused_whole_and_go_through_once_after(
     stack: ChaosStack,
 ) -> None:
-    requested = stack.world.names.physical(BY_MODEL[UserRegistrationRequestedV2])
+    requested = stack.world.names.physical(BY_MODEL[UserRegistrationRequestedV3])
     key = {"Idempotency-Key": str(uuid.uuid4())}
     email = f"degraded-{uuid.uuid4().hex[:8]}@example.org"
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:

@@ -203,7 +203,7 @@ async def test_a_fixed_dead_letter_is_redriven_from_the_cli_and_applied_exactly_
     after = registration()
     await produce(world, [valid(world, poison), b"garbage", valid(world, after)])
     consumer = Refusing()
-    registered = world.names.physical(catalogue.USER_REGISTERED_V2)
+    registered = world.names.physical(catalogue.USER_REGISTERED_V3)
 
     async with running(world, consumer.service, DEAD_LETTERS):
         await eventually(lambda: _count(dead_letter_rows(db, world), 2))
@@ -246,7 +246,7 @@ async def test_a_fixed_dead_letter_is_redriven_from_the_cli_and_applied_exactly_
     assert again["error_kind"] == "decode"
     headers = dict(headers_from_json(json.loads(again["headers"])))
     assert headers[dead_letters.REDRIVEN_FROM] == garbage.encode(), "it links to the old one"
-    rejected = await world.read_all(world.names.physical(catalogue.USER_REGISTRATION_REJECTED))
+    rejected = await world.read_all(world.names.physical(catalogue.USER_REGISTRATION_REJECTED_V2))
     assert rejected == [], "the second re-drive was not applied again"
     assert str(again["id"])[:8] in pending
     assert poisoned[:8] not in pending

@@ -61,13 +61,13 @@ async def test_a_duplicate_message_is_applied_once(world: World, db: asyncpg.Poo
 
     async with running(world, identity_like(on_registration_requested)):
         registered = await world.wait_for_records(
-            world.names.physical(catalogue.USER_REGISTERED_V2), 1
+            world.names.physical(catalogue.USER_REGISTERED_V3), 1
         )
         await eventually(lambda: accounts_with(db, [command.email]))
 
     assert await accounts_with(db, [command.email]) == 1
     assert len(registered) == 1, "three deliveries of one event, one effect"
-    rejected = await world.read_all(world.names.physical(catalogue.USER_REGISTRATION_REJECTED))
+    rejected = await world.read_all(world.names.physical(catalogue.USER_REGISTRATION_REJECTED_V2))
     assert rejected == []
 
 

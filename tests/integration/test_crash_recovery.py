@@ -116,7 +116,7 @@ async def test_a_consumer_killed_mid_batch_again_and_again_applies_each_event_on
             survivor.send_signal(signal.SIGTERM)
             assert survivor.wait(timeout=60) == 0, "SIGTERM ends the consumer cleanly"
         registered = await world.wait_for_records(
-            world.names.physical(catalogue.USER_REGISTERED_V2), EVENTS, timeout=60
+            world.names.physical(catalogue.USER_REGISTERED_V3), EVENTS, timeout=60
         )
 
     print(f"\naccounts applied after each of {KILLS} kills: {progress}")
@@ -126,7 +126,7 @@ async def test_a_consumer_killed_mid_batch_again_and_again_applies_each_event_on
     causes = Counter(json.loads(r.value)["causation_id"] for r in registered)
     assert len(registered) == EVENTS, "one user.registered per request, no more"
     assert set(causes) == {str(e.event_id) for e in envelopes}
-    rejected = await world.read_all(world.names.physical(catalogue.USER_REGISTRATION_REJECTED))
+    rejected = await world.read_all(world.names.physical(catalogue.USER_REGISTRATION_REJECTED_V2))
     assert rejected == [], "no request was applied twice (a second apply would be rejected)"
 
 

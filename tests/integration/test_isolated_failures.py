@@ -126,7 +126,7 @@ async def letters_by_event(world: World, count: int) -> dict[uuid.UUID, dict[str
 
 
 async def registered_ids(world: World) -> Counter[str]:
-    records = await world.read_all(world.names.physical(catalogue.USER_REGISTERED_V2))
+    records = await world.read_all(world.names.physical(catalogue.USER_REGISTERED_V3))
     return Counter(_user_id(r) for r in records)
 
 

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from consumers.projections.users import USERS
+from consumers.projections.users import make_users
 from schemas.accounts import UserMfaDisabled, UserMfaEnabled, UserMfaEnabledV2, UserRegisteredV2
+from tests.support.key_store import memory_vault
 from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -36,7 +37,7 @@ async def test_an_enable_older_than_the_disable_already_applied_changes_nothing(
         )
         return row
 
-    async with running(world, USERS):
+    async with running(world, make_users(memory_vault())):
         await eventually(credentials)
         await world.publish([UserMfaDisabled(user_id=user_id, version=2)])
         await eventually(lambda: _version_is(credentials, 2))
@@ -81,7 +82,7 @@ async def test_enable_and_disable_order_by_version_across_the_legacy_and_the_new
         )
         return row
 
-    async with running(world, USERS):
+    async with running(world, make_users(memory_vault())):
         await eventually(credentials)
         await world.publish(
             [UserMfaEnabledV2(user_id=user_id, recovery_code_hashes=("b" * 64,), version=3)]

@@ -15,9 +15,9 @@ from opentelemetry.trace import SpanKind
 
 from azora import tracing
 from schemas.accounts import (
-    UserRegisteredV2,
+    UserRegisteredV3,
     UserRegistrationRequested,
-    UserRegistrationRequestedV2,
+    UserRegistrationRequestedV3,
 )
 from schemas.catalogue import BY_MODEL
 from stack import composition
@@ -65,8 +65,8 @@ async def test_one_trace_spans_the_request_identity_and_the_projection(
 ) -> None:
     world = private_world
     services = composition.services(world.settings)
-    requested = world.names.physical(BY_MODEL[UserRegistrationRequestedV2])
-    registered = world.names.physical(BY_MODEL[UserRegisteredV2])
+    requested = world.names.physical(BY_MODEL[UserRegistrationRequestedV3])
+    registered = world.names.physical(BY_MODEL[UserRegisteredV3])
     caller_trace = uuid.uuid4().hex
     async with running(world, *services["identity"], *services["projections"]):
         accepted = await ingress.post(
@@ -148,7 +148,7 @@ async def test_with_tracing_off_no_traceparent_is_added(world: World) -> None:
         ]
     )
     services = composition.services(world.settings)
-    registered = world.names.physical(BY_MODEL[UserRegisteredV2])
+    registered = world.names.physical(BY_MODEL[UserRegisteredV3])
     async with running(world, *services["identity"]):
         (record,) = await world.wait_for_records(registered, 1)
     assert envelopes

@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from azora.consume.unit_of_work import UnitOfWork
-from azora.crypto import REGISTRATION, SecretBox
+from azora.crypto import SecretBox
 from azora.messages import Event
 from consumers.identity import handlers
+from consumers.identity.keys import IdentityKeys
 from consumers.identity.rules import Registration
 from tests.support.key_store import memory_vault
 from tests.support.secrets import random_secret_key
 
-_KEY = SecretBox(random_secret_key()).for_purpose(REGISTRATION)
-_VAULT = memory_vault()
+_KEYS = IdentityKeys.of(SecretBox(random_secret_key()), memory_vault())
 
 
 async def on_registration_requested(events: Sequence[Event[Registration]], uow: UnitOfWork) -> None:
-    """Identity's registration handler, with a key of its own."""
-    await handlers.on_registration_requested(_KEY, _VAULT, events, uow)
+    """Identity's registration handler, with keys of its own."""
+    await handlers.on_registration_requested(_KEYS, events, uow)
