@@ -23,23 +23,38 @@ from producers.ingress import queries
 from producers.ingress.context import IngressContext
 from producers.ingress.problems import Problem
 
-# Identity publishes an account's secrets with the fact that settles its registration, on
-# another topic: the projection may apply the fact a moment first. A login that finds the
-# account but not yet its secrets looks again, a bounded number of times, before it is
-# answered as a wrong password would be.
+# Identity publishes an account's secrets with the fact that settles its registration or
+# MFA change, on another topic: the projection may apply the fact a moment first. A check
+# that finds the account without its secrets, or with secrets older than the MFA state
+# the read model shows, looks again, a bounded number of times, and then refuses (503):
+# never a login checked against a TOTP secret it should have had.
 SECRETS_WAIT_S = 5.0
 SECRETS_POLL_S = 0.05
 
 
+def _current(row: asyncpg.Record | Mapping[str, Any]) -> bool:
+    """Whether the row's sealed secrets are there and no older than its MFA state."""
+    sealed_version = row["secrets_version"]
+    return sealed_version is not None and sealed_version >= row["mfa_version"]
+
+
 async def credentials_row(ctx: IngressContext, query: str, *args: Any) -> dict[str, Any] | None:
-    """The `read.credentials` row `query` finds (it selects `sealed_secrets`), with its
-    secrets opened (`with_secrets`); None for no row."""
+    """The `read.credentials` row `query` finds (with `sealed_secrets`, `secrets_version`
+    and `mfa_version`), its secrets opened (`with_secrets`); None for no row."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + SECRETS_WAIT_S
     row = await queries.fetch_one(ctx, query, *args)
-    while row is not None and row["sealed_secrets"] is None and loop.time() < deadline:
+    while row is not None and not _current(row) and loop.time() < deadline:
         await asyncio.sleep(SECRETS_POLL_S)
         row = await queries.fetch_one(ctx, query, *args)
+    if row is not None and not _current(row):
+        raise Problem(
+            503,
+            "credentials_updating",
+            "The credentials are being updated",
+            "this account's credentials have changed and are not readable yet; try again",
+            headers={"Retry-After": "2"},
+        )
     return with_secrets(ctx, row)
 
 
@@ -50,16 +65,13 @@ def with_secrets(
     account a provider created) and clear TOTP `mfa_secret` (None while MFA is off),
     opened from its `sealed_secrets`; None for no row.
 
-    A row whose secrets have not arrived yet has neither (a login then fails as a wrong
-    password would, until identity's value is projected).
+    (`credentials_row` only hands over rows whose secrets have arrived.)
     """
     if row is None:
         return None
     found = dict(row)
-    sealed = found.pop("sealed_secrets", None)
+    sealed: str = found.pop("sealed_secrets")
     user_id: uuid.UUID = found["user_id"]
-    if sealed is None:
-        return {**found, "password_hash": None, "mfa_secret": None}
     try:
         secrets = open_credentials(ctx.credentials_box, user_id, sealed)
     except CredentialsSealError as exc:

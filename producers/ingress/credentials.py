@@ -30,15 +30,18 @@ from schemas.api import (
 # What login and re-authentication check: the password hash and TOTP secret, sealed for the
 # ingress (`credential_store.with_secrets` opens them), the last TOTP step used and the
 # recovery codes not spent yet (`user.mfa_code_used`, projected).
+# `secrets_version` is the MFA version identity sealed them at, `mfa_version` the newest one
+# the read model has seen: the login waits for secrets at least as new.
 CREDENTIALS = """
-SELECT c.user_id, c.email, c.last_totp_step, c.recovery_codes, u.roles,
-       s.sealed AS sealed_secrets
+SELECT c.user_id, c.email, c.last_totp_step, c.recovery_codes, c.mfa_version, u.roles,
+       s.sealed AS sealed_secrets, s.version AS secrets_version
 FROM read.credentials c JOIN read.users u USING (user_id)
 LEFT JOIN read.credential_secrets s USING (user_id)
 WHERE c.email = $1
 """
 CREDENTIALS_OF = """
-SELECT c.user_id, c.email, c.last_totp_step, c.recovery_codes, s.sealed AS sealed_secrets
+SELECT c.user_id, c.email, c.last_totp_step, c.recovery_codes, c.mfa_version,
+       s.sealed AS sealed_secrets, s.version AS secrets_version
 FROM read.credentials c LEFT JOIN read.credential_secrets s USING (user_id)
 WHERE c.user_id = $1
 """

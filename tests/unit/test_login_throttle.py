@@ -171,7 +171,8 @@ class ReadModels:
     def _with_sealed(self, row: dict[str, Any]) -> dict[str, Any]:
         box = SecretBox(SECRET).for_purpose(CREDENTIALS)
         secrets = self.secrets[row["user_id"]]
-        return {**row, "sealed_secrets": seal_credentials(box, row["user_id"], secrets)}
+        sealed = seal_credentials(box, row["user_id"], secrets)
+        return {**row, "sealed_secrets": sealed, "secrets_version": 0, "mfa_version": 0}
 
     async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any] | None:
         if sql == credentials.CREDENTIALS:
