@@ -22,10 +22,10 @@ from azora.messages import Event
 from azora.personal.sections import open_section
 from azora.personal.vault import Vault
 from consumers.projections.batches import latest_per_key
+from consumers.projections.login_secrets import on_credentials_set
 from schemas import catalogue as topics
 from schemas.accounts import (
     AccountDetails,
-    UserCredentialsSet,
     UserMfaCodeUsed,
     UserMfaDisabled,
     UserMfaEnabled,
@@ -81,23 +81,6 @@ remembered AS (
     DELETE FROM credential_secrets WHERE user_id IN (SELECT user_id FROM t)
 )
 DELETE FROM credentials WHERE user_id IN (SELECT user_id FROM t)
-"""
-
-# The newest sealed login secrets per user (by the MFA version identity gave them); an
-# empty value (an erased user's) removes the row, and an erased user gets none back.
-SET_SECRETS = """
-WITH t AS (
-    SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[]) AS t(user_id, version, sealed)
-), removed AS (
-    DELETE FROM credential_secrets c USING t
-    WHERE c.user_id = t.user_id AND t.sealed IS NULL
-)
-INSERT INTO credential_secrets (user_id, version, sealed)
-SELECT user_id, version, sealed FROM t
-WHERE sealed IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM erased_users e WHERE e.user_id = t.user_id)
-ON CONFLICT (user_id) DO UPDATE SET version = EXCLUDED.version, sealed = EXCLUDED.sealed
-WHERE credential_secrets.version <= EXCLUDED.version
 """
 
 # Enable and disable travel on two topics: each carries the version identity gave the
@@ -265,20 +248,6 @@ async def on_sealed_sign_in_accepted(
             kept.append(fact)
             subjects.append(opened.subject)
     await link_identities(uow, kept, subjects)
-
-
-async def on_credentials_set(events: Sequence[Event[UserCredentialsSet]], uow: UnitOfWork) -> None:
-    """Keep each user's newest sealed login secrets as they came (only the ingress opens
-    them); drop them on an erased user's empty value."""
-    latest = latest_per_key(
-        (e.payload for e in events), key=lambda p: p.user_id, rank=lambda p: p.version
-    )
-    await uow.conn.execute(
-        SET_SECRETS,
-        [p.user_id for p in latest],
-        [p.version for p in latest],
-        [p.sealed for p in latest],
-    )
 
 
 async def on_mfa_enabled(
