@@ -61,8 +61,9 @@ SealedHash = Annotated[str, Field(min_length=40, max_length=1000)]
 
 
 class UserRegistrationRequestedV2(ContractModel):
-    """Command: create an account. The ingress hashed the password and sealed the hash for
-    identity, which keeps it in its own schema: no event ever carries it."""
+    """Previous command (`user.registration_requested.v2`): the hash sealed for identity, the
+    email and name in clear. Superseded by `UserRegistrationRequestedV3`; identity still
+    reads it, for commands an ingress of the previous release wrote during an upgrade."""
 
     user_id: uuid.UUID
     email: Email
@@ -71,7 +72,8 @@ class UserRegistrationRequestedV2(ContractModel):
 
 
 class UserRegisteredV2(ContractModel):
-    """Fact: an account exists (its credentials stay in identity's schema)."""
+    """Previous fact (`user.registered.v2`): the email and name in clear, for ever.
+    Superseded by `UserRegisteredV3`; read for replays and rebuilds, never written."""
 
     user_id: uuid.UUID
     email: Email
@@ -278,7 +280,7 @@ USER_REGISTRATION_REQUESTED_V2 = command(
     "user.registration_requested.v2",
     UserRegistrationRequestedV2,
     key="email",
-    description="A visitor asked for an account (the hash sealed for identity alone).",
+    description="Previous: a visitor asked for an account (hash sealed; read, never written).",
     retention_ms=SECRET_COMMAND_RETENTION_MS,
 )
 USER_REGISTRATION_REQUESTED_V3 = command(
@@ -299,7 +301,7 @@ USER_REGISTERED_V2 = event(
     "user.registered.v2",
     UserRegisteredV2,
     key="user_id",
-    description="An account was created.",
+    description="Previous: an account was created (email in clear; read, never written).",
     settles="succeeded",
 )
 USER_REGISTERED_V3 = event(
