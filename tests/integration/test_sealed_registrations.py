@@ -3,17 +3,21 @@ one that does not open is dead-lettered with the cause, and makes no account."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
 from azora.consume import dead_letters
-from azora.crypto import REGISTRATION
+from azora.credential_sealing import LoginSecrets, open_credentials
+from azora.crypto import CREDENTIALS, REGISTRATION
 from consumers.identity.service import make_identity
 from schemas import catalogue
-from schemas.accounts import UserRegistrationRequestedV2
+from schemas.accounts import UserCredentialsSet, UserRegisteredV2, UserRegistrationRequestedV2
 from stack import composition
+from tests.support.key_store import memory_vault
 from tests.support.world import World, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -67,3 +71,39 @@ async def test_the_hash_is_kept_by_identity_alone_and_a_transplanted_one_is_dead
     assert b"argon2" not in registered.value
     # A command of the previous release (email in clear) still gives a sealed fact.
     assert good.email.encode() not in registered.value
+
+
+async def test_an_account_created_before_login_secrets_were_published_gets_them_once(
+    world: World, db: asyncpg.Pool
+) -> None:
+    # An account identity created in an earlier release: in its schema, with no
+    # `user.credentials_set` yet; its earlier fact is what identity publishes them from.
+    user_id = uuid.uuid4()
+    email = f"before-{user_id.hex[:12]}@example.org"
+    await db.execute(
+        "INSERT INTO identity.accounts (user_id, email, display_name, created_at)"
+        " VALUES ($1, $2, 'Ada', now())",
+        user_id,
+        email,
+    )
+    await db.execute(
+        "INSERT INTO identity.credentials (user_id, password_hash) VALUES ($1, $2)", user_id, HASH
+    )
+    earlier = UserRegisteredV2(
+        user_id=user_id, email=email, display_name="Ada", registered_at=datetime.now(UTC)
+    )
+    await world.publish([earlier])
+
+    identity = make_identity(composition.secret_box(world.settings), memory_vault())
+    async with running(world, identity):
+        (value,) = await world.wait_for_records(
+            world.names.physical(catalogue.USER_CREDENTIALS_SET), 1
+        )
+
+    assert value.key == str(user_id).encode()
+    assert value.value is not None
+    assert b"argon2" not in value.value
+    published = UserCredentialsSet.model_validate(json.loads(value.value)["payload"])
+    assert published.sealed is not None
+    box = composition.secret_box(world.settings).for_purpose(CREDENTIALS)
+    assert open_credentials(box, user_id, published.sealed) == LoginSecrets(HASH, None)
