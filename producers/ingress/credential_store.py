@@ -12,6 +12,7 @@ service's tables, and neither the log nor the read model holds a hash or secret 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,8 @@ from azora.credential_sealing import CredentialsSealError, open_credentials
 from producers.ingress import queries
 from producers.ingress.context import IngressContext
 from producers.ingress.problems import Problem
+
+log = logging.getLogger(__name__)
 
 # Identity publishes an account's secrets with the fact that settles its registration or
 # MFA change, on another topic: the projection may apply the fact a moment first. A check
@@ -75,12 +78,11 @@ def with_secrets(
     try:
         secrets = open_credentials(ctx.credentials_box, user_id, sealed)
     except CredentialsSealError as exc:
-        # Another deployment's key, or a value moved onto another user's row: nobody can
-        # sign in with it, and the operator must hear of it.
+        # Sealed with another AZORA_SECRET_KEY (changed, or another deployment's), or moved
+        # onto another user's row: nobody may sign in with it. The person hears what a
+        # wrong password gets (nothing about the account); the operator hears why.
+        log.error("login secrets of user %s do not open: %s", user_id, exc)
         raise Problem(
-            503,
-            "credentials_unreadable",
-            "The credentials are unreadable",
-            "this account's credentials do not open with this deployment's key",
+            401, "invalid_credentials", "Invalid credentials", "the email or password is wrong"
         ) from exc
     return {**found, "password_hash": secrets.password_hash, "mfa_secret": secrets.totp_secret}

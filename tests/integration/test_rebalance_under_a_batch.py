@@ -107,11 +107,11 @@ async def test_a_member_whose_batch_outlasts_a_rebalance_rejoins_and_nothing_is_
             await eventually(lambda: _applied(db, first + held), timeout=60)
             await eventually(lambda: _committed_to_the_end(world, db, group), timeout=60)
         registered = await world.wait_for_records(
-            world.names.physical(catalogue.USER_REGISTERED_V2), len(first) + len(held)
+            world.names.physical(catalogue.USER_REGISTERED_V3), len(first) + len(held)
         )
 
     assert len(registered) == len(first) + len(held), "each registration applied once"
-    rejected = await world.read_all(world.names.physical(catalogue.USER_REGISTRATION_REJECTED))
+    rejected = await world.read_all(world.names.physical(catalogue.USER_REGISTRATION_REJECTED_V2))
     assert rejected == []
 
 

@@ -95,7 +95,8 @@ async def test_no_account_is_none_at_once() -> None:
     assert pool.asked == 1
 
 
-async def test_secrets_moved_onto_another_users_row_are_refused() -> None:
+async def test_secrets_that_do_not_open_refuse_the_login_as_a_wrong_password_would() -> None:
     moved = {**row(LoginSecrets(HASH, None), 0, 0), "user_id": uuid.uuid4()}
-    with pytest.raises(Problem, match="do not open"):
+    with pytest.raises(Problem) as refused:
         await credential_store.credentials_row(context(Answers(moved)), "q", USER)
+    assert (refused.value.status, refused.value.detail) == (401, "the email or password is wrong")
