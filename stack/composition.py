@@ -15,6 +15,9 @@ from azora.consume.settings import LoopSettings
 from azora.crypto import SecretBox
 from azora.kafka import make_producer
 from azora.messages import build_envelope, encode, message_key
+from azora.personal.keys import MasterKey
+from azora.personal.store import PooledKeyStore
+from azora.personal.vault import Vault
 from azora.settings import Settings
 from azora.topics import TopicNames
 from schemas.catalogue import spec_for
@@ -42,10 +45,17 @@ def secret_box(settings: Settings) -> SecretBox:
     return SecretBox(settings.required_secret("secret_key"))
 
 
+def personal_vault(settings: Settings) -> Vault:
+    """Users' personal-data keys, wrapped by the deployment's master key, in the shared
+    database (the pool opens on first use)."""
+    master = MasterKey(settings.required_secret("personal_data_key"))
+    return Vault(master, PooledKeyStore(settings.database_url))
+
+
 def _identity(settings: Settings) -> list[Service]:
     from consumers.identity.service import make_identity
 
-    return [make_identity(secret_box(settings))]
+    return [make_identity(secret_box(settings), personal_vault(settings))]
 
 
 def _learning(_: Settings) -> list[Service]:

@@ -1,18 +1,19 @@
 """The vault's key store in Postgres: `azora.personal_keys` and `azora.erased_users`.
 
 Kept in the shared database (`DATABASE_URL`), which every reader of personal fields
-reaches. Only wrapped keys are stored (`azora.personal.keys`); an erased user's row in
-`erased_users` holds nothing but their pseudonymous id.
+reaches (`PooledKeyStore`). Only wrapped keys are stored (`azora.personal.keys`); an
+erased user's row in `erased_users` holds nothing but their pseudonymous id.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Collection, Mapping
 
 import asyncpg
 
-from azora.db import Connection
+from azora.db import Connection, create_pool
 
 WRAPPED_KEYS = """
 SELECT user_id, version, wrapped FROM azora.personal_keys WHERE user_id = ANY($1::uuid[])
@@ -59,3 +60,46 @@ class PostgresKeyStore:
         """Remember the erasure and delete every version."""
         status: str = await self._db.execute(DESTROY_KEYS, user_id)
         return int(status.rsplit(" ", 1)[1])
+
+
+class PooledKeyStore:
+    """The key store on a pool of its own, opened on first use and closed with `close`.
+
+    Services, the ingress and tools reach the vault here, in the shared database, whatever
+    database they keep their own state in: it is the deployment's key service (a KMS would
+    take its place in a larger deployment). Nothing connects until a key is first needed.
+    """
+
+    def __init__(self, dsn: str, *, max_size: int = 2) -> None:
+        self._dsn = dsn
+        self._max_size = max_size
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+
+    async def _store(self) -> PostgresKeyStore:
+        async with self._opening:
+            if self._pool is None:
+                self._pool = await create_pool(self._dsn, min_size=0, max_size=self._max_size)
+        return PostgresKeyStore(self._pool)
+
+    async def wrapped_keys(
+        self, user_ids: Collection[uuid.UUID]
+    ) -> Mapping[uuid.UUID, Mapping[int, bytes]]:
+        """Every stored version of each user's wrapped key."""
+        if not user_ids:
+            return {}
+        return await (await self._store()).wrapped_keys(user_ids)
+
+    async def add(self, user_id: uuid.UUID, version: int, wrapped: bytes) -> bool:
+        """Store a new version unless the user was erased or it exists."""
+        return await (await self._store()).add(user_id, version, wrapped)
+
+    async def destroy(self, user_id: uuid.UUID) -> int:
+        """Remember the erasure and delete every version."""
+        return await (await self._store()).destroy(user_id)
+
+    async def close(self) -> None:
+        """Close the pool if it was opened."""
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None

@@ -4,7 +4,7 @@ password hashes."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from cryptography.exceptions import InvalidTag
 
@@ -12,7 +12,7 @@ from azora.consume.errors import PermanentError
 from azora.consume.unit_of_work import UnitOfWork
 from azora.crypto import SecretBox
 from azora.messages import Event
-from azora.personal.store import PostgresKeyStore
+from azora.personal.vault import Vault
 from consumers.identity import sql
 from consumers.identity.rules import (
     Registration,
@@ -47,9 +47,13 @@ def password_hash(registrations: SecretBox, request: Registration) -> str:
 
 
 async def on_registration_requested(
-    registrations: SecretBox, events: Sequence[Event[Registration]], uow: UnitOfWork
+    registrations: SecretBox,
+    vault: Vault,
+    events: Sequence[Event[Registration]],
+    uow: UnitOfWork,
 ) -> None:
-    """Create an account per new email and keep its password hash; reject the rest."""
+    """Create an account per new email, with its personal-data key, and keep its password
+    hash; reject the rest."""
     hashes = {e.payload.user_id: password_hash(registrations, e.payload) for e in events}
     requests = [event.payload for event in events]
     winners = [events[i] for i in first_per_email(requests)]
@@ -61,6 +65,7 @@ async def on_registration_requested(
         [e.envelope.occurred_at for e in winners],
     )
     created = {row["user_id"] for row in rows}
+    await create_keys(vault, created)
     if created:
         await uow.conn.execute(
             sql.STORE_PASSWORD_HASHES, list(created), [hashes[user_id] for user_id in created]
@@ -144,16 +149,29 @@ async def on_mfa_disable_requested(
         uow.emit(UserMfaDisabled(user_id=user_id, version=versions[user_id]), cause=event)
 
 
-async def on_erasure_requested(
-    events: Sequence[Event[UserErasureRequested]], uow: UnitOfWork
-) -> None:
-    """Forget each user: their credentials, MFA, provider links, account and every version
-    of their personal-data key, in one transaction; then say so (`user.erased`)."""
-    user_ids = list({event.payload.user_id for event in events})
-    await uow.conn.execute(sql.ERASE_ACCOUNTS, user_ids)
-    keys = PostgresKeyStore(uow.conn)
+async def create_keys(vault: Vault, user_ids: Collection[uuid.UUID]) -> None:
+    """Make each new account's personal-data key before its facts are published.
+
+    The vault is the deployment's key service, not this transaction's database: a key made
+    for a batch that then rolls back is found again (and kept) when the batch is retried.
+    """
     for user_id in user_ids:
-        await keys.destroy(user_id)
+        await vault.create_key(user_id)
+
+
+async def on_erasure_requested(
+    vault: Vault, events: Sequence[Event[UserErasureRequested]], uow: UnitOfWork
+) -> None:
+    """Forget each user: their credentials, MFA, provider links and account, in one
+    transaction, and every version of their personal-data key; then say so (`user.erased`).
+
+    The keys are destroyed first, in the vault: if the transaction then fails, the retry
+    destroys nothing more and `user.erased` is still published only once it commits.
+    """
+    user_ids = list({event.payload.user_id for event in events})
+    for user_id in user_ids:
+        await vault.destroy(user_id)
+    await uow.conn.execute(sql.ERASE_ACCOUNTS, user_ids)
     for event in events:
         erased = UserErased(user_id=event.payload.user_id, erased_at=event.envelope.occurred_at)
         uow.emit(erased, cause=event)

@@ -7,15 +7,18 @@ from collections.abc import Sequence
 from azora.consume.errors import TransientError
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
+from azora.personal.vault import Vault
 from consumers.identity import sql
+from consumers.identity.handlers import create_keys
 from consumers.identity.provider_rules import SignInState, decide, identity_of
 from schemas.oidc import UserOidcSignInRequested
 
 
 async def on_sign_in_requested(
-    events: Sequence[Event[UserOidcSignInRequested]], uow: UnitOfWork
+    vault: Vault, events: Sequence[Event[UserOidcSignInRequested]], uow: UnitOfWork
 ) -> None:
-    """Settle each request with the account its provider identity signs in, or a refusal."""
+    """Settle each request with the account its provider identity signs in (a new one with
+    its personal-data key), or a refusal."""
     requests = [event.payload for event in events]
     state = await _known(uow, requests)
     outcomes = [decide(event.payload, state, event.envelope.occurred_at) for event in events]
@@ -32,6 +35,7 @@ async def on_sign_in_requested(
             # A registration in another partition took one of these emails after it was
             # read: retried, the batch sees the account and refuses that sign-in instead.
             raise TransientError("an email was taken while the batch was decided")
+        await create_keys(vault, [a.user_id for a in created])
     if state.new_links:
         links = list(state.new_links.items())
         await uow.conn.execute(

@@ -53,6 +53,11 @@ async def test_an_erased_user_is_forgotten_and_their_money_stays_while_others_ar
     assert await until(lambda: _is(balance(http, auth), {"EUR": 700}))
     assert await until(lambda: _is(balance(http, kept_auth), {"EUR": 300}))
 
+    # Identity made the user's personal-data key with the account, in the vault (the
+    # shared database: the deployment's key service).
+    keys = "SELECT count(*) FROM azora.personal_keys WHERE user_id = $1"
+    assert await db.fetchval(keys, erased) == 1
+
     accepted = await erase(http, auth, {"password": PASSWORD})
     assert accepted.status_code == 202, accepted.text
     settled = await outcome(http, accepted)
@@ -74,9 +79,11 @@ async def test_an_erased_user_is_forgotten_and_their_money_stays_while_others_ar
     for table in ("identity.accounts", "identity.credentials"):
         rows = f"SELECT count(*) FROM {table} WHERE user_id = $1"
         assert await _value(identity, rows, erased) == 0, table
-    # The vault remembers the erasure (so no key is ever made for the user again).
+    # The vault destroyed every version of the key and remembers the erasure (so no key
+    # is ever made for the user again); the other user's key is untouched.
     erased_ids = "SELECT count(*) FROM azora.erased_users WHERE user_id = $1"
-    assert await _value(identity, erased_ids, erased) == 1
+    assert (await db.fetchval(keys, erased), await db.fetchval(erased_ids, erased)) == (0, 1)
+    assert await db.fetchval(keys, kept) == 1
     kept_account = "SELECT count(*) FROM identity.credentials WHERE user_id = $1"
     assert await _value(identity, kept_account, kept) == 1
     ledger = "SELECT sum(amount_minor) FROM wallet.ledger WHERE user_id = $1"

@@ -48,7 +48,10 @@ async def oidc_world(base_settings: Settings) -> AsyncIterator[World]:
 @pytest.fixture(scope="module")
 async def services(oidc_world: World) -> AsyncIterator[None]:
     """Identity and the projections, as `azora consume` runs them."""
-    identity = make_identity(composition.secret_box(oidc_world.settings))
+    identity = make_identity(
+        composition.secret_box(oidc_world.settings),
+        composition.personal_vault(oidc_world.settings),
+    )
     async with running(oidc_world, identity, projections_service()):
         yield
 

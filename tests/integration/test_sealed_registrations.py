@@ -41,7 +41,12 @@ async def test_the_hash_is_kept_by_identity_alone_and_a_transplanted_one_is_dead
     transplanted = sealed_registration(world, sealed_for=uuid.uuid4())
     await world.publish([good, transplanted])
 
-    async with running(world, make_identity(composition.secret_box(world.settings))):
+    async with running(
+        world,
+        make_identity(
+            composition.secret_box(world.settings), composition.personal_vault(world.settings)
+        ),
+    ):
         stored = "SELECT password_hash FROM identity.credentials WHERE user_id = $1"
         await eventually(lambda: db.fetchval(stored, good.user_id))
         assert await db.fetchval(stored, good.user_id) == HASH

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from collections.abc import Collection, Mapping
 
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -17,30 +16,8 @@ from azora.personal.sections import open_section, seal_section
 from azora.personal.vault import NoKey, UserErased, Vault
 from azora.settings import Settings
 from schemas.sealed import SEALED_PATTERN
+from tests.support.key_store import MemoryKeyStore
 from tests.support.secrets import random_secret_key
-
-
-class MemoryKeyStore:
-    """The vault's `KeyStore` in memory, with the Postgres store's rules."""
-
-    def __init__(self) -> None:
-        self.rows: dict[uuid.UUID, dict[int, bytes]] = {}
-        self.erased: set[uuid.UUID] = set()
-
-    async def wrapped_keys(
-        self, user_ids: Collection[uuid.UUID]
-    ) -> Mapping[uuid.UUID, Mapping[int, bytes]]:
-        return {u: dict(self.rows[u]) for u in user_ids if self.rows.get(u)}
-
-    async def add(self, user_id: uuid.UUID, version: int, wrapped: bytes) -> bool:
-        if user_id in self.erased or version in self.rows.get(user_id, {}):
-            return False
-        self.rows.setdefault(user_id, {})[version] = wrapped
-        return True
-
-    async def destroy(self, user_id: uuid.UUID) -> int:
-        self.erased.add(user_id)
-        return len(self.rows.pop(user_id, {}))
 
 
 @pytest.fixture
