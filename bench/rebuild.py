@@ -59,7 +59,7 @@ async def run(events: int) -> Result:
             live_s = await _live_catches_up(settings, names, events)
             log.info("live projections caught up in %.1fs", live_s)
             rebuild = ProjectionRebuild(
-                settings, composition.projections()["users"], names, max_batch=BATCH
+                settings, composition.projections(settings)["users"], names, max_batch=BATCH
             )
             started = time.perf_counter()
             outcome = await rebuild.run(asyncio.Event())
@@ -110,7 +110,11 @@ async def run(events: int) -> Result:
 async def _live_catches_up(settings: Settings, names: TopicNames, events: int) -> float:
     stop = asyncio.Event()
     started = time.perf_counter()
-    task = asyncio.create_task(workers.run_services(settings, [projections_service()], stop))
+    task = asyncio.create_task(
+        workers.run_services(
+            settings, [projections_service(composition.personal_vault(settings))], stop
+        )
+    )
     topic = names.physical(USER_REGISTERED_V2)
     conn = await asyncpg.connect(settings.database_url)
     try:

@@ -80,13 +80,13 @@ def _payments(settings: Settings) -> list[Service]:
 def _tutor(settings: Settings) -> list[Service]:
     from consumers.tutor.service import make_tutor
 
-    return [make_tutor(tutor_model(settings), tutor_quotas(settings))]
+    return [make_tutor(tutor_model(settings), tutor_quotas(settings), personal_vault(settings))]
 
 
-def _projections(_: Settings) -> list[Service]:
+def _projections(settings: Settings) -> list[Service]:
     from consumers.projections import projections_service
 
-    return [projections_service()]
+    return [projections_service(personal_vault(settings))]
 
 
 ROLES: dict[str, Callable[[Settings], list[Service]]] = {
@@ -109,11 +109,11 @@ def services(settings: Settings) -> dict[str, list[Service]]:
     return {role: build(settings) for role, build in ROLES.items()}
 
 
-def projections() -> dict[str, Service]:
+def projections(settings: Settings) -> dict[str, Service]:
     """Every projection by name (what `azora projections rebuild` can rebuild)."""
-    from consumers.projections import PROJECTIONS
+    from consumers.projections import projections as every_projection
 
-    return {projection.name: projection for projection in PROJECTIONS}
+    return {p.name: p for p in every_projection(personal_vault(settings))}
 
 
 def stripe_client(settings: Settings) -> stripe.StripeClient | None:
@@ -183,6 +183,7 @@ def ingress_app(settings: Settings) -> FastAPI:
         secrets=secret_box(settings),
         waiter=CommandWaiter(databases.url_for(settings, "ingress")),
         asyncapi=asyncapi_document(make_broker(settings), topic_names),
+        vault=personal_vault(settings),
         logins=LoginThrottle(
             max_failures=settings.login_max_failures,
             max_failures_per_address=settings.login_max_failures_per_address,

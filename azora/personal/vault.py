@@ -48,6 +48,10 @@ class KeyRing:
     def __init__(self, keys: Mapping[uuid.UUID, Mapping[int, bytes]]) -> None:
         self._keys = keys
 
+    def holds(self, user_id: uuid.UUID) -> bool:
+        """Whether the ring has a key of the user's (none: erased, or never made)."""
+        return bool(self._keys.get(user_id))
+
     def seal(self, user_id: uuid.UUID, plaintext: str) -> str:
         """`plaintext` sealed with the user's newest key version."""
         versions = self._keys.get(user_id)

@@ -5,32 +5,36 @@ and the read model it links to visible together.
 """
 
 from azora.consume.service import Service, combine
+from azora.personal.vault import Vault
 from consumers.projections.command_status import COMMAND_STATUS
 from consumers.projections.courses import COURSES
 from consumers.projections.dead_letters import DEAD_LETTERS
 from consumers.projections.enrollments import ENROLLMENT_VIEWS
 from consumers.projections.payments import PAYMENT_VIEWS
 from consumers.projections.sessions import SESSIONS
-from consumers.projections.tutor import TUTOR_VIEWS
+from consumers.projections.tutor import tutor_views
 from consumers.projections.users import USERS
 from consumers.projections.wallet import WALLET_VIEWS
 
-PROJECTIONS = (
-    USERS,
-    SESSIONS,
-    COURSES,
-    ENROLLMENT_VIEWS,
-    WALLET_VIEWS,
-    PAYMENT_VIEWS,
-    TUTOR_VIEWS,
-    DEAD_LETTERS,
-    COMMAND_STATUS,
-)
+
+def projections(vault: Vault) -> tuple[Service, ...]:
+    """Every projection; those that write users' words open them with keys from `vault`."""
+    return (
+        USERS,
+        SESSIONS,
+        COURSES,
+        ENROLLMENT_VIEWS,
+        WALLET_VIEWS,
+        PAYMENT_VIEWS,
+        tutor_views(vault),
+        DEAD_LETTERS,
+        COMMAND_STATUS,
+    )
 
 
-def projections_service() -> Service:
+def projections_service(vault: Vault) -> Service:
     """Every projection in one consumer group."""
-    return combine("projections", PROJECTIONS)
+    return combine("projections", projections(vault))
 
 
-__all__ = ["PROJECTIONS", "projections_service"]
+__all__ = ["projections", "projections_service"]

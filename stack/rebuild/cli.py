@@ -27,7 +27,7 @@ def list_command() -> None:
     settings = Settings()
     states = asyncio.run(
         list_projections(
-            settings, list(composition.projections().values()), composition.names(settings)
+            settings, list(composition.projections(settings).values()), composition.names(settings)
         )
     )
     table = Table(title="Projections", title_justify="left")
@@ -74,7 +74,7 @@ def rebuild_command(
     from stack.rebuild.swapping import ChecksumMismatch
 
     settings = Settings()
-    available = composition.projections()
+    available = composition.projections(settings)
     if name not in available:
         raise typer.BadParameter(f"unknown projection {name!r}; choose from {', '.join(available)}")
     console = Console(stderr=True)

@@ -56,7 +56,7 @@ async def test_a_rebuilt_dead_letters_projection_equals_the_live_one(
 
             rebuild = ProjectionRebuild(
                 world.settings,
-                composition.projections()["dead_letters"],
+                composition.projections(world.settings)["dead_letters"],
                 world.names,
                 final_gap=0,
                 verify=True,

@@ -66,7 +66,7 @@ async def test_a_rebuilt_projection_equals_the_live_one_while_queries_go_on(
 
         first = ProjectionRebuild(
             world.settings,
-            composition.projections()["users"],
+            composition.projections(world.settings)["users"],
             world.names,
             max_batch=100,
             on_progress=stop_after_some,
@@ -77,7 +77,7 @@ async def test_a_rebuilt_projection_equals_the_live_one_while_queries_go_on(
         # Resumed while commands keep arriving and the ingress keeps answering.
         rebuild = ProjectionRebuild(
             world.settings,
-            composition.projections()["users"],
+            composition.projections(world.settings)["users"],
             world.names,
             max_batch=200,
             final_gap=100,
@@ -117,7 +117,7 @@ async def test_a_rebuilt_projection_equals_the_live_one_while_queries_go_on(
         (listed,) = [
             p
             for p in await list_projections(
-                world.settings, [composition.projections()["users"]], world.names
+                world.settings, [composition.projections(world.settings)["users"]], world.names
             )
         ]
         assert listed.live_version == 2

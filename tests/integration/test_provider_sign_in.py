@@ -52,7 +52,9 @@ async def services(oidc_world: World) -> AsyncIterator[None]:
         composition.secret_box(oidc_world.settings),
         composition.personal_vault(oidc_world.settings),
     )
-    async with running(oidc_world, identity, projections_service()):
+    async with running(
+        oidc_world, identity, projections_service(composition.personal_vault(oidc_world.settings))
+    ):
         yield
 
 

@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS tutor.erased_users (user_id uuid PRIMARY KEY);
 
 """ + _EVERY_COPY.replace("{statement}", _READ_UP)
 
-DOWNGRADE = _EVERY_COPY.replace("{statement}", "DROP TABLE IF EXISTS %1$I.tutor_erased_users") + """
+DOWNGRADE = (
+    _EVERY_COPY.replace("{statement}", "DROP TABLE IF EXISTS %1$I.tutor_erased_users")
+    + """
 
 DROP TABLE IF EXISTS tutor.erased_users;
 
@@ -53,6 +55,7 @@ DROP INDEX IF EXISTS tutor.messages_by_user;
 
 ALTER TABLE tutor.messages DROP COLUMN IF EXISTS user_id;
 """
+)
 
 
 def upgrade() -> None:
