@@ -38,8 +38,9 @@ SecretName = Literal[
 # Every secret refused when it is no secret; the keys among them are held to the length too.
 # The sealing keys are declared beside the rest of payments' (`azora.payment_settings`), the
 # personal-data key beside the vault's (`azora.personal_settings`).
-CHECKED_SECRETS = ("secret_key", "stripe_webhook_secret", *SEALING_KEY_NAMES, "personal_data_key")
-CHECKED_KEYS = ("secret_key", *SEALING_KEY_NAMES, "personal_data_key")
+PERSONAL_KEY_NAMES = ("personal_data_key", "personal_data_previous_key")
+CHECKED_SECRETS = ("secret_key", "stripe_webhook_secret", *SEALING_KEY_NAMES, *PERSONAL_KEY_NAMES)
+CHECKED_KEYS = ("secret_key", *SEALING_KEY_NAMES, *PERSONAL_KEY_NAMES)
 
 
 class MissingSecret(RuntimeError):

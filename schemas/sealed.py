@@ -20,6 +20,11 @@ SEALED_PATTERN: Final = r"^pd1\.[1-9][0-9]{0,8}\.[A-Za-z0-9_-]+={0,2}$"
 # its JSON) sealed and in base64: a bound, not a budget.
 MAX_SEALED_CHARS: Final = 600_000
 
+# Where a model keeps its sealed section, and whose key sealed it (a convention every model
+# with a section follows, so tools open sections without knowing each model).
+SECTION_FIELD: Final = "personal"
+OWNER_FIELD: Final = "user_id"
+
 SealedPersonal = Annotated[
     str, Field(min_length=40, max_length=MAX_SEALED_CHARS, pattern=SEALED_PATTERN)
 ]

@@ -21,6 +21,7 @@ from azora.aio import stop_on_signals
 from azora.settings import Settings
 from stack.dlq import dlq_app
 from stack.lag.cli import lag, lag_exporter
+from stack.personal_data import personal_data_app
 from stack.process import configure_logging, serve_metrics, serving_probes
 from stack.rebuild.cli import projections_app
 from stack.replay.cli import replay_app
@@ -31,6 +32,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(projections_app, name="projections")
 app.add_typer(replay_app, name="replay")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(personal_data_app, name="personal-data")
 app.command("lag-exporter")(lag_exporter)
 app.command("lag")(lag)
 

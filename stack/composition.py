@@ -15,7 +15,6 @@ from azora.consume.settings import LoopSettings
 from azora.crypto import SecretBox
 from azora.kafka import make_producer
 from azora.messages import build_envelope, encode, message_key
-from azora.personal.keys import MasterKey
 from azora.personal.store import PooledKeyStore
 from azora.personal.vault import Vault
 from azora.settings import Settings
@@ -48,8 +47,7 @@ def secret_box(settings: Settings) -> SecretBox:
 def personal_vault(settings: Settings) -> Vault:
     """Users' personal-data keys, wrapped by the deployment's master key, in the shared
     database (the pool opens on first use)."""
-    master = MasterKey(settings.required_secret("personal_data_key"))
-    return Vault(master, PooledKeyStore(settings.database_url))
+    return Vault(settings.master_key(), PooledKeyStore(settings.database_url))
 
 
 def _identity(settings: Settings) -> list[Service]:

@@ -27,12 +27,18 @@ def new_data_key() -> bytes:
     return os.urandom(DATA_KEY_BYTES)
 
 
-class MasterKey:
-    """Wraps and unwraps users' data keys; built from the deployment's secret."""
+def _kek(secret: str) -> AESGCM:
+    # Domain-separated from every other key derived from a deployment secret.
+    return AESGCM(hashlib.sha256(f"azora.personal-data.kek:{secret}".encode()).digest())
 
-    def __init__(self, secret: str) -> None:
-        # Domain-separated from every other key derived from a deployment secret.
-        self._aead = AESGCM(hashlib.sha256(f"azora.personal-data.kek:{secret}".encode()).digest())
+
+class MasterKey:
+    """Wraps users' data keys with the deployment's current master key; unwraps what the
+    current one wrapped or, during a rotation, what the previous one did."""
+
+    def __init__(self, secret: str, previous: str | None = None) -> None:
+        self._aead = _kek(secret)
+        self._previous = _kek(previous) if previous else None
 
     @staticmethod
     def _associated(user_id: uuid.UUID, version: int) -> bytes:
@@ -44,12 +50,28 @@ class MasterKey:
         return nonce + self._aead.encrypt(nonce, data_key, self._associated(user_id, version))
 
     def unwrap(self, user_id: uuid.UUID, version: int, wrapped: bytes) -> bytes:
-        """The data key `wrap` stored."""
+        """The data key `wrap` stored (with the current master key or the previous one)."""
+        for kek in (self._aead, self._previous):
+            if kek is None:
+                continue
+            try:
+                return kek.decrypt(
+                    wrapped[:_NONCE_BYTES],
+                    wrapped[_NONCE_BYTES:],
+                    self._associated(user_id, version),
+                )
+            except InvalidTag:
+                continue
+        raise KeyUnwrapFailed(
+            f"version {version} of user {user_id}'s key does not unwrap with this master key"
+        )
+
+    def rewrapped(self, user_id: uuid.UUID, version: int, wrapped: bytes) -> bytes | None:
+        """`wrapped` wrapped again with the current master key; None when it already is."""
         try:
-            return self._aead.decrypt(
+            self._aead.decrypt(
                 wrapped[:_NONCE_BYTES], wrapped[_NONCE_BYTES:], self._associated(user_id, version)
             )
-        except InvalidTag as exc:
-            raise KeyUnwrapFailed(
-                f"version {version} of user {user_id}'s key does not unwrap with this master key"
-            ) from exc
+            return None
+        except InvalidTag:
+            return self.wrap(user_id, version, self.unwrap(user_id, version, wrapped))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 import asyncpg
 
@@ -37,6 +37,15 @@ DELETE FROM azora.personal_keys WHERE user_id = $1
 """
 
 
+PAGE = """
+SELECT user_id, version, wrapped FROM azora.personal_keys
+WHERE ($1::uuid IS NULL OR (user_id, version) > ($1::uuid, $2::int))
+ORDER BY user_id, version LIMIT $3
+"""
+
+REPLACE = "UPDATE azora.personal_keys SET wrapped = $3 WHERE user_id = $1 AND version = $2"
+
+
 class PostgresKeyStore:
     """A `KeyStore` on a pool (or a connection, to share its transaction)."""
 
@@ -60,6 +69,21 @@ class PostgresKeyStore:
         """Remember the erasure and delete every version."""
         status: str = await self._db.execute(DESTROY_KEYS, user_id)
         return int(status.rsplit(" ", 1)[1])
+
+    async def close(self) -> None:
+        """Nothing: the pool or connection belongs to whoever handed it over."""
+
+    async def page(
+        self, after: tuple[uuid.UUID, int] | None, limit: int
+    ) -> Sequence[tuple[uuid.UUID, int, bytes]]:
+        """Up to `limit` stored keys after `after`, in (user id, version) order."""
+        user_id, version = after if after is not None else (None, 0)
+        rows = await self._db.fetch(PAGE, user_id, version, limit)
+        return [(row["user_id"], row["version"], bytes(row["wrapped"])) for row in rows]
+
+    async def replace(self, user_id: uuid.UUID, version: int, wrapped: bytes) -> None:
+        """Store `wrapped` in place of that version's wrapped key (if it still exists)."""
+        await self._db.execute(REPLACE, user_id, version, wrapped)
 
 
 class PooledKeyStore:
@@ -97,6 +121,16 @@ class PooledKeyStore:
     async def destroy(self, user_id: uuid.UUID) -> int:
         """Remember the erasure and delete every version."""
         return await (await self._store()).destroy(user_id)
+
+    async def page(
+        self, after: tuple[uuid.UUID, int] | None, limit: int
+    ) -> Sequence[tuple[uuid.UUID, int, bytes]]:
+        """Up to `limit` stored keys after `after`, in (user id, version) order."""
+        return await (await self._store()).page(after, limit)
+
+    async def replace(self, user_id: uuid.UUID, version: int, wrapped: bytes) -> None:
+        """Store `wrapped` in place of that version's wrapped key (if it still exists)."""
+        await (await self._store()).replace(user_id, version, wrapped)
 
     async def close(self) -> None:
         """Close the pool if it was opened."""

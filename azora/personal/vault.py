@@ -9,10 +9,11 @@ field names, and get `REDACTED` once the key is gone, never an error.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-from azora.personal.keys import MasterKey, new_data_key
+from azora.personal.keys import KeyUnwrapFailed, MasterKey, new_data_key
 from azora.personal.sealing import REDACTED, is_sealed, key_version, open_sealed, seal
 
 
@@ -32,6 +33,29 @@ class KeyStore(Protocol):
     async def destroy(self, user_id: uuid.UUID) -> int:
         """Delete every version and remember the user as erased; how many were deleted."""
         ...
+
+    async def close(self) -> None:
+        """Let go of connections the store opened itself (none for a borrowed pool)."""
+        ...
+
+    async def page(
+        self, after: tuple[uuid.UUID, int] | None, limit: int
+    ) -> Sequence[tuple[uuid.UUID, int, bytes]]:
+        """Up to `limit` stored keys after `after`, in (user id, version) order."""
+        ...
+
+    async def replace(self, user_id: uuid.UUID, version: int, wrapped: bytes) -> None:
+        """Store `wrapped` in place of that version's wrapped key (if it still exists)."""
+        ...
+
+
+@dataclass
+class Rewrapped:
+    """What `Vault.rewrap_all` did: keys wrapped again, already current, and unopenable."""
+
+    rewrapped: int = 0
+    current: int = 0
+    unopenable: int = 0
 
 
 class UserErased(Exception):
@@ -96,6 +120,10 @@ class Vault:
             return max(existing)
         return await self._add(user_id, 1)
 
+    async def has_key(self, user_id: uuid.UUID) -> bool:
+        """Whether the user has a key (made for their account, and not destroyed)."""
+        return bool((await self._store.wrapped_keys([user_id])).get(user_id))
+
     async def rotate(self, user_id: uuid.UUID) -> int:
         """A new key version for new writes; the older ones still open what they sealed."""
         existing = (await self._store.wrapped_keys([user_id])).get(user_id) or {}
@@ -117,6 +145,33 @@ class Vault:
                 for user_id, versions in wrapped.items()
             }
         )
+
+    async def rewrap_all(self, batch: int = 500) -> Rewrapped:
+        """Wrap every stored key with the current master key (after the master key was
+        changed and the previous one is still given). Safe to run again, or alongside
+        running services: a key is replaced by the same key, wrapped differently."""
+        report = Rewrapped()
+        after: tuple[uuid.UUID, int] | None = None
+        while page := await self._store.page(after, batch):
+            for user_id, version, wrapped in page:
+                try:
+                    again = self._master.rewrapped(user_id, version, wrapped)
+                except KeyUnwrapFailed:
+                    # Neither master key opens it: left as it is, and reported, since the
+                    # person it belongs to can no longer read their data either.
+                    report.unopenable += 1
+                    continue
+                if again is None:
+                    report.current += 1
+                else:
+                    await self._store.replace(user_id, version, again)
+                    report.rewrapped += 1
+            after = page[-1][:2]
+        return report
+
+    async def close(self) -> None:
+        """Let go of the store's connections, if it holds any."""
+        await self._store.close()
 
     async def _add(self, user_id: uuid.UUID, version: int) -> int:
         wrapped = self._master.wrap(user_id, version, new_data_key())

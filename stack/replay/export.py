@@ -13,6 +13,7 @@ from rich.console import Console
 
 from azora.settings import Settings
 from azora.topics import TopicNames
+from stack.composition import personal_vault
 from stack.replay.atomic import atomic_output
 from stack.replay.audit import Disclosure, record_disclosure
 from stack.replay.filters import Filters
@@ -23,6 +24,7 @@ from stack.replay.redaction import PersonalFilterRefused, Redaction
 from stack.replay.rows import decode_envelope, event_row, raw_row
 from stack.replay.selection import partitions_of
 from stack.replay.throttle import TokenBucket, batch_size
+from stack.replay.unsealing import Unsealing
 from stack.replay.window import EARLIEST, LATEST, Bound, resolve_window
 from stack.replay.writers import JsonlWriter, RowWriter
 
@@ -92,6 +94,8 @@ async def export(
         await record_disclosure(
             settings, request.disclosure, request.topics, request.start, request.stop
         )
+    vault = None if request.disclosure is None else personal_vault(settings)
+    unsealing = None if vault is None else Unsealing(vault)
     partitions = await partitions_of(settings, request.topics)
     consumer = replay_consumer(settings)
     await consumer.start()
@@ -103,18 +107,29 @@ async def export(
         bucket = TokenBucket(request.rate) if request.rate is not None else None
         if request.output is None:
             with _stdout(stdout) as writer, progress:
-                await _copy(reader, writer, request.filters, redaction, bucket, progress, summary)
+                await _copy(
+                    reader, writer, request.filters, redaction, unsealing, bucket, progress, summary
+                )
                 writer.finish()
         else:
             with atomic_output(request.output) as target:
                 spool = target.scratch("spool")
                 with open_writer(request.format, target.path, spool) as writer, progress:
                     await _copy(
-                        reader, writer, request.filters, redaction, bucket, progress, summary
+                        reader,
+                        writer,
+                        request.filters,
+                        redaction,
+                        unsealing,
+                        bucket,
+                        progress,
+                        summary,
                     )
                     writer.finish()
     finally:
         await consumer.stop()
+        if vault is not None:
+            await vault.close()
     summary.seconds = clock() - started
     return summary
 
@@ -133,6 +148,7 @@ async def _copy(
     writer: RowWriter,
     filters: Filters,
     redaction: Redaction | None,
+    unsealing: Unsealing | None,
     bucket: TokenBucket | None,
     progress: ExportProgress,
     summary: Summary,
@@ -143,11 +159,16 @@ async def _copy(
     async for records in reader.batches():
         if bucket is not None:
             await bucket.acquire(len(records))
-        for record in records:
+        # An export in clear decodes the batch first, to fetch its users' keys in one call.
+        decoded = None
+        if unsealing is not None:
+            decoded = [decode_envelope(record.value) for record in records]
+            await unsealing.prepare(decoded)
+        for index, record in enumerate(records):
             if by_record and not filters.admits_record(record.key, record.headers):
                 summary.skipped += 1
                 continue
-            envelope = decode_envelope(record.value)
+            envelope = decode_envelope(record.value) if decoded is None else decoded[index]
             if envelope is None:
                 # What the filters could judge without a body let it through: kept, and
                 # counted, so a poison record is never lost from an analyst's view.
@@ -159,6 +180,8 @@ async def _copy(
             elif by_event and not filters.admits_event(envelope, envelope.payload):
                 summary.skipped += 1
                 continue
+            elif unsealing is not None and unsealing.applies_to(envelope.type):
+                writer.write_row(unsealing.event(event_row(record)))
             elif redaction is not None and redaction.applies_to(record.topic, envelope.type):
                 # Only events with personal fields pay for parsing and re-encoding.
                 writer.write_row(redaction.event(event_row(record), envelope.type))

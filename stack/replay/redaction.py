@@ -17,6 +17,7 @@ from typing import Any
 from azora.topics import TopicNames
 from schemas.catalogue import CATALOGUE
 from schemas.personal import personal_fields
+from schemas.sealed import SECTION_FIELD
 from stack.replay.filters import Filters
 from stack.replay.rows import PAYLOAD, RAW_COLUMN, Row
 
@@ -49,7 +50,10 @@ class Redaction:
         topics: set[str] = set()
         keyed_topics: set[str] = set()
         for spec in CATALOGUE:
-            personal = personal_fields(spec.model)
+            # A sealed section is ciphertext, useless without its key; still, a redacted
+            # export says plainly that personal data was there rather than show it.
+            sealed = {SECTION_FIELD} & set(spec.model.model_fields)
+            personal = personal_fields(spec.model) | sealed
             if not personal:
                 continue
             fields[spec.type] = tuple(tuple(path.split(".")) for path in sorted(personal))

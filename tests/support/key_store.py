@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 from azora.personal.keys import MasterKey
 from azora.personal.vault import Vault
@@ -31,6 +31,23 @@ class MemoryKeyStore:
     async def destroy(self, user_id: uuid.UUID) -> int:
         self.erased.add(user_id)
         return len(self.rows.pop(user_id, {}))
+
+    async def close(self) -> None:
+        pass
+
+    async def page(
+        self, after: tuple[uuid.UUID, int] | None, limit: int
+    ) -> Sequence[tuple[uuid.UUID, int, bytes]]:
+        stored = sorted(
+            (user_id, version, wrapped)
+            for user_id, versions in self.rows.items()
+            for version, wrapped in versions.items()
+        )
+        return [row for row in stored if after is None or row[:2] > after][:limit]
+
+    async def replace(self, user_id: uuid.UUID, version: int, wrapped: bytes) -> None:
+        if version in self.rows.get(user_id, {}):
+            self.rows[user_id][version] = wrapped
 
 
 def memory_vault() -> Vault:
