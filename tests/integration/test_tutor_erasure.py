@@ -39,6 +39,9 @@ USER_QUESTIONS = "SELECT count(*) FROM read.tutor_questions WHERE user_id = $1"
 QUESTION_ROWS = "SELECT count(*) FROM read.tutor_questions WHERE user_id = $1 AND status = $2"
 PATH_ROWS = "SELECT count(*) FROM read.learning_paths WHERE user_id = $1"
 ANSWER = "SELECT answer FROM read.tutor_questions WHERE question_id = $1"
+LEGACY_MESSAGE = """
+INSERT INTO tutor.messages (conversation_id, question_id, role, content) VALUES ($1, $2, 'user', $3)
+"""
 MESSAGES = "SELECT count(*) FROM tutor.messages WHERE conversation_id = ANY($1::uuid[])"
 
 
@@ -105,6 +108,9 @@ async def test_an_erased_users_tutor_words_leave_every_topic_rebuild_and_convers
                 await eventually(lambda u=user: _equals(count(db, PATH_ROWS, u), 1), timeout=90)
             conversations = [mine.conversation_id]
             assert await count(db, MESSAGES, conversations) == 4, "the tutor kept the exchange"
+            # A row stored before messages named their user (revision 0026), in the same
+            # conversation: it goes with the conversation.
+            await db.execute(LEGACY_MESSAGE, mine.conversation_id, uuid.uuid4(), secret_words)
             assert await db.fetchval(ANSWER, mine.question_id) == f"Answer to: Help: {secret_words}"
 
             # Erased as identity erases: every version of the key destroyed, then the fact.
