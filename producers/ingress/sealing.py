@@ -10,21 +10,13 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
 from pydantic import BaseModel
 
 from azora.personal.sections import seal_section
 from azora.personal.vault import KeyRing
 from producers.ingress.context import IngressContext
 from producers.ingress.problems import Problem
-
-# Errors that mean the vault's database is not answering (as opposed to a bad query).
-_UNAVAILABLE = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-)
+from producers.ingress.queries import UNAVAILABLE
 
 NO_KEY_DETAIL = (
     "your account has no personal-data key yet, so what you write cannot be stored sealed "
@@ -36,7 +28,7 @@ NO_KEY_DETAIL = (
 async def _ring(ctx: IngressContext, user_id: uuid.UUID) -> KeyRing:
     try:
         return await ctx.vault.keyring([user_id])
-    except _UNAVAILABLE as exc:
+    except UNAVAILABLE as exc:
         raise Problem(
             503,
             "vault_unavailable",
