@@ -73,7 +73,7 @@ class KeyRing:
         self._keys = keys
 
     def holds(self, user_id: uuid.UUID) -> bool:
-        """Whether the ring has a key of the user's (none: erased, or never made)."""
+        """Whether the ring has a key of the user (none: erased, or never made)."""
         return bool(self._keys.get(user_id))
 
     def seal(self, user_id: uuid.UUID, plaintext: str) -> str:

@@ -18,7 +18,7 @@ from consumers.projections.wallet import WALLET_VIEWS
 
 
 def projections(vault: Vault) -> tuple[Service, ...]:
-    """Every projection; those that write users' words open them with keys from `vault`."""
+    """Every projection; those that open users' personal sections take keys from `vault`."""
     return (
         USERS,
         SESSIONS,
