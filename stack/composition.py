@@ -210,6 +210,9 @@ def loop_settings(settings: Settings) -> LoopSettings:
         kafka_commit_interval_s=settings.consumer_kafka_commit_interval_s,
         backoff_initial_s=settings.retry_backoff_initial_s,
         backoff_max_s=settings.retry_backoff_max_s,
+        # A third of the session timeout (aiokafka's rebalance timeout): the member notices
+        # a rebalance up to a heartbeat late and still has time to rejoin after waiting.
+        revoke_wait_s=settings.consumer_session_timeout_ms / 3000,
     )
 
 

@@ -84,6 +84,7 @@ class ConsumeLoop(RecordsApplier):
             self.group,
             self.commits,
             wait_idle=self.applier.wait_idle,
+            revoke_wait_s=self.settings.revoke_wait_s,
             backoff_initial_s=self.settings.backoff_initial_s,
             backoff_max_s=self.settings.backoff_max_s,
             observer=self.observer,

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError
 from aiokafka.structs import OffsetAndMetadata
 
 from azora.consume import store
@@ -33,9 +34,11 @@ class KafkaCommits:
 
     Off the critical path: the next batch need not wait for Kafka's answer. Offsets
     accumulate while a commit is in flight and go out together in the next one. A commit
-    Kafka refuses (the group rebalancing under it) is sent again after the interval, and a
-    partition this member no longer owns is forgotten until it is assigned again, when its
-    stored offset is scheduled anew: otherwise a partition with nothing new to read would
+    refused because this member is stale (evicted, or its generation over: aiokafka's
+    `CommitFailedError`) is not sent again: aiokafka has already asked to rejoin, and the
+    rejoin's assignment schedules each partition's stored offset anew. Any other refusal is
+    sent again after the interval. A partition this member no longer owns is forgotten until
+    it is assigned again, the same way: otherwise a partition with nothing new to read would
     show lag for ever. Closing sends what is pending once and waits for it, so nothing
     commits for a consumer that has stopped, or for topics since deleted (aiokafka retries
     such a commit for ever).
@@ -112,6 +115,16 @@ class KafkaCommits:
             await self._consumer.commit(
                 {TopicPartition(*p): OffsetAndMetadata(o, "") for p, o in sending.items()}
             )
+        except CommitFailedError as exc:
+            # Refused with UnknownMemberId, IllegalGeneration or RebalanceInProgress: aiokafka
+            # has reset the member and asked to rejoin. Sending the same offsets again would
+            # be refused for as long as the rejoin takes (for ever, were it held up), and an
+            # answer to a stale commit arriving after the rejoin resets the new generation
+            # too. The rejoin's assignment schedules the stored offsets instead (`_forget`).
+            log.info("%s: Kafka offset commit refused, rejoining the group: %r", self._group, exc)
+            for position in sending:
+                self._forget(position)
+            return
         except Exception as exc:
             if self._closed:
                 log.info(
@@ -127,14 +140,21 @@ class KafkaCommits:
             self._committed[position] = max(offset, self._committed.get(position, -1))
 
     def _forget(self, position: tuple[str, int]) -> None:
-        """A partition not owned when its commit went out: unless a newer offset waits, let
-        the next schedule (its next assignment's stored offset) send it again."""
+        """A partition not owned when its commit went out, or whose commit was refused to a
+        stale member: unless a newer offset waits, let the next schedule (its next
+        assignment's stored offset) send it again."""
         if position not in self._pending:
             self._highest[position] = self._committed.get(position, -1)
 
 
 class SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
-    """On assignment, positions each partition just past what Postgres says was applied."""
+    """On assignment, positions each partition just past what Postgres says was applied.
+
+    aiokafka runs these callbacks inside its rebalance: the member rejoins only once
+    `on_partitions_revoked` returns, and the group evicts a member that has not rejoined
+    within the rebalance timeout (the session timeout). So revoking waits for the batch in
+    hand for `revoke_wait_s` at most, which must stay well inside that timeout.
+    """
 
     def __init__(
         self,
@@ -144,6 +164,7 @@ class SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
         commits: KafkaCommits,
         *,
         wait_idle: Callable[[], Awaitable[None]],
+        revoke_wait_s: float,
         backoff_initial_s: float,
         backoff_max_s: float,
         observer: Observer,
@@ -153,12 +174,27 @@ class SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
         self._group = group
         self._commits = commits
         self._wait_idle = wait_idle
+        self._revoke_wait_s = revoke_wait_s
         self._backoff = (backoff_initial_s, backoff_max_s)
         self._observer = observer
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        # A revoked partition's batch finishes (and stores its offsets) first.
-        await self._wait_idle()
+        # A revoked partition's batch should finish (and store its offsets) first, so its
+        # next owner starts past it. But never for longer than the member can stay away from
+        # the rejoin: a batch can outlast the rebalance (a slow or retried transaction, one
+        # waiting on rows another member holds), and a member evicted for it goes on
+        # applying and committing as a stale member, its partitions stalled until it is
+        # done. Going on without it is safe: the batch's events are claimed in the inbox and
+        # its offsets stored (never backwards) in its own transaction whenever it commits,
+        # so the next owner repeats none of it, and skips nothing.
+        try:
+            await asyncio.wait_for(self._wait_idle(), self._revoke_wait_s)
+        except TimeoutError:
+            log.warning(
+                "%s: a batch still applying after %.1fs; rejoining the group without it",
+                self._group,
+                self._revoke_wait_s,
+            )
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         # The fetcher may start on a new partition before the stored offsets are read:

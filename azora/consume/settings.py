@@ -23,3 +23,7 @@ class LoopSettings:
     # Kafka's copy of the offsets (for lag tools) is refreshed at most this often: a commit
     # per batch cost the broker and this process a request each for nothing Postgres lacks.
     kafka_commit_interval_s: float = 1.0
+    # How long a rebalance waits for the batch being applied before the member rejoins
+    # without it: well inside the rebalance timeout (the session timeout), or the group
+    # evicts the member (`offsets.SeekToStoredOffsets`).
+    revoke_wait_s: float = 10.0

@@ -7,7 +7,7 @@ from contextlib import aclosing
 from typing import Any
 
 from aiokafka import TopicPartition
-from aiokafka.errors import CommitFailedError
+from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
 from azora.consume.offsets import KafkaCommits
@@ -68,15 +68,18 @@ async def test_partitions_no_longer_owned_are_left_out() -> None:
 
 
 class RefusingOnce(FakeConsumer):
-    """Refuses its first commit, as a group in the middle of a rebalance does."""
+    """Refuses its first commit with `refusal`."""
+
+    def __init__(self, refusal: Exception) -> None:
+        super().__init__()
+        self.refusal = refusal
+        self.attempts = 0
 
     async def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
-        if not self.refused:
-            self.refused = True
-            raise CommitFailedError("the group is rebalancing")
+        self.attempts += 1
+        if self.attempts == 1:
+            raise self.refusal
         await super().commit(offsets)
-
-    refused = False
 
 
 class Reassigned(FakeConsumer):
@@ -88,23 +91,39 @@ class Reassigned(FakeConsumer):
         return super().assignment() if self.owns else set()
 
 
-async def test_a_commit_kafka_refused_is_sent_again() -> None:
-    consumer = RefusingOnce()
+async def test_a_commit_kafka_refused_for_another_reason_is_sent_again() -> None:
+    consumer = RefusingOnce(KafkaError("the coordinator cannot take it now"))
     async with aclosing(commits_for(consumer, interval_s=0)) as commits:
         commits.schedule({(TOPIC, 0): 10})
         for _ in range(100):
             if consumer.commits:
                 break
             await asyncio.sleep(0.05)
-    assert consumer.refused
     assert committed(consumer) == [{0: 10}]
 
 
-async def test_a_partition_given_back_gets_its_stored_offset_committed_again() -> None:
-    consumer = Reassigned()
+async def test_a_commit_refused_to_a_stale_member_is_not_sent_again() -> None:
+    # aiokafka has asked to rejoin; resending would be refused for as long as that takes.
+    consumer = RefusingOnce(CommitFailedError("the group has rebalanced without this member"))
     async with aclosing(commits_for(consumer, interval_s=0)) as commits:
-        commits.schedule({(TOPIC, 0): 10})  # not owned when it goes out: forgotten
-        await asyncio.sleep(0)
-        consumer.owns = True
-        commits.schedule({(TOPIC, 0): 10})  # assigned again, resumed at the stored offset
+        commits.schedule({(TOPIC, 0): 10})
+        await until_attempted(consumer, 1)
+    assert consumer.attempts == 1, "closing found nothing pending to send"
+    assert committed(consumer) == []
+
+
+async def test_the_rejoin_commits_the_offset_refused_to_the_stale_member() -> None:
+    consumer = RefusingOnce(CommitFailedError("the group has rebalanced without this member"))
+    async with aclosing(commits_for(consumer, interval_s=0)) as commits:
+        commits.schedule({(TOPIC, 0): 10})
+        await until_attempted(consumer, 1)
+        commits.schedule({(TOPIC, 0): 10})  # the rejoin's assignment: the stored offset
     assert committed(consumer) == [{0: 10}]
+
+
+async def until_attempted(consumer: RefusingOnce, attempts: int) -> None:
+    for _ in range(1000):
+        if consumer.attempts >= attempts:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{consumer.attempts} commit attempts, waited for {attempts}")
