@@ -74,9 +74,13 @@ from schemas.topic import DAY_MS, FOREVER, TopicSpec
 from schemas.tutor import (
     LEARNING_PATH_FAILED,
     LEARNING_PATH_GENERATED,
+    LEARNING_PATH_GENERATED_V2,
     LEARNING_PATH_REQUESTED,
+    LEARNING_PATH_REQUESTED_V2,
     TUTOR_ANSWERED,
+    TUTOR_ANSWERED_V2,
     TUTOR_ASKED,
+    TUTOR_ASKED_V2,
     TUTOR_FAILED,
 )
 from schemas.wallet import (
@@ -108,7 +112,9 @@ __all__ = [
     "FOREVER",
     "LEARNING_PATH_FAILED",
     "LEARNING_PATH_GENERATED",
+    "LEARNING_PATH_GENERATED_V2",
     "LEARNING_PATH_REQUESTED",
+    "LEARNING_PATH_REQUESTED_V2",
     "LESSON_COMPLETION_REJECTED",
     "LESSON_COMPLETION_REQUESTED",
     "PAYMENT_ATTEMPT_FAILED",
@@ -129,7 +135,9 @@ __all__ = [
     "SESSION_STARTED",
     "SUPERSEDED",
     "TUTOR_ANSWERED",
+    "TUTOR_ANSWERED_V2",
     "TUTOR_ASKED",
+    "TUTOR_ASKED_V2",
     "TUTOR_FAILED",
     "USER_CREDENTIALS_SET",
     "USER_ERASED",
@@ -191,8 +199,8 @@ def spec_for(payload: BaseModel) -> TopicSpec:
 
 
 # Topics a newer version replaced (read, never written), by their successor: see
-# `schemas.payments.SUPERSEDED`.
-SUPERSEDED: dict[TopicSpec, TopicSpec] = {**payments.SUPERSEDED}
+# `schemas.payments.SUPERSEDED`, `schemas.tutor.SUPERSEDED`.
+SUPERSEDED: dict[TopicSpec, TopicSpec] = {**payments.SUPERSEDED, **tutor.SUPERSEDED}
 
 # Dead-letter topics keep their poison for a month: long enough to fix and re-drive.
 DLQ_RETENTION_MS = 30 * DAY_MS

@@ -49,7 +49,8 @@ PERSONAL: Mapping[type[BaseModel], frozenset[str]] = {
     # Who granted a role or re-drove a dead letter: an operator's name.
     learning.UserRoleGranted: frozenset({"granted_by"}),
     operations.DeadLetterRedriven: frozenset({"redriven_by"}),
-    # Text a user wrote, and text generated from it (answers and paths quote it).
+    # Text a user wrote, and text generated from it (answers and paths quote it): the
+    # version 1 topics, still read, hold it in clear.
     tutor.TutorAsked: frozenset({"question"}),
     tutor.TutorAnswered: frozenset({"answer"}),
     tutor.LearningPathRequested: frozenset({"subject", "goals"}),
@@ -74,6 +75,16 @@ NOT_PERSONAL: Mapping[type[BaseModel], frozenset[str]] = {
     accounts.UserMfaSetupRequested: frozenset({"secret_ciphertext"}),
     accounts.UserMfaEnabled: frozenset({"secret_ciphertext"}),
     payments.PaymentIntentCreatedV2: frozenset({"client_secret_sealed"}),
+    # Sealed with the user's own key: what they wrote, and what the model wrote from it.
+    **{
+        model: frozenset({"personal"})
+        for model in (
+            tutor.TutorAskedV2,
+            tutor.TutorAnsweredV2,
+            tutor.LearningPathRequestedV2,
+            tutor.LearningPathGeneratedV2,
+        )
+    },
     # Whether the provider verified the email: a flag, not the address.
     oidc.UserOidcSignInRequested: frozenset({"email_verified"}),
     # Stripe's decline message ("Your card was declined."), not the card holder's words.

@@ -78,7 +78,7 @@ def _payments(settings: Settings) -> list[Service]:
 def _tutor(settings: Settings) -> list[Service]:
     from consumers.tutor.service import make_tutor
 
-    return [make_tutor(tutor_model(settings), tutor_quotas(settings))]
+    return [make_tutor(tutor_model(settings), tutor_quotas(settings), personal_vault(settings))]
 
 
 def _projections(settings: Settings) -> list[Service]:
@@ -181,6 +181,7 @@ def ingress_app(settings: Settings) -> FastAPI:
         secrets=secret_box(settings),
         waiter=CommandWaiter(databases.url_for(settings, "ingress")),
         asyncapi=asyncapi_document(make_broker(settings), topic_names),
+        vault=personal_vault(settings),
         logins=LoginThrottle(
             max_failures=settings.login_max_failures,
             max_failures_per_address=settings.login_max_failures_per_address,

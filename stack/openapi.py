@@ -22,6 +22,7 @@ def document() -> dict[str, Any]:
         secret_key=secrets.token_urlsafe(48),
         stripe_webhook_secret="whsec_" + secrets.token_urlsafe(24),
         payment_sealing_key=secrets.token_urlsafe(48),
+        personal_data_key=secrets.token_urlsafe(48),
     )
     openapi: dict[str, Any] = composition.ingress_app(settings).openapi()
     return openapi

@@ -12,7 +12,7 @@ from consumers.projections.dead_letters import DEAD_LETTERS
 from consumers.projections.enrollments import ENROLLMENT_VIEWS
 from consumers.projections.payments import PAYMENT_VIEWS
 from consumers.projections.sessions import SESSIONS
-from consumers.projections.tutor import TUTOR_VIEWS
+from consumers.projections.tutor import tutor_views
 from consumers.projections.users import make_users
 from consumers.projections.wallet import WALLET_VIEWS
 
@@ -26,7 +26,7 @@ def projections(vault: Vault) -> tuple[Service, ...]:
         ENROLLMENT_VIEWS,
         WALLET_VIEWS,
         PAYMENT_VIEWS,
-        TUTOR_VIEWS,
+        tutor_views(vault),
         DEAD_LETTERS,
         COMMAND_STATUS,
     )

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+from functools import partial
 
-from azora.consume.service import service, subscribe
+from azora.consume.service import Service, service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
+from azora.personal.vault import Vault
 from consumers.projections.batches import latest_per_key
+from consumers.projections.tutor_rows import (
+    PathFact,
+    QuestionFact,
+    path_row,
+    question_row,
+    sealed_users,
+)
 from schemas import catalogue as topics
 from schemas.erasure import UserErased
-from schemas.tutor import (
-    LearningPathFailed,
-    LearningPathGenerated,
-    LearningPathRequested,
-    TutorAnswered,
-    TutorAsked,
-    TutorFailed,
-)
 
-QuestionFact = TutorAsked | TutorAnswered | TutorFailed
-PathFact = LearningPathRequested | LearningPathGenerated | LearningPathFailed
-
+# Never for a user this projection was told is erased: the topics are not ordered, so a
+# rebuild may read a version 1 event (in clear) after the erasure.
 QUESTIONS = """
 INSERT INTO tutor_questions (question_id, user_id, conversation_id, status, rank, answer,
                                   model, tokens_in, tokens_out, latency_ms, reason, asked_at)
@@ -32,6 +31,7 @@ FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::smallint[], $6::
             $7::text[], $8::int[], $9::int[], $10::int[], $11::text[], $12::timestamptz[])
      AS t(question_id, user_id, conversation_id, status, rank, answer, model, tokens_in,
           tokens_out, latency_ms, reason, asked_at)
+WHERE NOT EXISTS (SELECT 1 FROM tutor_erased_users e WHERE e.user_id = t.user_id)
 ON CONFLICT (question_id) DO UPDATE SET
     status = CASE WHEN EXCLUDED.rank > tutor_questions.rank
                   THEN EXCLUDED.status ELSE tutor_questions.status END,
@@ -50,6 +50,7 @@ INSERT INTO learning_paths (path_id, user_id, status, rank, steps, model, reason
 SELECT t.path_id, t.user_id, t.status, t.rank, t.steps::jsonb, t.model, t.reason
 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::smallint[], $5::text[], $6::text[],
             $7::text[]) AS t(path_id, user_id, status, rank, steps, model, reason)
+WHERE NOT EXISTS (SELECT 1 FROM tutor_erased_users e WHERE e.user_id = t.user_id)
 ON CONFLICT (path_id) DO UPDATE SET
     status = CASE WHEN EXCLUDED.rank > learning_paths.rank
                   THEN EXCLUDED.status ELSE learning_paths.status END,
@@ -58,63 +59,60 @@ ON CONFLICT (path_id) DO UPDATE SET
     model = COALESCE(learning_paths.model, EXCLUDED.model),
     reason = COALESCE(learning_paths.reason, EXCLUDED.reason)
 """
-QUESTION_STATUS = {
-    topics.TUTOR_ASKED: ("pending", 0),
-    topics.TUTOR_ANSWERED: ("answered", 1),
-    topics.TUTOR_FAILED: ("failed", 1),
-}
-PATH_STATUS = {
-    topics.LEARNING_PATH_REQUESTED: ("pending", 0),
-    topics.LEARNING_PATH_GENERATED: ("generated", 1),
-    topics.LEARNING_PATH_FAILED: ("failed", 1),
-}
 
 
-async def on_question_event(events: Sequence[Event[QuestionFact]], uow: UnitOfWork) -> None:
-    """Move each question's row forward."""
-    rows = latest_per_key(events, key=lambda e: e.payload.question_id)
-    p = [e.payload for e in rows]
-    status = [QUESTION_STATUS[e.spec] for e in rows]
+async def on_question_event(
+    vault: Vault, events: Sequence[Event[QuestionFact]], uow: UnitOfWork
+) -> None:
+    """Move each question's row forward (rows whose words no longer open are dropped)."""
+    latest = latest_per_key(events, key=lambda e: e.payload.question_id)
+    ring = await vault.keyring(sealed_users([e.payload for e in latest]))
+    opened = (question_row(e.spec, e.payload, ring) for e in latest)
+    rows = [row for row in opened if row is not None]
+    if not rows:
+        return
     await uow.conn.execute(
         QUESTIONS,
-        [x.question_id for x in p],
-        [x.user_id for x in p],
-        [getattr(x, "conversation_id", None) for x in p],
-        [s for s, _ in status],
-        [r for _, r in status],
-        [getattr(x, "answer", None) for x in p],
-        [getattr(x, "model", None) for x in p],
-        [getattr(x, "tokens_in", None) for x in p],
-        [getattr(x, "tokens_out", None) for x in p],
-        [getattr(x, "latency_ms", None) for x in p],
-        [getattr(x, "reason", None) for x in p],
-        [getattr(x, "asked_at", None) for x in p],
+        [r.question_id for r in rows],
+        [r.user_id for r in rows],
+        [r.conversation_id for r in rows],
+        [r.status for r in rows],
+        [r.rank for r in rows],
+        [r.answer for r in rows],
+        [r.model for r in rows],
+        [r.tokens_in for r in rows],
+        [r.tokens_out for r in rows],
+        [r.latency_ms for r in rows],
+        [r.reason for r in rows],
+        [r.asked_at for r in rows],
     )
 
 
-async def on_path_event(events: Sequence[Event[PathFact]], uow: UnitOfWork) -> None:
-    """Move each learning path's row forward."""
-    rows = latest_per_key(events, key=lambda e: e.payload.path_id)
-    p = [e.payload for e in rows]
-    status = [PATH_STATUS[e.spec] for e in rows]
-    steps = [
-        json.dumps(x.model_dump(mode="json")["steps"]) if hasattr(x, "steps") else None for x in p
-    ]
+async def on_path_event(vault: Vault, events: Sequence[Event[PathFact]], uow: UnitOfWork) -> None:
+    """Move each learning path's row forward (rows whose words no longer open are dropped)."""
+    latest = latest_per_key(events, key=lambda e: e.payload.path_id)
+    ring = await vault.keyring(sealed_users([e.payload for e in latest]))
+    opened = (path_row(e.spec, e.payload, ring) for e in latest)
+    rows = [row for row in opened if row is not None]
+    if not rows:
+        return
     await uow.conn.execute(
         PATHS,
-        [x.path_id for x in p],
-        [x.user_id for x in p],
-        [s for s, _ in status],
-        [r for _, r in status],
-        steps,
-        [getattr(x, "model", None) for x in p],
-        [getattr(x, "reason", None) for x in p],
+        [r.path_id for r in rows],
+        [r.user_id for r in rows],
+        [r.status for r in rows],
+        [r.rank for r in rows],
+        [r.steps for r in rows],
+        [r.model for r in rows],
+        [r.reason for r in rows],
     )
 
 
-# What an erased user wrote (questions, answers quoting them, path goals) goes.
+# What an erased user wrote (questions, answers quoting them, path goals) goes; their id is
+# remembered so that no later event brings it back.
 ERASED = """
-WITH t AS (SELECT unnest($1::uuid[]) AS user_id),
+WITH t AS (SELECT DISTINCT unnest($1::uuid[]) AS user_id),
+remembered AS (INSERT INTO tutor_erased_users SELECT user_id FROM t ON CONFLICT DO NOTHING),
 questions AS (DELETE FROM tutor_questions WHERE user_id IN (SELECT user_id FROM t))
 DELETE FROM learning_paths WHERE user_id IN (SELECT user_id FROM t)
 """
@@ -125,15 +123,35 @@ async def on_user_erased(events: Sequence[Event[UserErased]], uow: UnitOfWork) -
     await uow.conn.execute(ERASED, [event.payload.user_id for event in events])
 
 
-# Ranked, COALESCEd upserts: a repeat changes nothing.
-TUTOR_VIEWS = service(
-    "tutor_views",
-    subscribe(topics.TUTOR_ASKED, on_question_event, replay_safe=True),
-    subscribe(topics.TUTOR_ANSWERED, on_question_event, replay_safe=True),
-    subscribe(topics.TUTOR_FAILED, on_question_event, replay_safe=True),
-    subscribe(topics.LEARNING_PATH_REQUESTED, on_path_event, replay_safe=True),
-    subscribe(topics.LEARNING_PATH_GENERATED, on_path_event, replay_safe=True),
-    subscribe(topics.LEARNING_PATH_FAILED, on_path_event, replay_safe=True),
-    subscribe(topics.USER_ERASED, on_user_erased, replay_safe=True),
-    tables=("tutor_questions", "learning_paths"),
-)
+def tutor_views(vault: Vault) -> Service:
+    """The tutor read models, opening users' words with keys from `vault`.
+
+    Ranked, COALESCEd upserts: a repeat changes nothing.
+    """
+    questions = partial(on_question_event, vault)
+    paths = partial(on_path_event, vault)
+    return service(
+        "tutor_views",
+        *(
+            subscribe(spec, questions, replay_safe=True)
+            for spec in (
+                topics.TUTOR_ASKED,
+                topics.TUTOR_ASKED_V2,
+                topics.TUTOR_ANSWERED,
+                topics.TUTOR_ANSWERED_V2,
+                topics.TUTOR_FAILED,
+            )
+        ),
+        *(
+            subscribe(spec, paths, replay_safe=True)
+            for spec in (
+                topics.LEARNING_PATH_REQUESTED,
+                topics.LEARNING_PATH_REQUESTED_V2,
+                topics.LEARNING_PATH_GENERATED,
+                topics.LEARNING_PATH_GENERATED_V2,
+                topics.LEARNING_PATH_FAILED,
+            )
+        ),
+        subscribe(topics.USER_ERASED, on_user_erased, replay_safe=True),
+        tables=("tutor_questions", "learning_paths", "tutor_erased_users"),
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from schemas.tutor import QUOTA_EXCEEDED, LearningPathRequested, PathStep, TutorAsked
+from schemas.tutor import QUOTA_EXCEEDED, LearningPathGoals, Level, PathStep
 
 SYSTEM = (
     "You are Azora's tutor. Answer the learner's question clearly and correctly. When a "
@@ -22,6 +22,9 @@ PATH_SYSTEM = (
     '"objectives": [...], "course_ids": [...]}]}. Use only course ids from the catalogue.'
 )
 MALFORMED = "the model's output did not match the learning path schema (after one retry)"
+# Why a command of a user erased before it was answered has no outcome: neutral, it quotes
+# nothing of theirs (their words can no longer be opened, nor an answer sealed for them).
+ERASED = "the account was erased before this could be answered"
 
 Message = dict[str, str]
 
@@ -65,7 +68,7 @@ def path_format() -> dict[str, Any]:
 
 
 def question_messages(
-    question: TutorAsked, lesson: Mapping[str, Any] | None, history: Sequence[Message]
+    question: str, lesson: Mapping[str, Any] | None, history: Sequence[Message]
 ) -> list[Message]:
     """The chat for one question: the tutor's brief, the lesson if any, the conversation."""
     messages = [{"role": "system", "content": SYSTEM}]
@@ -76,12 +79,12 @@ def question_messages(
         )
         messages.append({"role": "system", "content": context})
     messages += history
-    messages.append({"role": "user", "content": question.question})
+    messages.append({"role": "user", "content": question})
     return messages
 
 
 def path_messages(
-    request: LearningPathRequested, catalog: Sequence[Mapping[str, Any]]
+    goals: LearningPathGoals, level: Level, catalog: Sequence[Mapping[str, Any]]
 ) -> list[Message]:
     """The chat asking for a learning path over the courses of `catalog`."""
     return [
@@ -94,7 +97,7 @@ def path_messages(
         {
             "role": "user",
             "content": json.dumps(
-                {"subject": request.subject, "level": request.level, "goals": list(request.goals)}
+                {"subject": goals.subject, "level": level, "goals": list(goals.goals)}
             ),
         },
     ]

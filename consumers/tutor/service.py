@@ -6,6 +6,7 @@ from functools import partial
 
 from azora.consume.held import HeldResults
 from azora.consume.service import Service, service, subscribe
+from azora.personal.vault import Vault
 from consumers.tutor import handlers
 from consumers.tutor.gateway import ModelGateway, ModelResult
 from consumers.tutor.quota import Quotas
@@ -16,9 +17,12 @@ from schemas import catalogue as topics
 HELD_RESULTS = 2048
 
 
-def make_tutor(model: ModelGateway, quotas: Quotas, *, held: int = HELD_RESULTS) -> Service:
-    """The tutor service around a model gateway, with each user's hourly quotas; the last
-    `held` model results kept for retries."""
+def make_tutor(
+    model: ModelGateway, quotas: Quotas, vault: Vault, *, held: int = HELD_RESULTS
+) -> Service:
+    """The tutor service around a model gateway, with each user's hourly quotas and the
+    vault of users' keys (to open their words and seal its answers); the last `held` model
+    results kept for retries."""
     answers: HeldResults[ModelResult] = HeldResults(held)
     drafts: HeldResults[handlers.Drafted] = HeldResults(held)
     return service(
@@ -32,14 +36,23 @@ def make_tutor(model: ModelGateway, quotas: Quotas, *, held: int = HELD_RESULTS)
             handlers.on_role_granted,
             acts_on=lambda grant: grant.role == "admin",
         ),
-        subscribe(
-            topics.TUTOR_ASKED,
-            partial(handlers.on_asked, quotas),
-            prepare=partial(handlers.answer_questions, model, quotas, answers),
+        # Version 1 commands (in clear) are still read: an ingress of the previous release
+        # may have written them during the upgrade.
+        *(
+            subscribe(
+                spec,
+                partial(handlers.on_asked, quotas),
+                prepare=partial(handlers.answer_questions, model, quotas, vault, answers),
+            )
+            for spec in (topics.TUTOR_ASKED, topics.TUTOR_ASKED_V2)
         ),
-        subscribe(
-            topics.LEARNING_PATH_REQUESTED,
-            partial(handlers.on_path_requested, quotas),
-            prepare=partial(handlers.draft_paths, model, quotas, drafts),
+        *(
+            subscribe(
+                spec,
+                partial(handlers.on_path_requested, quotas),
+                prepare=partial(handlers.draft_paths, model, quotas, vault, drafts),
+            )
+            for spec in (topics.LEARNING_PATH_REQUESTED, topics.LEARNING_PATH_REQUESTED_V2)
         ),
+        subscribe(topics.USER_ERASED, handlers.on_user_erased),
     )

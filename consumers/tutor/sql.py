@@ -10,10 +10,30 @@ CATALOG = """
 SELECT course_id, title, level, category FROM tutor.courses
 ORDER BY (level = $1) DESC, title LIMIT 50
 """
+# Never for a user the tutor was told is erased (their erasure may have been applied by
+# another instance while this question was with the model).
 SAVE_MESSAGES = """
-INSERT INTO tutor.messages (conversation_id, question_id, role, content, at)
-SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
+INSERT INTO tutor.messages (conversation_id, question_id, role, content, at, user_id)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[],
+                     $6::uuid[]) AS t(conversation_id, question_id, role, content, at, user_id)
+WHERE NOT EXISTS (SELECT 1 FROM tutor.erased_users e WHERE e.user_id = t.user_id)
 ON CONFLICT DO NOTHING
+"""
+# One statement: the erasure remembered, and everything of the users' deleted. Rows written
+# before messages named their user (revision 0026) go with any conversation of theirs that
+# has a named row; a conversation is one user's.
+FORGET_USERS = """
+WITH erased AS (SELECT DISTINCT unnest($1::uuid[]) AS user_id),
+remembered AS (
+    INSERT INTO tutor.erased_users SELECT user_id FROM erased ON CONFLICT DO NOTHING
+),
+uses AS (DELETE FROM tutor.usage WHERE user_id IN (SELECT user_id FROM erased)),
+enrollments AS (DELETE FROM tutor.enrollments WHERE user_id IN (SELECT user_id FROM erased)),
+admins AS (DELETE FROM tutor.admins WHERE user_id IN (SELECT user_id FROM erased))
+DELETE FROM tutor.messages
+WHERE user_id IN (SELECT user_id FROM erased)
+   OR conversation_id IN (SELECT conversation_id FROM tutor.messages
+                          WHERE user_id IN (SELECT user_id FROM erased))
 """
 KEEP_COURSES = """
 INSERT INTO tutor.courses (course_id, title, description, category, level)

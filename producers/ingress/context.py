@@ -10,6 +10,7 @@ import asyncpg
 from fastapi import Request
 
 from azora.crypto import CREDENTIALS, REGISTRATION, SecretBox
+from azora.personal.vault import Vault
 from azora.settings import Settings
 from producers.ingress.bus import Bus
 from producers.ingress.oidc.registry import OidcSignIn
@@ -31,6 +32,8 @@ class IngressContext:
     secrets: SecretBox
     waiter: CommandWaiter
     asyncapi: dict[str, Any]
+    # Users' personal-data keys, read to seal what they write (identity makes them).
+    vault: Vault
     logins: LoginThrottle = field(default_factory=LoginThrottle)
     codes: UsedCodes = field(default_factory=UsedCodes)
     registrations: RegistrationThrottle = field(default_factory=RegistrationThrottle)

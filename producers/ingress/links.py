@@ -23,7 +23,12 @@ from schemas.erasure import UserErased
 from schemas.learning import CoursePublished, EnrollmentConfirmed, EnrollmentProgressed
 from schemas.oidc import UserOidcSignInAccepted, UserOidcSignInAcceptedV2
 from schemas.payments import PaymentIntentCreated, PaymentIntentCreatedV2, PaymentRefunded
-from schemas.tutor import LearningPathGenerated, TutorAnswered
+from schemas.tutor import (
+    LearningPathGenerated,
+    LearningPathGeneratedV2,
+    TutorAnswered,
+    TutorAnsweredV2,
+)
 from schemas.wallet import WalletTransferCompleted
 
 # Link name -> URL template, formatted with the ids the settling event names.
@@ -46,7 +51,9 @@ _TEMPLATES: dict[type[BaseModel], dict[str, str]] = {
     PaymentRefunded: {"payment": "/v1/payments/{payment_id}", "wallet": "/v1/wallet"},
     WalletTransferCompleted: {"wallet": "/v1/wallet", "transactions": "/v1/wallet/transactions"},
     TutorAnswered: {"question": "/v1/tutor/questions/{question_id}"},
+    TutorAnsweredV2: {"question": "/v1/tutor/questions/{question_id}"},
     LearningPathGenerated: {"path": "/v1/learning-paths/{path_id}"},
+    LearningPathGeneratedV2: {"path": "/v1/learning-paths/{path_id}"},
 }
 
 

@@ -11,7 +11,7 @@ from producers.ingress.context import IngressContext
 from producers.ingress.problems import Problem
 
 # Errors that mean Postgres is not answering (as opposed to a bad query).
-_UNAVAILABLE = (
+UNAVAILABLE = (
     OSError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
@@ -40,7 +40,7 @@ async def fetch_one(ctx: IngressContext, sql: str, *args: Any) -> asyncpg.Record
     """One row of a read model; 503 with Retry-After when Postgres does not answer."""
     try:
         row: asyncpg.Record | None = await pool_of(ctx).fetchrow(sql, *args)
-    except _UNAVAILABLE as exc:
+    except UNAVAILABLE as exc:
         raise _unavailable(str(exc)) from exc
     return row
 
@@ -49,7 +49,7 @@ async def fetch_all(ctx: IngressContext, sql: str, *args: Any) -> list[asyncpg.R
     """Rows of a read model; 503 with Retry-After when Postgres does not answer."""
     try:
         rows: list[asyncpg.Record] = await pool_of(ctx).fetch(sql, *args)
-    except _UNAVAILABLE as exc:
+    except UNAVAILABLE as exc:
         raise _unavailable(str(exc)) from exc
     return rows
 

@@ -14,6 +14,7 @@ from producers.ingress.auth import Ctx, CurrentUser
 from producers.ingress.bus import derived_id
 from producers.ingress.commands import IdempotencyKey, accepted, submit
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
+from producers.ingress.sealing import sealed_for
 from schemas.api import (
     LearningPath,
     PathAccepted,
@@ -22,7 +23,13 @@ from schemas.api import (
     QuestionAccepted,
     QuestionRequest,
 )
-from schemas.tutor import QUOTA_EXCEEDED, LearningPathRequested, TutorAsked
+from schemas.tutor import (
+    QUOTA_EXCEEDED,
+    LearningPathGoals,
+    LearningPathRequestedV2,
+    TutorAskedV2,
+    TutorQuestionText,
+)
 
 router = APIRouter(prefix="/v1", tags=["tutor"], responses=PROBLEM_RESPONSES)
 
@@ -53,6 +60,7 @@ WHERE path_id = $1 AND user_id = $2
     response_model=QuestionAccepted,
     responses={
         404: documented("conversation_id names another user's conversation"),
+        409: documented("The account has no personal-data key to seal the question with"),
         429: documented("Question quota used up (see Retry-After)"),
     },
 )
@@ -84,16 +92,17 @@ async def ask(
         )
     asked_at = datetime.now(UTC)
 
-    async def build(command_id: uuid.UUID) -> TutorAsked:
+    async def build(command_id: uuid.UUID) -> TutorAskedV2:
         question_id = derived_id(command_id, "question")
-        return TutorAsked(
+        personal = await sealed_for(ctx, user.user_id, TutorQuestionText(question=body.question))
+        return TutorAskedV2(
             question_id=question_id,
             user_id=user.user_id,
             conversation_id=body.conversation_id or question_id,
-            question=body.question,
             course_id=body.course_id,
             lesson_id=body.lesson_id,
             asked_at=asked_at,
+            personal=personal,
         )
 
     command_id = await submit(
@@ -142,7 +151,12 @@ async def question(question_id: uuid.UUID, user: CurrentUser, ctx: Ctx) -> Quest
     )
 
 
-@router.post("/learning-paths", status_code=202, response_model=PathAccepted)
+@router.post(
+    "/learning-paths",
+    status_code=202,
+    response_model=PathAccepted,
+    responses={409: documented("The account has no personal-data key to seal the goals with")},
+)
 async def request_path(
     body: PathRequest,
     user: CurrentUser,
@@ -152,13 +166,13 @@ async def request_path(
 ) -> dict[str, Any]:
     """Ask for a learning path; it appears at `/v1/learning-paths/{path_id}`."""
 
-    async def build(command_id: uuid.UUID) -> LearningPathRequested:
-        return LearningPathRequested(
+    async def build(command_id: uuid.UUID) -> LearningPathRequestedV2:
+        goals = LearningPathGoals(subject=body.subject, goals=tuple(body.goals))
+        return LearningPathRequestedV2(
             path_id=derived_id(command_id, "path"),
             user_id=user.user_id,
-            subject=body.subject,
             level=body.level,
-            goals=tuple(body.goals),
+            personal=await sealed_for(ctx, user.user_id, goals),
         )
 
     command_id = await submit(

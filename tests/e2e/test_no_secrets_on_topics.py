@@ -71,7 +71,7 @@ JOURNEY_TOPICS = (
     catalogue.SESSION_REFRESHED,
     catalogue.PAYMENT_INTENT_CREATED_V2,
     catalogue.PAYMENT_WEBHOOK_RECEIVED_V2,
-    catalogue.TUTOR_ASKED,
+    catalogue.TUTOR_ASKED_V2,
 )
 
 

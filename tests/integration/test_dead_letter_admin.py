@@ -27,6 +27,7 @@ from producers.ingress.transport import KafkaTransport, ingress_producer
 from producers.ingress.waiter import CommandWaiter
 from schemas import catalogue
 from schemas.accounts import UserRegistrationRequested
+from tests.support.key_store import memory_vault
 from tests.support.registrations import on_registration_requested
 from tests.support.world import World, eventually, running
 
@@ -51,6 +52,7 @@ async def ingress(world: World) -> AsyncIterator[tuple[httpx.AsyncClient, TokenS
         secrets=SecretBox(secret),
         waiter=CommandWaiter(settings.database_url),
         asyncapi={},
+        vault=memory_vault(),
     )
     await kafka.start()
     ctx.pool = await azora_db.create_pool(settings.database_url, min_size=1, max_size=2)

@@ -8,7 +8,6 @@ import dataclasses
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import pytest
 from aiokafka.structs import ConsumerRecord
@@ -22,14 +21,16 @@ from azora.messages import Event
 from consumers.tutor.service import make_tutor
 from schemas import catalogue
 from schemas.catalogue import TopicSpec
-from schemas.tutor import TutorAsked
+from schemas.tutor import TutorAskedV2
 from stack import composition
 from tests.support.model_server import ModelServer
+from tests.support.tutor_questions import an_asker, sealed_question
 from tests.support.world import World, running
 
 pytestmark = pytest.mark.integration
 
-ASKED = catalogue.TUTOR_ASKED
+ASKED = catalogue.TUTOR_ASKED_V2
+ANSWERED = catalogue.TUTOR_ANSWERED_V2
 
 
 @pytest.fixture
@@ -47,7 +48,9 @@ def tutor_world(world: World, model_server: ModelServer) -> World:
 def tutor(world: World) -> Service:
     """The tutor service of this world, in a consumer group of its own."""
     made = make_tutor(
-        composition.tutor_model(world.settings), composition.tutor_quotas(world.settings)
+        composition.tutor_model(world.settings),
+        composition.tutor_quotas(world.settings),
+        composition.personal_vault(world.settings),
     )
     return dataclasses.replace(made, name=f"tutor-{uuid.uuid4().hex[:8]}")
 
@@ -57,7 +60,7 @@ def failing_once(service: Service, error: Exception) -> tuple[Service, list[int]
     calls: list[int] = []
     handler = service.handlers[ASKED]
 
-    async def fails_once(events: Sequence[Event[TutorAsked]], uow: UnitOfWork) -> None:
+    async def fails_once(events: Sequence[Event[TutorAskedV2]], uow: UnitOfWork) -> None:
         calls.append(len(events))
         if len(calls) == 1:
             raise error
@@ -67,15 +70,10 @@ def failing_once(service: Service, error: Exception) -> tuple[Service, list[int]
     return dataclasses.replace(service, handlers=handlers), calls
 
 
-def question(text: str) -> TutorAsked:
-    asked = uuid.uuid4()
-    return TutorAsked(
-        question_id=asked,
-        user_id=uuid.uuid4(),
-        conversation_id=asked,
-        question=text,
-        asked_at=datetime.now(UTC),
-    )
+async def question(world: World, text: str) -> TutorAskedV2:
+    """A question of a new asker, sealed with their key as the ingress seals it."""
+    vault = composition.personal_vault(world.settings)
+    return await sealed_question(vault, await an_asker(vault), text)
 
 
 def payloads(records: Sequence[ConsumerRecord]) -> list[dict[str, object]]:
@@ -94,14 +92,12 @@ async def test_a_question_whose_transaction_failed_after_its_answer_is_not_asked
     tutor_world: World, model_server: ModelServer, error: Exception
 ) -> None:
     marker = f"#once-{uuid.uuid4().hex}"
-    asked = question(f"What is a monad? {marker}")
+    asked = await question(tutor_world, f"What is a monad? {marker}")
     service, calls = failing_once(tutor(tutor_world), error)
     await tutor_world.publish([asked])
 
     async with running(tutor_world, service):
-        answered = await tutor_world.wait_for_records(
-            tutor_world.names.physical(catalogue.TUTOR_ANSWERED), 1
-        )
+        answered = await tutor_world.wait_for_records(tutor_world.names.physical(ANSWERED), 1)
 
     assert [p["question_id"] for p in payloads(answered)] == [str(asked.question_id)]
     assert len(calls) >= 2, "the first transaction did fail"
@@ -112,14 +108,14 @@ async def test_a_question_postgres_cannot_store_is_dead_lettered_after_a_single_
     tutor_world: World, model_server: ModelServer
 ) -> None:
     marker = f"#nul-{uuid.uuid4().hex}"
-    bad = question(f"a\u0000b {marker}")
-    good = [question(f"What is {n}? {marker}-good") for n in range(3)]
+    bad = await question(tutor_world, f"a\u0000b {marker}")
+    good = [await question(tutor_world, f"What is {n}? {marker}-good") for n in range(3)]
     await tutor_world.publish([good[0], bad, *good[1:]])
 
     async with running(tutor_world, tutor(tutor_world)):
         (letter,) = await tutor_world.wait_for_records(tutor_world.names.dlq(ASKED), 1)
         answered = await tutor_world.wait_for_records(
-            tutor_world.names.physical(catalogue.TUTOR_ANSWERED), len(good)
+            tutor_world.names.physical(ANSWERED), len(good)
         )
 
     headers = {k: v.decode() for k, v in letter.headers}
@@ -138,17 +134,15 @@ async def test_a_model_answering_with_no_choices_fails_the_question_after_a_sing
     tutor_world: World, model_server: ModelServer
 ) -> None:
     marker = f"#empty-{uuid.uuid4().hex}"
-    bad = question(f"Anything? #no-choices {marker}")
-    good = question(f"What is a functor? {marker}-good")
+    bad = await question(tutor_world, f"Anything? #no-choices {marker}")
+    good = await question(tutor_world, f"What is a functor? {marker}-good")
     await tutor_world.publish([bad, good])
 
     async with running(tutor_world, tutor(tutor_world)):
         (failed,) = await tutor_world.wait_for_records(
             tutor_world.names.physical(catalogue.TUTOR_FAILED), 1
         )
-        (answered,) = await tutor_world.wait_for_records(
-            tutor_world.names.physical(catalogue.TUTOR_ANSWERED), 1
-        )
+        (answered,) = await tutor_world.wait_for_records(tutor_world.names.physical(ANSWERED), 1)
 
     [failure] = payloads([failed])
     assert failure["question_id"] == str(bad.question_id)

@@ -19,6 +19,7 @@ from producers.ingress.passwords import Passwords
 from producers.ingress.tokens import TokenService
 from producers.ingress.transport import KafkaTransport, ingress_producer
 from producers.ingress.waiter import CommandWaiter
+from tests.support.key_store import memory_vault
 from tests.support.secrets import random_sealing_key, random_webhook_secret
 
 
@@ -67,6 +68,7 @@ def in_memory_app(
         secrets=SecretBox(secret),
         waiter=CommandWaiter(settings.database_url),
         asyncapi={},
+        vault=memory_vault(),
     )
     kafka = KafkaTransport(lambda: ingress_producer(settings))  # never started: no lifespan
     return create_app(ctx, kafka, fast_path=fast_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from typing import Any
 
@@ -12,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from azora.credential_sealing import LoginSecrets, seal_credentials
 from azora.crypto import CREDENTIALS, SecretBox
+from azora.personal.sections import open_section
 from azora.settings import Settings
 from azora.topics import TopicNames
 from producers.ingress import credentials, tutor
@@ -19,10 +22,13 @@ from producers.ingress.app import create_app
 from producers.ingress.bus import Bus
 from producers.ingress.context import IngressContext
 from producers.ingress.passwords import Passwords
+from producers.ingress.sealing import NO_KEY_DETAIL
 from producers.ingress.throttle import LoginLocked, LoginThrottle
 from producers.ingress.tokens import TokenService
 from producers.ingress.transport import make_broker
 from producers.ingress.waiter import CommandWaiter
+from schemas.tutor import TutorQuestionText
+from tests.support.key_store import memory_vault
 from tests.support.secrets import random_webhook_secret
 from tests.unit.test_ingress import SECRET, RecordingTransport
 
@@ -199,19 +205,25 @@ def read_models() -> ReadModels:
 
 
 @pytest.fixture
-def ctx(clock: Clock, read_models: ReadModels) -> IngressContext:
+def transport() -> RecordingTransport:
+    return RecordingTransport()
+
+
+@pytest.fixture
+def ctx(clock: Clock, read_models: ReadModels, transport: RecordingTransport) -> IngressContext:
     settings = Settings(
         env="test", secret_key=SECRET, stripe_webhook_secret=random_webhook_secret()
     )
     hasher = PasswordHasher(time_cost=1, memory_cost=8192)
     context = IngressContext(
         settings=settings,
-        bus=Bus(RecordingTransport(), TopicNames(), SECRET),
+        bus=Bus(transport, TopicNames(), SECRET),
         tokens=TokenService(SECRET, 900, 3600),
         passwords=Passwords(hasher),
         secrets=SecretBox(SECRET),
         waiter=CommandWaiter(settings.database_url),
         asyncapi={},
+        vault=memory_vault(),
         logins=LoginThrottle(max_failures=5, window_s=900, lockout_s=900, clock=clock),
     )
     context.pool = read_models  # type: ignore[assignment]
@@ -281,12 +293,48 @@ def test_a_question_cannot_continue_another_users_conversation(
     )
     assert answer.status_code == 404
     read_models.question_owners[conversation] = mine
+    asyncio.run(ctx.vault.create_key(mine))
     answer = client.post(
         "/v1/tutor/questions",
         json={"question": "And then?", "conversation_id": str(conversation)},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert answer.status_code == 202
+
+
+def test_a_user_with_no_personal_data_key_is_told_why_their_words_cannot_be_taken(
+    client: TestClient, ctx: IngressContext, transport: RecordingTransport
+) -> None:
+    token = ctx.tokens.issue(uuid.uuid4(), ("student",), uuid.uuid4(), 0).access_token
+    bodies = {
+        "/v1/tutor/questions": {"question": "What is a partition?"},
+        "/v1/learning-paths": {"subject": "Kafka", "level": "beginner", "goals": ["a broker"]},
+    }
+    for path, body in bodies.items():
+        refused = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["detail"] == NO_KEY_DETAIL
+    assert transport.sent == []
+
+
+def test_a_question_and_its_goals_are_published_sealed_with_the_users_key(
+    client: TestClient, ctx: IngressContext, transport: RecordingTransport
+) -> None:
+    user = uuid.uuid4()
+    asyncio.run(ctx.vault.create_key(user))
+    token = ctx.tokens.issue(user, ("student",), uuid.uuid4(), 0).access_token
+    asked = client.post(
+        "/v1/tutor/questions",
+        json={"question": "What is a partition?"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert asked.status_code == 202, asked.text
+    ring = asyncio.run(ctx.vault.keyring([user]))
+    (sent,) = transport.sent
+    assert b"What is a partition?" not in sent.value
+    payload = json.loads(sent.value)["payload"]
+    opened = open_section(ring, user, payload["personal"], TutorQuestionText)
+    assert opened == TutorQuestionText(question="What is a partition?")
 
 
 def erase(client: TestClient, ctx: IngressContext, user_id: uuid.UUID, body: Any) -> Any:

@@ -6,28 +6,34 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from consumers.tutor.rules import SYSTEM, Request, accepted_path, admitted, question_messages
-from schemas.tutor import TutorAsked
-
-
-def a_question() -> TutorAsked:
-    return TutorAsked(
-        question_id=uuid.uuid4(),
-        user_id=uuid.uuid4(),
-        conversation_id=uuid.uuid4(),
-        question="What is a monad?",
-        asked_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )
+from consumers.tutor.rules import (
+    SYSTEM,
+    Request,
+    accepted_path,
+    admitted,
+    path_messages,
+    question_messages,
+)
+from schemas.tutor import LearningPathGoals
 
 
 def test_a_question_comes_after_the_brief_the_lesson_and_the_conversation() -> None:
     lesson = {"title": "Functors", "course_title": "FP", "content": "fmap..."}
     history = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
-    messages = question_messages(a_question(), lesson, history)
+    messages = question_messages("What is a monad?", lesson, history)
     assert messages[0] == {"role": "system", "content": SYSTEM}
     assert "Lesson 'Functors' of the course 'FP'" in messages[1]["content"]
     assert messages[2:4] == history
     assert messages[-1] == {"role": "user", "content": "What is a monad?"}
+
+
+def test_a_path_is_asked_for_with_the_subject_level_and_goals_over_the_catalogue() -> None:
+    course = {"course_id": uuid.uuid4(), "title": "FP", "level": "beginner"}
+    goals = LearningPathGoals(subject="Haskell", goals=("read monads",))
+    messages = path_messages(goals, "beginner", [course])
+    assert str(course["course_id"]) in messages[1]["content"]
+    asked = json.loads(messages[-1]["content"])
+    assert asked == {"subject": "Haskell", "level": "beginner", "goals": ["read monads"]}
 
 
 def test_a_path_keeps_only_courses_azora_has_and_needs_a_step() -> None:

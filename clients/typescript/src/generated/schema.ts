@@ -3705,6 +3705,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
+            /** @description The account has no personal-data key to seal the goals with */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
             /** @description Request body too large (the reason names the limit) */
             413: {
                 headers: {
@@ -4289,6 +4298,15 @@ export interface operations {
             };
             /** @description conversation_id names another user's conversation */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The account has no personal-data key to seal the question with */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
