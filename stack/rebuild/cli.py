@@ -61,6 +61,13 @@ def rebuild_command(
     final_gap: Annotated[
         int, typer.Option(help="Swap once a pass leaves at most this many events", min=0)
     ] = 2_000,
+    swap: Annotated[
+        bool,
+        typer.Option(
+            help="--no-swap: build up to the live offsets and leave the shadow tables to "
+            "inspect (the live ones stay; --restart or the next rebuild drops them)"
+        ),
+    ] = True,
 ) -> None:
     """Rebuild a projection into fresh tables from the earliest offsets, then swap them in.
 
@@ -106,6 +113,7 @@ def rebuild_command(
             restart=restart,
             allow_truncated=allow_truncated,
             final_gap=final_gap,
+            swap=swap,
             on_progress=show,
         )
         with bar:
@@ -113,6 +121,13 @@ def rebuild_command(
         if outcome is None:
             console.print("stopped; run the same command again to resume")
             raise typer.Exit(1)
+        if not outcome.swapped:
+            console.print(
+                f"{name}: version {outcome.shadow.version} built in schema "
+                f"{outcome.shadow.schema}, not swapped ({outcome.applied:,} events in "
+                f"{outcome.seconds:.1f}s)"
+            )
+            return
         console.print(
             f"{name}: version {outcome.shadow.version} is live "
             f"({outcome.applied:,} events in {outcome.seconds:.1f}s)"

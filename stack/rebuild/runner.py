@@ -53,6 +53,7 @@ class ProjectionRebuild:
         verify: bool = False,
         restart: bool = False,
         allow_truncated: bool = False,
+        swap: bool = True,
         on_progress: Callable[[Progress], None] = lambda _: None,
     ) -> None:
         if not projection.tables:
@@ -65,13 +66,17 @@ class ProjectionRebuild:
         self.verify = verify
         self.restart = restart
         self.allow_truncated = allow_truncated
+        # False: build the shadow tables up to the live offsets and leave them beside the
+        # live ones, to be inspected (what would a rebuild write?) and dropped.
+        self.swap = swap
         self.on_progress = on_progress
         self.topics = projection.physical_topics(names)
         self.live_group = names.group("projections")
         self.progress = Progress()
 
     async def run(self, stop: asyncio.Event) -> Outcome | None:
-        """Rebuild and swap; None when `stop` came first (running again resumes it)."""
+        """Rebuild and swap (or only build, when told not to swap); None when `stop` came
+        first (running again resumes it)."""
         started = time.monotonic()
         live_pool = await db.create_pool(
             databases.url_for(self.settings, "projections"), min_size=1, max_size=2
@@ -138,7 +143,12 @@ class ProjectionRebuild:
         if checksums is None:
             return None
         return Outcome(
-            shadow, True, resumed, self.progress.applied, time.monotonic() - started, checksums
+            shadow,
+            self.swap,
+            resumed,
+            self.progress.applied,
+            time.monotonic() - started,
+            checksums,
         )
 
     async def _catch_up_and_swap(
@@ -148,7 +158,9 @@ class ProjectionRebuild:
             targets = await self._live_offsets(live_pool, reader)
             self.progress.remaining = reader.gap(targets)
             self.on_progress(self.progress)
-            if self.progress.remaining <= self.final_gap:
+            if not self.swap and self.progress.remaining == 0:
+                return {}
+            if self.swap and self.progress.remaining <= self.final_gap:
                 swapped = await swap(
                     reader,
                     live_pool,

@@ -103,6 +103,13 @@ async def begin(
         return shadow, False
 
 
+async def abandon(conn: Connection, shadow: Shadow) -> None:
+    """Drop a rebuild under way (or one built and left unswapped): its schema and its row."""
+    async with conn.transaction():
+        await conn.execute(ABANDON, shadow.projection)
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{shadow.schema}" CASCADE')
+
+
 async def swap(conn: Connection, shadow: Shadow, tables: tuple[str, ...]) -> None:
     """Inside the caller's transaction: the shadow tables become the live ones."""
     for table in tables:

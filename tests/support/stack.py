@@ -42,6 +42,7 @@ def stack_env(
         "AZORA_SECRET_KEY": settings.required_secret("secret_key"),
         "AZORA_STRIPE_WEBHOOK_SECRET": settings.required_secret("stripe_webhook_secret"),
         "AZORA_PAYMENT_SEALING_KEY": settings.required_secret("payment_sealing_key"),
+        "AZORA_PERSONAL_DATA_KEY": settings.required_secret("personal_data_key"),
         "AZORA_TOPIC_PREFIX": settings.topic_prefix,
         "AZORA_DATABASE_URL": settings.database_url,
         "AZORA_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,

@@ -58,6 +58,7 @@ INLINE_SECRETS = (
     "secrets.secretKey=" + random_secret_key(),
     "secrets.stripeWebhookSecret=" + random_webhook_secret(),
     "secrets.paymentSealingKey=" + random_sealing_key(),
+    "secrets.personalDataKey=" + random_secret_key(),
     "secrets.stripeApiKey=sk_test_x",
 )
 CRDS = {
@@ -599,6 +600,7 @@ def test_the_chart_writes_the_secret_from_values_when_no_existing_secret_is_name
         "AZORA_SECRET_KEY",
         "AZORA_STRIPE_WEBHOOK_SECRET",
         "AZORA_PAYMENT_SEALING_KEY",
+        "AZORA_PERSONAL_DATA_KEY",
         "STRIPE_API_KEY",
     }
     assert {"secretRef": {"name": "azora"}} in env_from
@@ -612,6 +614,7 @@ def test_the_chart_writes_the_secret_from_values_when_no_existing_secret_is_name
         ("secrets.secretKey=short", "secrets.secretKey must be 32 characters or more"),
         ("secrets.stripeWebhookSecret=", "secrets.stripeWebhookSecret is required"),
         ("secrets.paymentSealingKey=short", "secrets.paymentSealingKey must be 32 characters"),
+        ("secrets.personalDataKey=short", "secrets.personalDataKey must be 32 characters"),
     ],
 )
 def test_the_chart_refuses_to_write_a_secret_it_is_not_given(missing: str, message: str) -> None:

@@ -174,6 +174,9 @@ AZORA_{{ upper $owner }}_DATABASE_URL: {{ . | b64enc | quote }}
 {{- if lt (len ($s.paymentSealingKey | default "")) 32 }}
 {{- fail "secrets.paymentSealingKey must be 32 characters or more (AZORA_PAYMENT_SEALING_KEY)" }}
 {{- end }}
+{{- if lt (len ($s.personalDataKey | default "")) 32 }}
+{{- fail "secrets.personalDataKey must be 32 characters or more (AZORA_PERSONAL_DATA_KEY)" }}
+{{- end }}
 {{- with $s.secretKey }}
 AZORA_SECRET_KEY: {{ . | b64enc | quote }}
 {{- end }}
@@ -182,6 +185,9 @@ AZORA_STRIPE_WEBHOOK_SECRET: {{ . | b64enc | quote }}
 {{- end }}
 {{- with $s.paymentSealingKey }}
 AZORA_PAYMENT_SEALING_KEY: {{ . | b64enc | quote }}
+{{- end }}
+{{- with $s.personalDataKey }}
+AZORA_PERSONAL_DATA_KEY: {{ . | b64enc | quote }}
 {{- end }}
 {{- with $s.stripeApiKey }}
 STRIPE_API_KEY: {{ . | b64enc | quote }}
