@@ -86,7 +86,15 @@ async def test_a_member_whose_batch_outlasts_a_rebalance_rejoins_and_nothing_is_
     service = Service(name=f"test-{uuid.uuid4().hex[:8]}", handlers={TOPIC: handler})
     group = world.names.group(service.name)
     topic = world.names.physical(TOPIC)
-    numbers = await kafka.partitions_of(world.settings, topic)
+    # Asked until the broker's metadata has the new topic: right after other tests deleted
+    # theirs, a first answer can still be "no such topic" (and an empty set never splits).
+    numbers: list[int] = []
+
+    async def described() -> bool:
+        numbers[:] = await kafka.partitions_of(world.settings, topic)
+        return bool(numbers)
+
+    await eventually(described, timeout=60)
     partitions = {TopicPartition(topic, p) for p in numbers}
     first = [registration() for _ in range(10)]
     held = [registration() for _ in range(40)]
