@@ -95,6 +95,7 @@ def create_app(ctx: IngressContext, kafka: KafkaTransport, *, fast_path: bool = 
                 await ctx.oidc.close()
             await kafka.stop()
             await ctx.pool.close()
+            await ctx.vault.close()
 
     app = FastAPI(
         title="Azora API",
