@@ -43,13 +43,6 @@ from consumers.tutor.rules import (
     question_messages,
     quota_reason,
 )
-from schemas.erasure import UserErased
-from schemas.learning import (
-    CoursePublished,
-    EnrollmentConfirmed,
-    EnrollmentRevoked,
-    UserRoleGranted,
-)
 from schemas.tutor import (
     LearningPathFailed,
     LearningPathGeneratedV2,
@@ -202,71 +195,6 @@ async def _validated_path(
     return ModelResult(failure=MALFORMED), None
 
 
-async def on_course_published(events: Sequence[Event[CoursePublished]], uow: UnitOfWork) -> None:
-    """Keep the tutor's own copy of courses, their instructors and lesson content."""
-    courses = [e.payload for e in events]
-    await uow.conn.execute(
-        sql.KEEP_COURSES,
-        [c.course_id for c in courses],
-        [c.title for c in courses],
-        [c.description for c in courses],
-        [c.category for c in courses],
-        [c.level for c in courses],
-    )
-    await uow.conn.execute(
-        sql.KEEP_INSTRUCTORS,
-        [c.course_id for c in courses],
-        [c.instructor_id for c in courses],
-    )
-    lessons = [(c, lesson) for c in courses for m in c.modules for lesson in m.lessons]
-    await uow.conn.execute(
-        sql.KEEP_LESSONS,
-        [lesson.lesson_id for _, lesson in lessons],
-        [c.course_id for c, _ in lessons],
-        [c.title for c, _ in lessons],
-        [lesson.title for _, lesson in lessons],
-        [lesson.content for _, lesson in lessons],
-    )
-
-
-async def _enrollments(
-    events: Sequence[Event[EnrollmentConfirmed]] | Sequence[Event[EnrollmentRevoked]],
-    status: str,
-    rank: int,
-    uow: UnitOfWork,
-) -> None:
-    facts = [e.payload for e in events]
-    await uow.conn.execute(
-        sql.KEEP_ENROLLMENTS,
-        [f.enrollment_id for f in facts],
-        [f.user_id for f in facts],
-        [f.course_id for f in facts],
-        [status] * len(facts),
-        [rank] * len(facts),
-    )
-
-
-async def on_enrollment_confirmed(
-    events: Sequence[Event[EnrollmentConfirmed]], uow: UnitOfWork
-) -> None:
-    """A learner may now read the course's lessons (and be tutored on them)."""
-    await _enrollments(events, "confirmed", 1, uow)
-
-
-async def on_enrollment_revoked(
-    events: Sequence[Event[EnrollmentRevoked]], uow: UnitOfWork
-) -> None:
-    """A refunded learner no longer reads the course's lessons."""
-    await _enrollments(events, "revoked", 2, uow)
-
-
-async def on_role_granted(events: Sequence[Event[UserRoleGranted]], uow: UnitOfWork) -> None:
-    """Admins read every lesson."""
-    admins = [e.payload.user_id for e in events if e.payload.role == "admin"]
-    if admins:
-        await uow.conn.execute(sql.KEEP_ADMINS, admins)
-
-
 def _erased(events: Sequence[Event[Any]], uow: UnitOfWork) -> set[uuid.UUID]:
     """The event ids whose user had no key when prepared (erased)."""
     return {
@@ -363,9 +291,3 @@ async def on_path_requested(
             LearningPathFailed(path_id=p.path_id, user_id=p.user_id, reason=reason),
             cause=event,
         )
-
-
-async def on_user_erased(events: Sequence[Event[UserErased]], uow: UnitOfWork) -> None:
-    """Forget what the tutor kept of erased users: their conversations (their words and the
-    answers quoting them), quota uses, enrolments and roles; remember only their ids."""
-    await uow.conn.execute(sql.FORGET_USERS, [e.payload.user_id for e in events])

@@ -7,7 +7,7 @@ from functools import partial
 from azora.consume.held import HeldResults
 from azora.consume.service import Service, service, subscribe
 from azora.personal.vault import Vault
-from consumers.tutor import handlers
+from consumers.tutor import copies, handlers
 from consumers.tutor.gateway import ModelGateway, ModelResult
 from consumers.tutor.quota import Quotas
 from schemas import catalogue as topics
@@ -27,13 +27,13 @@ def make_tutor(
     drafts: HeldResults[handlers.Drafted] = HeldResults(held)
     return service(
         "tutor",
-        subscribe(topics.COURSE_PUBLISHED, handlers.on_course_published),
+        subscribe(topics.COURSE_PUBLISHED, copies.on_course_published),
         # Who may read which lessons: the tutor grounds answers only on those.
-        subscribe(topics.ENROLLMENT_CONFIRMED, handlers.on_enrollment_confirmed),
-        subscribe(topics.ENROLLMENT_REVOKED, handlers.on_enrollment_revoked),
+        subscribe(topics.ENROLLMENT_CONFIRMED, copies.on_enrollment_confirmed),
+        subscribe(topics.ENROLLMENT_REVOKED, copies.on_enrollment_revoked),
         subscribe(
             topics.USER_ROLE_GRANTED,
-            handlers.on_role_granted,
+            copies.on_role_granted,
             acts_on=lambda grant: grant.role == "admin",
         ),
         # Version 1 commands (in clear) are still read: an ingress of the previous release
@@ -54,5 +54,5 @@ def make_tutor(
             )
             for spec in (topics.LEARNING_PATH_REQUESTED, topics.LEARNING_PATH_REQUESTED_V2)
         ),
-        subscribe(topics.USER_ERASED, handlers.on_user_erased),
+        subscribe(topics.USER_ERASED, copies.on_user_erased),
     )
