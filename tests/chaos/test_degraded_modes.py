@@ -80,7 +80,7 @@ async def test_with_kafka_down_commands_are_refused_whole_and_go_through_once_af
     assert len(await stack.world.read_all(requested)) == 1
 
 
-async def test_with_postgres_down_queries_answer_503_and_commands_are_still_accepted(
+async def test_with_postgres_down_queries_answer_503_and_commands_without_words_are_accepted(
     stack: ChaosStack,
 ) -> None:
     email = f"degraded-{uuid.uuid4().hex[:8]}@example.org"
@@ -94,7 +94,15 @@ async def test_with_postgres_down_queries_answer_503_and_commands_are_still_acce
         try:
             query = await http.get("/v1/me", headers=auth)
             readiness = await http.get("/readyz")
+            # Nothing personal: published as ever.
             command = await http.post(
+                "/v1/wallet/transfers",
+                json={"to_user_id": str(uuid.uuid4()), "amount_minor": 100, "currency": "EUR"},
+                headers=auth,
+            )
+            # A user's words are sealed with their key, which the vault (in Postgres) holds:
+            # refused whole, to be retried, never published in clear.
+            words = await http.post(
                 "/v1/learning-paths",
                 json={"subject": "Kafka", "level": "beginner", "goals": ["run it"]},
                 headers=auth,
@@ -106,6 +114,8 @@ async def test_with_postgres_down_queries_answer_503_and_commands_are_still_acce
         assert readiness.status_code == 503
         assert readiness.json()["failed"] == ["postgres"]
         assert command.status_code == 202
+        assert words.status_code == 503, words.text
+        assert int(words.headers["Retry-After"]) > 0
 
         # Nobody restarts anything: the consumers and the relay reconnect by themselves.
         assert await settled(http, command) in ("succeeded", "rejected")
