@@ -7,8 +7,9 @@ same setting sends fifty empty fetches a second per consumer, which kept a stack
 traffic at a third of a core. So after a poll that found nothing the consumer asks for a
 single byte and lets the broker hold the fetch up to `idle_wait_ms`: the broker answers the
 moment a record arrives (no batch to wait for, so the first record after a lull is
-delivered sooner than a busy fetch would deliver it) and otherwise about once a second. The
-first records switch it back to batching.
+delivered sooner than a busy fetch would deliver it) and otherwise every few seconds. The
+first records switch it back to batching. The loop itself still wakes every second while
+idle (a local wait, no request) so that a stop is noticed promptly.
 
 aiokafka builds every fetch request from two attributes of its fetcher, read afresh for
 each request (tests/unit/test_adaptive_polling.py holds the installed aiokafka to that, and
@@ -18,6 +19,10 @@ pyproject.toml to the minor version it was checked on).
 from __future__ import annotations
 
 from typing import Any, NamedTuple
+
+# How long an idle loop waits for records before it looks at its stop signal again. Only
+# the loop wakes: the fetch the broker holds stays in flight, so this costs no request.
+IDLE_LOOP_WAKE_MS = 1000
 
 
 class FetchPolicy(NamedTuple):
@@ -46,10 +51,13 @@ class AdaptivePolling:
     def poll_timeout_ms(self) -> int:
         """How long the loop waits for records before it calls the consumer idle.
 
-        Idle, as long as the broker may hold the fetch: a shorter wait would only wake the
-        loop to find nothing. The wait ends the moment records arrive: no latency is lost.
+        Idle, as long as the broker may hold the fetch, but at most `IDLE_LOOP_WAKE_MS` so a
+        stop is seen within a second. The wait ends the moment records arrive: no latency
+        is lost.
         """
-        return self.policy().max_wait_ms if self.is_idle else self._busy_poll_ms
+        if self.is_idle:
+            return min(self.policy().max_wait_ms, IDLE_LOOP_WAKE_MS)
+        return self._busy_poll_ms
 
     def policy(self) -> FetchPolicy:
         """The setting the consumer's next fetch request is built with."""
