@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -31,7 +32,8 @@ class IngressContext:
     passwords: Passwords
     secrets: SecretBox
     waiter: CommandWaiter
-    asyncapi: dict[str, Any]
+    # The topics' AsyncAPI document, built when first asked for (`stack.composition.asyncapi`).
+    asyncapi: Callable[[], dict[str, Any]]
     # Users' personal-data keys, read to seal what they write (identity makes them).
     vault: Vault
     logins: LoginThrottle = field(default_factory=LoginThrottle)

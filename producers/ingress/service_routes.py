@@ -53,4 +53,4 @@ async def metrics() -> Response:
 @router.get("/asyncapi")
 async def asyncapi(ctx: Ctx) -> dict[str, Any]:
     """The AsyncAPI 3 document of every topic, generated from the catalogue."""
-    return ctx.asyncapi
+    return ctx.asyncapi()

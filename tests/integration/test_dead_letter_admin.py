@@ -51,7 +51,7 @@ async def ingress(world: World) -> AsyncIterator[tuple[httpx.AsyncClient, TokenS
         passwords=Passwords(),
         secrets=SecretBox(secret),
         waiter=CommandWaiter(settings.database_url),
-        asyncapi={},
+        asyncapi=dict,
         vault=memory_vault(),
     )
     await kafka.start()

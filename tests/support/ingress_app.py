@@ -67,7 +67,7 @@ def in_memory_app(
         passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8192)),
         secrets=SecretBox(secret),
         waiter=CommandWaiter(settings.database_url),
-        asyncapi={},
+        asyncapi=dict,
         vault=memory_vault(),
     )
     kafka = KafkaTransport(lambda: ingress_producer(settings))  # never started: no lifespan

@@ -19,13 +19,13 @@ from azora.settings import Settings
 from azora.topics import TopicNames
 from producers.ingress import credentials, tutor
 from producers.ingress.app import create_app
+from producers.ingress.asyncapi import make_broker
 from producers.ingress.bus import Bus
 from producers.ingress.context import IngressContext
 from producers.ingress.passwords import Passwords
 from producers.ingress.sealing import NO_KEY_DETAIL
 from producers.ingress.throttle import LoginLocked, LoginThrottle
 from producers.ingress.tokens import TokenService
-from producers.ingress.transport import make_broker
 from producers.ingress.waiter import CommandWaiter
 from schemas.tutor import TutorQuestionText
 from tests.support.key_store import memory_vault
@@ -222,7 +222,7 @@ def ctx(clock: Clock, read_models: ReadModels, transport: RecordingTransport) ->
         passwords=Passwords(hasher),
         secrets=SecretBox(SECRET),
         waiter=CommandWaiter(settings.database_url),
-        asyncapi={},
+        asyncapi=dict,
         vault=memory_vault(),
         logins=LoginThrottle(max_failures=5, window_s=900, lockout_s=900, clock=clock),
     )

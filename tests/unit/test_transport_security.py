@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from azora import kafka
 from azora.settings import Settings
 from producers.ingress import transport
-from producers.ingress.transport import broker_security
+from producers.ingress.asyncapi import broker_security
 from tests.support.secrets import random_secret_key, random_webhook_secret
 
 PRODUCTION: dict[str, Any] = {
