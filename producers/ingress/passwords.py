@@ -21,27 +21,39 @@ def owasp_hasher() -> PasswordHasher:
     return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
-class Passwords:
-    """Hash and verify with argon2id in a worker thread."""
+# Each hash in flight holds the hasher's memory cost (19 MiB) until it ends. Logins beyond
+# this many at once queue for a slot, so the ingress's memory stays bounded however many
+# arrive together (and two cores gain nothing from more hashes in parallel).
+CONCURRENT_HASHES = 2
 
-    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+
+class Passwords:
+    """Hash and verify with argon2id in a worker thread, a bounded number at a time."""
+
+    def __init__(
+        self, hasher: PasswordHasher | None = None, concurrent: int = CONCURRENT_HASHES
+    ) -> None:
         self._hasher = hasher or owasp_hasher()
-        # Verifying against this when the email is unknown keeps both paths equally slow.
-        self._decoy = self._hasher.hash("decoy-password-for-unknown-accounts")
+        self._slots = asyncio.Semaphore(concurrent)
 
     async def hash(self, password: str) -> str:
         """The argon2id hash of `password`."""
-        return await asyncio.to_thread(self._hasher.hash, password)
+        async with self._slots:
+            return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, stored_hash: str | None, password: str) -> bool:
         """Whether `password` matches `stored_hash` (None: an unknown account, always False)."""
 
         def check() -> bool:
+            if stored_hash is None:
+                # An unknown email costs what a known one does: one argon2 computation with
+                # the same parameters (no decoy hash held, none computed at start).
+                self._hasher.hash(password)
+                return False
             try:
-                return self._hasher.verify(stored_hash or self._decoy, password) and (
-                    stored_hash is not None
-                )
+                return self._hasher.verify(stored_hash, password)
             except (VerificationError, InvalidHashError):
                 return False
 
-        return await asyncio.to_thread(check)
+        async with self._slots:
+            return await asyncio.to_thread(check)

@@ -135,3 +135,41 @@ def test_a_sealed_secret_opens_only_with_the_same_key() -> None:
     assert SecretBox(SECRET).open(sealed) == "JBSWY3DPEHPK3PXP"
     with pytest.raises(Exception):  # noqa: B017, PT011 - cryptography's InvalidTag
         SecretBox("z" * 40).open(sealed)
+
+
+def test_no_more_hashes_run_at_once_than_the_passwords_allow() -> None:
+    running: list[int] = []
+    most = 0
+
+    class Watched(PasswordHasher):
+        def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+            nonlocal most
+            running.append(1)
+            most = max(most, len(running))
+            try:
+                return super().hash(password, salt=salt)
+            finally:
+                running.pop()
+
+    passwords = Passwords(Watched(time_cost=1, memory_cost=8192), concurrent=2)
+
+    async def many_logins() -> list[bool]:
+        return await asyncio.gather(*(passwords.verify(None, f"guess {n}") for n in range(8)))
+
+    assert asyncio.run(many_logins()) == [False] * 8
+    assert most <= 2
+
+
+def test_an_unknown_account_costs_one_hash_like_a_known_one() -> None:
+    hashed: list[str] = []
+
+    class Counting(PasswordHasher):
+        def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+            hashed.append(str(password))
+            return super().hash(password, salt=salt)
+
+    passwords = Passwords(Counting(time_cost=1, memory_cost=8192))
+
+    assert hashed == []  # nothing computed at start
+    assert asyncio.run(passwords.verify(None, "a guess")) is False
+    assert hashed == ["a guess"]
