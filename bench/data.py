@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from schemas.accounts import UserRegisteredV2
+from schemas.registration import UserRegisteredV2
 
 ROLES = ("student",)
 

@@ -1,6 +1,6 @@
 """The topic catalogue: every topic of the contract, gathered in one index.
 
-Each topic is declared beside its payload model (`schemas.accounts`, `schemas.learning`,
+Each topic is declared beside its payload model (`schemas.registration`, `schemas.learning`,
 ...); this module lists them, in one order, and looks them up by name, type or model.
 The specs are re-exported so callers can keep writing `catalogue.USER_REGISTERED`.
 """
@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from schemas import accounts, erasure, learning, oidc, operations, payments, tutor, wallet
-from schemas.accounts import (
-    SESSION_REFRESHED,
-    SESSION_REVOKED,
-    SESSION_STARTED,
+from schemas import (
+    credentials,
+    erasure,
+    learning,
+    oidc,
+    operations,
+    payments,
+    registration,
+    sessions,
+    tutor,
+    wallet,
+)
+from schemas.credentials import (
     USER_CREDENTIALS_SET,
     USER_MFA_CODE_USED,
     USER_MFA_DISABLE_REQUESTED,
@@ -23,14 +31,6 @@ from schemas.accounts import (
     USER_MFA_ENABLED,
     USER_MFA_ENABLED_V2,
     USER_MFA_SETUP_REQUESTED,
-    USER_REGISTERED,
-    USER_REGISTERED_V2,
-    USER_REGISTERED_V3,
-    USER_REGISTRATION_REJECTED,
-    USER_REGISTRATION_REJECTED_V2,
-    USER_REGISTRATION_REQUESTED,
-    USER_REGISTRATION_REQUESTED_V2,
-    USER_REGISTRATION_REQUESTED_V3,
 )
 from schemas.erasure import USER_ERASED, USER_ERASURE_REQUESTED
 from schemas.learning import (
@@ -70,6 +70,17 @@ from schemas.payments import (
     PAYMENT_WEBHOOK_RECEIVED,
     PAYMENT_WEBHOOK_RECEIVED_V2,
 )
+from schemas.registration import (
+    USER_REGISTERED,
+    USER_REGISTERED_V2,
+    USER_REGISTERED_V3,
+    USER_REGISTRATION_REJECTED,
+    USER_REGISTRATION_REJECTED_V2,
+    USER_REGISTRATION_REQUESTED,
+    USER_REGISTRATION_REQUESTED_V2,
+    USER_REGISTRATION_REQUESTED_V3,
+)
+from schemas.sessions import SESSION_REFRESHED, SESSION_REVOKED, SESSION_STARTED
 from schemas.topic import DAY_MS, FOREVER, TopicSpec
 from schemas.tutor import (
     LEARNING_PATH_FAILED,
@@ -178,7 +189,9 @@ __all__ = [
 ]
 
 CATALOGUE: tuple[TopicSpec, ...] = (
-    *accounts.TOPICS,
+    *registration.TOPICS,
+    *credentials.TOPICS,
+    *sessions.TOPICS,
     *oidc.TOPICS,
     *erasure.TOPICS,
     *learning.TOPICS,

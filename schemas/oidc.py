@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
-from schemas.accounts import (
+from schemas.account_fields import (
     SECRET_COMMAND_RETENTION_MS,
     DisplayName,
     Email,

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel
 
-from schemas import accounts, learning, oidc, operations, payments, tutor
+from schemas import credentials, learning, oidc, operations, payments, registration, tutor
 
 # Names that usually hold personal data or secrets; matched against each path segment.
 LOOKS_PERSONAL = re.compile(
@@ -33,14 +33,14 @@ _ID = re.compile(r"_ids?$")
 
 PERSONAL: Mapping[type[BaseModel], frozenset[str]] = {
     # The v1 registration topics are still read: their password hashes are in clear.
-    accounts.UserRegistrationRequested: frozenset({"email", "display_name", "password_hash"}),
-    accounts.UserRegistrationRequestedV2: frozenset({"email", "display_name"}),
-    accounts.UserRegistered: frozenset({"email", "display_name", "password_hash"}),
-    accounts.UserRegisteredV2: frozenset({"email", "display_name"}),
-    accounts.UserRegistrationRejected: frozenset({"email"}),
+    registration.UserRegistrationRequested: frozenset({"email", "display_name", "password_hash"}),
+    registration.UserRegistrationRequestedV2: frozenset({"email", "display_name"}),
+    registration.UserRegistered: frozenset({"email", "display_name", "password_hash"}),
+    registration.UserRegisteredV2: frozenset({"email", "display_name"}),
+    registration.UserRegistrationRejected: frozenset({"email"}),
     # Keyed digests of an email, or of a provider identity: pseudonymous, but they link
     # one person's requests together, so exports redact them too.
-    accounts.UserRegistrationRequestedV3: frozenset({"email_key"}),
+    registration.UserRegistrationRequestedV3: frozenset({"email_key"}),
     oidc.UserOidcSignInRequestedV2: frozenset({"identity_key"}),
     # A provider's subject identifies the person at that provider as surely as an email.
     oidc.UserOidcSignInRequested: frozenset({"email", "display_name", "subject"}),
@@ -63,17 +63,17 @@ PERSONAL: Mapping[type[BaseModel], frozenset[str]] = {
 
 NOT_PERSONAL: Mapping[type[BaseModel], frozenset[str]] = {
     # Sealed for their one reader: ciphertext, useless without its key.
-    accounts.UserRegistrationRequestedV2: frozenset({"sealed_password_hash"}),
-    accounts.UserRegistrationRequestedV3: frozenset({"sealed_details", "sealed_password_hash"}),
+    registration.UserRegistrationRequestedV2: frozenset({"sealed_password_hash"}),
+    registration.UserRegistrationRequestedV3: frozenset({"sealed_details", "sealed_password_hash"}),
     oidc.UserOidcSignInRequestedV2: frozenset({"sealed_claims", "email_verified"}),
     # Sealed with the user's own key (`schemas.sealed`): unreadable once they are erased.
-    accounts.UserRegisteredV3: frozenset({"personal"}),
+    registration.UserRegisteredV3: frozenset({"personal"}),
     oidc.UserRegisteredWithProviderV2: frozenset({"personal"}),
     oidc.UserOidcSignInAcceptedV2: frozenset({"personal"}),
     # Sealed for the ingress's read side alone (`azora.credential_sealing`).
-    accounts.UserCredentialsSet: frozenset({"sealed"}),
-    accounts.UserMfaSetupRequested: frozenset({"secret_ciphertext"}),
-    accounts.UserMfaEnabled: frozenset({"secret_ciphertext"}),
+    credentials.UserCredentialsSet: frozenset({"sealed"}),
+    credentials.UserMfaSetupRequested: frozenset({"secret_ciphertext"}),
+    credentials.UserMfaEnabled: frozenset({"secret_ciphertext"}),
     payments.PaymentIntentCreatedV2: frozenset({"client_secret_sealed"}),
     # Sealed with the user's own key: what they wrote, and what the model wrote from it.
     **{

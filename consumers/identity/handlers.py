@@ -28,19 +28,21 @@ from consumers.identity.rules import (
     mfa_outcome,
     registration_outcome,
 )
-from schemas.accounts import (
-    AccountDetails,
+from schemas.account_fields import AccountDetails
+from schemas.credentials import (
     UserMfaDisabled,
     UserMfaDisableRequested,
     UserMfaEnableRequested,
     UserMfaSetupRequested,
+)
+from schemas.erasure import UserErased, UserErasureRequested
+from schemas.oidc import UserRegisteredWithProvider
+from schemas.registration import (
     UserRegistered,
     UserRegisteredV2,
     UserRegistrationRequested,
     UserRegistrationRequestedV2,
 )
-from schemas.erasure import UserErased, UserErasureRequested
-from schemas.oidc import UserRegisteredWithProvider
 
 
 def _opened(box: SecretBox, sealed: str, user_id: uuid.UUID, what: str) -> str:

@@ -14,7 +14,7 @@ from azora.crypto import SecretBox
 from azora.messages import Event
 from azora.personal.vault import KeyRing, Vault
 from consumers.identity import sql
-from schemas.accounts import UserCredentialsSet
+from schemas.credentials import UserCredentialsSet
 
 
 async def publish_login_secrets(

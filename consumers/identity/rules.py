@@ -9,10 +9,8 @@ from datetime import datetime
 
 import pyotp
 
-from schemas.accounts import (
-    UserMfaEnabledV2,
-    UserMfaEnableRejected,
-    UserMfaEnableRequested,
+from schemas.credentials import UserMfaEnabledV2, UserMfaEnableRejected, UserMfaEnableRequested
+from schemas.registration import (
     UserRegisteredV3,
     UserRegistrationRejectedV2,
     UserRegistrationRequested,

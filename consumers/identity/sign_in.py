@@ -21,7 +21,7 @@ from consumers.identity import sql
 from consumers.identity.keys import IdentityKeys
 from consumers.identity.provider_rules import Outcome, SignInState, decide, identity_of
 from consumers.identity.publishing import keyring_for, publish_login_secrets
-from schemas.accounts import AccountDetails
+from schemas.account_fields import AccountDetails
 from schemas.oidc import (
     ProviderClaims,
     ProviderSubject,

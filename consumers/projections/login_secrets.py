@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from consumers.projections.batches import latest_per_key
-from schemas.accounts import UserCredentialsSet
+from schemas.credentials import UserCredentialsSet
 
 # The newest sealed login secrets per user (by the MFA version identity gave them); an
 # empty value (an erased user's) removes the row, and an erased user gets none back.

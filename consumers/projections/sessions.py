@@ -14,8 +14,8 @@ from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from consumers.projections.batches import latest_per_key
 from schemas import catalogue as topics
-from schemas.accounts import SessionRefreshed, SessionRevoked, SessionStarted
 from schemas.erasure import UserErased
+from schemas.sessions import SessionRefreshed, SessionRevoked, SessionStarted
 
 SessionFact = TypeVar("SessionFact", SessionStarted, SessionRefreshed, SessionRevoked)
 

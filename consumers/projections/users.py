@@ -24,12 +24,7 @@ from azora.personal.vault import Vault
 from consumers.projections.login_secrets import on_credentials_set
 from consumers.projections.users_mfa import on_mfa_code_used, on_mfa_disabled, on_mfa_enabled
 from schemas import catalogue as topics
-from schemas.accounts import (
-    AccountDetails,
-    UserRegistered,
-    UserRegisteredV2,
-    UserRegisteredV3,
-)
+from schemas.account_fields import AccountDetails
 from schemas.erasure import UserErased
 from schemas.learning import UserRoleGranted
 from schemas.oidc import (
@@ -39,6 +34,7 @@ from schemas.oidc import (
     UserRegisteredWithProvider,
     UserRegisteredWithProviderV2,
 )
+from schemas.registration import UserRegistered, UserRegisteredV2, UserRegisteredV3
 
 # Profiles and credentials in one statement: one round trip per batch, and the ids and
 # emails both tables take are sent (and encoded) once.

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
 from consumers.projections.batches import latest_per_key
-from schemas.accounts import UserMfaCodeUsed, UserMfaDisabled, UserMfaEnabled, UserMfaEnabledV2
+from schemas.credentials import UserMfaCodeUsed, UserMfaDisabled, UserMfaEnabled, UserMfaEnabledV2
 
 # Enable and disable travel on two topics: each carries the version identity gave the
 # change, and a change older than the one applied is ignored. (Facts from before versions

@@ -21,9 +21,9 @@ from consumers.wallet.rules import (
     entry_fact,
     entry_id,
 )
-from schemas.accounts import UserRegistered, UserRegisteredV2, UserRegisteredV3
 from schemas.oidc import UserRegisteredWithProvider, UserRegisteredWithProviderV2
 from schemas.payments import PaymentRefundRejected, PaymentSucceeded
+from schemas.registration import UserRegistered, UserRegisteredV2, UserRegisteredV3
 from schemas.wallet import (
     WalletDebitRejected,
     WalletDebitRequested,

@@ -20,13 +20,7 @@ from producers.ingress.credentials import (
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from producers.ingress.throttle import RegistrationThrottled
 from producers.ingress.tokens import InvalidToken, RefreshClaims, TokenPair
-from schemas.accounts import (
-    AccountDetails,
-    SessionRefreshed,
-    SessionRevoked,
-    SessionStarted,
-    UserRegistrationRequestedV3,
-)
+from schemas.account_fields import AccountDetails
 from schemas.api import (
     LoginRequest,
     Me,
@@ -35,6 +29,8 @@ from schemas.api import (
     RegistrationAccepted,
     Tokens,
 )
+from schemas.registration import UserRegistrationRequestedV3
+from schemas.sessions import SessionRefreshed, SessionRevoked, SessionStarted
 
 router = APIRouter(prefix="/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
 

@@ -20,12 +20,10 @@ from producers.ingress.second_factor import (
     recovery_hash,
 )
 from producers.ingress.throttle import LoginAttempt, LoginLocked
-from schemas.accounts import (
-    UserMfaCodeUsed,
-)
 from schemas.api import (
     LoginRequest,
 )
+from schemas.credentials import UserMfaCodeUsed
 
 # What login and re-authentication check: the password hash and TOTP secret, sealed for the
 # ingress (`credential_store.with_secrets` opens them), the last TOTP step used and the

@@ -11,18 +11,12 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel
 
-from schemas.accounts import (
-    UserMfaDisabled,
-    UserMfaEnabled,
-    UserMfaEnabledV2,
-    UserRegistered,
-    UserRegisteredV2,
-    UserRegisteredV3,
-)
+from schemas.credentials import UserMfaDisabled, UserMfaEnabled, UserMfaEnabledV2
 from schemas.erasure import UserErased
 from schemas.learning import CoursePublished, EnrollmentConfirmed, EnrollmentProgressed
 from schemas.oidc import UserOidcSignInAccepted, UserOidcSignInAcceptedV2
 from schemas.payments import PaymentIntentCreated, PaymentIntentCreatedV2, PaymentRefunded
+from schemas.registration import UserRegistered, UserRegisteredV2, UserRegisteredV3
 from schemas.tutor import (
     LearningPathGenerated,
     LearningPathGeneratedV2,

@@ -29,11 +29,6 @@ from producers.ingress.second_factor import (
     recovery_codes,
     recovery_hash,
 )
-from schemas.accounts import (
-    UserMfaDisableRequested,
-    UserMfaEnableRequested,
-    UserMfaSetupRequested,
-)
 from schemas.api import (
     Accepted,
     MfaDisableRequest,
@@ -41,6 +36,11 @@ from schemas.api import (
     MfaSetupRequest,
     MfaVerifyAccepted,
     MfaVerifyRequest,
+)
+from schemas.credentials import (
+    UserMfaDisableRequested,
+    UserMfaEnableRequested,
+    UserMfaSetupRequested,
 )
 
 router = APIRouter(prefix="/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)

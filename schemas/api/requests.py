@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.accounts import DisplayName
+from schemas.account_fields import DisplayName
 from schemas.learning import Level, Title
 from schemas.money import AmountMinor, Currency
 from schemas.password_policy import MAX_LENGTH, MIN_LENGTH, POLICY, policy_violations

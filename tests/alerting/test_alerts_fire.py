@@ -22,7 +22,7 @@ import pytest
 from azora import kafka
 from azora.messages import build_envelope, encode, message_key
 from schemas import catalogue
-from schemas.accounts import UserRegistrationRequested
+from schemas.registration import UserRegistrationRequested
 from tests.alerting.conftest import Stack
 from tests.alerting.servers import Server, WebhookReceiver, wait_for
 from tests.support.world import World

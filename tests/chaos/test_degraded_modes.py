@@ -15,8 +15,8 @@ import uuid
 import httpx
 import pytest
 
-from schemas.accounts import UserRegistrationRequestedV3
 from schemas.catalogue import BY_MODEL
+from schemas.registration import UserRegistrationRequestedV3
 from tests.chaos.harness import StartStack
 from tests.chaos.stack import REPO, ChaosStack
 

@@ -13,7 +13,7 @@ import httpx
 import pyotp
 import pytest
 
-from schemas.accounts import UserMfaEnableRequested
+from schemas.credentials import UserMfaEnableRequested
 from tests.e2e.helpers import (
     PASSWORD,
     an_email,

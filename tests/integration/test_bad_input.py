@@ -22,8 +22,8 @@ from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, build_envelope, encode, headers_from_json
 from consumers.projections.dead_letters import DEAD_LETTERS
 from schemas import catalogue
-from schemas.accounts import UserRegistrationRequested
 from schemas.envelope import utcnow
+from schemas.registration import UserRegistrationRequested
 from tests.support.registrations import on_registration_requested
 from tests.support.world import World, eventually, running
 

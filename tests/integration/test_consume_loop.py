@@ -19,7 +19,7 @@ from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, build_envelope, encode, message_key
 from azora.settings import Settings
 from schemas import catalogue
-from schemas.accounts import UserRegistrationRequested
+from schemas.registration import UserRegistrationRequested
 from tests.support.registrations import on_registration_requested
 from tests.support.world import World, created, eventually, new_world, running
 

@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from azora.messages import message_key
 from azora.partitioner import partition_for
 from schemas import catalogue
-from schemas.accounts import UserRegistrationRequested
+from schemas.registration import UserRegistrationRequested
 from stack import composition
 from stack.lag.collector import LagCollector
 from stack.lag.exporter import watch_lag

@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 
 from schemas import catalogue
-from schemas.accounts import UserRegistrationRequested
+from schemas.registration import UserRegistrationRequested
 from tests.support.processes import spawn
 from tests.support.world import World, eventually, running
 

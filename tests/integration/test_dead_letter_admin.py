@@ -26,7 +26,7 @@ from producers.ingress.tokens import TokenService
 from producers.ingress.transport import KafkaTransport, ingress_producer
 from producers.ingress.waiter import CommandWaiter
 from schemas import catalogue
-from schemas.accounts import UserRegistrationRequested
+from schemas.registration import UserRegistrationRequested
 from tests.support.key_store import memory_vault
 from tests.support.registrations import on_registration_requested
 from tests.support.world import World, eventually, running

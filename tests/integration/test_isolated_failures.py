@@ -20,7 +20,7 @@ from azora.consume.service import service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, build_envelope, encode
 from schemas import catalogue
-from schemas.accounts import UserRegistrationRequested
+from schemas.registration import UserRegistrationRequested
 from tests.support.registrations import on_registration_requested
 from tests.support.world import World, eventually, running
 

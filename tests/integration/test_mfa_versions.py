@@ -10,7 +10,8 @@ import asyncpg
 import pytest
 
 from consumers.projections.users import make_users
-from schemas.accounts import UserMfaDisabled, UserMfaEnabled, UserMfaEnabledV2, UserRegisteredV2
+from schemas.credentials import UserMfaDisabled, UserMfaEnabled, UserMfaEnabledV2
+from schemas.registration import UserRegisteredV2
 from tests.support.key_store import memory_vault
 from tests.support.world import World, eventually, running
 

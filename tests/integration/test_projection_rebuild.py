@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 import pytest
 
-from schemas.accounts import UserRegistrationRequested
+from schemas.registration import UserRegistrationRequested
 from stack import composition
 from stack.rebuild import versions
 from stack.rebuild.listing import list_projections

@@ -22,7 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from azora import kafka
 from azora.settings import Settings
 from schemas import catalogue
-from schemas.accounts import UserRegistrationRequestedV2
+from schemas.registration import UserRegistrationRequestedV2
 from stack.replay.redaction import REDACTED
 from tests.integration.test_replay_export import kcat
 from tests.support.world import World, new_world

@@ -15,7 +15,8 @@ from azora.credential_sealing import LoginSecrets, open_credentials
 from azora.crypto import CREDENTIALS, REGISTRATION
 from consumers.identity.service import make_identity
 from schemas import catalogue
-from schemas.accounts import UserCredentialsSet, UserRegisteredV2, UserRegistrationRequestedV2
+from schemas.credentials import UserCredentialsSet
+from schemas.registration import UserRegisteredV2, UserRegistrationRequestedV2
 from stack import composition
 from tests.support.key_store import memory_vault
 from tests.support.world import World, eventually, running

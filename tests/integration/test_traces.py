@@ -14,12 +14,12 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from azora import tracing
-from schemas.accounts import (
+from schemas.catalogue import BY_MODEL
+from schemas.registration import (
     UserRegisteredV3,
     UserRegistrationRequested,
     UserRegistrationRequestedV3,
 )
-from schemas.catalogue import BY_MODEL
 from stack import composition
 from tests.support.world import World, eventually, running
 

@@ -17,7 +17,7 @@ from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event, build_envelope, encode, message_key
 from azora.topics import TopicNames
 from schemas import catalogue
-from schemas.accounts import UserRegistered
+from schemas.registration import UserRegistered
 
 NAMES = TopicNames("t1.")
 SPEC = catalogue.USER_REGISTERED

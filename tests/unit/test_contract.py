@@ -13,8 +13,8 @@ import pytest
 import schemas
 from azora.messages import DecodeError, build_envelope, decode, derived_event_id
 from schemas import catalogue
-from schemas.accounts import UserRegistrationRequested
 from schemas.payments import LEGACY_RETENTION_MS
+from schemas.registration import UserRegistrationRequested
 from schemas.snapshots import current_schemas, incompatibilities, load_snapshot
 
 

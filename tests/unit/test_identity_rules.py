@@ -20,11 +20,9 @@ from consumers.identity.rules import (
     mfa_outcome,
     registration_outcome,
 )
-from schemas.accounts import (
-    AccountDetails,
-    UserMfaEnabledV2,
-    UserMfaEnableRejected,
-    UserMfaEnableRequested,
+from schemas.account_fields import AccountDetails
+from schemas.credentials import UserMfaEnabledV2, UserMfaEnableRejected, UserMfaEnableRequested
+from schemas.registration import (
     UserRegisteredV3,
     UserRegistrationRejectedV2,
     UserRegistrationRequested,

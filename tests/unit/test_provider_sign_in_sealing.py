@@ -12,7 +12,7 @@ from azora.consume.errors import PermanentError
 from azora.crypto import REGISTRATION, SecretBox
 from azora.personal.sections import open_section
 from consumers.identity.sign_in import opened_request, sealed_fact
-from schemas.accounts import AccountDetails
+from schemas.account_fields import AccountDetails
 from schemas.oidc import (
     ProviderClaims,
     ProviderSubject,

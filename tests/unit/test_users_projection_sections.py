@@ -14,7 +14,9 @@ from azora.topics import TopicNames
 from consumers.projections.login_secrets import SET_SECRETS, on_credentials_set
 from consumers.projections.users import INSERT_USERS, on_sealed_registration
 from schemas import catalogue
-from schemas.accounts import AccountDetails, UserCredentialsSet, UserRegisteredV3
+from schemas.account_fields import AccountDetails
+from schemas.credentials import UserCredentialsSet
+from schemas.registration import UserRegisteredV3
 from tests.support.key_store import memory_vault
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)

@@ -10,29 +10,12 @@ Revises: 0010
 """
 
 from azora.migrate import run_script
+from azora.migration_copies import on_every_copy
 
 revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
-
-# Each statement runs on the live table and on a rebuild's shadow copy, if one is building.
-# The tables' names are built with format(): the comment says whose they are.
-_EVERY_COPY = """
--- schema: read
-DO $$
-DECLARE target text;
-BEGIN
-    FOR target IN
-        SELECT 'read' UNION ALL
-        SELECT shadow FROM azora.projection_versions
-        WHERE projection = 'command_status' AND state = 'building'
-          AND to_regclass(format('%I.command_status', shadow)) IS NOT NULL
-    LOOP
-        EXECUTE format($sql${statement}$sql$, target);
-    END LOOP;
-END $$
-"""
 
 # Which event settled a command, told by the names of its links; the ids from their URLs.
 _SETTLED_FROM_LINKS = """
@@ -84,9 +67,14 @@ WHERE status = 'succeeded'
 """
 
 
+# Each statement runs on the live table and on a rebuild's shadow copy, if one is building
+# (`azora.migration_copies`): `%1$I` is the copy's schema.
 def _on_every_copy(*statements: str) -> str:
     return "\n\n".join(
-        _EVERY_COPY.replace("{statement}", statement.strip()).strip() for statement in statements
+        on_every_copy(
+            "command_status", "command_status", statement.strip(), schema_comment=True
+        ).strip()
+        for statement in statements
     )
 
 

@@ -18,30 +18,15 @@ Revises: 0012
 """
 
 from azora.migrate import run_script
+from azora.migration_copies import on_every_copy
 
 revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
 
-# Each statement runs on the live table and on a rebuild's shadow copy, if one is building.
-# The tables' names are built with format(): the comment says whose they are.
-_EVERY_COPY = """
--- schema: read
-DO $$
-DECLARE target text;
-BEGIN
-    FOR target IN
-        SELECT 'read' UNION ALL
-        SELECT shadow FROM azora.projection_versions
-        WHERE projection = 'payment_views' AND state = 'building'
-          AND to_regclass(format('%I.payments', shadow)) IS NOT NULL
-    LOOP
-        EXECUTE format($sql${statement}$sql$, target);
-    END LOOP;
-END $$
-"""
-
+# Each statement runs on the live table and on a rebuild's shadow copy, if one is building
+# (`azora.migration_copies`): `%1$I` is the copy's schema.
 _READ_UP = """
 ALTER TABLE %1$I.payments ADD COLUMN IF NOT EXISTS refunded_minor bigint;
 UPDATE %1$I.payments SET rank = CASE status
@@ -76,11 +61,11 @@ DROP INDEX learning.enrollments_one_live
 CREATE UNIQUE INDEX enrollments_one_live ON learning.enrollments (user_id, course_id)
     WHERE status IN ('awaiting_payment', 'confirmed')
 
-{_EVERY_COPY.replace("{statement}", _READ_UP)}
+{on_every_copy("payment_views", "payments", _READ_UP, schema_comment=True)}
 """
 
 DOWNGRADE = f"""
-{_EVERY_COPY.replace("{statement}", _READ_DOWN)}
+{on_every_copy("payment_views", "payments", _READ_DOWN, schema_comment=True)}
 
 DROP INDEX learning.enrollments_one_live
 

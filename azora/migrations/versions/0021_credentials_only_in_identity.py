@@ -19,26 +19,12 @@ Revises: 0020
 """
 
 from azora.migrate import run_script
+from azora.migration_copies import on_every_copy
 
 revision = "0021"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
-
-_EVERY_COPY = """
-DO $$
-DECLARE target text;
-BEGIN
-    FOR target IN
-        SELECT 'read' UNION ALL
-        SELECT shadow FROM azora.projection_versions
-        WHERE projection = 'users' AND state = 'building'
-          AND to_regclass(format('%I.credentials', shadow)) IS NOT NULL
-    LOOP
-        EXECUTE format($sql${statement}$sql$, target);
-    END LOOP;
-END $$
-"""
 
 _READ_UP = "ALTER TABLE %1$I.credentials DROP COLUMN password_hash, DROP COLUMN mfa_secret"
 _READ_DOWN = (
@@ -52,11 +38,11 @@ CREATE TABLE identity.credentials (
     updated_at    timestamptz NOT NULL DEFAULT now()
 )
 
-{_EVERY_COPY.replace("{statement}", _READ_UP)}
+{on_every_copy("users", "credentials", _READ_UP)}
 """
 
 DOWNGRADE = f"""
-{_EVERY_COPY.replace("{statement}", _READ_DOWN)}
+{on_every_copy("users", "credentials", _READ_DOWN)}
 
 DROP TABLE identity.credentials
 """

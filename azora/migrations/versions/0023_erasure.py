@@ -10,26 +10,12 @@ Revises: 0022
 """
 
 from azora.migrate import run_script
+from azora.migration_copies import on_every_copy
 
 revision = "0023"
 down_revision = "0022"
 branch_labels = None
 depends_on = None
-
-_EVERY_COPY = """
-DO $$
-DECLARE target text;
-BEGIN
-    FOR target IN
-        SELECT 'read' UNION ALL
-        SELECT shadow FROM azora.projection_versions
-        WHERE projection = 'users' AND state = 'building'
-          AND to_regclass(format('%I.credentials', shadow)) IS NOT NULL
-    LOOP
-        EXECUTE format($sql${statement}$sql$, target);
-    END LOOP;
-END $$
-"""
 
 _READ_UP = """
 CREATE TABLE IF NOT EXISTS %1$I.erased_users (
@@ -38,9 +24,9 @@ CREATE TABLE IF NOT EXISTS %1$I.erased_users (
 )
 """
 
-UPGRADE = _EVERY_COPY.replace("{statement}", _READ_UP)
+UPGRADE = on_every_copy("users", "credentials", _READ_UP)
 
-DOWNGRADE = _EVERY_COPY.replace("{statement}", "DROP TABLE IF EXISTS %1$I.erased_users")
+DOWNGRADE = on_every_copy("users", "credentials", "DROP TABLE IF EXISTS %1$I.erased_users")
 
 
 def upgrade() -> None:

@@ -15,29 +15,14 @@ Revises: 0023
 """
 
 from azora.migrate import run_script
+from azora.migration_copies import on_every_copy
 
 revision = "0024"
 down_revision = "0023"
 branch_labels = None
 depends_on = None
 
-# The tables' names are built with format(): the comment says whose they are.
-_EVERY_COPY = """
--- schema: read
-DO $$
-DECLARE target text;
-BEGIN
-    FOR target IN
-        SELECT 'read' UNION ALL
-        SELECT shadow FROM azora.projection_versions
-        WHERE projection = 'payment_views' AND state = 'building'
-          AND to_regclass(format('%I.payments', shadow)) IS NOT NULL
-    LOOP
-        EXECUTE format($sql${statement}$sql$, target);
-    END LOOP;
-END $$
-"""
-
+# `%1$I` is the schema of the copy (`azora.migration_copies`).
 _READ_UP = """
 ALTER TABLE %1$I.payments ADD COLUMN IF NOT EXISTS client_secret_sealed text;
 ALTER TABLE %1$I.payments DROP COLUMN IF EXISTS client_secret
@@ -48,8 +33,8 @@ ALTER TABLE %1$I.payments ADD COLUMN IF NOT EXISTS client_secret text;
 ALTER TABLE %1$I.payments DROP COLUMN IF EXISTS client_secret_sealed
 """
 
-UPGRADE = _EVERY_COPY.replace("{statement}", _READ_UP)
-DOWNGRADE = _EVERY_COPY.replace("{statement}", _READ_DOWN)
+UPGRADE = on_every_copy("payment_views", "payments", _READ_UP, schema_comment=True)
+DOWNGRADE = on_every_copy("payment_views", "payments", _READ_DOWN, schema_comment=True)
 
 
 def upgrade() -> None:

@@ -13,26 +13,12 @@ Revises: 0026
 """
 
 from azora.migrate import run_script
+from azora.migration_copies import on_every_copy
 
 revision = "0027"
 down_revision = "0026"
 branch_labels = None
 depends_on = None
-
-_EVERY_COPY = """
-DO $$
-DECLARE target text;
-BEGIN
-    FOR target IN
-        SELECT 'read' UNION ALL
-        SELECT shadow FROM azora.projection_versions
-        WHERE projection = 'tutor_views' AND state = 'building'
-          AND to_regclass(format('%I.tutor_questions', shadow)) IS NOT NULL
-    LOOP
-        EXECUTE format($sql${statement}$sql$, target);
-    END LOOP;
-END $$
-"""
 
 _READ_UP = "CREATE TABLE IF NOT EXISTS %1$I.tutor_erased_users (user_id uuid PRIMARY KEY)"
 
@@ -43,10 +29,10 @@ CREATE INDEX IF NOT EXISTS messages_by_user ON tutor.messages (user_id);
 
 CREATE TABLE IF NOT EXISTS tutor.erased_users (user_id uuid PRIMARY KEY);
 
-""" + _EVERY_COPY.replace("{statement}", _READ_UP)
+""" + on_every_copy("tutor_views", "tutor_questions", _READ_UP)
 
 DOWNGRADE = (
-    _EVERY_COPY.replace("{statement}", "DROP TABLE IF EXISTS %1$I.tutor_erased_users")
+    on_every_copy("tutor_views", "tutor_questions", "DROP TABLE IF EXISTS %1$I.tutor_erased_users")
     + """
 
 DROP TABLE IF EXISTS tutor.erased_users;

@@ -30,7 +30,6 @@ from producers.ingress.oidc.web import ProviderName
 from producers.ingress.problems import PROBLEM_RESPONSES, Problem, documented
 from producers.ingress.reauthentication import reauthenticated_by_provider
 from producers.ingress.tokens import TokenPair
-from schemas.accounts import SessionStarted, UserMfaCodeUsed
 from schemas.api import (
     ProviderCodeRequest,
     ProviderTicket,
@@ -39,6 +38,8 @@ from schemas.api import (
     ReauthenticationCodeRequest,
     Tokens,
 )
+from schemas.credentials import UserMfaCodeUsed
+from schemas.sessions import SessionStarted
 
 router = APIRouter(prefix="/v1/auth/oidc", tags=["accounts"], responses=PROBLEM_RESPONSES)
 # How long an exchange waits for identity's decision before answering 409 (retry).
