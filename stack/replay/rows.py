@@ -9,7 +9,7 @@ from typing import Any
 
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
-from pydantic_core import from_json
+from pydantic_core import from_json, to_json
 
 from schemas.envelope import Envelope
 
@@ -93,8 +93,13 @@ def event_line(record: ConsumerRecord) -> bytes:
 
 
 def json_line(row: Row) -> bytes:
-    """A row as one line of JSON (UTF-8, compact)."""
-    return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    """A row as one line of JSON (UTF-8, compact).
+
+    pydantic-core's encoder, not `json.dumps`: 1.3 µs a row against 7.9 (bench/profiled.md),
+    and the same text but for a float's exponent (`1.5e-7`, not `1.5e-07`). NaN stays NaN,
+    as `from_json` read it.
+    """
+    return to_json(row, inf_nan_mode="constants") + b"\n"
 
 
 # Printable ASCII but for `"` and `\`: such a key (an id, an email) is its own JSON string.

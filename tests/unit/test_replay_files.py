@@ -21,7 +21,15 @@ from aiokafka.structs import ConsumerRecord
 from stack.replay.atomic import atomic_output
 from stack.replay.formats import Format, format_for, open_writer
 from stack.replay.parquet import ParquetWriter, arrow_type
-from stack.replay.rows import decode_envelope, event_line, event_row, flatten, raw_row
+from stack.replay.rows import (
+    Row,
+    decode_envelope,
+    event_line,
+    event_row,
+    flatten,
+    json_line,
+    raw_row,
+)
 from stack.replay.writers import CsvWriter, JsonlWriter, RowWriter
 
 OCCURRED = "2024-05-01T12:00:00.123456Z"
@@ -136,6 +144,22 @@ def test_a_json_lines_line_is_one_line_holding_the_event_row(body: bytes) -> Non
 def test_any_key_is_written_as_a_json_string(key: bytes) -> None:
     line = event_line(record(json.dumps(FIRST).encode(), key=key))
     assert json.loads(line)["_key"] == key.decode("utf-8", "backslashreplace")
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {**SECOND, "_key": "clé", "_offset": 2**63 - 1},
+        {"payload": {"ratio": 0.1, "big": 2**70, "tiny": 1.5e-7, "none": None, "ok": True}},
+        {"payload": {"text": 'line\u2028sep </script> "quoted" \\ tab\t', "list": [1, [2]]}},
+    ],
+    ids=["an-event", "numbers", "awkward-text"],
+)
+def test_a_row_line_reads_back_as_the_same_row_as_json_dumps_would_write(row: Row) -> None:
+    line = json_line(row)
+    assert line.endswith(b"\n")
+    assert line.count(b"\n") == 1
+    assert json.loads(line) == row == json.loads(json.dumps(row, ensure_ascii=False))
 
 
 def test_a_record_without_a_key_has_a_null_key() -> None:
