@@ -18,12 +18,11 @@ class ConsumerSettings(BaseModel):
     consumer_fetch_min_bytes: int = Field(default=64 * 1024, ge=1)
     # Those two hold while records flow. After a poll that found nothing, the next fetch asks
     # for one byte and the broker may hold it this long (`azora/consume/polling.py`): an
-    # idle consumer asks about once a second instead of fifty times, and the first record
-    # after a lull is answered the moment it arrives. Keep it well below the readiness
-    # check's 2 s (azora/health/probes.py): the broker answers a connection's requests in
-    # order, so the check's metadata request waits behind a held fetch. (5 s read 4.3 % of
-    # a core for an idle stack against 5.3 %, and left idle consumers unready.)
-    consumer_idle_fetch_wait_ms: int = Field(default=1000, ge=0, le=30_000)
+    # idle consumer asks once every five seconds instead of fifty times a second, and the
+    # first record after a lull is answered the moment it arrives. Readiness asks Kafka on
+    # a connection of its own (`azora/health/kafka_answers.py`), never behind a held fetch.
+    # (bench/profiled.md: an idle stack at 1 s read 5.3 % of a core, at 5 s 4.3 %.)
+    consumer_idle_fetch_wait_ms: int = Field(default=5000, ge=0, le=30_000)
     # Handler errors that are neither transient nor permanent get this many tries, then the DLQ.
     consumer_max_attempts: int = Field(default=5, ge=1)
     # A record body larger than this is dead-lettered without being decoded.

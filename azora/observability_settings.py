@@ -35,8 +35,10 @@ class ObservabilitySettings(BaseModel):
 
     # The lag exporter: how often it samples, how many samples a status is judged over,
     # which groups it watches (a regex; default: every group of this topic prefix), and
-    # the port of its /metrics when AZORA_METRICS_PORT is not set.
-    lag_poll_interval_s: float = Field(default=5.0, gt=0)
+    # the port of its /metrics when AZORA_METRICS_PORT is not set. Every 15 s, Prometheus's
+    # scrape interval here (infra/prometheus): a sample no scrape reads is work for the
+    # broker all the same (at 5 s, an idle stack's broker spent 1.7 % of a core on them).
+    lag_poll_interval_s: float = Field(default=15.0, gt=0)
     lag_window: int = Field(default=10, ge=2)
     lag_groups: str | None = None
     lag_exporter_port: int = Field(default=9100, ge=1, le=65535)

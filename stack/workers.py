@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from functools import partial
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from azora import databases, db
 from azora.aio import keep_trying
 from azora.consume.loop import ConsumeLoop
 from azora.consume.service import Service
 from azora.health.heartbeat import Heartbeat, LoopHeartbeat
+from azora.health.kafka_answers import KafkaAnswers
 from azora.health.probes import Check, NotYet, Probes, database_check, kafka_check
-from azora.kafka import make_consumer
+from azora.kafka import client_kwargs, make_consumer
 from azora.outbox import OutboxRelay
 from azora.runtime import tune_gc_for_batches
 from azora.settings import Settings
@@ -52,9 +54,13 @@ async def run_services(
         probes.check(
             _named("postgres", where, len(urls) > 1), database_check(partial(pools.get, url))
         )
+    # Asked on a connection of its own, never behind a consumer's long poll.
+    answers = KafkaAnswers(lambda: AIOKafkaAdminClient(**client_kwargs(settings)))
     for service in selected:
         several = len(selected) > 1
-        probes.check(_named("kafka", service.name, several), _kafka_of(loops, service.name))
+        probes.check(
+            _named("kafka", service.name, several), _kafka_of(loops, service.name, answers)
+        )
         probes.check(
             _named("partitions", service.name, several), _partitions_of(loops, service.name)
         )
@@ -77,6 +83,7 @@ async def run_services(
             )
         await asyncio.gather(*(loop.run(stop) for loop in loops.values()))
     finally:
+        await answers.aclose()
         for pool in pools.values():
             await pool.close()
 
@@ -86,10 +93,10 @@ def _named(kind: str, which: str, several: bool) -> str:
     return f"{kind} {which}" if several else kind
 
 
-def _kafka_of(loops: dict[str, ConsumeLoop], name: str) -> Check:
+def _kafka_of(loops: dict[str, ConsumeLoop], name: str, answers: KafkaAnswers) -> Check:
     def metadata_request() -> Awaitable[object] | None:
         loop = loops.get(name)
-        return loop.consumer.topics() if loop is not None and loop.running else None
+        return answers.ask() if loop is not None and loop.running else None
 
     return kafka_check(metadata_request)
 

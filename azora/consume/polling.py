@@ -7,7 +7,7 @@ same setting sends fifty empty fetches a second per consumer, which kept a stack
 traffic at a third of a core. So after a poll that found nothing the consumer asks for a
 single byte and lets the broker hold the fetch up to `idle_wait_ms`: the broker answers the
 moment a record arrives (no batch to wait for, so the first record after a lull is
-delivered sooner than a busy fetch would deliver it) and otherwise about once a second. The
+delivered sooner than a busy fetch would deliver it) and otherwise every few seconds. The
 first records switch it back to batching. The loop itself still wakes every second while
 idle (a local wait, no request) so that a stop is noticed promptly.
 

@@ -12,7 +12,7 @@ class LoopSettings:
     max_batch: int = 1000
     fetch_wait_ms: int = 100
     # After a poll that found nothing, a fetch waits this long for one byte (`polling`).
-    idle_fetch_wait_ms: int = 1000
+    idle_fetch_wait_ms: int = 5000
     max_attempts: int = 5
     backoff_initial_s: float = 0.2
     backoff_max_s: float = 30.0
