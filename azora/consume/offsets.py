@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 Offsets = dict[tuple[str, int], int]
 # How soon a commit Kafka refused is sent again, at the soonest.
 RETRY_S = 0.5
+# How long closing waits for the last commit. It is best effort (Postgres holds the
+# offsets), and aiokafka retries a commit for as long as no coordinator answers: with the
+# brokers gone, a stop would otherwise wait for them for ever, past any grace period.
+CLOSE_WAIT_S = 5.0
 
 
 class KafkaCommits:
@@ -78,12 +82,18 @@ class KafkaCommits:
         if self._pending and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._commit_pending())
 
-    async def aclose(self) -> None:
-        """Send what is pending now and wait for it; nothing is committed afterwards."""
+    async def aclose(self, wait_s: float = CLOSE_WAIT_S) -> None:
+        """Send what is pending now and wait for it, `wait_s` at most (then it is given up);
+        nothing is committed afterwards."""
         self._closed = True
         self._now.set()
-        if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
+        if self._task is None:
+            return
+        done, _ = await asyncio.wait({self._task}, timeout=wait_s)
+        if not done:
+            log.info("%s: Kafka commit unanswered after %gs; Postgres has it", self._group, wait_s)
+            self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
 
     async def _commit_pending(self) -> None:
         while self._pending:

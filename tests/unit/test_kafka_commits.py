@@ -127,3 +127,24 @@ async def until_attempted(consumer: RefusingOnce, attempts: int) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{consumer.attempts} commit attempts, waited for {attempts}")
+
+
+class Unanswered(FakeConsumer):
+    """A consumer whose coordinator never answers (the brokers are gone)."""
+
+    async def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        self.commits.append(offsets)
+        await asyncio.Event().wait()
+
+
+async def test_closing_gives_up_a_commit_nobody_answers_and_leaves_nothing_running() -> None:
+    consumer = Unanswered()
+    commits = commits_for(consumer)
+    commits.schedule({(TOPIC, 0): 10})
+    await asyncio.sleep(0)
+    assert committed(consumer) == [{0: 10}]
+
+    await commits.aclose(wait_s=0.01)
+
+    assert commits._task is not None
+    assert commits._task.cancelled()
