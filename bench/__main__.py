@@ -27,6 +27,7 @@ from bench import (
     idle,
     ingress,
     projection,
+    projection_at_scale,
     rebuild,
     result,
     start,
@@ -36,6 +37,7 @@ from bench.projection_report import as_result
 BENCHMARKS = (
     "ingress",
     "projection",
+    "projection_at_scale",
     "end_to_end",
     "cluster",
     "export",
@@ -121,6 +123,8 @@ def main() -> None:
     load_at_start = os.getloadavg()[0]
     runs: dict[str, Callable[[], Coroutine[Any, Any, result.Result]]] = {
         "projection": lambda: _projection(args.events, args.batch),
+        # Issue 21's flat costs: the same projection into a read model of 10M users.
+        "projection_at_scale": lambda: projection_at_scale.run(args.events, args.batch),
         "export": lambda: export.run(args.events),
         "ingress": ingress.run,
         "end_to_end": lambda: end_to_end.run(args.e2e_rate, args.e2e_seconds),

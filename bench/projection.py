@@ -38,7 +38,7 @@ COUNT_USERS = "SELECT count(*) FROM read.users WHERE email LIKE $1"
 COUNT_CREDENTIALS = "SELECT count(*) FROM read.credentials WHERE email LIKE $1"
 
 
-async def _count_rows(dsn: str, pattern: str) -> int:
+async def count_rows(dsn: str, pattern: str) -> int:
     """Rows of the run in both tables, or -1 when the two disagree (a half-applied batch)."""
     conn = await db.connect(dsn)
     try:
@@ -108,11 +108,11 @@ async def run(events: int, batch: int) -> Report:
             gc.collect()  # the users are gone; the loop starts with the process's own heap
             consumed = await consume(settings, names, group, events, batch)
             log.info("round %d: loop applied %d events at %.0f/s", n, events, consumed.rate)
-            loop_rows = await _count_rows(dsn, pattern)
+            loop_rows = await count_rows(dsn, pattern)
             await cleanup.delete_rows(dsn, pattern)
             raw = await baseline(dsn, make_users(run_id, events, started), batch)
             log.info("round %d: baseline inserted %d rows at %.0f/s", n, events, raw.rate)
-            baseline_rows = await _count_rows(dsn, pattern)
+            baseline_rows = await count_rows(dsn, pattern)
             await cleanup.delete_rows(dsn, pattern)
             rounds.append(Round(consumed, loop_rows, raw, baseline_rows))
     finally:
