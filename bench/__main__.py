@@ -24,6 +24,7 @@ from bench import (
     cluster,
     end_to_end,
     export,
+    export_at_scale,
     idle,
     ingress,
     projection,
@@ -41,6 +42,7 @@ BENCHMARKS = (
     "end_to_end",
     "cluster",
     "export",
+    "export_at_scale",
     "rebuild",
     "idle",
     "start",
@@ -126,6 +128,8 @@ def main() -> None:
         # Issue 21's flat costs: the same projection into a read model of 10M users.
         "projection_at_scale": lambda: projection_at_scale.run(args.events, args.batch),
         "export": lambda: export.run(args.events),
+        # Issue 21's flat costs: an export of 5M events per event against one of 500k.
+        "export_at_scale": export_at_scale.run,
         "ingress": ingress.run,
         "end_to_end": lambda: end_to_end.run(args.e2e_rate, args.e2e_seconds),
         # The end-to-end run on three brokers beside one, and a leader killed under it.
