@@ -43,9 +43,9 @@ class KafkaCommits:
     rejoin's assignment schedules each partition's stored offset anew. Any other refusal is
     sent again after the interval. A partition this member no longer owns is forgotten until
     it is assigned again, the same way: otherwise a partition with nothing new to read would
-    show lag for ever. Closing sends what is pending once and waits for it, so nothing
-    commits for a consumer that has stopped, or for topics since deleted (aiokafka retries
-    such a commit for ever).
+    show lag for ever. Closing sends what is pending once and waits for it, `CLOSE_WAIT_S` at
+    most, so nothing commits for a consumer that has stopped, or for topics since deleted
+    (aiokafka retries such a commit for ever).
     """
 
     def __init__(
