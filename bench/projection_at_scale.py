@@ -4,13 +4,14 @@ costs stay flat as data grows).
 
 Two private databases, migrated alike: one left empty, one preloaded with `PRELOADED`
 users and their credentials (built with the tables' constraints dropped and then added
-back exactly as they were, which takes a minute instead of ten; the benchmark checks the
+back exactly as they were, which takes about two minutes here; the benchmark checks the
 definitions came back unchanged). The same events go through the real consume loop
 (`bench.consume`, a new group each time) into each, alternating, `ROUNDS` times. The
 run's own rows are deleted after each pass, so every pass writes into the table it started
 from; but a later pass inserts the same keys again, into index pages the first one brought
 into memory, and reads faster than a read model meeting new users would (0.67 in a first
-round, 0.98 in a third, in one run). So the worst round's ratio is the figure.
+round, 0.98 in a third, in one run with 1 GiB of shared buffers). So the worst round's
+ratio is the figure.
 
 What the preload changes: the upserts' index lookups land in B-trees of 10M keys (a
 random UUID's page is rarely in Postgres's 128 MiB of shared buffers), where an empty
