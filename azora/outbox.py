@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 
@@ -42,7 +41,8 @@ DELETE FROM azora.inbox WHERE ctid = ANY(ARRAY(
 ))
 """
 PRUNE_CHUNK = 10_000
-PRUNE_EVERY_S = 600.0
+# Often, so each round deletes a minute's worth of ids, not ten minutes' in one go.
+PRUNE_EVERY_S = 60.0
 DEPTH = "SELECT count(*) FROM azora.outbox"
 
 
@@ -78,7 +78,6 @@ class OutboxRelay:
         self.inbox_retention_s = inbox_retention_s
         # Replaces a producer whose sequence state the broker lost (see azora.producer_errors).
         self.renew_producer = renew_producer
-        self._pruned_at = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set, surviving Postgres and Kafka outages."""
@@ -114,24 +113,42 @@ class OutboxRelay:
             log.info("relay: leading")
             wake = asyncio.Event()
             await conn.add_listener(channels.OUTBOX, lambda *_: wake.set())
-            while not stop.is_set():
-                self.heartbeat.beat()
-                wake.clear()
-                await self._prune_inbox_now_and_then()
-                sent = await self.publish_once()
-                if sent < self.batch:
-                    await wait_any(wake, stop, self.idle_wait_s)
+            # The leader keeps the inbox bounded (one process, not every consumer), beside
+            # publishing and never in its way: under load a round deletes hundreds of
+            # thousands of ids, and a slow or blocked DELETE must not hold the outbox.
+            pruning = asyncio.create_task(self._prune_while_leading(stop))
+            try:
+                while not stop.is_set():
+                    self.heartbeat.beat()
+                    wake.clear()
+                    sent = await self.publish_once()
+                    if sent < self.batch:
+                        await wait_any(wake, stop, self.idle_wait_s)
+            finally:
+                pruning.cancel()
+                # asyncio.wait: this task's own cancellation still propagates.
+                await asyncio.wait([pruning])
         finally:
             await conn.close()
 
-    async def _prune_inbox_now_and_then(self) -> None:
-        # The leading relay does this housekeeping: one process, not every consumer.
-        if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
-            return
-        self._pruned_at = time.monotonic()
-        pruned = await self.prune_inbox()
-        if pruned:
-            log.info("relay: pruned %d inbox ids older than %.0fs", pruned, self.inbox_retention_s)
+    async def _prune_while_leading(self, stop: asyncio.Event) -> None:
+        """Prune now and every `PRUNE_EVERY_S` until cancelled (leadership ends) or stopped."""
+        while not stop.is_set():
+            try:
+                pruned = await self.prune_inbox()
+            except Exception as exc:
+                # Publishing goes on; the next round deletes what this one did not.
+                log.warning(
+                    "relay: pruning the inbox failed (%r); next round in %.0fs", exc, PRUNE_EVERY_S
+                )
+            else:
+                if pruned:
+                    log.info(
+                        "relay: pruned %d inbox ids older than %.0fs",
+                        pruned,
+                        self.inbox_retention_s,
+                    )
+            await sleep_or_stop(PRUNE_EVERY_S, stop)
 
     async def prune_inbox(self) -> int:
         """Forget inbox ids older than the retention; return how many."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any, cast
 
@@ -9,8 +10,11 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from azora import db as azora_db
 from azora.outbox import OutboxRelay
 from azora.settings import Settings
+from bench.databases import fresh_database
+from tests.support.world import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -40,3 +44,74 @@ async def test_inbox_ids_older_than_the_retention_are_pruned_and_newer_ones_kept
     assert await relay.prune_inbox() >= 3
     left: list[Any] = await db.fetch("SELECT event_id FROM azora.inbox WHERE group_id = $1", group)
     assert {row["event_id"] for row in left} == set(recent)
+
+
+class RecordingProducer:
+    """Takes every record at once and remembers its value (the relay's side is under test)."""
+
+    def __init__(self) -> None:
+        self.values: list[bytes] = []
+        self.sent = asyncio.Event()
+
+    async def send(self, topic: str, value: bytes, **_: object) -> asyncio.Future[None]:
+        self.values.append(value)
+        self.sent.set()
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+async def test_the_relay_publishes_while_its_inbox_pruning_waits_on_a_lock(
+    base_settings: Settings,
+) -> None:
+    # A round of pruning can take long (a blocked or slow DELETE, a big backlog): the
+    # outbox must not wait for it.
+    async with fresh_database(base_settings.database_url) as url:
+        pool = await azora_db.create_pool(url, min_size=1, max_size=4)
+        holder = await asyncpg.connect(url)
+        stop = asyncio.Event()
+        producer = RecordingProducer()
+        relay = OutboxRelay(
+            url,
+            pool,
+            cast(AIOKafkaProducer, producer),
+            idle_wait_s=0.05,
+            inbox_retention_s=7 * DAY_S,
+        )
+        running: asyncio.Task[None] | None = None
+        try:
+            await pool.execute(
+                "INSERT INTO azora.inbox (group_id, event_id, received_at) "
+                "VALUES ('old', $1, now() - interval '8 days')",
+                uuid.uuid4(),
+            )
+            holding = holder.transaction()
+            await holding.start()
+            await holder.execute("SELECT 1 FROM azora.inbox FOR UPDATE")
+            running = asyncio.create_task(relay.run(stop))
+            await _until_a_delete_from_the_inbox_waits_on_a_lock(pool)
+
+            await pool.execute(
+                "INSERT INTO azora.outbox (topic, value) VALUES ('relay.test', 'while pruning')"
+            )
+            await asyncio.wait_for(producer.sent.wait(), timeout=30)
+            assert producer.values == [b"while pruning"]
+            assert await pool.fetchval("SELECT count(*) FROM azora.inbox") == 1
+
+            await holding.rollback()
+            await eventually(lambda: pool.fetchval("SELECT count(*) = 0 FROM azora.inbox"))
+        finally:
+            stop.set()
+            if running is not None:
+                await running
+            await holder.close()
+            await pool.close()
+
+
+async def _until_a_delete_from_the_inbox_waits_on_a_lock(pool: asyncpg.Pool) -> None:
+    await eventually(
+        lambda: pool.fetchval(
+            "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND query LIKE '%DELETE FROM azora.inbox%'"
+        )
+    )
