@@ -37,4 +37,7 @@ class ConsumerSettings(BaseModel):
     # How long an event id stays in a consumer's inbox. A duplicate published later than
     # this (a relay re-send comes within seconds, a client retry within hours) is applied.
     inbox_retention_s: int = Field(default=7 * 24 * 3600, ge=3600)
+    # How often the leading relay deletes the ids past it: each round deletes that much of
+    # the load's ids (under load, often and small beats rare and large).
+    inbox_prune_interval_s: float = Field(default=60.0, ge=1, le=3600)
     relay_batch: int = Field(default=1000, ge=1)

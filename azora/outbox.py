@@ -59,6 +59,7 @@ class OutboxRelay:
         idle_wait_s: float = 1.0,
         backoff_max_s: float = 30.0,
         inbox_retention_s: float = 7 * 24 * 3600,
+        prune_every_s: float = PRUNE_EVERY_S,
         renew_producer: Callable[[AIOKafkaProducer], Awaitable[AIOKafkaProducer]] | None = None,
         heartbeat: Heartbeat | None = None,
     ) -> None:
@@ -76,6 +77,7 @@ class OutboxRelay:
         self.idle_wait_s = idle_wait_s
         self.backoff_max_s = backoff_max_s
         self.inbox_retention_s = inbox_retention_s
+        self.prune_every_s = prune_every_s
         # Replaces a producer whose sequence state the broker lost (see azora.producer_errors).
         self.renew_producer = renew_producer
 
@@ -132,14 +134,16 @@ class OutboxRelay:
             await conn.close()
 
     async def _prune_while_leading(self, stop: asyncio.Event) -> None:
-        """Prune now and every `PRUNE_EVERY_S` until cancelled (leadership ends) or stopped."""
+        """Prune now and every `prune_every_s` until cancelled (leadership ends) or stopped."""
         while not stop.is_set():
             try:
                 pruned = await self.prune_inbox()
             except Exception as exc:
                 # Publishing goes on; the next round deletes what this one did not.
                 log.warning(
-                    "relay: pruning the inbox failed (%r); next round in %.0fs", exc, PRUNE_EVERY_S
+                    "relay: pruning the inbox failed (%r); next round in %.0fs",
+                    exc,
+                    self.prune_every_s,
                 )
             else:
                 if pruned:
@@ -148,7 +152,7 @@ class OutboxRelay:
                         pruned,
                         self.inbox_retention_s,
                     )
-            await sleep_or_stop(PRUNE_EVERY_S, stop)
+            await sleep_or_stop(self.prune_every_s, stop)
 
     async def prune_inbox(self) -> int:
         """Forget inbox ids older than the retention; return how many."""

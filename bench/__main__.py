@@ -31,6 +31,7 @@ from bench import (
     projection_at_scale,
     rebuild,
     result,
+    retention,
     start,
 )
 from bench.projection_report import as_result
@@ -44,6 +45,7 @@ BENCHMARKS = (
     "export",
     "export_at_scale",
     "rebuild",
+    "retention",
     "idle",
     "start",
 )
@@ -136,6 +138,8 @@ def main() -> None:
         "cluster": lambda: cluster.run(args.cluster_seconds),
         # The issue's figure: a projection rebuilt from a million events.
         "rebuild": lambda: rebuild.run(args.rebuild_events),
+        # Issue 21's flat costs: the inbox and offsets tables bounded under steady load.
+        "retention": retention.run,
         # The issue's idle goal: a stack with no traffic, as `make run` leaves it.
         "idle": idle.run,
         # The issue's start goal: a second `make run` ready in seconds.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 
-from azora.messages import build_envelope, encode, message_key
+from azora.messages import OutgoingMessage, build_envelope, encode, message_key
 from azora.settings import Settings
 from azora.topics import TopicNames
 from bench.data import Users
@@ -38,7 +38,19 @@ class Produced:
         return self.events / self.seconds
 
 
-def _producer(settings: Settings) -> AIOKafkaProducer:
+def encoded(users: Users, names: TopicNames, first: int, last: int) -> list[OutgoingMessage]:
+    """Users `first` to `last` (exclusive) as `user.registered.v2` records, keyed as the
+    real producer keys them."""
+    messages = []
+    for i in range(first, last):
+        payload = users.payload(i)
+        envelope = build_envelope(USER_REGISTERED_V2, payload, actor=ACTOR)
+        key = message_key(USER_REGISTERED_V2, payload)
+        messages.append(encode(USER_REGISTERED_V2, envelope, key, names))
+    return messages
+
+
+def bench_producer(settings: Settings) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         client_id="azora-bench-producer",
@@ -53,7 +65,7 @@ def _producer(settings: Settings) -> AIOKafkaProducer:
 
 async def produce(settings: Settings, names: TopicNames, users: Users) -> Produced:
     """Send one `user.registered.v2` per user, keyed like the real producer, and wait for acks."""
-    producer = _producer(settings)
+    producer = bench_producer(settings)
     await producer.start()
     encode_seconds = 0.0
     sent_bytes = 0
@@ -62,18 +74,7 @@ async def produce(settings: Settings, names: TopicNames, users: Users) -> Produc
         in_flight: list[asyncio.Future[object]] = []
         for first in range(0, len(users), CHUNK):
             began = time.perf_counter()
-            messages = []
-            for i in range(first, min(first + CHUNK, len(users))):
-                payload = users.payload(i)
-                envelope = build_envelope(USER_REGISTERED_V2, payload, actor=ACTOR)
-                messages.append(
-                    encode(
-                        USER_REGISTERED_V2,
-                        envelope,
-                        message_key(USER_REGISTERED_V2, payload),
-                        names,
-                    )
-                )
+            messages = encoded(users, names, first, min(first + CHUNK, len(users)))
             encode_seconds += time.perf_counter() - began
             sending = []
             for message in messages:

@@ -159,6 +159,7 @@ async def _relay(
         batch=settings.relay_batch,
         backoff_max_s=settings.retry_backoff_max_s,
         inbox_retention_s=settings.inbox_retention_s,
+        prune_every_s=settings.inbox_prune_interval_s,
         renew_producer=renew,
         heartbeat=heartbeat,
     )

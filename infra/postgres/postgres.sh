@@ -139,6 +139,10 @@ fsync = on
 # Each transaction's commit time (a few bytes per commit): the end-to-end benchmark reads
 # when a batch committed from it (bench/hop_marks.py). Takes effect at a restart.
 track_commit_timestamp = on
+# The outbox is a queue (each row deleted within milliseconds of its insert) and the inbox
+# loses its oldest ids every prune: their dead rows pile up until autovacuum visits, a
+# minute's worth of the load by default. Every 10 s keeps them small (docs/operating.md).
+autovacuum_naptime = 10s
 EOF
   if (( AS_ROOT )); then chown postgres:postgres "$tmp"; fi
   mv "$tmp" "$DATA/azora.conf"
