@@ -2,21 +2,62 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time the process has used so far, every thread counted."""
+def _stat(pid: int) -> list[str]:
     stat = Path(f"/proc/{pid}/stat").read_text()
     # The command name (field 2) is in parentheses and may hold spaces: split after it.
-    fields = stat[stat.rindex(")") + 2 :].split()
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far, every thread counted."""
+    fields = _stat(pid)
     utime, stime = int(fields[11]), int(fields[12])
     return (utime + stime) / TICKS_PER_SECOND
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time of `root` and its children so far, the running ones and those that exited.
+
+    For a process that forks short-lived workers (a Postgres cluster: a backend per
+    connection, an autovacuum worker per visit to a database): an exited child's time moves
+    into its parent's counters of reaped children, so the sum never loses it.
+    """
+    fields = _stat(root)
+    ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    total = ticks / TICKS_PER_SECOND
+    for child in _children(root):
+        # One that exits between the listing and the read counts as reaped next time.
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            total += cpu_seconds(child)
+    return total
+
+
+def parent_of(pid: int) -> int:
+    """The pid of a process's parent."""
+    return int(_stat(pid)[1])
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if parent_of(int(entry.name)) == parent:
+                found.append(int(entry.name))
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+    return found
 
 
 @dataclass(frozen=True)
@@ -32,13 +73,18 @@ class Usage:
         return sum(self.percent.values())
 
 
-def sample(pids: dict[str, int], seconds: float) -> Usage:
-    """Each process's CPU over the next `seconds` (a process that exits counts as idle)."""
-    before = {name: _or_none(pid) for name, pid in pids.items()}
+def sample(pids: dict[str, int], seconds: float, trees: frozenset[str] = frozenset()) -> Usage:
+    """Each process's CPU over the next `seconds` (a process that exits counts as idle);
+    those named in `trees` with their children's (`tree_cpu_seconds`)."""
+
+    def read(name: str, pid: int) -> float | None:
+        return _or_none(pid, tree_cpu_seconds if name in trees else cpu_seconds)
+
+    before = {name: read(name, pid) for name, pid in pids.items()}
     started = time.monotonic()
     time.sleep(seconds)
     elapsed = time.monotonic() - started
-    after = {name: _or_none(pid) for name, pid in pids.items()}
+    after = {name: read(name, pid) for name, pid in pids.items()}
     percent = {}
     for name in pids:
         first, last = before[name], after[name]
@@ -47,8 +93,8 @@ def sample(pids: dict[str, int], seconds: float) -> Usage:
     return Usage(seconds=round(elapsed, 1), percent=percent)
 
 
-def _or_none(pid: int) -> float | None:
+def _or_none(pid: int, seconds_of: Callable[[int], float]) -> float | None:
     try:
-        return cpu_seconds(pid)
+        return seconds_of(pid)
     except (FileNotFoundError, ProcessLookupError):
         return None

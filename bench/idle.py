@@ -4,8 +4,10 @@ The stack is `azora run` (the ingress, every consumer, the relay, the lag export
 private world: its own topic prefix and a fresh database. Once ready it settles (groups
 join, partitions are assigned and sought) and is then read from /proc for a window in which
 nothing is sent. Counted: every process of the stack, `azora run` itself, the broker (its
-pid from the state dir, when this repository started it) and the Postgres backends of the
-stack's database (when Postgres runs on this machine).
+pid from the state dir, when this repository started it) and the whole Postgres cluster
+the stack's database lives in, when it runs on this machine: the postmaster, its
+background processes (checkpointer, WAL writer, autovacuum launcher), every backend and
+the autovacuum workers that come and go.
 
 Baseline, in the same run: the broker alone over the same length of window, before the
 stack starts (what a broker costs with no Azora client at all).
@@ -32,6 +34,8 @@ from bench.result import Result
 GOAL_PERCENT = 5.0
 SETTLE_S = 20.0
 WINDOW_S = 30.0
+# The whole Postgres cluster, counted as one (its processes come and go).
+POSTGRES = "postgres (the whole cluster)"
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -96,9 +100,10 @@ async def _idle_stack(settings: Settings, prefix: str, broker: int | None) -> cp
         pids = {"azora run": stack.pid, **servers.children(stack.pid)}
         if broker is not None:
             pids["broker"] = broker
-        for n, backend in enumerate(await postgres_backends(settings.database_url)):
-            pids[f"postgres backend {n + 1}"] = backend
-        return await asyncio.to_thread(cpu.sample, pids, WINDOW_S)
+        postmaster = await postgres_postmaster(settings.database_url)
+        if postmaster is not None:
+            pids[POSTGRES] = postmaster
+        return await asyncio.to_thread(cpu.sample, pids, WINDOW_S, frozenset({POSTGRES}))
     finally:
         await asyncio.to_thread(servers.stop, stack)
 
@@ -113,18 +118,19 @@ def broker_pid() -> int | None:
     return pid if Path(f"/proc/{pid}").exists() else None
 
 
-async def postgres_backends(database_url: str) -> list[int]:
-    """The local pids of the Postgres backends connected to the stack's database."""
+async def postgres_postmaster(database_url: str) -> int | None:
+    """The local pid of the postmaster serving `database_url` (the parent of the backend
+    this connection is given), or None for a Postgres elsewhere (a container, another
+    host), whose pids this machine cannot read."""
     conn = await asyncpg.connect(database_url)
     try:
-        rows = await conn.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
-        )
+        backend: int = await conn.fetchval("SELECT pg_backend_pid()")
+        if not _is_postgres(backend):
+            return None
+        parent = cpu.parent_of(backend)
     finally:
         await conn.close()
-    # A Postgres elsewhere (a container, another host) has pids this machine cannot read.
-    return [row["pid"] for row in rows if _is_postgres(row["pid"])]
+    return parent if _is_postgres(parent) else None
 
 
 def _is_postgres(pid: int) -> bool:
