@@ -80,7 +80,13 @@ def _arguments() -> argparse.Namespace:
         "--cluster-seconds",
         type=int,
         default=cluster.SECONDS,
-        help="seconds of each run at 500 commands/s of the cluster benchmark (default 60)",
+        help="seconds of each run of the cluster benchmark (default 60)",
+    )
+    parser.add_argument(
+        "--cluster-rate",
+        type=int,
+        default=end_to_end.RATE,
+        help=f"commands/s of the cluster benchmark's runs (default {end_to_end.RATE})",
     )
     parser.add_argument(
         "--e2e-rate",
@@ -135,7 +141,7 @@ def main() -> None:
         "ingress": ingress.run,
         "end_to_end": lambda: end_to_end.run(args.e2e_rate, args.e2e_seconds),
         # The end-to-end run on three brokers beside one, and a leader killed under it.
-        "cluster": lambda: cluster.run(args.cluster_seconds),
+        "cluster": lambda: cluster.run(args.cluster_seconds, args.cluster_rate),
         # The issue's figure: a projection rebuilt from a million events.
         "rebuild": lambda: rebuild.run(args.rebuild_events),
         # Issue 21's flat costs: the inbox and offsets tables bounded under steady load.

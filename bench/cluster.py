@@ -35,8 +35,10 @@ from azora.settings import Settings
 from azora.topic_setup import apply_topics
 from azora.topics import TopicNames
 from bench.databases import fresh_database
-from bench.end_to_end import RATE, USERS, StackRun, _fund, _percentile, _through_the_stack
+from bench.end_to_end import RATE
+from bench.percentiles import percentile
 from bench.result import Result
+from bench.stack_load import USERS, StackRun, fund, through_the_stack
 
 KAFKA = Path(__file__).resolve().parents[1] / "infra" / "kafka" / "kafka.sh"
 SECONDS = 60
@@ -70,15 +72,16 @@ class Failover:
     lost: int
 
 
-async def run(seconds: int = SECONDS) -> Result:
-    """The cluster's figures beside the one broker's."""
+async def run(seconds: int = SECONDS, rate: int = RATE) -> Result:
+    """The cluster's figures beside the one broker's, `rate` commands/s (500 by default; a
+    lower rate shows what replication costs when the machine's cores are not saturated)."""
     was_running = await asyncio.to_thread(_running)
     await asyncio.to_thread(_kafka, "start")
     try:
         cluster = await asyncio.to_thread(_kafka, "bootstrap")
-        one = await _end_to_end(Settings(), seconds)
-        three = await _end_to_end(Settings(kafka_bootstrap_servers=cluster), seconds)
-        killed = await _with_a_leader_kill(Settings(kafka_bootstrap_servers=cluster), seconds)
+        one = await _end_to_end(Settings(), seconds, rate)
+        three = await _end_to_end(Settings(kafka_bootstrap_servers=cluster), seconds, rate)
+        killed = await _with_a_leader_kill(Settings(kafka_bootstrap_servers=cluster), seconds, rate)
     finally:
         if not was_running:
             await asyncio.to_thread(_kafka, "stop")
@@ -87,7 +90,7 @@ async def run(seconds: int = SECONDS) -> Result:
     ratio = run_three.p99_ms / run_one.p99_ms
     return Result(
         name="cluster",
-        figure=f"ms from a command's 202 to its outcome visible, {RATE}/s for {seconds} s, "
+        figure=f"ms from a command's 202 to its outcome visible, {rate}/s for {seconds} s, "
         "three brokers (replication 3, min.insync.replicas 2, acks=all)",
         value=round(run_three.p99_ms, 1),
         unit="ms p99",
@@ -139,6 +142,7 @@ def _running() -> bool:
 async def _end_to_end(
     base: Settings,
     seconds: int,
+    rate: int,
     meanwhile: Callable[[TopicNames, Settings], Coroutine[Any, Any, None]] | None = None,
 ) -> tuple[StackRun, list[tuple[float, float]]]:
     """One end-to-end run in a fresh database and topic prefix on `base`'s brokers."""
@@ -150,11 +154,12 @@ async def _end_to_end(
         await apply_topics(settings, names)
         try:
             users = [uuid.uuid4() for _ in range(USERS)]
-            await _fund(settings, names, users)
-            stack = await _through_the_stack(
+            await fund(settings, names, users)
+            stack = await through_the_stack(
                 settings,
                 prefix,
                 users,
+                rate=rate,
                 seconds=seconds,
                 meanwhile=(lambda: meanwhile(names, settings)) if meanwhile else None,
                 timeline=timeline,
@@ -164,7 +169,9 @@ async def _end_to_end(
     return stack, timeline
 
 
-async def _with_a_leader_kill(settings: Settings, seconds: int) -> tuple[StackRun, Failover]:
+async def _with_a_leader_kill(
+    settings: Settings, seconds: int, rate: int
+) -> tuple[StackRun, Failover]:
     kill: dict[str, Any] = {}
 
     async def kill_the_busiest_leader(names: TopicNames, settings: Settings) -> None:
@@ -174,7 +181,7 @@ async def _with_a_leader_kill(settings: Settings, seconds: int) -> tuple[StackRu
         await asyncio.to_thread(_kafka, "kill-node", str(node))
         kill.update(node=node, led=led)
 
-    stack, timeline = await _end_to_end(settings, seconds, kill_the_busiest_leader)
+    stack, timeline = await _end_to_end(settings, seconds, rate, kill_the_busiest_leader)
     await asyncio.to_thread(_kafka, "start-node", str(kill["node"]))
     return stack, _failover(stack, timeline, kill["at"], kill["node"], kill["led"])
 
@@ -184,7 +191,7 @@ def _failover(
 ) -> Failover:
     before = [ms for at, ms in timeline if at < killed_at]
     after = [(at, ms) for at, ms in timeline if at >= killed_at]
-    normal_ms = RECOVERED_AT * _percentile(before, 0.99) if before else 0.0
+    normal_ms = RECOVERED_AT * percentile(before, 0.99) if before else 0.0
     slow = [(at, ms) for at, ms in after if ms > normal_ms]
     # Recovered when the last slow command became visible (nothing after it was slow) and
     # commands were being accepted again (a stall longer than a second counts till its end).

@@ -16,9 +16,7 @@ import secrets
 import statistics
 import time
 import uuid
-from collections.abc import Callable, Coroutine
 from dataclasses import asdict
-from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -55,25 +53,8 @@ MEMORY_GOAL_MIB = 100.0
 # The achieved rate may fall this far short of the goal's before the run is not one at it.
 RATE_SHORTFALL = 0.01
 
-# What bench/cluster.py imports: the stack at the first round's 500 commands/s.
-__all__ = ["RATE", "USERS", "StackRun", "_fund", "_percentile", "_through_the_stack", "run"]
+# The cluster's rate (bench/cluster.py): the first round's 500 commands/s.
 RATE = 500
-_fund = fund
-_percentile = percentile
-
-
-async def _through_the_stack(
-    settings: Settings,
-    prefix: str,
-    users: list[uuid.UUID],
-    *,
-    seconds: int = SECONDS,
-    meanwhile: Callable[[], Coroutine[Any, Any, None]] | None = None,
-    timeline: list[tuple[float, float]] | None = None,
-) -> StackRun:
-    return await through_the_stack(
-        settings, prefix, users, rate=RATE, seconds=seconds, meanwhile=meanwhile, timeline=timeline
-    )
 
 
 async def run(rate: int = GOAL_RATE, seconds: int = SECONDS) -> Result:
