@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,16 +49,8 @@ def parent_of(pid: int) -> int:
 
 
 def _children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if parent_of(int(entry.name)) == parent:
-                found.append(int(entry.name))
-        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-            continue
-    return found
+    listed = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True)
+    return [int(pid) for pid in listed.stdout.split()]
 
 
 @dataclass(frozen=True)

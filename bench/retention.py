@@ -41,6 +41,7 @@ from azora.topic_setup import apply_topics
 from azora.topics import TopicNames
 from bench.databases import fresh_database
 from bench.judging import all_met, at_most
+from bench.open_loop import open_loop
 from bench.produce import bench_producer
 from bench.result import Result
 from bench.stack_load import fund
@@ -62,7 +63,6 @@ GOAL = 1.2
 # counted and shown beside it).
 OFFSETS_GOAL_KIB = 256
 SAMPLE_EVERY_S = 1.0
-TICK_S = 0.1
 
 USERS = 100
 SAMPLE = """
@@ -141,21 +141,15 @@ async def run(rate: int = RATE, seconds: int = SECONDS) -> Result:
 async def _steady_transfers(
     settings: Settings, names: TopicNames, users: list[uuid.UUID], rate: int, seconds: int
 ) -> None:
-    per_tick = max(1, round(rate * TICK_S))
     producer = bench_producer(settings)
     await producer.start()
+
+    async def send(i: int) -> None:
+        m = _transfer(names, users[i % len(users)], users[(i + 1) % len(users)])
+        await producer.send_and_wait(m.topic, m.value, key=m.key, headers=list(m.headers))
+
     try:
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        for tick, first in enumerate(range(0, rate * seconds, per_tick)):
-            await asyncio.sleep(max(0.0, started + tick * TICK_S - loop.time()))
-            sends = []
-            for i in range(first, min(first + per_tick, rate * seconds)):
-                m = _transfer(names, users[i % len(users)], users[(i + 1) % len(users)])
-                sends.append(
-                    await producer.send(m.topic, m.value, key=m.key, headers=list(m.headers))
-                )
-            await asyncio.gather(*sends)
+        await open_loop(rate, seconds, send)
     finally:
         await producer.stop()
 
