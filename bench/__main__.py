@@ -30,6 +30,7 @@ from bench import (
     projection,
     projection_at_scale,
     rebuild,
+    rebuild_at_scale,
     result,
     retention,
     start,
@@ -45,6 +46,7 @@ BENCHMARKS = (
     "export",
     "export_at_scale",
     "rebuild",
+    "rebuild_at_scale",
     "retention",
     "idle",
     "start",
@@ -144,6 +146,8 @@ def main() -> None:
         "cluster": lambda: cluster.run(args.cluster_seconds, args.cluster_rate),
         # The issue's figure: a projection rebuilt from a million events.
         "rebuild": lambda: rebuild.run(args.rebuild_events),
+        # Issue 21's flat costs: a rebuild from 5M events per event against one from 500k.
+        "rebuild_at_scale": rebuild_at_scale.run,
         # Issue 21's flat costs: the inbox and offsets tables bounded under steady load.
         "retention": retention.run,
         # The issue's idle goal: a stack with no traffic, as `make run` leaves it.

@@ -2,8 +2,8 @@
 the same over 500,000 (issue 21: costs stay flat as data grows).
 
 Two topics of the same `user.registered.v2` events (the personal fields redacted, as an
-analyst's export is by default), written in slices of `SLICE` users so the benchmark never
-holds millions of them at once. Each is exported to JSON Lines on /dev/null by
+analyst's export is by default), written in slices (`bench.produce.SLICE` users) so the
+benchmark never holds millions of them at once. Each is exported to JSON Lines on /dev/null by
 `azora replay export`; the figure is the export's own seconds per event (its summary line,
 which leaves out Python's start, a fixed cost that would flatter the larger export).
 """
@@ -14,15 +14,13 @@ import re
 import secrets
 import subprocess
 import sys
-from datetime import UTC, datetime
 
 from azora.kafka import delete_topics
 from azora.settings import Settings
 from azora.topic_setup import apply_topics
 from azora.topics import TopicNames
-from bench.data import make_users
 from bench.judging import all_met, at_most
-from bench.produce import produce
+from bench.produce import produce_in_slices
 from bench.result import Result
 from schemas.catalogue import USER_REGISTERED_V2
 
@@ -30,15 +28,7 @@ from schemas.catalogue import USER_REGISTERED_V2
 GOAL = 1.2
 SMALL = 500_000
 LARGE = 5_000_000
-SLICE = 500_000
 _SUMMARY = re.compile(r"exported ([\d,]+) events .* in ([\d.]+) s")
-
-
-async def _fill(settings: Settings, names: TopicNames, run_id: str, events: int) -> None:
-    started = datetime.now(UTC)
-    for first in range(0, events, SLICE):
-        users = make_users(f"{run_id}-{first}", min(SLICE, events - first), started)
-        await produce(settings, names, users)
 
 
 def export_seconds(topic: str) -> tuple[int, float]:
@@ -64,7 +54,7 @@ async def run(small: int = SMALL, large: int = LARGE) -> Result:
     try:
         for which, events in sizes.items():
             await apply_topics(settings[which], names[which])
-            await _fill(settings[which], names[which], run_id, events)
+            await produce_in_slices(settings[which], names[which], run_id, events)
         for which in sizes:
             exported[which] = export_seconds(names[which].physical(USER_REGISTERED_V2))
     finally:

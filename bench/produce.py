@@ -10,16 +10,19 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
 from azora.messages import OutgoingMessage, build_envelope, encode, message_key
 from azora.settings import Settings
 from azora.topics import TopicNames
-from bench.data import Users
+from bench.data import Users, make_users
 from schemas.catalogue import USER_REGISTERED_V2
 
 CHUNK = 10_000
+# Users made and sent at a time by `produce_in_slices`: millions never sit in memory at once.
+SLICE = 500_000
 ACTOR = "bench"
 
 
@@ -94,3 +97,15 @@ async def produce(settings: Settings, names: TopicNames, users: Users) -> Produc
     finally:
         await producer.stop()
     return Produced(len(users), time.perf_counter() - started, encode_seconds, sent_bytes)
+
+
+async def produce_in_slices(
+    settings: Settings, names: TopicNames, run_id: str, events: int
+) -> float:
+    """Send `events` users, `SLICE` at a time; their emails carry `run_id` and the slice's
+    first index. The seconds it took."""
+    started_at, started = datetime.now(UTC), time.perf_counter()
+    for first in range(0, events, SLICE):
+        users = make_users(f"{run_id}-{first}", min(SLICE, events - first), started_at)
+        await produce(settings, names, users)
+    return time.perf_counter() - started

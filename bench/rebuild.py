@@ -65,7 +65,7 @@ async def run(events: int) -> Result:
             outcome = await rebuild.run(asyncio.Event())
             rebuild_s = time.perf_counter() - started
             assert outcome is not None
-            rows = await _count(url)
+            rows = await count_users(url)
             conn = await asyncpg.connect(url)
             try:
                 await conn.execute("TRUNCATE read.users, read.credentials")
@@ -131,7 +131,8 @@ async def _live_catches_up(settings: Settings, names: TopicNames, events: int) -
         await task
 
 
-async def _count(url: str) -> int:
+async def count_users(url: str) -> int:
+    """Rows in the database's live `read.users`."""
     conn = await asyncpg.connect(url)
     try:
         count: int = await conn.fetchval("SELECT count(*) FROM read.users")

@@ -40,7 +40,7 @@ async def list_projections(
     settings: Settings, projections: Sequence[Service], names: TopicNames
 ) -> list[ProjectionState]:
     """Versions from Postgres, positions from the stored offsets, ends from Kafka."""
-    ends = await _end_offsets(settings, {t for p in projections for t in p.physical_topics(names)})
+    ends = await end_offsets(settings, {t for p in projections for t in p.physical_topics(names)})
     pool = await db.create_pool(databases.url_for(settings, "projections"), min_size=1, max_size=1)
     try:
         async with pool.acquire() as conn:
@@ -73,7 +73,8 @@ async def _position(
     return Position(group, applied, sum(ends[tp] for tp in mine) - applied)
 
 
-async def _end_offsets(settings: Settings, topics: set[str]) -> dict[TopicPartition, int]:
+async def end_offsets(settings: Settings, topics: set[str]) -> dict[TopicPartition, int]:
+    """Every partition's end offset (the next offset to be written) of `topics`."""
     tps = [
         TopicPartition(topic, p)
         for topic, numbers in sorted((await kafka.partitions(settings, list(topics))).items())
