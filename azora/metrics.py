@@ -54,6 +54,11 @@ OUTBOX_SENT = Counter(
 OUTBOX_DEPTH = Gauge(
     "azora_outbox_depth", "Outbox records waiting after the relay's last pass.", ["database"]
 )
+OUTBOX_PARKED = Counter(
+    "azora_outbox_parked_total",
+    "Outbox records the broker can never take, moved to azora.outbox_parked.",
+    ["database"],
+)
 OUTBOX_DELAY = Histogram(
     "azora_outbox_relay_delay_seconds",
     "From an outbox row's insert to the broker's ack.",

@@ -8,21 +8,20 @@ send rather than losing one, and every consumer's inbox drops the repeat.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from azora import channels, databases, db, metrics, tracing
+from azora import channels, databases, db, metrics
 from azora.aio import sleep_or_stop, wait_any
 from azora.consume.errors import is_transient
 from azora.health.heartbeat import Heartbeat
-from azora.messages import header_value, headers_from_json
+from azora.outbox_parking import park
+from azora.outbox_sending import Sent, send_rows
 from azora.producer_errors import needs_new_producer
-from schemas.envelope import HEADER_EVENT_ID, HEADER_TRACEPARENT
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +67,7 @@ class OutboxRelay:
         # Every database's series exists from the start, at zero until its first send.
         metrics.OUTBOX_SENT.labels(self.database)
         metrics.OUTBOX_DEPTH.labels(self.database)
+        metrics.OUTBOX_PARKED.labels(self.database)
         # Beaten on every pass, every wait for the lock and every retry: /healthz.
         self.heartbeat = heartbeat or Heartbeat("relay", float("inf"))
         self.pool = pool
@@ -165,43 +165,35 @@ class OutboxRelay:
                 return total
 
     async def publish_once(self) -> int:
-        """Publish one batch of the oldest rows; return how many went out."""
+        """Publish one batch of the oldest rows; return how many left the outbox (sent, or
+        parked as never sendable)."""
         rows = await self.pool.fetch(FETCH, self.batch)
         depth = metrics.OUTBOX_DEPTH.labels(self.database)
         if not rows:
             depth.set(0)
             return 0
-        pending = []
-        for row in rows:
-            with traced_publish(row["topic"], headers_from_json(row["headers"])) as headers:
-                pending.append(
-                    await self.producer.send(
-                        row["topic"], row["value"], key=row["key"], headers=headers
-                    )
-                )
-        await asyncio.gather(*pending)
-        await self.pool.execute(DELETE, [row["id"] for row in rows])
+        sent = await send_rows(self.producer, rows)
+        await self._forget(sent)
+        if sent.failure is not None:
+            # The rows not acked stay and go again (the inbox drops what was sent twice).
+            raise sent.failure
         now = datetime.now(UTC)
-        for row in rows:
+        for row in sent.acked:
             metrics.OUTBOX_DELAY.observe((now - row["created_at"]).total_seconds())
-        metrics.OUTBOX_SENT.labels(self.database).inc(len(rows))
+        metrics.OUTBOX_SENT.labels(self.database).inc(len(sent.acked))
         depth.set(await self.pool.fetchval(DEPTH) if len(rows) == self.batch else 0)
-        return len(rows)
+        return len(sent.acked) + len(sent.refused)
 
-
-@contextlib.contextmanager
-def traced_publish(
-    topic: str, headers: list[tuple[str, bytes]]
-) -> Iterator[list[tuple[str, bytes]]]:
-    """A publish span under the one that wrote the row; the record names it as parent."""
-    if tracing.tracer() is None:
-        yield headers
-        return
-    event_id = (header_value(headers, HEADER_EVENT_ID) or b"").decode()
-    parent = header_value(headers, HEADER_TRACEPARENT)
-    with tracing.producer_span(topic, event_id, parent) as span:
-        own = tracing.traceparent_of(span) if span is not None else None
-        if own is None:
-            yield headers
+    async def _forget(self, sent: Sent) -> None:
+        """Delete the rows that were sent, and park those that never will be."""
+        ids = [row["id"] for row in sent.acked]
+        if not sent.refused:
+            if ids:
+                await self.pool.execute(DELETE, ids)
             return
-        yield [(k, v) for k, v in headers if k != HEADER_TRACEPARENT] + [(HEADER_TRACEPARENT, own)]
+        async with self.pool.acquire() as conn, conn.transaction():
+            await park(conn, sent.refused)
+            await conn.execute(DELETE, [*ids, *sent.refused])
+        metrics.OUTBOX_PARKED.labels(self.database).inc(len(sent.refused))
+        for row_id, why in sent.refused.items():
+            log.error("relay: outbox row %d can never be sent (%s); parked", row_id, why)

@@ -11,10 +11,12 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from azora import db as azora_db
+from azora import kafka
 from azora.outbox import OutboxRelay
 from azora.settings import Settings
 from bench.databases import fresh_database
-from tests.support.world import eventually
+from schemas.catalogue import COURSE_PUBLISHED
+from tests.support.world import created, eventually, new_world
 
 pytestmark = pytest.mark.integration
 
@@ -115,3 +117,54 @@ async def _until_a_delete_from_the_inbox_waits_on_a_lock(pool: asyncpg.Pool) -> 
             "AND wait_event_type = 'Lock' AND query LIKE '%DELETE FROM azora.inbox%'"
         )
     )
+
+
+async def test_rows_the_broker_refuses_are_parked_and_the_rows_behind_them_still_go_out(
+    base_settings: Settings,
+) -> None:
+    # One row too large for the relay's producer (2 MiB), one too large for the topic
+    # (about 1 MiB: the broker refuses it, and the idempotent producer must be replaced
+    # before the partition takes more), each between rows that fit, all on one key.
+    rows = [b"before", b"p" * (3 * 1024 * 1024), b"b" * (1536 * 1024), b"after"]
+    async with (
+        created(new_world(base_settings)) as world,
+        fresh_database(base_settings.database_url) as url,
+    ):
+        topic = world.names.physical(COURSE_PUBLISHED)
+        pool = await azora_db.create_pool(url, min_size=1, max_size=2)
+        stop = asyncio.Event()
+
+        async def started() -> AIOKafkaProducer:
+            producer = kafka.make_producer(world.settings, "test-relay")
+            await producer.start()
+            return producer
+
+        async def renew(old: AIOKafkaProducer) -> AIOKafkaProducer:
+            await old.stop()
+            return await started()
+
+        relay = OutboxRelay(url, pool, await started(), idle_wait_s=0.05, renew_producer=renew)
+        running = asyncio.create_task(relay.run(stop))
+        try:
+            await pool.execute(
+                "INSERT INTO azora.outbox (topic, key, value) "
+                "SELECT $1, 'one-key', v FROM unnest($2::bytea[]) WITH ORDINALITY AS t(v, n) "
+                "ORDER BY n",
+                topic,
+                rows,
+            )
+
+            await eventually(lambda: pool.fetchval("SELECT count(*) = 0 FROM azora.outbox"))
+
+            parked = await pool.fetch(
+                "SELECT octet_length(value) AS size, reason FROM azora.outbox_parked ORDER BY id"
+            )
+            assert [row["size"] for row in parked] == [len(rows[1]), len(rows[2])]
+            assert all("MessageSizeTooLargeError" in row["reason"] for row in parked)
+            published = await world.wait_for_records(topic, 2)
+            assert [record.value for record in published] == [b"before", b"after"]
+        finally:
+            stop.set()
+            await running
+            await relay.producer.stop()
+            await pool.close()
