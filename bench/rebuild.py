@@ -31,6 +31,7 @@ from bench.result import Result
 from consumers.projections import projections_service
 from schemas.catalogue import USER_REGISTERED_V2
 from stack import composition, workers
+from stack.rebuild.progress import Outcome
 from stack.rebuild.runner import ProjectionRebuild
 
 log = logging.getLogger(__name__)
@@ -58,13 +59,7 @@ async def run(events: int) -> Result:
             log.info("produced %d events in %.1fs", events, produced.seconds)
             live_s = await _live_catches_up(settings, names, events)
             log.info("live projections caught up in %.1fs", live_s)
-            rebuild = ProjectionRebuild(
-                settings, composition.projections(settings)["users"], names, max_batch=BATCH
-            )
-            started = time.perf_counter()
-            outcome = await rebuild.run(asyncio.Event())
-            rebuild_s = time.perf_counter() - started
-            assert outcome is not None
+            outcome, rebuild_s = await rebuild_users(settings, names)
             rows = await count_users(url)
             conn = await asyncpg.connect(url)
             try:
@@ -129,6 +124,20 @@ async def _live_catches_up(settings: Settings, names: TopicNames, events: int) -
         await conn.close()
         stop.set()
         await task
+
+
+async def rebuild_users(settings: Settings, names: TopicNames) -> tuple[Outcome, float]:
+    """Rebuild the users projection with `azora projections rebuild`'s runner, swap
+    included: its outcome and its seconds."""
+    runner = ProjectionRebuild(
+        settings, composition.projections(settings)["users"], names, max_batch=BATCH
+    )
+    started = time.perf_counter()
+    outcome = await runner.run(asyncio.Event())
+    seconds = time.perf_counter() - started
+    if outcome is None:
+        raise RuntimeError("the rebuild stopped before its swap")
+    return outcome, seconds
 
 
 async def count_users(url: str) -> int:

@@ -13,9 +13,7 @@ runner's own seconds, start to swap, per event.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import time
 from dataclasses import asdict, dataclass
 
 import asyncpg
@@ -28,11 +26,10 @@ from azora.topics import TopicNames
 from bench.databases import fresh_database
 from bench.judging import Figure, all_met, at_most
 from bench.produce import produce_in_slices
-from bench.rebuild import BATCH, count_users
+from bench.rebuild import BATCH, count_users, rebuild_users
 from bench.result import Result
 from stack import composition
 from stack.rebuild.listing import end_offsets
-from stack.rebuild.runner import ProjectionRebuild
 
 # Issue 21: per event at 5M within 1.2x of per event at 500k.
 GOAL = 1.2
@@ -77,15 +74,9 @@ async def rebuild_once(base: Settings, run_id: str, label: str, events: int) -> 
         try:
             await apply_topics(settings, names)
             produce_s = await produce_in_slices(settings, names, f"{run_id}-{label}", events)
-            projection = composition.projections(settings)["users"]
-            topics = projection.physical_topics(names)
+            topics = composition.projections(settings)["users"].physical_topics(names)
             await _live_group_caught_up(settings, url, names.group("projections"), topics)
-            runner = ProjectionRebuild(settings, projection, names, max_batch=BATCH)
-            started = time.perf_counter()
-            outcome = await runner.run(asyncio.Event())
-            rebuild_s = time.perf_counter() - started
-            if outcome is None:
-                raise RuntimeError("the rebuild stopped before its swap")
+            _, rebuild_s = await rebuild_users(settings, names)
             rows = await count_users(url)
         finally:
             await delete_topics(settings, names.all_physical())
