@@ -15,13 +15,13 @@ interface (`observation.Observer`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
-from typing import Any
+import functools
 
 from azora import logs
 from azora.consume.batch import Batch
 from azora.consume.fetching import Fetcher
 from azora.consume.offsets import SeekToStoredOffsets
+from azora.consume.pipeline import applying_in_order
 from azora.consume.records import RecordsApplier
 
 
@@ -47,32 +47,17 @@ class ConsumeLoop(RecordsApplier):
         self.consumer.subscribe(self.service.physical_topics(self.names), listener=self._seeker())
         await self.consumer.start()
         self.running = True
-        # Decoded batches wait here for the applier task, so fetching and decoding the next
-        # batch overlap with Postgres applying this one (two processes on two cores), the
-        # applier goes from one transaction straight to the next, and batches are still
-        # applied strictly in order.
-        ready: asyncio.Queue[Batch | None] = asyncio.Queue()
-        applier = asyncio.create_task(self._apply_in_order(ready, fetcher, stop))
-        handed: Batch | None = None
         try:
-            while not stop.is_set() and not applier.done():
-                batch = await fetcher.next_batch()
-                if not batch.size:
-                    continue
-                if handed is not None:
-                    # One batch waits at most, and this task fetches on only once the
-                    # applier has begun that one: BEGIN's answer is then taken up at once,
-                    # and the fetching runs while Postgres works on the batch's statements.
-                    await _unless_ended(handed.begun.wait(), applier)
-                ready.put_nowait(batch)
-                handed = batch
-                del batch  # a spent batch is freed by the fetcher, not in the applier's way
-            ready.put_nowait(None)
-            await applier  # the batches handed over are applied; what broke it is raised
+            async with applying_in_order(functools.partial(self._apply, fetcher, stop)) as batches:
+                while not stop.is_set() and batches.running:
+                    batch = await fetcher.next_batch()
+                    if batch.size:
+                        await batches.hand(batch)
+                    del batch  # a spent batch is freed by the fetcher, not in the applier's way
+                # The batches handed over are applied; what broke the applier is raised.
+                await batches.finish()
         finally:
             self.running = False
-            if not applier.done():
-                applier.cancel()
             # Kafka's copy of the offsets goes out before the consumer stops, never after.
             await self.aclose()
             await self.consumer.stop()
@@ -90,22 +75,7 @@ class ConsumeLoop(RecordsApplier):
             observer=self.observer,
         )
 
-    async def _apply_in_order(
-        self, ready: asyncio.Queue[Batch | None], fetcher: Fetcher, stop: asyncio.Event
-    ) -> None:
-        """Apply batches as they are handed over, until the end marker (None)."""
-        while (batch := await ready.get()) is not None:
-            applied = await self.apply_batch(batch, stop)
-            fetcher.spent(batch)
-            del batch
-            if not applied:
-                # Stopped before that batch committed: a later one must not commit either,
-                # or its offsets would skip the unfinished batch for good.
-                return
-
-
-async def _unless_ended(waiting: Coroutine[Any, Any, Any], applier: asyncio.Task[None]) -> None:
-    """Wait for `waiting`, unless the applier ends first (stopped, or broken)."""
-    waiter = asyncio.ensure_future(waiting)
-    await asyncio.wait({waiter, applier}, return_when=asyncio.FIRST_COMPLETED)
-    waiter.cancel()
+    async def _apply(self, fetcher: Fetcher, stop: asyncio.Event, batch: Batch) -> bool:
+        applied = await self.apply_batch(batch, stop)
+        fetcher.spent(batch)
+        return applied

@@ -2,10 +2,10 @@
 
 The public seam for whoever drives a consumer: the consume loop (`loop.ConsumeLoop`)
 fetches its own batches, while a projection rebuild chooses which records to fetch (up to
-the live group's offsets, never past them) and hands them to `RecordsApplier.apply`.
-Either way they are applied alike: decoded, claimed, handled and stored in one
-transaction per batch, retried until it sticks, with metrics and tracing, and Kafka's
-copy of the offsets committed in the background.
+the live group's offsets, never past them), decodes them with `RecordsApplier.decoder`
+and hands them to `RecordsApplier.apply_batch`. Either way they are applied alike:
+claimed, handled and stored in one transaction per batch, retried until it sticks, with
+metrics and tracing, and Kafka's copy of the offsets committed in the background.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ import asyncio
 from collections.abc import Sequence
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.structs import ConsumerRecord
+from aiokafka import AIOKafkaConsumer
 
 from azora.consume import store
 from azora.consume.applying import BatchApplier, standard_observer
 from azora.consume.batch import Batch
 from azora.consume.decoding import Decoder
 from azora.consume.observation import Observer
-from azora.consume.offsets import KafkaCommits, Offsets
+from azora.consume.offsets import KafkaCommits
 from azora.consume.service import Service
 from azora.consume.settings import LoopSettings
 from azora.topics import TopicNames
@@ -68,13 +67,6 @@ class RecordsApplier:
         self.commits = KafkaCommits(
             consumer, self.group, settings.kafka_commit_interval_s, self.observer
         )
-
-    async def apply(
-        self, fetched: dict[TopicPartition, list[ConsumerRecord]], stop: asyncio.Event
-    ) -> Offsets | None:
-        """Apply `fetched` exactly once: the next offsets stored, or None if `stop` came first."""
-        batch = self.decoder.decode(fetched)
-        return batch.next_offsets if await self.apply_batch(batch, stop) else None
 
     async def apply_batch(self, batch: Batch, stop: asyncio.Event) -> bool:
         """Apply a decoded batch exactly once; False if `stop` came first (nothing committed)."""

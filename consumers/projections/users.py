@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import NamedTuple, Protocol
 
 from azora.consume.service import Service, service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
@@ -98,9 +98,24 @@ async def on_role_granted(events: Sequence[Event[UserRoleGranted]], uow: UnitOfW
     await uow.conn.execute(GRANT_ROLES, [g.user_id for g in grants], [g.role for g in grants])
 
 
-@dataclass(frozen=True)
-class NewUser:
-    """A row of `users` and `credentials`, as a registration fact gives it."""
+class UserRow(Protocol):
+    """What a row of `users` and `credentials` is made of: a registration fact in clear
+    has it all, so its payload is the row as it is (no copy per event)."""
+
+    @property
+    def user_id(self) -> uuid.UUID: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def roles(self) -> tuple[str, ...]: ...
+    @property
+    def registered_at(self) -> datetime: ...
+
+
+class NewUser(NamedTuple):
+    """A row opened from a sealed registration fact."""
 
     user_id: uuid.UUID
     email: str
@@ -109,7 +124,7 @@ class NewUser:
     registered_at: datetime
 
 
-async def insert_users(uow: UnitOfWork, users: Sequence[NewUser]) -> None:
+async def insert_users(uow: UnitOfWork, users: Sequence[UserRow]) -> None:
     """Insert the profile and credentials row of each new user (never an erased one)."""
     if not users:
         return
@@ -130,10 +145,7 @@ async def on_user_registered(
     """Insert the profile and credentials row of each new user from a fact of an earlier
     release, details in clear (with a password, through a provider, or from the legacy
     topic, whose hash is ignored)."""
-    users = [event.payload for event in events]
-    await insert_users(
-        uow, [NewUser(u.user_id, u.email, u.display_name, u.roles, u.registered_at) for u in users]
-    )
+    await insert_users(uow, [event.payload for event in events])
 
 
 async def on_sealed_registration(

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from azora.aio import stop_on_signals
+from azora.runtime import tune_gc_for_batches
 from azora.settings import Settings
 
 projections_app = typer.Typer(
@@ -105,6 +106,8 @@ def rebuild_command(
         )
 
     async def main() -> None:
+        # A rebuild holds batches of thousands of events, as a consumer does.
+        tune_gc_for_batches()
         runner = ProjectionRebuild(
             settings,
             available[name],

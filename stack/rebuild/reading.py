@@ -4,12 +4,16 @@ offsets (or the beginning), up to offsets the caller names and never past them."
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from azora import db, kafka
 from azora.consume import store
+from azora.consume.batch import Batch
+from azora.consume.fetching import SLICE
+from azora.consume.pipeline import applying_in_order
 from azora.consume.records import RecordsApplier
 from azora.settings import Settings
 from stack.rebuild.progress import Progress
@@ -93,37 +97,64 @@ class ShadowReader:
         return sum(max(0, targets[tp] - self.positions[tp]) for tp in self.positions)
 
     async def consume_until(self, targets: dict[TopicPartition, int], stop: asyncio.Event) -> bool:
-        """Apply every record below each partition's target, none at or past it."""
+        """Apply every record below each partition's target, none at or past it.
+
+        The next batch is fetched and decoded while Postgres applies this one
+        (`pipeline.InOrder`), as the consume loop does.
+        """
         consumer = self.applier.consumer
         pending = {tp for tp in self.positions if self.positions[tp] < targets[tp]}
         consumer.resume(*pending)
+        apply = functools.partial(self._apply, targets, stop)
         try:
-            while pending and not stop.is_set():
-                fetched = await consumer.getmany(
-                    *pending, timeout_ms=500, max_records=self.max_batch
-                )
-                kept = {}
-                for tp, records in fetched.items():
-                    limit = targets[tp]
-                    keep = [r for r in records if r.offset < limit]
-                    if keep:
-                        kept[tp] = keep
-                    if len(keep) < len(records):
-                        # Fetched past the target: the live group applies those, not us.
-                        consumer.seek(tp, limit)
-                    if len(keep) < len(records) or (keep and keep[-1].offset + 1 >= limit):
-                        pending.discard(tp)
-                        consumer.pause(tp)
-                if not kept:
-                    continue
-                applied = await self.applier.apply(kept, stop)
-                if applied is None:
+            async with applying_in_order(apply) as batches:
+                while pending and not stop.is_set() and batches.running:
+                    batch = await self._next_batch(targets, pending, stop)
+                    if batch.size:
+                        await batches.hand(batch)
+                    del batch
+                if not await batches.finish():
                     return False
-                for (topic, partition), offset in applied.items():
-                    self.positions[TopicPartition(topic, partition)] = offset
-                self.progress.applied += sum(len(r) for r in kept.values())
-                self.progress.remaining = self.gap(targets)
-                self.on_progress(self.progress)
         finally:
             consumer.pause(*self.positions)
         return not stop.is_set()
+
+    async def _next_batch(
+        self, targets: dict[TopicPartition, int], pending: set[TopicPartition], stop: asyncio.Event
+    ) -> Batch:
+        """Up to `max_batch` records below their partitions' targets, fetched and decoded a
+        slice at a time (as `fetching.Fetcher` does, so the applier's round trips are taken
+        up between slices); a partition leaves `pending` once it reaches its target."""
+        consumer = self.applier.consumer
+        batch = Batch()
+        while pending and (room := self.max_batch - batch.size) > 0 and not stop.is_set():
+            # Every pending partition has records left below its target: this returns as
+            # soon as some are fetched, and waits only while none are buffered yet.
+            fetched = await consumer.getmany(*pending, timeout_ms=500, max_records=min(room, SLICE))
+            kept = {}
+            for tp, records in fetched.items():
+                limit = targets[tp]
+                keep = [r for r in records if r.offset < limit]
+                if keep:
+                    kept[tp] = keep
+                if len(keep) < len(records):
+                    # Fetched past the target: the live group applies those, not us.
+                    consumer.seek(tp, limit)
+                if len(keep) < len(records) or (keep and keep[-1].offset + 1 >= limit):
+                    pending.discard(tp)
+                    consumer.pause(tp)
+            batch.extend(self.applier.decoder.decode(kept))
+            await asyncio.sleep(0)
+        return batch
+
+    async def _apply(
+        self, targets: dict[TopicPartition, int], stop: asyncio.Event, batch: Batch
+    ) -> bool:
+        if not await self.applier.apply_batch(batch, stop):
+            return False
+        for (topic, partition), offset in batch.next_offsets.items():
+            self.positions[TopicPartition(topic, partition)] = offset
+        self.progress.applied += batch.size
+        self.progress.remaining = self.gap(targets)
+        self.on_progress(self.progress)
+        return True
