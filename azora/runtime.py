@@ -9,14 +9,20 @@ import signal
 # A batch of a thousand events allocates tens of thousands of short-lived objects; with
 # the default threshold (700) the collector runs dozens of times per batch.
 GEN0_THRESHOLD = 50_000
+# Objects the collector tracks per event of a batch, rounded up (an envelope and a payload
+# with their dicts and field sets, their UUIDs, the event). A young collection walks every
+# young object still alive: a batch alive across several collections is walked by each,
+# so the threshold grows with the batch, and a batch is walked about once.
+TRACKED_PER_EVENT = 50
 # A request allocates a few hundred objects: collect every few dozen requests, not every few.
 REQUEST_GEN0_THRESHOLD = 10_000
 PR_SET_PDEATHSIG = 1
 
 
-def tune_gc_for_batches() -> None:
-    """Collect young objects less often and never rescan what start-up left behind."""
-    _freeze_and_collect_young_every(GEN0_THRESHOLD)
+def tune_gc_for_batches(max_batch: int = 1_000) -> None:
+    """Collect young objects less often (about once per batch of `max_batch` events) and
+    never rescan what start-up left behind."""
+    _freeze_and_collect_young_every(max(GEN0_THRESHOLD, TRACKED_PER_EVENT * max_batch))
 
 
 def tune_gc_for_requests() -> None:

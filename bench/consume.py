@@ -74,7 +74,7 @@ async def consume(
 ) -> Consumed:
     """Run the users projection's handlers as group `group` until `events` are applied."""
     # What `workers.run_services` does to a consumer process before its loops start.
-    runtime.tune_gc_for_batches()
+    runtime.tune_gc_for_batches(batch)
     # The projection itself under a private group name (any future Service knob included).
     service = dataclasses.replace(make_users(composition.personal_vault(settings)), name=group)
     loop_settings = dataclasses.replace(composition.loop_settings(settings), max_batch=batch)

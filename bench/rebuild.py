@@ -133,7 +133,7 @@ async def rebuild_users(settings: Settings, names: TopicNames) -> tuple[Outcome,
     runner = ProjectionRebuild(
         settings, composition.projections(settings)["users"], names, max_batch=BATCH
     )
-    runtime.tune_gc_for_batches()  # as `azora projections rebuild` does
+    runtime.tune_gc_for_batches(runner.max_batch)  # as `azora projections rebuild` does
     started = time.perf_counter()
     cpu_started = time.process_time()
     outcome = await runner.run(asyncio.Event())

@@ -41,7 +41,7 @@ async def run_services(
     Each service works in its own database (`azora.databases`). `probes` learns of every
     loop (its heartbeat) and of what each needs (its database, Kafka, its partitions).
     """
-    tune_gc_for_batches()
+    tune_gc_for_batches(settings.consumer_max_batch)
     probes = probes or Probes(settings.health_deadline_s)
     topic_names = names(settings)
     url_of = {service.name: databases.url_for(settings, service.name) for service in selected}

@@ -106,8 +106,6 @@ def rebuild_command(
         )
 
     async def main() -> None:
-        # A rebuild holds batches of thousands of events, as a consumer does.
-        tune_gc_for_batches()
         runner = ProjectionRebuild(
             settings,
             available[name],
@@ -119,6 +117,8 @@ def rebuild_command(
             swap=swap,
             on_progress=show,
         )
+        # A rebuild holds batches of thousands of events, as a consumer does.
+        tune_gc_for_batches(runner.max_batch)
         with bar:
             outcome = await runner.run(stop_on_signals())
         if outcome is None:
