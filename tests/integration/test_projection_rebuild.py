@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 
 import asyncpg
 import httpx
@@ -41,6 +42,16 @@ async def users(db: asyncpg.Connection) -> int:
     return count
 
 
+def stopping_after(applied: int, stop: asyncio.Event) -> Callable[[Progress], None]:
+    """A progress callback that stops the rebuild once `applied` events are in."""
+
+    def check(progress: Progress) -> None:
+        if progress.applied >= applied:
+            stop.set()
+
+    return check
+
+
 async def persistence(db: asyncpg.Connection, schema: str) -> set[str]:
     """The persistence of the schema's tables: 'p' logged, 'u' unlogged."""
     rows = await db.fetch(
@@ -70,17 +81,12 @@ async def test_a_rebuilt_projection_equals_the_live_one_while_queries_go_on(
 
         # Interrupted part-way, it leaves its shadow tables and offsets for the next run.
         stop = asyncio.Event()
-
-        def stop_after_some(progress: Progress) -> None:
-            if progress.applied >= 500:
-                stop.set()
-
         first = ProjectionRebuild(
             world.settings,
             composition.projections(world.settings)["users"],
             world.names,
             max_batch=100,
-            on_progress=stop_after_some,
+            on_progress=stopping_after(500, stop),
         )
         assert await first.run(stop) is None
         assert await versions.live_version(db, "users") == 1
@@ -159,18 +165,13 @@ async def test_a_rebuild_begun_before_the_server_last_started_starts_over(
             await eventually(lambda: _equals(users(db), 300), timeout=120)
         users_projection = composition.projections(world.settings)["users"]
         stop = asyncio.Event()
-
-        def stop_after_some(progress: Progress) -> None:
-            if progress.applied >= 100:
-                stop.set()
-
         interrupted = ProjectionRebuild(
             world.settings,
             users_projection,
             world.names,
             max_batch=50,
             final_gap=10,  # stopped while replaying, long before its tables are logged
-            on_progress=stop_after_some,
+            on_progress=stopping_after(100, stop),
         )
         assert await interrupted.run(stop) is None
         assert await persistence(db, "rebuild_users_v2") == {"u"}
