@@ -145,6 +145,7 @@ class ShadowReader:
                     consumer.pause(tp)
             batch.extend(self.applier.decoder.decode(kept))
             await asyncio.sleep(0)
+        batch.unique(self.applier.service)  # here, not on the applier's time
         return batch
 
     async def _apply(
