@@ -159,12 +159,8 @@ class ProjectionRebuild:
             self.progress.remaining = reader.gap(targets)
             self.on_progress(self.progress)
             if not self.swap and self.progress.remaining == 0:
-                await self._make_durable(live_pool, shadow)
                 return {}
             if self.swap and self.progress.remaining <= self.final_gap:
-                # Outside the swap's transaction: logging the tables takes a while, and the
-                # live tables' writers wait only for the swap.
-                await self._make_durable(live_pool, shadow)
                 swapped = await swap(
                     reader,
                     live_pool,
@@ -183,18 +179,6 @@ class ProjectionRebuild:
             if not await reader.consume_until(targets, stop):
                 return None
         return None
-
-    async def _make_durable(self, live_pool: db.Pool, shadow: Shadow) -> None:
-        started = time.monotonic()
-        async with live_pool.acquire() as conn:
-            logged = await versions.make_durable(conn, shadow, self.projection.tables)
-        if logged:
-            log.info(
-                "%s: %s logged in %.1f s",
-                self.projection.name,
-                ", ".join(logged),
-                time.monotonic() - started,
-            )
 
     async def _live_offsets(
         self, conn: Connection | db.Pool, reader: ShadowReader

@@ -7,13 +7,10 @@ transaction. Version 1 is the set the migrations created and has no row.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from azora.db import READ_MODELS, Connection
 from azora.topics import TopicNames
-
-log = logging.getLogger(__name__)
 
 LIVE_VERSION = """
 SELECT COALESCE(max(version) FILTER (WHERE state = 'live'), 1)
@@ -33,23 +30,6 @@ VALUES ($1, $2, 'building', $3, $4)
 ABANDON = """
 UPDATE azora.projection_versions SET state = 'abandoned'
 WHERE projection = $1 AND state = 'building'
-"""
-# Crash recovery empties unlogged tables, while the rebuild group's offsets (logged) stay:
-# a rebuild whose shadow tables are still unlogged and which began before the server last
-# started may have lost rows its offsets claim.
-UNLOGGED_SINCE_A_RESTART = """
-SELECT pg_postmaster_start_time() > v.started_at
-   AND EXISTS (
-       SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = v.shadow AND c.relkind = 'r' AND c.relpersistence = 'u'
-   )
-FROM azora.projection_versions v
-WHERE v.projection = $1 AND v.state = 'building'
-"""
-UNLOGGED_TABLES = """
-SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND c.relpersistence = 'u'
-ORDER BY c.relname
 """
 MARK_SWAPPED = """
 WITH retired AS (
@@ -101,23 +81,12 @@ async def begin(
     """Resume the rebuild under way, or start the next version; True when resumed.
 
     A new version gets empty copies of the live tables (columns, defaults, constraints,
-    indexes) in its shadow schema, unlogged: replaying into them writes no WAL (every
-    first touch of an index page after a checkpoint is a whole page in the WAL, and a
-    rebuild's random keys touch most pages), and `make_durable` logs them once, whole,
-    before the swap. A rebuild begun before the server last started, its tables still
-    unlogged, starts over: crash recovery may have emptied them.
+    indexes) in its shadow schema.
     """
     async with conn.transaction():
         current = await building(conn, projection)
         if current is not None and not restart:
-            if not await conn.fetchval(UNLOGGED_SINCE_A_RESTART, projection):
-                return current, True
-            log.warning(
-                "%s: the server restarted since version %d began and its tables are "
-                "unlogged (a crash empties them); starting over",
-                projection,
-                current.version,
-            )
+            return current, True
         if current is not None:
             await conn.execute(ABANDON, projection)
             await conn.execute(f'DROP SCHEMA IF EXISTS "{current.schema}" CASCADE')
@@ -128,20 +97,10 @@ async def begin(
         await conn.execute(f'CREATE SCHEMA "{shadow.schema}"')
         for table in tables:
             await conn.execute(
-                f'CREATE UNLOGGED TABLE "{shadow.schema}"."{table}" '
+                f'CREATE TABLE "{shadow.schema}"."{table}" '
                 f'(LIKE "{READ_MODELS}"."{table}" INCLUDING ALL)'
             )
         return shadow, False
-
-
-async def make_durable(conn: Connection, shadow: Shadow, tables: tuple[str, ...]) -> list[str]:
-    """Log the shadow tables still unlogged (each written to the WAL whole, once), so the
-    last events and the swap are as durable as any write to the live tables: those logged."""
-    rows = await conn.fetch(UNLOGGED_TABLES, shadow.schema, list(tables))
-    unlogged: list[str] = [row["relname"] for row in rows]
-    for table in unlogged:
-        await conn.execute(f'ALTER TABLE "{shadow.schema}"."{table}" SET LOGGED')
-    return unlogged
 
 
 async def abandon(conn: Connection, shadow: Shadow) -> None:
