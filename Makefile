@@ -17,6 +17,8 @@ STRIPE_MOCK := infra/stripe/stripe-mock.sh
 PYTEST_ARGS ?=
 # Issue 21: a benchmark goal holds when it holds in each of three consecutive runs.
 BENCH_RUNS ?= 3
+# A comma-separated subset of the benchmarks (`python -m bench --help` names them); empty: all.
+BENCH_ONLY ?=
 TS_CLIENT := clients/typescript
 TS_DEPS   := $(TS_CLIENT)/node_modules/.azora-installed
 
@@ -245,8 +247,8 @@ snapshots: venv ## Rewrite the JSON Schema snapshots after an additive schema ch
 	$(PY) -c "from schemas.snapshots import write_snapshots; write_snapshots()"
 
 .PHONY: bench
-bench: setup kcat wrk ## Run every benchmark one at a time, BENCH_RUNS times (default 3; each goal judged on the worst run; never part of make test)
-	$(PY) -m bench --runs $(BENCH_RUNS)
+bench: setup kcat wrk ## Run every benchmark (or BENCH_ONLY's) one at a time, BENCH_RUNS times (default 3; each goal judged on the worst run; never part of make test)
+	$(PY) -m bench --runs $(BENCH_RUNS) $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
 
 .PHONY: clean
 clean: ## Stop everything and delete all local state in the state dir (Kafka and Postgres data, logs, fetched tools)
