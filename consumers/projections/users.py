@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import partial
 from typing import NamedTuple, Protocol
 
+from azora.chunked import execute_in_chunks
 from azora.consume.service import Service, service, subscribe
 from azora.consume.unit_of_work import UnitOfWork
 from azora.messages import Event
@@ -36,8 +37,8 @@ from schemas.oidc import (
 )
 from schemas.registration import UserRegistered, UserRegisteredV2, UserRegisteredV3
 
-# Profiles and credentials in one statement: one round trip per batch, and the ids and
-# emails both tables take are sent (and encoded) once.
+# Profiles and credentials in one statement (run over chunks of the batch, see
+# `azora.chunked`): the ids and emails both tables take are sent (and encoded) once.
 # (No password hash: identity alone keeps those; `credentials` holds what login checks
 # besides the password.)
 INSERT_USERS = """
@@ -126,10 +127,12 @@ class NewUser(NamedTuple):
 
 async def insert_users(uow: UnitOfWork, users: Sequence[UserRow]) -> None:
     """Insert the profile and credentials row of each new user (never an erased one)."""
-    if not users:
-        return
-    await uow.conn.execute(
-        INSERT_USERS,
+    await execute_in_chunks(uow.conn, INSERT_USERS, users, user_columns)
+
+
+def user_columns(users: Sequence[UserRow]) -> tuple[list[object], ...]:
+    """`INSERT_USERS`'s arguments for `users`: one array per column."""
+    return (
         [u.user_id for u in users],
         [u.email for u in users],
         [u.display_name for u in users],

@@ -4,6 +4,7 @@ user's (key destroyed) write no row, and an erasure outranks any login secret be
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,9 @@ class RecordingConnection:
     async def execute(self, sql: str, *args: Any) -> str:
         self.executed.append((sql, args))
         return "OK"
+
+    async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+        self.executed += [(sql, tuple(each)) for each in args]
 
 
 def a_unit_of_work() -> tuple[UnitOfWork, RecordingConnection]:
