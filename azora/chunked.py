@@ -26,9 +26,10 @@ from azora.db import Connection
 
 Row = TypeVar("Row")
 
-# 250 rows of about a hundred bytes: four chunks fill asyncpg's first write, so Postgres
-# starts after about a fifth of a 5,000-row batch is encoded. 500 and the whole batch
-# measured worse (`bench/profiled.md`).
+# asyncpg fills each 32 KiB buffer with whole chunks and writes four buffers at once, so
+# Postgres starts once some 128 KiB are encoded, whatever the chunk size below that; 250
+# rows of about a hundred bytes keep the chunks well inside a buffer and the statements
+# few. 500 and the whole batch as one chunk read lower, in one run each (`bench/profiled.md`).
 CHUNK_ROWS = 250
 
 
