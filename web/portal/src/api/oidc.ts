@@ -3,15 +3,12 @@
 // and exchange the one-time code it comes back with for tokens. An API without provider
 // sign-in answers 404 to the list: then there are no buttons.
 
-import { AzoraError, isProblemDocument, type Tokens } from "@azora/client";
+import { AzoraError, type Schemas } from "@azora/client";
 
 import type { AzoraApi } from "./endpoints";
 
-export interface Provider {
-  name: string;
-  display_name: string;
-  start_url: string;
-}
+/** A provider a person can sign in with: a button's label and where it goes. */
+export type Provider = Schemas["SignInProvider"];
 
 /** The code and provider a finished round-trip put in the return URL's query. */
 export interface Returned {
@@ -23,30 +20,9 @@ export interface Returned {
 const PENDING_TRIES = 5;
 const MAX_WAIT_MS = 5_000;
 
-type Sent = Promise<{ data?: unknown; error?: unknown; response: Response }>;
-interface Untyped {
-  GET(path: string, init?: object): Sent;
-  POST(path: string, init: { body: unknown }): Sent;
-}
-
-// These endpoints arrive with provider sign-in; until the generated client has them,
-// they go through its signed fetch untyped.
-function untyped(api: AzoraApi): Untyped {
-  return api.client.http as unknown as Untyped;
-}
-
-async function answered<T>(sent: Sent): Promise<T> {
-  const { data, error, response } = await sent;
-  if (!response.ok) {
-    throw new AzoraError(response.status, isProblemDocument(error) ? error : null, response);
-  }
-  return data as T;
-}
-
 export async function providers(api: AzoraApi): Promise<Provider[]> {
   try {
-    return (await answered<{ providers: Provider[] }>(untyped(api).GET("/v1/auth/oidc/providers")))
-      .providers;
+    return (await api.client.listSignInProviders()).providers;
   } catch (error) {
     if (error instanceof AzoraError && error.status === 404) return [];
     throw error;
@@ -73,11 +49,10 @@ export function returnedCode(search: string): Returned | null {
 
 /** Trade the one-time code for tokens (kept in the session); `totpCode` when MFA is on. */
 export async function exchange(api: AzoraApi, code: string, totpCode?: string): Promise<void> {
-  const body = totpCode ? { code, totp_code: totpCode } : { code };
+  const body: Schemas["ProviderCodeRequest"] = totpCode ? { code, totp_code: totpCode } : { code };
   for (let tried = 1; ; tried++) {
     try {
-      const tokens = await answered<Tokens>(untyped(api).POST("/v1/auth/oidc/token", { body }));
-      api.client.session.remember(tokens);
+      await api.client.exchangeProviderCode(body); // keeps the tokens in the session
       return;
     } catch (error) {
       const pending = error instanceof AzoraError && error.kind === "sign_in_pending";
