@@ -18,6 +18,7 @@ import typer
 
 from azora import databases
 from azora.aio import stop_on_signals
+from azora.runtime import run_service
 from azora.settings import Settings
 from stack.dlq import dlq_app
 from stack.lag.cli import lag, lag_exporter
@@ -98,7 +99,7 @@ def consume(role: Annotated[str, typer.Argument(help=f"One of: {', '.join(ROLES)
             await workers.run_services(settings, selected, stop_on_signals(), probes=probes)
 
     try:
-        asyncio.run(main())
+        run_service(main())
     finally:
         tracing.shutdown()
 
@@ -124,7 +125,7 @@ def relay() -> None:
             await workers.run_relay(settings, stop_on_signals(), probes=probes)
 
     try:
-        asyncio.run(main())
+        run_service(main())
     finally:
         tracing.shutdown()
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from azora.aio import stop_on_signals
+from azora.runtime import run_service
 from azora.settings import Settings
 from stack.output import Output
 from stack.process import configure_logging, serve_metrics, serving_probes
@@ -40,7 +41,7 @@ def lag_exporter(
         async with serving_probes(settings, probes):
             await watch_lag(settings, stop_on_signals(), collector.update, probes=probes)
 
-    asyncio.run(main())
+    run_service(main())
 
 
 def lag(
