@@ -46,10 +46,10 @@ def _freeze_and_collect_young_every(allocations: int) -> None:
 def run_service(main: Coroutine[Any, Any, T]) -> T:
     """Run a long-running process's main coroutine on uvloop, as uvicorn runs the ingress.
 
-    The consumers and the relay spend much of their CPU in the event loop itself (Kafka
-    fetches, Postgres round trips, timers); on asyncio's own loop the wallet, projections
-    and relay used 6-11 % more CPU at 1,000 commands/s (bench/profiled.md, thirteenth
-    session). Their code uses nothing but asyncio's public API, which uvloop implements.
+    The consumers and the relay wake for every Kafka fetch, Postgres round trip and timer.
+    At 1,000 commands/s the projections, the wallet and the relay used 6-11 % less CPU on
+    uvloop than on asyncio's own loop (bench/profiled.md, thirteenth session). Their code
+    uses nothing but asyncio's public API, which uvloop implements.
     """
     return uvloop.run(main)
 
