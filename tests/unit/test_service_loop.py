@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import uvloop
 
 from azora import runtime
@@ -24,10 +25,6 @@ def test_an_error_in_a_service_reaches_the_caller_and_the_loop_is_closed() -> No
         loops.append(asyncio.get_running_loop())
         raise LookupError("broken")
 
-    try:
+    with pytest.raises(LookupError, match="broken"):
         runtime.run_service(main())
-    except LookupError as exc:
-        assert str(exc) == "broken"
-    else:
-        raise AssertionError("the error was swallowed")
     assert loops[0].is_closed()
