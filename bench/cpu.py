@@ -91,3 +91,49 @@ def _or_none(pid: int, seconds_of: Callable[[int], float]) -> float | None:
         return seconds_of(pid)
     except (FileNotFoundError, ProcessLookupError):
         return None
+
+
+def machine_ticks() -> tuple[int, int]:
+    """Busy and total clock ticks of every core since boot (`/proc/stat`'s first line:
+    idle and iowait are the idle ones; guest time is already inside user time)."""
+    first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    ticks = [int(field) for field in first[1:9]]  # user nice system idle iowait irq softirq steal
+    idle = ticks[3] + ticks[4]
+    return sum(ticks) - idle, sum(ticks)
+
+
+@dataclass(frozen=True)
+class WindowUsage(Usage):
+    """`Usage` over a window, with how busy the whole machine was meanwhile."""
+
+    # Percent of all the machine's cores together (100: every core busy all the time).
+    machine_percent: float
+    cores: int
+
+
+class Window:
+    """CPU over a stretch of a run: each named process's share of one core and the whole
+    machine's busy share, from construction to `close()`. Tells whether a latency was
+    spent waiting for a CPU (a machine near 100 %) or somewhere else."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self._started = time.monotonic()
+        self._machine = machine_ticks()
+        self._cpu = {name: _or_none(pid, cpu_seconds) for name, pid in pids.items()}
+
+    def close(self) -> WindowUsage:
+        elapsed = time.monotonic() - self._started
+        busy, total = machine_ticks()
+        percent = {}
+        for name, pid in self.pids.items():
+            first, last = self._cpu[name], _or_none(pid, cpu_seconds)
+            used = last - first if first is not None and last is not None else 0.0
+            percent[name] = round(100 * used / elapsed, 1)
+        ticks = max(total - self._machine[1], 1)
+        return WindowUsage(
+            seconds=round(elapsed, 1),
+            percent=percent,
+            machine_percent=round(100 * (busy - self._machine[0]) / ticks, 1),
+            cores=os.cpu_count() or 1,
+        )

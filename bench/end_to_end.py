@@ -27,6 +27,7 @@ from azora.settings import Settings
 from azora.topic_setup import apply_topics
 from azora.topics import TopicNames
 from bench import hop_marks
+from bench.cpu import WindowUsage
 from bench.databases import fresh_database
 from bench.hops import Hop, hops
 from bench.judging import Figure, all_met, at_least, at_most
@@ -144,6 +145,25 @@ def _rows(azora: StackRun, raw: dict[str, float], spread: list[Hop]) -> list[tup
             for hop in spread
         ],
         *[(f"peak RSS {name}", f"{mib:.0f} MiB") for name, mib in sorted(azora.rss.items())],
+        *_cpu_rows(azora.cpu),
+    ]
+
+
+def _cpu_rows(cpu: WindowUsage) -> list[tuple[str, str]]:
+    """Where the machine's CPU went while the measured commands ran: a latency spent
+    queueing for a core shows as a machine near 100 % busy."""
+    rest = cpu.machine_percent * cpu.cores - cpu.total
+    return [
+        (
+            "CPU over the measured window",
+            f"the machine {cpu.machine_percent:.0f} % busy ({cpu.cores} cores), "
+            f"in percent of one core:",
+        ),
+        *[
+            (f"  {name}", f"{percent:.0f} %")
+            for name, percent in sorted(cpu.percent.items(), key=lambda item: -item[1])
+        ],
+        ("  the rest (broker, Postgres, the system)", f"{max(rest, 0.0):.0f} %"),
     ]
 
 

@@ -29,6 +29,7 @@ from azora.runtime import die_with_parent
 from azora.settings import Settings
 from azora.topics import TopicNames
 from bench import servers
+from bench.cpu import Window, WindowUsage
 from bench.http import Pool, get, post
 from bench.open_loop import IN_FLIGHT, open_loop
 from bench.percentiles import percentile
@@ -42,6 +43,8 @@ WARM_UP_S = 10
 # One command in this many is also awaited as a client would, through `?wait=`.
 WAITER_EVERY = 20
 WAITERS = 16
+# The benchmark's own process in the CPU figures: the load's clients and the LISTEN.
+LOAD = "load generator (the benchmark)"
 
 
 async def _all_visible(marks: Timings, visible: Visible, *, deadline_s: float) -> None:
@@ -101,6 +104,8 @@ class StackRun:
     post_p99_ms: float
     # Peak RSS (MiB) of every Python process of the stack, `azora run` itself included.
     rss: dict[str, float]
+    # CPU over the measured window: each Python process of the stack and the load's own.
+    cpu: WindowUsage
 
     @property
     def lost(self) -> int:
@@ -193,7 +198,9 @@ async def through_the_stack(
             await asyncio.sleep(1)
             marks.visible = visible.at  # filled by the listener as notifications arrive
             beside = asyncio.create_task(meanwhile()) if meanwhile else None
+            window = Window({**servers.children(stack.pid), LOAD: os.getpid()})
             took = await open_loop(rate, seconds, lambda i: clients.transfer(auth, users, i, marks))
+            cpu = window.close()
             if beside is not None:
                 await beside
             await _all_visible(marks, visible, deadline_s=30)
@@ -203,7 +210,7 @@ async def through_the_stack(
         rss["azora run"] = servers.peak_rss_mib(stack.pid)
     finally:
         servers.stop(stack)
-    return _summary(marks, rate * seconds, took, rss, timeline)
+    return _summary(marks, rate * seconds, took, rss, cpu, timeline)
 
 
 def _summary(
@@ -211,6 +218,7 @@ def _summary(
     sent: int,
     took: float,
     rss: dict[str, float],
+    cpu: WindowUsage,
     timeline: list[tuple[float, float]] | None,
 ) -> StackRun:
     seen = marks.visible
@@ -234,6 +242,7 @@ def _summary(
         post_p50_ms=percentile(post_ms, 0.50),
         post_p99_ms=percentile(post_ms, 0.99),
         rss=rss,
+        cpu=cpu,
     )
 
 
