@@ -78,12 +78,14 @@ def sample(pids: dict[str, int], seconds: float, trees: frozenset[str] = frozens
     time.sleep(seconds)
     elapsed = time.monotonic() - started
     after = {name: read(name, pid) for name, pid in pids.items()}
-    percent = {}
-    for name in pids:
-        first, last = before[name], after[name]
-        used = last - first if first is not None and last is not None else 0.0
-        percent[name] = round(100 * used / elapsed, 2)
+    percent = {name: round(_share(before[name], after[name], elapsed), 2) for name in pids}
     return Usage(seconds=round(elapsed, 1), percent=percent)
+
+
+def _share(first: float | None, last: float | None, elapsed: float) -> float:
+    """Percent of one core between two CPU readings (a process gone at either: idle)."""
+    used = last - first if first is not None and last is not None else 0.0
+    return 100 * used / elapsed
 
 
 def _or_none(pid: int, seconds_of: Callable[[int], float]) -> float | None:
@@ -125,11 +127,10 @@ class Window:
     def close(self) -> WindowUsage:
         elapsed = time.monotonic() - self._started
         busy, total = machine_ticks()
-        percent = {}
-        for name, pid in self.pids.items():
-            first, last = self._cpu[name], _or_none(pid, cpu_seconds)
-            used = last - first if first is not None and last is not None else 0.0
-            percent[name] = round(100 * used / elapsed, 1)
+        percent = {
+            name: round(_share(self._cpu[name], _or_none(pid, cpu_seconds), elapsed), 1)
+            for name, pid in self.pids.items()
+        }
         ticks = max(total - self._machine[1], 1)
         return WindowUsage(
             seconds=round(elapsed, 1),

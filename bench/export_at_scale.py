@@ -23,7 +23,7 @@ from azora.topics import TopicNames
 from bench.judging import all_met, at_most
 from bench.produce import produce_in_slices
 from bench.result import Result
-from bench.scaling import flatness, per_event
+from bench.scaling import baseline_per_event, flatness, per_event
 from schemas.catalogue import USER_REGISTERED_V2
 
 # Issue 21: per event at 5M within 1.2x of per event at 500k.
@@ -67,7 +67,7 @@ async def run(small: int = SMALL, large: int = LARGE) -> Result:
     smalls = [(n, seconds) for which, n, seconds in exported if which == "small"]
     (_, large_n, large_s) = next(e for e in exported if e[0] == "large")
     ratio = flatness(smalls, (large_n, large_s))
-    small_per_event = sum(per_event(*run) for run in smalls) / len(smalls)
+    small_per_event = baseline_per_event(smalls)
     wrong = sum(n != sizes[which] for which, n, _ in exported)
     figures = [
         at_most(f"per event at {large:,} / at {small:,}", round(ratio, 3), "", GOAL),

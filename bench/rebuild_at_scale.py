@@ -30,7 +30,7 @@ from bench.judging import Figure, all_met, at_most
 from bench.produce import produce_in_slices
 from bench.rebuild import BATCH, count_users, rebuild_users
 from bench.result import Result
-from bench.scaling import flatness, per_event
+from bench.scaling import baseline_per_event, flatness, per_event
 from stack import composition
 from stack.rebuild.listing import end_offsets
 
@@ -110,7 +110,7 @@ async def run(small: int = SMALL, large: int = LARGE) -> Result:
     rebuilt = {label: await rebuild_once(base, run_id, label, n) for label, n in order}
     smalls = [rebuilt["small-1"], rebuilt["small-2"]]
     figures = judged(smalls, rebuilt["large"])
-    small_per_event = sum(r.per_event for r in smalls) / len(smalls)
+    small_per_event = baseline_per_event([(r.events, r.rebuild_seconds) for r in smalls])
     return Result(
         name="rebuild at scale",
         figure=f"µs per event rebuilding the users projection from {large:,} events",

@@ -19,10 +19,14 @@ def per_event(events: int, seconds: float) -> float:
     return seconds / max(events, 1)
 
 
+def baseline_per_event(small: Sequence[tuple[int, float]]) -> float:
+    """The mean seconds per event of the small runs' (events, seconds)."""
+    if not small:
+        raise ValueError("at least one small run is needed as the baseline")
+    return statistics.fmean(per_event(n, s) for n, s in small)
+
+
 def flatness(small: Sequence[tuple[int, float]], large: tuple[int, float]) -> float:
     """The large run's seconds per event over the mean of the small runs' (events, seconds):
     1.0 is perfectly flat, above it the cost per event grows with the data."""
-    if not small:
-        raise ValueError("at least one small run is needed as the baseline")
-    baseline = statistics.fmean(per_event(n, s) for n, s in small)
-    return per_event(*large) / baseline
+    return per_event(*large) / baseline_per_event(small)
