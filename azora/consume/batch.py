@@ -59,6 +59,15 @@ class Batch:
             self._unique = first, claim
         return self._unique
 
+    def release_derived(self) -> None:
+        """Once applied: drop every list that refers to the events besides `events` itself,
+        so that dropping `events` a slice at a time (`fetching.SpentBatches`) frees them a
+        slice at a time, not all at once with the batch."""
+        self._unique = None
+        self.ignored = []
+        self.prepared = {}
+        self.traces = {}
+
     @property
     def size(self) -> int:
         """Records fetched into this batch."""

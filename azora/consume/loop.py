@@ -77,5 +77,5 @@ class ConsumeLoop(RecordsApplier):
 
     async def _apply(self, fetcher: Fetcher, stop: asyncio.Event, batch: Batch) -> bool:
         applied = await self.apply_batch(batch, stop)
-        fetcher.spent(batch)
+        fetcher.spent.add(batch)
         return applied

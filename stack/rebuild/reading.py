@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from azora import db, kafka
 from azora.consume import store
 from azora.consume.batch import Batch
-from azora.consume.fetching import SLICE
+from azora.consume.fetching import SLICE, SpentBatches
 from azora.consume.pipeline import applying_in_order
 from azora.consume.records import RecordsApplier
 from azora.settings import Settings
@@ -56,6 +56,8 @@ class ShadowReader:
         self.on_progress = on_progress
         # Each partition's next offset to apply.
         self.positions: dict[TopicPartition, int] = {}
+        # Applied batches, freed beside the fetching as the consume loop frees its own.
+        self.spent = SpentBatches()
 
     async def assign(
         self,
@@ -131,6 +133,7 @@ class ShadowReader:
             # Every pending partition has records left below its target: this returns as
             # soon as some are fetched, and waits only while none are buffered yet.
             fetched = await consumer.getmany(*pending, timeout_ms=500, max_records=min(room, SLICE))
+            self.spent.free(SLICE)
             kept = {}
             for tp, records in fetched.items():
                 limit = targets[tp]
@@ -151,7 +154,9 @@ class ShadowReader:
     async def _apply(
         self, targets: dict[TopicPartition, int], stop: asyncio.Event, batch: Batch
     ) -> bool:
-        if not await self.applier.apply_batch(batch, stop):
+        applied = await self.applier.apply_batch(batch, stop)
+        self.spent.add(batch)
+        if not applied:
             return False
         for (topic, partition), offset in batch.next_offsets.items():
             self.positions[TopicPartition(topic, partition)] = offset
