@@ -1,15 +1,19 @@
 """The SPA's side of a provider sign-in: codes for tokens, and tickets to start with.
 
 The code the callback returns with names the sign-in command; exchanging it waits (a few
-seconds at most) for identity's decision, then answers what password login answers:
+seconds at most) for identity's decision, and for a new account's profile to be readable,
+then answers what password login answers:
 tokens (after a TOTP code when the account has MFA on), or why not. Each code works once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from datetime import UTC, datetime
 
+import asyncpg
 from fastapi import APIRouter, Request
 
 from azora.ids import name_uuid
@@ -44,6 +48,11 @@ from schemas.sessions import SessionStarted
 router = APIRouter(prefix="/v1/auth/oidc", tags=["accounts"], responses=PROBLEM_RESPONSES)
 # How long an exchange waits for identity's decision before answering 409 (retry).
 DECISION_WAIT_S = 10.0
+# A first sign-in creates the account, and identity's decision can reach the read models a
+# batch before the new profile does: the tokens wait this long for it, so the caller's next
+# `GET /v1/me` finds it (as after a password login, whose credentials row comes with it).
+PROFILE_WAIT_S = 5.0
+PROFILE_POLL_S = 0.05
 # Sessions opened by a code are named by it: a code used on another replica, once its
 # session is projected, is refused there too.
 _SESSION_NAMESPACE = uuid.UUID("0f9a7c1e-4b6d-4f0e-9a51-3c2d7e8b6a10")
@@ -89,7 +98,7 @@ async def exchange_code(body: ProviderCodeRequest, request: Request, ctx: Ctx) -
         raise _used()
     if used is not None:
         await publish_fact(ctx, used, actor=str(user_id))
-    profile = await queries.fetch_one(ctx, queries.USER, user_id)
+    profile = await projected_profile(ctx, user_id, PROFILE_WAIT_S)
     roles = tuple(profile["roles"]) if profile else ("student",)
     pair = ctx.tokens.issue(user_id, roles, session_id, 0)
     await _started(ctx, user_id, session_id, pair)
@@ -251,3 +260,16 @@ async def _started(
         expires_at=pair.refresh_expires_at,
     )
     await publish_fact(ctx, started, actor=str(user_id))
+
+
+async def projected_profile(
+    ctx: IngressContext, user_id: uuid.UUID, wait_s: float
+) -> asyncpg.Record | None:
+    """The user's profile row, waiting up to `wait_s` for the users projection to write it;
+    None if it has not by then (the tokens then carry the default role, as before)."""
+    deadline = time.monotonic() + wait_s
+    while (profile := await queries.fetch_one(ctx, queries.USER, user_id)) is None:
+        if time.monotonic() >= deadline:
+            return None
+        await asyncio.sleep(PROFILE_POLL_S)
+    return profile

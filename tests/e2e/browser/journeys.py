@@ -34,6 +34,9 @@ async def register(page: Page, portal: str, name: str = "Grace") -> str:
 async def sign_in(page: Page, email: str, name: str = "Grace") -> None:
     """Sign in from the link the registration leaves (the email is filled in already)."""
     await page.get_by_role("link", name="Sign in").first.click()
+    # The registration page has an Email field holding the same address, and a Password
+    # field: until the sign-in page has replaced it, a fill would land there and be lost.
+    await expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
     await expect(page.get_by_label("Email")).to_have_value(email)
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()

@@ -33,6 +33,8 @@ async def test_with_mfa_on_signing_in_asks_for_a_code_from_the_authenticator(
     await expect(page.get_by_test_id("mfa-state")).to_have_text("On")
 
     await page.get_by_role("button", name="Sign out").click()
+    # Not before the sign-in page is up: a fill would land in the page it replaces.
+    await expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
     code = page.get_by_label("Code from your authenticator app")
